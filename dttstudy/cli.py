@@ -1,0 +1,73 @@
+"""Command line: ``dttstudy validate | summary | check | reproduce``.
+
+Exit codes: 0 success, 1 invalid data or a failed check/run, 2 usage error. Bad data never produce a
+Python traceback: the validation report is printed instead.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_validate(args) -> int:
+    from .cohort import validate
+
+    report = validate(args.path, allow_identifiers=args.allow_identifiers)
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _load(args):
+    from .cohort import load_cohort
+    from .validation import CohortValidationError
+
+    try:
+        return load_cohort(args.path, allow_identifiers=getattr(args, "allow_identifiers", False))
+    except CohortValidationError as err:
+        print(err.report, file=sys.stderr)
+        return None
+
+
+def _cmd_summary(args) -> int:
+    import warnings
+
+    from .summary import cohort_summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # unknown-column warnings are shown by validate
+        cohort = _load(args)
+    if cohort is None:
+        return 1
+    print(cohort_summary(cohort))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dttstudy", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_path(p):
+        p.add_argument("path", nargs="?", default=None,
+                       help="cohort folder (four CSV files) or .xlsx workbook; default: the bundled reference cohort")
+        p.add_argument("--allow-identifiers", action="store_true",
+                       help="accept columns that look like direct identifiers (they are dropped)")
+
+    p = sub.add_parser("validate", help="validate a cohort and print every problem found")
+    add_path(p)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("summary", help="validate a cohort and print its summary")
+    add_path(p)
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("reproduce", help="validate the data and regenerate the study outputs")
+    p.add_argument("--data", dest="path", default=None, help="cohort folder or .xlsx (default: reference cohort)")
+    p.add_argument("--allow-identifiers", action="store_true")
+    p.set_defaults(func=_cmd_summary)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

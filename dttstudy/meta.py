@@ -1,0 +1,923 @@
+"""Random-effects pooling of single proportions.
+
+This module pools one proportion per study (for example the proportion of
+patients in clinical remission on a dual-targeted therapy combination) with a
+random-effects model, and provides the tables usually reported alongside a
+pooled estimate: per-study exact confidence intervals, study weights,
+subgroup analyses with a test for subgroup differences, and leave-one-out
+sensitivity analyses.
+
+Model
+-----
+Each study ``i`` contributes ``x_i`` events out of ``n_i`` patients.  The
+proportion is transformed to ``y_i`` with approximate within-study variance
+``v_i`` and the standard normal-normal random-effects model is fitted::
+
+    y_i ~ N(mu, v_i + tau^2)
+
+``mu`` is estimated by inverse-variance weighting with weights
+``w_i* = 1 / (v_i + tau^2)`` and back-transformed to the proportion scale.
+
+Transformations
+---------------
+``"logit"`` (default)
+    ``y = log((x + c) / (n - x + c))``, ``v = 1/(x + c) + 1/(n - x + c)``.
+    The continuity correction ``c`` (default 0.5) is added **only to studies
+    with 0 events or with n events**; all other studies are used with
+    ``c = 0``.  This is the usual "only-zero-cells" rule (R package *meta*:
+    ``incr = 0.5, method.incr = "only0"`` applied per study).  The
+    back-transformation is the inverse logit.
+``"freeman_tukey"``
+    Freeman-Tukey double arcsine,
+    ``y = asin(sqrt(x/(n+1))) + asin(sqrt((x+1)/(n+1)))``,
+    ``v = 1/(n + 0.5)``; no continuity correction is needed or applied.
+    Back-transformation by Miller's (1978) inversion formula evaluated at the
+    harmonic mean of the study sizes.  Offered as a sensitivity analysis
+    only: Schwarzer et al. (2019) showed that the back-transformation can
+    give seriously misleading pooled proportions, in particular when study
+    sizes differ.
+
+References
+----------
+DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials
+1986;7:177-188.
+Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the
+random-effects model. J Educ Behav Stat 2005;30:261-293.
+Paule RC, Mandel J. Consensus values and weighting factors. J Res Natl Bur
+Stand 1982;87:377-385.
+Hartung J, Knapp G. A refined method for the meta-analysis of controlled
+clinical trials with binary outcome. Stat Med 2001;20:3875-3889.
+Higgins JPT, Thompson SG, Spiegelhalter DJ. A re-evaluation of random-effects
+meta-analysis. J R Stat Soc A 2009;172:137-159.
+Miller JJ. The inverse of the Freeman-Tukey double arcsine transformation.
+Am Stat 1978;32:138.
+Schwarzer G, Chemaitelly H, Abu-Raddad LJ, Rücker G. Seriously misleading
+results using inverse of Freeman-Tukey double arcsine transformation in
+meta-analysis of single proportions. Res Synth Methods 2019;10:476-483.
+Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in
+the case of the binomial. Biometrika 1934;26:404-413.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+__all__ = [
+    "PooledProportion",
+    "SubgroupResult",
+    "pool_proportions",
+    "study_proportions",
+    "study_weights",
+    "pool_by_subgroup",
+    "leave_one_out",
+    "transform_proportions",
+    "METHODS",
+    "TRANSFORMS",
+]
+
+#: Supported between-study variance (tau^2) estimators.
+METHODS = ("REML", "DL", "PM")
+#: Supported transformations of the proportion.
+TRANSFORMS = ("logit", "freeman_tukey")
+
+
+# --------------------------------------------------------------------------
+# Input handling
+# --------------------------------------------------------------------------
+def _as_labels(labels: Iterable[Any] | None, k: int) -> list[str]:
+    if labels is None:
+        return [f"Study {i + 1}" for i in range(k)]
+    out = [str(lab) for lab in labels]
+    if len(out) != k:
+        raise ValueError(f"labels has length {len(out)} but there are {k} studies")
+    return out
+
+
+def _as_count_vector(values: Any, name: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
+        raise ValueError(f"{name} must be a one-dimensional sequence of counts")
+    raw = list(values)
+    out = np.empty(len(raw), dtype=np.int64)
+    for i, val in enumerate(raw):
+        try:
+            fval = float(val)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}[{i}] = {val!r} is not a number") from None
+        if not math.isfinite(fval) or fval != math.floor(fval):
+            raise ValueError(f"{name}[{i}] = {val!r} is not an integer count")
+        out[i] = int(fval)
+    return out
+
+
+def _validate(
+    events: Any, totals: Any, labels: Iterable[Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Check counts; return integer arrays and string labels."""
+    x = _as_count_vector(events, "events")
+    n = _as_count_vector(totals, "totals")
+    if x.size != n.size:
+        raise ValueError(
+            f"events and totals must have equal lengths (got {x.size} and {n.size})"
+        )
+    if x.size < 1:
+        raise ValueError("at least one study (k >= 1) is required")
+    labs = _as_labels(labels, x.size)
+    for i in range(x.size):
+        where = f"position {i} (study {labs[i]!r})"
+        if n[i] <= 0:
+            raise ValueError(f"totals must be > 0: totals[{i}] = {n[i]} at {where}")
+        if x[i] < 0:
+            raise ValueError(f"events must be >= 0: events[{i}] = {x[i]} at {where}")
+        if x[i] > n[i]:
+            raise ValueError(
+                f"events must not exceed totals: events[{i}] = {x[i]} > "
+                f"totals[{i}] = {n[i]} at {where}"
+            )
+    return x, n, labs
+
+
+def _check_level(level: float) -> float:
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie strictly between 0 and 1 (got {level})")
+    return level
+
+
+def _norm_method(method: str) -> str:
+    m = str(method).upper()
+    if m not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} (got {method!r})")
+    return m
+
+
+def _norm_transform(transform: str) -> str:
+    t = str(transform).lower().replace("-", "_")
+    if t not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {TRANSFORMS} (got {transform!r})")
+    return t
+
+
+# --------------------------------------------------------------------------
+# Transformations
+# --------------------------------------------------------------------------
+def transform_proportions(
+    events: Any,
+    totals: Any,
+    transform: str = "logit",
+    continuity: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Transformed study proportions ``y`` and their within-study variances ``v``.
+
+    Parameters
+    ----------
+    events, totals : sequence of int
+        Number of events and number of patients per study.
+    transform : {"logit", "freeman_tukey"}
+        ``"logit"``: ``y = log((x+c)/(n-x+c))``, ``v = 1/(x+c) + 1/(n-x+c)``
+        where ``c = continuity`` for studies with ``x = 0`` or ``x = n`` and
+        ``c = 0`` otherwise.  ``"freeman_tukey"``: double arcsine
+        ``y = asin(sqrt(x/(n+1))) + asin(sqrt((x+1)/(n+1)))``,
+        ``v = 1/(n+0.5)`` (``continuity`` is ignored).
+    continuity : float
+        Continuity correction for 0-event and all-event studies (logit only).
+
+    Returns
+    -------
+    y, v : numpy.ndarray
+    """
+    x, n, _ = _validate(events, totals)
+    return _transform(x, n, _norm_transform(transform), float(continuity))
+
+
+def _transform(
+    x: np.ndarray, n: np.ndarray, transform: str, continuity: float
+) -> tuple[np.ndarray, np.ndarray]:
+    xf = x.astype(float)
+    nf = n.astype(float)
+    if transform == "logit":
+        if not (math.isfinite(continuity) and continuity >= 0):
+            raise ValueError(f"continuity must be a finite number >= 0 (got {continuity})")
+        extreme = (x == 0) | (x == n)
+        if continuity == 0 and extreme.any():
+            i = int(np.flatnonzero(extreme)[0])
+            raise ValueError(
+                f"study at position {i} has {x[i]}/{n[i]} events; the logit needs a "
+                "continuity correction > 0 for 0-event or all-event studies"
+            )
+        c = np.where(extreme, continuity, 0.0)
+        a = xf + c
+        b = nf - xf + c
+        return np.log(a / b), 1.0 / a + 1.0 / b
+    y = np.arcsin(np.sqrt(xf / (nf + 1.0))) + np.arcsin(np.sqrt((xf + 1.0) / (nf + 1.0)))
+    return y, 1.0 / (nf + 0.5)
+
+
+def _expit(t: float) -> float:
+    if t >= 0:
+        return 1.0 / (1.0 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1.0 + e)
+
+
+def _ft_inverse(t: float, n: float) -> float:
+    """Miller (1978) inverse of the Freeman-Tukey double arcsine, at size ``n``."""
+    lo = math.asin(0.0) + math.asin(math.sqrt(1.0 / (n + 1.0)))
+    hi = math.asin(math.sqrt(n / (n + 1.0))) + math.asin(1.0)
+    if t <= lo:
+        return 0.0
+    if t >= hi:
+        return 1.0
+    s = math.sin(t)
+    inner = 1.0 - (s + (s - 1.0 / s) / n) ** 2
+    p = 0.5 * (1.0 - math.copysign(1.0, math.cos(t)) * math.sqrt(max(inner, 0.0)))
+    return min(max(p, 0.0), 1.0)
+
+
+def _back(t: float | None, transform: str, n_harm: float) -> float | None:
+    if t is None:
+        return None
+    if transform == "logit":
+        return _expit(t)
+    return _ft_inverse(t, n_harm)
+
+
+# --------------------------------------------------------------------------
+# Between-study variance estimators
+# --------------------------------------------------------------------------
+def _q_stat(y: np.ndarray, v: np.ndarray, tau2: float = 0.0) -> float:
+    w = 1.0 / (v + tau2)
+    mu = float(np.dot(w, y) / w.sum())
+    return float(np.dot(w, (y - mu) ** 2))
+
+
+def _tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
+    w = 1.0 / v
+    q = _q_stat(y, v)
+    c = w.sum() - np.dot(w, w) / w.sum()
+    if c <= 0:
+        return 0.0
+    return max(0.0, (q - (y.size - 1)) / float(c))
+
+
+def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
+    # Generalised Q(tau2) is strictly decreasing; solve Q(tau2) = k - 1.
+    df = y.size - 1
+
+    def f(t2: float) -> float:
+        return _q_stat(y, v, t2) - df
+
+    if f(0.0) <= 0:
+        return 0.0
+    hi = max(float(np.var(y, ddof=1)), float(v.max()), 1e-8)
+    while f(hi) > 0:
+        hi *= 2.0
+    return float(optimize.brentq(f, 0.0, hi, xtol=1e-15, rtol=1e-14, maxiter=500))
+
+
+def _reml_loglik(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
+    """Restricted log-likelihood (up to a constant)."""
+    w = 1.0 / (v + tau2)
+    sw = w.sum()
+    mu = np.dot(w, y) / sw
+    return float(-0.5 * (np.sum(np.log(v + tau2)) + np.log(sw) + np.dot(w, (y - mu) ** 2)))
+
+
+def _reml_score(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
+    """Derivative of the restricted log-likelihood with respect to tau2."""
+    w = 1.0 / (v + tau2)
+    sw = w.sum()
+    mu = np.dot(w, y) / sw
+    w2 = w * w
+    return float(0.5 * (np.dot(w2, (y - mu) ** 2) - sw + w2.sum() / sw))
+
+
+def _tau2_reml(y: np.ndarray, v: np.ndarray) -> float:
+    """REML estimate of tau2: global maximiser of the restricted likelihood on [0, inf).
+
+    Every local maximum is bracketed by a sign change (+ to -) of the score on a
+    grid and refined with Brent's method; the boundary tau2 = 0 is a candidate
+    when the score there is <= 0.
+    """
+    if y.size < 2:
+        return 0.0
+    # Upper bound beyond which the score stays negative.
+    hi = max(float(np.var(y, ddof=1)), float(v.max()), 1e-8) * 4.0
+    while _reml_score(hi, y, v) >= 0 or _reml_score(2.0 * hi, y, v) >= 0:
+        hi *= 2.0
+    hi *= 2.0
+    grid = np.concatenate(([0.0], np.geomspace(hi * 1e-10, hi, 400)))
+    scores = np.array([_reml_score(t, y, v) for t in grid])
+    candidates: list[float] = []
+    if scores[0] <= 0:
+        candidates.append(0.0)
+    for j in range(grid.size - 1):
+        if scores[j] > 0 and scores[j + 1] <= 0:
+            if scores[j + 1] == 0:
+                candidates.append(float(grid[j + 1]))
+            else:
+                root = optimize.brentq(
+                    _reml_score, grid[j], grid[j + 1], args=(y, v),
+                    xtol=1e-15, rtol=1e-14, maxiter=500,
+                )
+                candidates.append(float(root))
+    if not candidates:  # not reached in practice; score < 0 at hi by construction
+        candidates.append(0.0)
+    best = max(candidates, key=lambda t: _reml_loglik(t, y, v))
+    return max(0.0, best)
+
+
+_TAU2 = {"REML": _tau2_reml, "DL": _tau2_dl, "PM": _tau2_pm}
+
+
+# --------------------------------------------------------------------------
+# Result container
+# --------------------------------------------------------------------------
+def _fmt_pct(p: float | None) -> str:
+    return "n/a" if p is None else f"{100.0 * p:.1f} %"
+
+
+@dataclass(frozen=True)
+class PooledProportion:
+    """Random-effects pooled proportion.
+
+    Attributes
+    ----------
+    k : int
+        Number of studies.
+    events, total : int
+        Summed events and patients (descriptive only; not used for pooling).
+    proportion : float
+        Pooled proportion, back-transformed from ``estimate``.
+    ci_lower, ci_upper : float
+        Confidence interval for the pooled proportion (back-transformed).
+    estimate, se : float
+        Pooled estimate and its standard error on the transformed scale.
+        With Hartung-Knapp, ``se`` is the Hartung-Knapp standard error.
+    ci_method : str
+        ``"z"`` (Wald, normal quantile) or ``"t(k-1)"`` (Hartung-Knapp).
+    tau2, tau : float
+        Between-study variance (truncated at 0) and its square root, on the
+        transformed scale.
+    i2 : float
+        Higgins' I^2 in percent, ``100 * max(0, (Q - df) / Q)``; 0 when
+        ``Q = 0`` or ``k = 1``.
+    q, df : float, int
+        Cochran's Q (inverse-variance fixed-effect weights) and ``k - 1``.
+    q_pvalue : float or None
+        Chi-square p-value for Q with ``df`` degrees of freedom; None for k = 1.
+    pi_lower, pi_upper : float or None
+        Prediction interval for the proportion in a new study,
+        ``mu +/- t_{k-2} sqrt(tau2 + SE^2)`` (Higgins et al. 2009) where SE is
+        the standard random-effects SE ``1/sqrt(sum w*)``.  **Not defined for
+        k < 3: both are None** (NaN in :meth:`to_frame`).
+    method, transform : str
+        tau^2 estimator and transformation used.
+    hartung_knapp : bool
+        Whether the Hartung-Knapp adjustment was applied (always False for
+        k = 1, where it is not defined).
+    level : float
+        Confidence level.
+    continuity : float
+        Continuity correction used for 0-event / all-event studies (logit).
+    n_harmonic : float
+        Harmonic mean study size (used for the Freeman-Tukey back-transform).
+    labels, yi, vi, weights : tuple
+        Per-study labels, transformed proportions, within-study variances
+        and random-effects weights in percent.
+    """
+
+    k: int
+    events: int
+    total: int
+    proportion: float
+    ci_lower: float
+    ci_upper: float
+    estimate: float
+    se: float
+    ci_method: str
+    tau2: float
+    tau: float
+    i2: float
+    q: float
+    df: int
+    q_pvalue: float | None
+    pi_lower: float | None
+    pi_upper: float | None
+    method: str
+    transform: str
+    hartung_knapp: bool
+    level: float
+    continuity: float
+    n_harmonic: float
+    labels: tuple[str, ...] = field(repr=False)
+    yi: tuple[float, ...] = field(repr=False)
+    vi: tuple[float, ...] = field(repr=False)
+    weights: tuple[float, ...] = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row tidy DataFrame of the pooled result (undefined values as NaN)."""
+        nan = float("nan")
+        row = {
+            "k": self.k,
+            "events": self.events,
+            "total": self.total,
+            "proportion": self.proportion,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+            "pi_lower": nan if self.pi_lower is None else self.pi_lower,
+            "pi_upper": nan if self.pi_upper is None else self.pi_upper,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_method": self.ci_method,
+            "tau2": self.tau2,
+            "tau": self.tau,
+            "i2": self.i2,
+            "q": self.q,
+            "df": self.df,
+            "q_pvalue": nan if self.q_pvalue is None else self.q_pvalue,
+            "method": self.method,
+            "transform": self.transform,
+            "hartung_knapp": self.hartung_knapp,
+            "level": self.level,
+            "continuity": self.continuity,
+        }
+        return pd.DataFrame([row])
+
+    def study_table(self) -> pd.DataFrame:
+        """Per-study transformed values, variances and weights (percent)."""
+        return pd.DataFrame(
+            {
+                "label": list(self.labels),
+                "yi": list(self.yi),
+                "vi": list(self.vi),
+                "weight": list(self.weights),
+            }
+        )
+
+    def summary(self) -> str:
+        """Plain-text summary for reports."""
+        lvl = f"{100 * self.level:g} %"
+        if self.transform == "logit":
+            tr = (
+                f"logit (continuity correction {self.continuity:g} added only to "
+                "studies with 0 or all events)"
+            )
+        else:
+            tr = (
+                "Freeman-Tukey double arcsine (sensitivity analysis; back-transformed "
+                f"at harmonic mean n = {self.n_harmonic:.1f})"
+            )
+        ci = (
+            f"Hartung-Knapp t with {self.k - 1} df"
+            if self.hartung_knapp
+            else "Wald (normal quantile)"
+        )
+        lines = [
+            "Random-effects meta-analysis of single proportions",
+            f"  Studies: k = {self.k} ({self.events} events / {self.total} patients)",
+            f"  Transformation: {tr}",
+            f"  tau^2 estimator: {self.method}; CI: {ci}",
+            (
+                f"  Pooled proportion: {_fmt_pct(self.proportion)} "
+                f"({lvl} CI {_fmt_pct(self.ci_lower)} to {_fmt_pct(self.ci_upper)})"
+            ),
+        ]
+        if self.pi_lower is None:
+            lines.append("  Prediction interval: not defined for k < 3")
+        else:
+            lines.append(
+                f"  Prediction interval ({lvl}): {_fmt_pct(self.pi_lower)} to "
+                f"{_fmt_pct(self.pi_upper)}"
+            )
+        p = "n/a" if self.q_pvalue is None else f"{self.q_pvalue:.3g}"
+        lines.append(
+            f"  Heterogeneity: tau^2 = {self.tau2:.4g} (tau = {self.tau:.4g}), "
+            f"I^2 = {self.i2:.1f} %, Q = {self.q:.3f} on {self.df} df (p = {p})"
+        )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# --------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------
+def _pool(
+    x: np.ndarray,
+    n: np.ndarray,
+    labels: list[str],
+    method: str,
+    transform: str,
+    hartung_knapp: bool,
+    continuity: float,
+    level: float,
+    hk_adhoc: bool,
+) -> PooledProportion:
+    k = int(x.size)
+    y, v = _transform(x, n, transform, continuity)
+    n_harm = float(k / np.sum(1.0 / n.astype(float)))
+    alpha = 1.0 - level
+    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    common = dict(
+        k=k,
+        events=int(x.sum()),
+        total=int(n.sum()),
+        method=method,
+        transform=transform,
+        level=level,
+        continuity=float(continuity),
+        n_harmonic=n_harm,
+        labels=tuple(labels),
+        yi=tuple(float(t) for t in y),
+        vi=tuple(float(t) for t in v),
+    )
+
+    if k == 1:
+        est = float(y[0])
+        se = math.sqrt(float(v[0]))
+        if transform == "logit":
+            c = continuity if x[0] in (0, n[0]) else 0.0
+            # exact back-transform: expit(log(a/b)) = a/(a+b); equals x/n when 0<x<n
+            prop = (float(x[0]) + c) / (float(n[0]) + 2.0 * c)
+        else:
+            prop = _ft_inverse(est, n_harm)
+        return PooledProportion(
+            proportion=prop,
+            ci_lower=_back(est - z * se, transform, n_harm),
+            ci_upper=_back(est + z * se, transform, n_harm),
+            estimate=est,
+            se=se,
+            ci_method="z",
+            tau2=0.0,
+            tau=0.0,
+            i2=0.0,
+            q=0.0,
+            df=0,
+            q_pvalue=None,
+            pi_lower=None,
+            pi_upper=None,
+            hartung_knapp=False,
+            weights=(100.0,),
+            **common,
+        )
+
+    df = k - 1
+    q = _q_stat(y, v)
+    q_p = float(stats.chi2.sf(q, df))
+    i2 = 100.0 * max(0.0, (q - df) / q) if q > 0 else 0.0
+
+    tau2 = float(max(0.0, _TAU2[method](y, v)))
+    w = 1.0 / (v + tau2)
+    sw = float(w.sum())
+    mu = float(np.dot(w, y) / sw)
+    se_re = math.sqrt(1.0 / sw)
+
+    if hartung_knapp:
+        q_hk = float(np.dot(w, (y - mu) ** 2)) / df
+        if hk_adhoc:
+            q_hk = max(1.0, q_hk)
+        se = math.sqrt(q_hk / sw)
+        crit = float(stats.t.ppf(1.0 - alpha / 2.0, df))
+        ci_method = "t(k-1)"
+    else:
+        se = se_re
+        crit = z
+        ci_method = "z"
+
+    if k >= 3:
+        t_pi = float(stats.t.ppf(1.0 - alpha / 2.0, k - 2))
+        half = t_pi * math.sqrt(tau2 + se_re**2)
+        pi_lo = _back(mu - half, transform, n_harm)
+        pi_hi = _back(mu + half, transform, n_harm)
+    else:
+        pi_lo = pi_hi = None
+
+    return PooledProportion(
+        proportion=_back(mu, transform, n_harm),
+        ci_lower=_back(mu - crit * se, transform, n_harm),
+        ci_upper=_back(mu + crit * se, transform, n_harm),
+        estimate=mu,
+        se=se,
+        ci_method=ci_method,
+        tau2=tau2,
+        tau=math.sqrt(tau2),
+        i2=i2,
+        q=q,
+        df=df,
+        q_pvalue=q_p,
+        pi_lower=pi_lo,
+        pi_upper=pi_hi,
+        hartung_knapp=bool(hartung_knapp),
+        weights=tuple(float(t) for t in 100.0 * w / sw),
+        **common,
+    )
+
+
+def pool_proportions(
+    events: Sequence[int],
+    totals: Sequence[int],
+    method: str = "REML",
+    transform: str = "logit",
+    hartung_knapp: bool = False,
+    continuity: float = 0.5,
+    level: float = 0.95,
+    labels: Sequence[Any] | None = None,
+    hk_adhoc: bool = False,
+) -> PooledProportion:
+    """Random-effects pooled proportion.
+
+    Parameters
+    ----------
+    events, totals : sequence of int
+        Events and patients per study; integer-valued with
+        ``0 <= events <= totals`` and ``totals > 0``.
+    method : {"REML", "DL", "PM"}
+        Estimator of the between-study variance tau^2, always truncated at 0:
+        ``"REML"`` restricted maximum likelihood (default; global maximiser on
+        ``[0, inf)`` found by Brent root-finding on the restricted-likelihood
+        score, tolerance ~1e-14), ``"DL"`` DerSimonian-Laird
+        ``max(0, (Q - df) / (sum w - sum w^2 / sum w))``, ``"PM"``
+        Paule-Mandel (solves generalised ``Q(tau^2) = k - 1``).
+    transform : {"logit", "freeman_tukey"}
+        Scale on which studies are pooled.  ``"logit"`` (default) with the
+        continuity rule below.  ``"freeman_tukey"`` (double arcsine,
+        ``v = 1/(n + 0.5)``, back-transformed with Miller's formula at the
+        harmonic mean n) is for sensitivity analyses only: its
+        back-transformation can be seriously misleading (Schwarzer et al.
+        2019).
+    hartung_knapp : bool
+        If True the CI uses the Hartung-Knapp variance
+        ``sum w*(y - mu)^2 / ((k - 1) sum w*)`` and a t quantile with k - 1
+        df.  The ad hoc "never narrower than the standard CI" modification is
+        *not* applied unless ``hk_adhoc=True``.  Not applicable to k = 1
+        (then the Wald CI is returned and ``hartung_knapp`` is False).
+    continuity : float
+        Continuity correction for the logit, default 0.5.  **Rule: added to
+        both cells (events and non-events) only of studies with 0 events or
+        with all events; studies with 0 < x < n are not corrected.**
+        Ignored by the Freeman-Tukey transformation.
+    level : float
+        Confidence level for CI and prediction interval.
+    labels : sequence, optional
+        Study labels (used in error messages and study tables).
+    hk_adhoc : bool
+        Apply the Knapp-Hartung ad hoc modification ``max(1, q)`` to the
+        Hartung-Knapp scale factor (only with ``hartung_knapp=True``).
+
+    Returns
+    -------
+    PooledProportion
+        Pooled proportion with Wald (or Hartung-Knapp) CI back-transformed to
+        the proportion scale, tau^2, I^2, Q with chi-square p-value and the
+        prediction interval (``None`` when k < 3, where it is not defined).
+
+    Notes
+    -----
+    * Q and I^2 use inverse-variance fixed-effect weights ``1/v``.
+    * k = 1: the pooled value is the study's own estimate, tau^2 = 0, I^2 = 0,
+      Q = 0 (df = 0, p-value None) and the CI is the study's logit (or double
+      arcsine) Wald CI.  With the logit and 0 < x < n the pooled proportion is
+      exactly x / n.
+
+    Raises
+    ------
+    ValueError
+        Invalid counts (message names the position and label), unequal
+        lengths, k = 0, unknown method/transform, level outside (0, 1).
+    """
+    x, n, labs = _validate(events, totals, labels)
+    return _pool(
+        x,
+        n,
+        labs,
+        _norm_method(method),
+        _norm_transform(transform),
+        bool(hartung_knapp),
+        float(continuity),
+        _check_level(level),
+        bool(hk_adhoc),
+    )
+
+
+# --------------------------------------------------------------------------
+# Per-study tables
+# --------------------------------------------------------------------------
+def _clopper_pearson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    alpha = 1.0 - level
+    lo = np.zeros(x.size)
+    hi = np.ones(x.size)
+    pos = x > 0
+    notall = x < n
+    lo[pos] = stats.beta.ppf(alpha / 2.0, x[pos], n[pos] - x[pos] + 1)
+    hi[notall] = stats.beta.ppf(1.0 - alpha / 2.0, x[notall] + 1, n[notall] - x[notall])
+    return lo, hi
+
+
+def study_proportions(
+    events: Sequence[int],
+    totals: Sequence[int],
+    labels: Sequence[Any] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per-study proportions with Clopper-Pearson exact confidence intervals.
+
+    The exact (Clopper-Pearson) interval is
+    ``[Beta(a/2; x, n-x+1), Beta(1-a/2; x+1, n-x)]`` with ``a = 1 - level``;
+    the lower limit is 0 when x = 0 and the upper limit 1 when x = n.  These
+    are the intervals to show per study in a forest plot; they do not depend
+    on the pooling model.  Use :func:`study_weights` for model weights.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label, events, total, proportion, ci_lower, ci_upper``.
+    """
+    x, n, labs = _validate(events, totals, labels)
+    lo, hi = _clopper_pearson(x, n, _check_level(level))
+    return pd.DataFrame(
+        {
+            "label": labs,
+            "events": x,
+            "total": n,
+            "proportion": x / n,
+            "ci_lower": lo,
+            "ci_upper": hi,
+        }
+    )
+
+
+def study_weights(
+    events: Sequence[int],
+    totals: Sequence[int],
+    labels: Sequence[Any] | None = None,
+    **pool_kwargs: Any,
+) -> pd.DataFrame:
+    """Per-study transformed values and random-effects weights (percent).
+
+    Weights are ``100 * w_i* / sum w*`` with ``w_i* = 1/(v_i + tau^2)`` from
+    :func:`pool_proportions` called with ``pool_kwargs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label, yi, vi, weight``.
+    """
+    return pool_proportions(events, totals, labels=labels, **pool_kwargs).study_table()
+
+
+# --------------------------------------------------------------------------
+# Subgroups and sensitivity analyses
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubgroupResult:
+    """Subgroup meta-analysis.
+
+    Attributes
+    ----------
+    pooled : pandas.DataFrame
+        One row per subgroup (``row_type == "subgroup"``, in order of first
+        appearance) followed by the overall pooled row
+        (``row_type == "overall"``, ``subgroup == "Overall"``).
+    test : pandas.DataFrame
+        One row: ``q_between``, ``df`` (G - 1), ``p_value`` (chi-square;
+        NaN when there is a single subgroup), ``n_subgroups``.
+    results : dict
+        ``PooledProportion`` per subgroup, keyed by subgroup value.
+    overall : PooledProportion
+        Pooled result over all studies.
+    """
+
+    pooled: pd.DataFrame
+    test: pd.DataFrame
+    results: dict[Any, PooledProportion]
+    overall: PooledProportion
+
+
+def _between_test(estimates: Sequence[float], ses: Sequence[float]) -> tuple[float, int, float | None]:
+    est = np.asarray(estimates, dtype=float)
+    w = 1.0 / np.asarray(ses, dtype=float) ** 2
+    g = est.size
+    if g < 2:
+        return 0.0, 0, None
+    mu = float(np.dot(w, est) / w.sum())
+    q_b = float(np.dot(w, (est - mu) ** 2))
+    return q_b, g - 1, float(stats.chi2.sf(q_b, g - 1))
+
+
+def pool_by_subgroup(
+    df: pd.DataFrame,
+    by: str,
+    events: str = "events",
+    total: str = "total",
+    label: str | None = None,
+    **pool_kwargs: Any,
+) -> SubgroupResult:
+    """Pool within each subgroup, overall, and test for subgroup differences.
+
+    Each subgroup is pooled separately (its own tau^2) with
+    :func:`pool_proportions`; the overall row pools all studies ignoring the
+    subgroups.  The test for subgroup differences is
+
+    ``Q_between = sum_g (mu_g - mu_bar)^2 / SE_g^2``,
+    ``mu_bar = sum_g (mu_g / SE_g^2) / sum_g (1 / SE_g^2)``,
+
+    computed on the transformed scale from the subgroup pooled estimates
+    ``mu_g`` and the standard errors they report (Hartung-Knapp SE when
+    ``hartung_knapp=True``; a single-study subgroup uses its within-study SE),
+    referred to a chi-square distribution with G - 1 df.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per study.
+    by : str
+        Column defining the subgroups (missing values are not allowed).
+    events, total : str
+        Column names of the counts.
+    label : str, optional
+        Column with study labels (used in error messages).
+    **pool_kwargs
+        Passed to :func:`pool_proportions` (method, transform, ...).
+
+    Returns
+    -------
+    SubgroupResult
+        ``.pooled`` and ``.test`` DataFrames, ``.results`` dict of subgroup
+        results and ``.overall``.
+    """
+    for col in (by, events, total) + ((label,) if label else ()):
+        if col not in df.columns:
+            raise ValueError(f"column {col!r} not found in the data frame")
+    if df[by].isna().any():
+        pos = int(np.flatnonzero(df[by].isna().to_numpy())[0])
+        raise ValueError(f"missing subgroup in column {by!r} at position {pos}")
+    if len(df) == 0:
+        raise ValueError("at least one study (k >= 1) is required")
+    pool_kwargs.pop("labels", None)
+    labs = df[label].tolist() if label else None
+
+    results: dict[Any, PooledProportion] = {}
+    rows = []
+    for key, sub in df.groupby(by, sort=False):
+        sub_labels = sub[label].tolist() if label else None
+        res = pool_proportions(sub[events].tolist(), sub[total].tolist(), labels=sub_labels, **pool_kwargs)
+        results[key] = res
+        rows.append(res.to_frame().assign(subgroup=key, row_type="subgroup"))
+    overall = pool_proportions(df[events].tolist(), df[total].tolist(), labels=labs, **pool_kwargs)
+    rows.append(overall.to_frame().assign(subgroup="Overall", row_type="overall"))
+
+    pooled = pd.concat(rows, ignore_index=True)
+    front = ["subgroup", "row_type"]
+    pooled = pooled[front + [c for c in pooled.columns if c not in front]]
+
+    sub_res = list(results.values())
+    q_b, dfb, p_b = _between_test([r.estimate for r in sub_res], [r.se for r in sub_res])
+    test = pd.DataFrame(
+        [
+            {
+                "q_between": q_b,
+                "df": dfb,
+                "p_value": float("nan") if p_b is None else p_b,
+                "n_subgroups": len(sub_res),
+            }
+        ]
+    )
+    return SubgroupResult(pooled=pooled, test=test, results=results, overall=overall)
+
+
+def leave_one_out(
+    events: Sequence[int],
+    totals: Sequence[int],
+    labels: Sequence[Any] | None = None,
+    **pool_kwargs: Any,
+) -> pd.DataFrame:
+    """Leave-one-out sensitivity analysis.
+
+    Row ``i`` is :func:`pool_proportions` (with ``pool_kwargs``) applied to all
+    studies except study ``i``; column ``omitted`` names the omitted study.
+    Requires k >= 2.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``omitted`` followed by the columns of :meth:`PooledProportion.to_frame`.
+    """
+    x, n, labs = _validate(events, totals, labels)
+    if x.size < 2:
+        raise ValueError("leave-one-out needs at least 2 studies")
+    frames = []
+    for i in range(x.size):
+        keep = np.arange(x.size) != i
+        res = pool_proportions(
+            x[keep], n[keep], labels=[labs[j] for j in np.flatnonzero(keep)], **pool_kwargs
+        )
+        frames.append(res.to_frame().assign(omitted=labs[i]))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["omitted"] + [c for c in out.columns if c != "omitted"]]

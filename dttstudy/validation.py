@@ -1,0 +1,331 @@
+"""Validation of a cohort against the contract in :mod:`dttstudy.schema`.
+
+Every problem is collected (nothing stops at the first one) and reported as *file (or sheet), row as a
+person counts it in that file (the header is row 1), column, offending value, rule broken*.
+Column-level rules (types, codes, ranges, unique keys) are pandera schemas generated from the contract;
+rules that need more than one column or table are written out below, one function each.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import schema as S
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One broken rule at one place."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        value = "" if _is_missing(self.value) else f" (value: {_fmt(self.value)})"
+        return f"{where}: {self.rule}{value}"
+
+
+@dataclass
+class ValidationReport:
+    """All failures and warnings found while loading one cohort."""
+
+    source: str
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = ["level", "file", "row", "column", "value", "rule"]
+        rows = [("error", f.file, f.row, f.column, f.value, f.rule) for f in self.failures]
+        rows += [("warning", f.file, f.row, f.column, f.value, f.rule) for f in self.warnings]
+        return pd.DataFrame(rows, columns=cols)
+
+    def __str__(self) -> str:
+        lines = []
+        if self.ok:
+            lines.append(f"{self.source}: valid")
+        else:
+            n = len(self.failures)
+            lines.append(f"{self.source}: INVALID — {n} problem{'s' if n != 1 else ''}")
+            lines += [f"  ERROR   {f}" for f in self.failures]
+        lines += [f"  WARNING {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+class CohortValidationError(ValueError):
+    """Raised by :func:`dttstudy.load_cohort` when the data break the contract; carries the full report."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__(str(report))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v)).lower()
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return f"{float(v):g}"
+    return repr(str(v))
+
+
+def _is_missing(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def _row(index) -> int:
+    """Row number as a person counts it in the file: the header is row 1, the first record row 2."""
+    return int(index) + 2
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing raw text cells into typed columns (type failures are reported here, per cell)
+# --------------------------------------------------------------------------------------------------
+
+def parse_table(raw: pd.DataFrame, table: S.Table, file: str) -> tuple[pd.DataFrame, list[Failure]]:
+    """Turn a frame of text cells into typed columns. Unparseable cells become missing and are reported."""
+    out = pd.DataFrame(index=raw.index)
+    failures: list[Failure] = []
+    for col in table.columns:
+        if col.name not in raw.columns:
+            continue
+        s = raw[col.name]
+        text = s.astype("string").str.strip()
+        empty = s.isna() | (text == "")
+        if col.kind in ("int", "float"):
+            # Decimal commas are not guessed at: "1,5" is an error with a hint.
+            num = pd.to_numeric(text.where(~empty), errors="coerce")
+            bad = ~empty & num.isna()
+            for i in raw.index[bad]:
+                hint = " (use a decimal point, not a comma)" if "," in str(s[i]) else ""
+                failures.append(Failure(file, _row(i), col.name, s[i], f"must be a number{hint}"))
+            out[col.name] = num.astype("float64")
+        elif col.kind == "bool":
+            low = text.str.lower()
+            val = pd.Series(np.nan, index=raw.index, dtype="object")
+            val[low.isin(_TRUE).fillna(False).astype(bool)] = True
+            val[low.isin(_FALSE).fillna(False).astype(bool)] = False
+            bad = ~empty & val.isna()
+            for i in raw.index[bad]:
+                failures.append(Failure(file, _row(i), col.name, s[i], "must be true or false"))
+            out[col.name] = val
+        else:
+            out[col.name] = s.where(~empty, None).astype("object")
+    return out, failures
+
+
+def _check_error(col: S.Column) -> list:
+    import pandera.pandas as pa
+
+    checks = []
+    if col.codes is not None:
+        checks.append(pa.Check.isin(list(col.codes), error="must be one of: " + ", ".join(col.codes)))
+    if col.min is not None and col.max is not None:
+        checks.append(pa.Check.in_range(col.min, col.max, error=f"must be between {col.min:g} and {col.max:g}"))
+    if col.kind == "int":
+        checks.append(pa.Check(lambda s: s == np.round(s), error="must be a whole number"))
+    if col.kind == "id":
+        checks.append(pa.Check.str_matches(r"^[A-Za-z0-9_.\-]+$",
+                                           error="must be a study id of letters, digits, '-', '_' or '.'"))
+    return checks
+
+
+def pandera_schema(table: S.Table, present: list[str]):
+    """The pandera schema of one table, restricted to the columns present in the data."""
+    import pandera.pandas as pa
+
+    cols = {
+        c.name: pa.Column(checks=_check_error(c), nullable=c.nullable, unique=c.unique, required=False)
+        for c in table.columns if c.name in present
+    }
+    unique = list(table.unique_together) if table.unique_together and set(table.unique_together) <= set(present) \
+        else None
+    return pa.DataFrameSchema(cols, unique=unique, name=table.name)
+
+
+def check_columns(typed: pd.DataFrame, table: S.Table, file: str,
+                  already: set[tuple[int, str]]) -> list[Failure]:
+    """Column-level rules via pandera, collected lazily (every failure at once)."""
+    import pandera.pandas as pa
+
+    present = list(typed.columns)
+    try:
+        pandera_schema(table, present).validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases
+    failures = []
+    seen = set()
+    for rec in fc.itertuples(index=False):
+        idx = rec.index
+        if idx is None or _is_missing(idx):
+            continue
+        column, check = rec.column, str(rec.check)
+        if check == "multiple_fields_uniqueness":
+            key = (int(idx), "+".join(table.unique_together))
+            if key in seen:
+                continue
+            seen.add(key)
+            vals = ", ".join(f"{c}={_fmt(typed.at[idx, c])}" for c in table.unique_together)
+            failures.append(Failure(file, _row(idx), "+".join(table.unique_together), vals,
+                                    "duplicate " + " × ".join(table.unique_together)))
+            continue
+        if (int(idx), column) in already:
+            continue  # already reported as a type failure
+        if check == "not_nullable":
+            rule = "must not be empty"
+        elif check == "field_uniqueness":
+            rule = f"duplicate {column}: must be unique"
+        else:
+            rule = check
+        value = rec.failure_case
+        col = table.column(column)
+        if col.codes and isinstance(value, str) and value not in col.codes:
+            fix = [c for c in col.codes if c.lower() == value.strip().lower()]
+            if fix:
+                rule += f" (did you mean '{fix[0]}'? codes are case- and space-sensitive)"
+        failures.append(Failure(file, _row(idx), column, value, rule))
+    return failures
+
+
+# --------------------------------------------------------------------------------------------------
+# Rules that need several columns or tables
+# --------------------------------------------------------------------------------------------------
+
+def _rows(df: pd.DataFrame, mask: pd.Series) -> pd.Index:
+    return df.index[mask.fillna(False).astype(bool)]
+
+
+def check_patients(p: pd.DataFrame, file: str) -> list[Failure]:
+    out = []
+    if {"montreal", "disease"} <= set(p.columns):
+        for d, pattern in S.MONTREAL_PATTERN.items():
+            m = p["montreal"].astype("string")
+            bad = (p["disease"] == d) & m.notna() & ~m.str.fullmatch(pattern).fillna(False).astype(bool)
+            expect = "E1, E2 or E3" if d == "UC" else "'L1'–'L4' and 'B1'–'B3' (+ ' p'), e.g. 'L3 B2 p'"
+            for i in _rows(p, bad):
+                out.append(Failure(file, _row(i), "montreal", p.at[i, "montreal"],
+                                   f"not a Montreal class for {d}: expected {expect}"))
+    if {"followup_before_dtt", "disease_duration"} <= set(p.columns):
+        # one month of slack for durations recorded to 0.1 year
+        bad = p["followup_before_dtt"] > p["disease_duration"] * 12 + 1
+        for i in _rows(p, bad):
+            out.append(Failure(file, _row(i), "followup_before_dtt", p.at[i, "followup_before_dtt"],
+                               "follow-up before DTT is longer than the disease duration"))
+    return out
+
+
+def check_treatments(t: pd.DataFrame, file: str) -> list[Failure]:
+    out = []
+    cols = set(t.columns)
+    if {"agent_1", "agent_2"} <= cols:
+        for i in _rows(t, t["agent_1"].notna() & (t["agent_1"] == t["agent_2"])):
+            out.append(Failure(file, _row(i), "agent_2", t.at[i, "agent_2"], "must differ from agent_1"))
+    if {"status", "stop_reason"} <= cols:
+        for i in _rows(t, (t["status"] == "maintained") & t["stop_reason"].notna()):
+            out.append(Failure(file, _row(i), "stop_reason", t.at[i, "stop_reason"],
+                               "must be empty when status is 'maintained'"))
+        for i in _rows(t, (t["status"] == "discontinued") & t["stop_reason"].isna()):
+            out.append(Failure(file, _row(i), "stop_reason", None,
+                               "a discontinued DTT needs a stop_reason"))
+    if {"steroid_at_start", "steroid_stop_month"} <= cols:
+        for i in _rows(t, (t["steroid_at_start"] == False) & t["steroid_stop_month"].notna()):  # noqa: E712
+            out.append(Failure(file, _row(i), "steroid_stop_month", t.at[i, "steroid_stop_month"],
+                               "must be empty when steroid_at_start is false"))
+    return out
+
+
+def check_links(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Failure]:
+    """Keys and chronology across the four tables."""
+    out: list[Failure] = []
+    p, t, v, a = (tables.get(n) for n in ("patients", "treatments", "visits", "adverse_events"))
+    if p is None or "patient_id" not in p.columns:
+        return out
+    known = set(p["patient_id"].dropna())
+    for name in ("treatments", "visits", "adverse_events"):
+        df = tables.get(name)
+        if df is None or "patient_id" not in df.columns:
+            continue
+        orphan = df["patient_id"].notna() & ~df["patient_id"].isin(known)
+        for i in _rows(df, orphan):
+            out.append(Failure(files[name], _row(i), "patient_id", df.at[i, "patient_id"],
+                               "unknown patient (not in patients)"))
+
+    if t is not None and "patient_id" in t.columns:
+        has_t = set(t["patient_id"].dropna())
+        for i in _rows(p, p["patient_id"].notna() & ~p["patient_id"].isin(has_t)):
+            out.append(Failure(files["patients"], _row(i), "patient_id", p.at[i, "patient_id"],
+                               "patient has no row in treatments"))
+    if v is not None and {"patient_id", "month"} <= set(v.columns):
+        base = set(v.loc[v["month"] == 0, "patient_id"].dropna())
+        for i in _rows(p, p["patient_id"].notna() & ~p["patient_id"].isin(base)):
+            out.append(Failure(files["patients"], _row(i), "patient_id", p.at[i, "patient_id"],
+                               "patient has no month-0 (baseline) visit"))
+
+    disease = p.dropna(subset=["patient_id"]).drop_duplicates("patient_id").set_index("patient_id").get("disease")
+    if v is not None and disease is not None and "patient_id" in v.columns:
+        vd = v["patient_id"].map(disease)
+        for dis, cols in S.DISEASE_SCORES.items():
+            for col in cols:
+                if col not in v.columns:
+                    continue
+                for i in _rows(v, vd.isin(S.DISEASES) & (vd != dis) & v[col].notna()):
+                    out.append(Failure(files["visits"], _row(i), col, v.at[i, col],
+                                       f"{col} is a {dis} score but {v.at[i, 'patient_id']} has {vd[i]}"))
+        if {"rectal_bleeding", "partial_mayo"} <= set(v.columns):
+            for i in _rows(v, v["rectal_bleeding"] > v["partial_mayo"]):
+                out.append(Failure(files["visits"], _row(i), "rectal_bleeding", v.at[i, "rectal_bleeding"],
+                                   "bleeding subscore cannot exceed the partial Mayo score it belongs to"))
+
+    course = None
+    if t is not None and {"patient_id", "dtt_months"} <= set(t.columns):
+        course = t.dropna(subset=["patient_id"]).drop_duplicates("patient_id").set_index("patient_id")
+    if v is not None and course is not None and {"patient_id", "month", "on_dtt"} <= set(v.columns):
+        stop = v["patient_id"].map(course["dtt_months"])
+        for i in _rows(v, (v["on_dtt"] == True) & (v["month"] > stop)):  # noqa: E712
+            out.append(Failure(files["visits"], _row(i), "on_dtt", v.at[i, "on_dtt"],
+                               f"visit at month {v.at[i, 'month']:g} is marked on DTT but DTT lasted "
+                               f"{stop[i]:g} months"))
+    if a is not None and {"patient_id", "onset_month"} <= set(a.columns):
+        last = last_followup(v, t)
+        end = a["patient_id"].map(last)
+        for i in _rows(a, end.notna() & (a["onset_month"] > end)):
+            out.append(Failure(files["adverse_events"], _row(i), "onset_month", a.at[i, "onset_month"],
+                               f"onset after the last follow-up (month {end[i]:g})"))
+        if course is not None and "suspected_agent" in a.columns and {"agent_1", "agent_2"} <= set(course.columns):
+            ag1 = a["patient_id"].map(course["agent_1"])
+            ag2 = a["patient_id"].map(course["agent_2"])
+            ok = a["suspected_agent"].isin(["both", "unknown"]) | (a["suspected_agent"] == ag1) | \
+                (a["suspected_agent"] == ag2) | ag1.isna() | a["suspected_agent"].isna()
+            for i in _rows(a, ~ok):
+                out.append(Failure(files["adverse_events"], _row(i), "suspected_agent", a.at[i, "suspected_agent"],
+                                   f"must be {ag1[i]}, {ag2[i]}, 'both' or 'unknown'"))
+    return out
+
+
+def last_followup(visits: pd.DataFrame | None, treatments: pd.DataFrame | None) -> pd.Series:
+    """Last follow-up per patient (months): the later of the last visit and the end of the DTT course."""
+    parts = []
+    if visits is not None and {"patient_id", "month"} <= set(visits.columns):
+        parts.append(visits.groupby("patient_id")["month"].max())
+    if treatments is not None and {"patient_id", "dtt_months"} <= set(treatments.columns):
+        parts.append(treatments.groupby("patient_id")["dtt_months"].max())
+    if not parts:
+        return pd.Series(dtype="float64")
+    return pd.concat(parts, axis=1).max(axis=1)

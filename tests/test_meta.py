@@ -1,0 +1,555 @@
+"""Tests for dttstudy.meta.
+
+Expected values are computed independently inside the tests (closed forms
+written out step by step with numpy, scipy/statsmodels reference routines, or
+numerical optimisation of the likelihood) rather than taken from the module.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize, stats
+from statsmodels.stats.meta_analysis import combine_effects
+
+from dttstudy.meta import (
+    PooledProportion,
+    leave_one_out,
+    pool_by_subgroup,
+    pool_proportions,
+    study_proportions,
+    study_weights,
+)
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+Z975 = stats.norm.ppf(0.975)
+
+# Four studies, all with 0 < x < n (no continuity correction involved).
+X4 = [12, 25, 8, 30]
+N4 = [40, 50, 30, 45]
+# Heterogeneous example for REML / PM.
+XH = [10, 20, 5, 3, 30]
+NH = [30, 40, 20, 15, 33]
+
+
+def expit(t):
+    return 1.0 / (1.0 + np.exp(-t))
+
+
+def logit_yv(x, n):
+    """Logit and variance for studies with 0 < x < n (no correction)."""
+    x = np.asarray(x, float)
+    n = np.asarray(n, float)
+    assert np.all((x > 0) & (x < n))
+    return np.log(x / (n - x)), 1 / x + 1 / (n - x)
+
+
+def dl_by_hand(y, v):
+    """DerSimonian-Laird random-effects analysis written out step by step."""
+    y = np.asarray(y, float)
+    v = np.asarray(v, float)
+    k = y.size
+    w = 1 / v
+    y_fe = np.sum(w * y) / np.sum(w)
+    q = np.sum(w * (y - y_fe) ** 2)
+    df = k - 1
+    c = np.sum(w) - np.sum(w**2) / np.sum(w)
+    tau2 = max(0.0, (q - df) / c)
+    ws = 1 / (v + tau2)
+    mu = np.sum(ws * y) / np.sum(ws)
+    se = math.sqrt(1 / np.sum(ws))
+    i2 = 100 * max(0.0, (q - df) / q)
+    return dict(k=k, w=w, q=q, df=df, tau2=tau2, ws=ws, mu=mu, se=se, i2=i2)
+
+
+def reml_loglik_matrix(tau2, y, v):
+    """Restricted log-likelihood in matrix form (independent of the module)."""
+    y = np.asarray(y, float)
+    V = np.diag(np.asarray(v, float) + tau2)
+    X = np.ones((y.size, 1))
+    Vi = np.linalg.inv(V)
+    XtViX = X.T @ Vi @ X
+    P = Vi - Vi @ X @ np.linalg.inv(XtViX) @ X.T @ Vi
+    return -0.5 * (
+        np.linalg.slogdet(V)[1] + np.linalg.slogdet(XtViX)[1] + float(y @ P @ y)
+    )
+
+
+# --------------------------------------------------------------------------
+# DerSimonian-Laird
+# --------------------------------------------------------------------------
+def test_dl_matches_hand_computation():
+    y, v = logit_yv(X4, N4)
+    h = dl_by_hand(y, v)
+    assert h["tau2"] > 0  # the example is genuinely heterogeneous
+    r = pool_proportions(X4, N4, method="DL")
+    assert r.k == 4
+    assert r.q == pytest.approx(h["q"], abs=1e-8)
+    assert r.df == 3
+    assert r.q_pvalue == pytest.approx(stats.chi2.sf(h["q"], 3), abs=1e-8)
+    assert r.tau2 == pytest.approx(h["tau2"], abs=1e-8)
+    assert r.tau == pytest.approx(math.sqrt(h["tau2"]), abs=1e-8)
+    assert r.i2 == pytest.approx(h["i2"], abs=1e-8)
+    assert r.estimate == pytest.approx(h["mu"], abs=1e-8)
+    assert r.se == pytest.approx(h["se"], abs=1e-8)
+    assert r.proportion == pytest.approx(expit(h["mu"]), abs=1e-8)
+    assert r.ci_lower == pytest.approx(expit(h["mu"] - Z975 * h["se"]), abs=1e-8)
+    assert r.ci_upper == pytest.approx(expit(h["mu"] + Z975 * h["se"]), abs=1e-8)
+    assert r.method == "DL" and r.transform == "logit" and r.hartung_knapp is False
+    weights = np.array(r.weights)
+    assert weights == pytest.approx(100 * h["ws"] / h["ws"].sum(), abs=1e-8)
+
+
+def test_dl_matches_statsmodels():
+    y, v = logit_yv(XH, NH)
+    sm = combine_effects(y, v, method_re="dl")
+    assert sm.tau2 > 0
+    r = pool_proportions(XH, NH, method="DL")
+    assert r.tau2 == pytest.approx(sm.tau2, abs=1e-8)
+    assert r.estimate == pytest.approx(sm.mean_effect_re, abs=1e-8)
+    assert r.se == pytest.approx(sm.sd_eff_w_re, abs=1e-8)
+
+
+def test_dl_other_level():
+    y, v = logit_yv(X4, N4)
+    h = dl_by_hand(y, v)
+    z = stats.norm.ppf(0.95)
+    r = pool_proportions(X4, N4, method="DL", level=0.90)
+    assert r.ci_lower == pytest.approx(expit(h["mu"] - z * h["se"]), abs=1e-10)
+    assert r.ci_upper == pytest.approx(expit(h["mu"] + z * h["se"]), abs=1e-10)
+
+
+# --------------------------------------------------------------------------
+# REML and Paule-Mandel
+# --------------------------------------------------------------------------
+def test_reml_score_is_zero_and_likelihood_is_maximal():
+    y, v = logit_yv(XH, NH)
+    r = pool_proportions(XH, NH)  # REML is the default
+    assert r.method == "REML"
+    assert r.tau2 > 0
+    # numerical derivative of the (matrix-form) restricted likelihood
+    h = 1e-6 * max(r.tau2, 1e-3)
+    score = (reml_loglik_matrix(r.tau2 + h, y, v) - reml_loglik_matrix(r.tau2 - h, y, v)) / (2 * h)
+    assert abs(score) < 1e-6
+    # analytic score written out independently
+    w = 1 / (v + r.tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    analytic = 0.5 * (np.sum(w**2 * (y - mu) ** 2) - np.sum(w) + np.sum(w**2) / np.sum(w))
+    assert abs(analytic) < 1e-10
+    # independent maximisation of the restricted likelihood
+    opt = optimize.minimize_scalar(
+        lambda t: -reml_loglik_matrix(t, y, v),
+        bounds=(0.0, 50.0),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    assert r.tau2 == pytest.approx(opt.x, abs=1e-6)
+    # pooled estimate uses the REML weights
+    assert r.estimate == pytest.approx(mu, abs=1e-10)
+    assert r.se == pytest.approx(math.sqrt(1 / np.sum(w)), abs=1e-10)
+
+
+def test_reml_second_example_against_bounded_optimiser():
+    y, v = logit_yv(X4, N4)
+    r = pool_proportions(X4, N4, method="reml")
+    opt = optimize.minimize_scalar(
+        lambda t: -reml_loglik_matrix(t, y, v),
+        bounds=(0.0, 20.0),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    assert r.tau2 == pytest.approx(opt.x, abs=1e-6)
+
+
+def test_pm_matches_statsmodels_iterated():
+    y, v = logit_yv(XH, NH)
+    sm = combine_effects(y, v, method_re="iterated", atol=1e-13, maxiter=1000)
+    r = pool_proportions(XH, NH, method="PM")
+    assert r.tau2 == pytest.approx(sm.tau2, abs=1e-8)
+    assert r.estimate == pytest.approx(sm.mean_effect_re, abs=1e-8)
+    # defining equation: generalised Q equals k - 1
+    w = 1 / (v + r.tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    assert np.sum(w * (y - mu) ** 2) == pytest.approx(len(y) - 1, abs=1e-8)
+
+
+# --------------------------------------------------------------------------
+# Homogeneity, continuity correction, k = 1
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["REML", "DL", "PM"])
+def test_homogeneous_studies_give_tau2_zero(method):
+    x, n = [10, 22, 29], [50, 100, 150]
+    y, v = logit_yv(x, n)
+    h = dl_by_hand(y, v)
+    assert h["q"] < h["df"]  # precondition: Q below its expectation
+    r = pool_proportions(x, n, method=method)
+    assert r.tau2 == 0.0 and r.tau == 0.0
+    assert r.i2 == 0.0
+    # with tau2 = 0 the random-effects estimate is the fixed-effect estimate
+    assert r.estimate == pytest.approx(np.sum(h["w"] * y) / np.sum(h["w"]), abs=1e-10)
+    values = r.to_frame().select_dtypes("number").to_numpy(dtype=float)
+    assert np.all(np.isfinite(values))
+
+
+@pytest.mark.parametrize("method", ["REML", "DL", "PM"])
+def test_identical_studies(method):
+    r = pool_proportions([10, 20, 30], [50, 100, 150], method=method, hartung_knapp=True)
+    assert r.tau2 == 0.0 and r.q == pytest.approx(0.0, abs=1e-12) and r.i2 == 0.0
+    assert r.proportion == pytest.approx(0.2, abs=1e-12)
+
+
+def test_continuity_rule_only_zero_or_all_event_studies():
+    x, n = [0, 5, 12, 20], [15, 20, 25, 20]
+    tbl = study_weights(x, n, method="DL")
+    expected_y = [
+        math.log(0.5 / 15.5),  # 0/15 corrected
+        math.log(5 / 15),  # 5/20 uncorrected
+        math.log(12 / 13),  # 12/25 uncorrected
+        math.log(20.5 / 0.5),  # 20/20 corrected
+    ]
+    expected_v = [1 / 0.5 + 1 / 15.5, 1 / 5 + 1 / 15, 1 / 12 + 1 / 13, 1 / 20.5 + 1 / 0.5]
+    assert tbl["yi"].to_numpy() == pytest.approx(expected_y, abs=1e-12)
+    assert tbl["vi"].to_numpy() == pytest.approx(expected_v, abs=1e-12)
+    assert tbl["weight"].sum() == pytest.approx(100.0)
+    # the pooled result is the hand DL on these corrected values
+    h = dl_by_hand(expected_y, expected_v)
+    r = pool_proportions(x, n, method="DL")
+    assert r.estimate == pytest.approx(h["mu"], abs=1e-10)
+    assert r.tau2 == pytest.approx(h["tau2"], abs=1e-10)
+
+
+@pytest.mark.parametrize("method", ["REML", "DL", "PM"])
+@pytest.mark.parametrize("transform", ["logit", "freeman_tukey"])
+@pytest.mark.parametrize(
+    "x,n",
+    [([0, 5, 12, 20], [15, 20, 25, 20]), ([0, 0, 0], [10, 12, 30]), ([8, 9], [8, 9])],
+)
+def test_zero_and_all_event_studies_are_finite(method, transform, x, n):
+    r = pool_proportions(x, n, method=method, transform=transform, hartung_knapp=True)
+    values = r.to_frame().select_dtypes("number").drop(columns=["pi_lower", "pi_upper"])
+    assert np.all(np.isfinite(values.to_numpy(dtype=float)))
+    assert 0.0 <= r.ci_lower <= r.proportion <= r.ci_upper <= 1.0
+    if transform == "logit":
+        assert 0.0 < r.proportion < 1.0
+    assert r.tau2 >= 0.0
+
+
+def test_continuity_zero_with_zero_events_raises():
+    with pytest.raises(ValueError, match="position 1"):
+        pool_proportions([3, 0], [10, 10], continuity=0)
+
+
+def test_single_study_reproduces_published_subgroup():
+    # aTNF + guselkumab subgroup of the 2026 Anderson meta-analysis: one study,
+    # 45/71, reported pooled estimate 63.4 %.
+    r = pool_proportions([45], [71], labels=["aTNF+guselkumab"])
+    assert r.k == 1
+    assert r.proportion == 45 / 71
+    assert round(100 * r.proportion, 1) == 63.4
+    assert r.tau2 == 0.0 and r.i2 == 0.0 and r.q == 0.0 and r.df == 0
+    assert r.q_pvalue is None
+    assert r.pi_lower is None and r.pi_upper is None
+    # CI is the study's own logit Wald interval
+    y = math.log(45 / 26)
+    se = math.sqrt(1 / 45 + 1 / 26)
+    assert r.ci_lower == pytest.approx(expit(y - Z975 * se), abs=1e-12)
+    assert r.ci_upper == pytest.approx(expit(y + Z975 * se), abs=1e-12)
+    # Hartung-Knapp is not defined for one study: Wald CI, flag reported False
+    hk = pool_proportions([45], [71], hartung_knapp=True)
+    assert hk.hartung_knapp is False
+    assert hk.ci_lower == pytest.approx(r.ci_lower, abs=1e-15)
+    # every tau2 estimator gives the same answer
+    for method in ("DL", "PM"):
+        assert pool_proportions([45], [71], method=method).proportion == 45 / 71
+
+
+def test_single_study_freeman_tukey_inverts_to_x_over_n():
+    # Miller's inverse at the study's own n recovers x/n
+    r = pool_proportions([45], [71], transform="freeman_tukey")
+    assert r.proportion == pytest.approx(45 / 71, abs=1e-12)
+
+
+def test_single_zero_event_study():
+    r = pool_proportions([0], [20])
+    assert r.proportion == pytest.approx(0.5 / 21, abs=1e-15)
+    assert 0 < r.ci_lower < r.proportion < r.ci_upper < 1
+
+
+# --------------------------------------------------------------------------
+# Hartung-Knapp and prediction interval
+# --------------------------------------------------------------------------
+def test_hartung_knapp_uses_t_with_k_minus_1_df():
+    y, v = logit_yv(X4, N4)
+    h = dl_by_hand(y, v)
+    k = len(y)
+    q_hk = np.sum(h["ws"] * (y - h["mu"]) ** 2) / (k - 1)
+    se_hk = math.sqrt(q_hk / np.sum(h["ws"]))
+    t = stats.t.ppf(0.975, k - 1)
+    r = pool_proportions(X4, N4, method="DL", hartung_knapp=True)
+    assert r.hartung_knapp is True
+    assert r.ci_method == "t(k-1)"
+    assert r.estimate == pytest.approx(h["mu"], abs=1e-10)
+    assert r.se == pytest.approx(se_hk, abs=1e-10)
+    assert r.ci_lower == pytest.approx(expit(h["mu"] - t * se_hk), abs=1e-10)
+    assert r.ci_upper == pytest.approx(expit(h["mu"] + t * se_hk), abs=1e-10)
+
+
+def test_hartung_knapp_not_truncated_by_default():
+    # Homogeneous studies: q_hk < 1, so HK SE is smaller than the standard SE.
+    x, n = [10, 22, 29], [50, 100, 150]
+    y, v = logit_yv(x, n)
+    w = 1 / v
+    mu = np.sum(w * y) / np.sum(w)
+    q_hk = np.sum(w * (y - mu) ** 2) / 2
+    assert q_hk < 1
+    r = pool_proportions(x, n, method="DL", hartung_knapp=True)
+    assert r.se == pytest.approx(math.sqrt(q_hk / np.sum(w)), abs=1e-12)
+    adhoc = pool_proportions(x, n, method="DL", hartung_knapp=True, hk_adhoc=True)
+    assert adhoc.se == pytest.approx(math.sqrt(1 / np.sum(w)), abs=1e-12)
+
+
+def test_prediction_interval_formula():
+    y, v = logit_yv(XH, NH)
+    h = dl_by_hand(y, v)
+    k = len(y)
+    half = stats.t.ppf(0.975, k - 2) * math.sqrt(h["tau2"] + h["se"] ** 2)
+    for hk in (False, True):
+        r = pool_proportions(XH, NH, method="DL", hartung_knapp=hk)
+        assert r.pi_lower == pytest.approx(expit(h["mu"] - half), abs=1e-10)
+        assert r.pi_upper == pytest.approx(expit(h["mu"] + half), abs=1e-10)
+        assert r.pi_lower <= r.ci_lower and r.ci_upper <= r.pi_upper
+
+
+def test_prediction_interval_undefined_for_two_studies():
+    r = pool_proportions([10, 20], [30, 40])
+    assert r.pi_lower is None and r.pi_upper is None
+    frame = r.to_frame()
+    assert frame["pi_lower"].isna().all() and frame["pi_upper"].isna().all()
+    assert "not defined for k < 3" in r.summary()
+
+
+# --------------------------------------------------------------------------
+# Freeman-Tukey sensitivity analysis
+# --------------------------------------------------------------------------
+def miller_inverse(t, n):
+    s = math.sin(t)
+    return 0.5 * (1 - math.copysign(1, math.cos(t)) * math.sqrt(1 - (s + (s - 1 / s) / n) ** 2))
+
+
+def test_freeman_tukey_hand_computation():
+    x = np.array(X4, float)
+    n = np.array(N4, float)
+    y = np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1)))
+    v = 1 / (n + 0.5)
+    h = dl_by_hand(y, v)
+    n_harm = len(n) / np.sum(1 / n)
+    r = pool_proportions(X4, N4, method="DL", transform="freeman_tukey")
+    assert r.transform == "freeman_tukey"
+    assert r.estimate == pytest.approx(h["mu"], abs=1e-10)
+    assert r.tau2 == pytest.approx(h["tau2"], abs=1e-10)
+    assert r.n_harmonic == pytest.approx(n_harm, abs=1e-10)
+    assert r.proportion == pytest.approx(miller_inverse(h["mu"], n_harm), abs=1e-10)
+    assert r.ci_lower == pytest.approx(miller_inverse(h["mu"] - Z975 * h["se"], n_harm), abs=1e-10)
+    assert r.ci_upper == pytest.approx(miller_inverse(h["mu"] + Z975 * h["se"], n_harm), abs=1e-10)
+
+
+# --------------------------------------------------------------------------
+# Per-study Clopper-Pearson intervals
+# --------------------------------------------------------------------------
+def test_clopper_pearson_known_values():
+    df = study_proportions([0, 18, 15], [18, 18, 17], labels=["a", "b", "c"])
+    assert list(df.columns) == ["label", "events", "total", "proportion", "ci_lower", "ci_upper"]
+    assert list(df["label"]) == ["a", "b", "c"]
+    assert df.loc[0, "ci_lower"] == 0.0
+    assert df.loc[0, "ci_upper"] == pytest.approx(1 - 0.025 ** (1 / 18), abs=1e-12)
+    assert df.loc[1, "ci_lower"] == pytest.approx(0.025 ** (1 / 18), abs=1e-12)
+    assert df.loc[1, "ci_upper"] == 1.0
+    ref = stats.binomtest(15, 17).proportion_ci(confidence_level=0.95, method="exact")
+    assert df.loc[2, "ci_lower"] == pytest.approx(ref.low, abs=1e-12)
+    assert df.loc[2, "ci_upper"] == pytest.approx(ref.high, abs=1e-12)
+    assert df.loc[2, "proportion"] == 15 / 17
+
+
+def test_clopper_pearson_other_level():
+    df = study_proportions([3], [25], level=0.90)
+    ref = stats.binomtest(3, 25).proportion_ci(confidence_level=0.90, method="exact")
+    assert df.loc[0, "ci_lower"] == pytest.approx(ref.low, abs=1e-12)
+    assert df.loc[0, "ci_upper"] == pytest.approx(ref.high, abs=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Subgroups and leave-one-out
+# --------------------------------------------------------------------------
+def test_subgroup_test_hand_computation():
+    data = pd.DataFrame(
+        {
+            "combo": ["A", "A", "A", "B", "B"],
+            "study": ["s1", "s2", "s3", "s4", "s5"],
+            "events": [12, 25, 8, 30, 40],
+            "total": [40, 50, 30, 45, 52],
+        }
+    )
+    res = pool_by_subgroup(data, "combo", label="study", method="DL")
+    ga = dl_by_hand(*logit_yv([12, 25, 8], [40, 50, 30]))
+    gb = dl_by_hand(*logit_yv([30, 40], [45, 52]))
+    est = np.array([ga["mu"], gb["mu"]])
+    w = 1 / np.array([ga["se"], gb["se"]]) ** 2
+    mu_bar = np.sum(w * est) / np.sum(w)
+    q_b = np.sum(w * (est - mu_bar) ** 2)
+    assert res.test.loc[0, "q_between"] == pytest.approx(q_b, abs=1e-8)
+    assert res.test.loc[0, "df"] == 1
+    assert res.test.loc[0, "p_value"] == pytest.approx(stats.chi2.sf(q_b, 1), abs=1e-8)
+    assert res.test.loc[0, "n_subgroups"] == 2
+
+    pooled = res.pooled
+    assert list(pooled["subgroup"]) == ["A", "B", "Overall"]
+    assert list(pooled["row_type"]) == ["subgroup", "subgroup", "overall"]
+    assert pooled.loc[0, "estimate"] == pytest.approx(ga["mu"], abs=1e-10)
+    assert pooled.loc[1, "estimate"] == pytest.approx(gb["mu"], abs=1e-10)
+    overall = dl_by_hand(*logit_yv(data["events"], data["total"]))
+    assert pooled.loc[2, "estimate"] == pytest.approx(overall["mu"], abs=1e-10)
+    assert pooled.loc[2, "k"] == 5
+    assert isinstance(res.overall, PooledProportion)
+    assert set(res.results) == {"A", "B"}
+
+
+def test_subgroup_with_single_study_group():
+    data = pd.DataFrame(
+        {"g": ["x", "x", "y"], "events": [12, 25, 45], "total": [40, 50, 71]}
+    )
+    res = pool_by_subgroup(data, "g")
+    assert res.results["y"].proportion == 45 / 71
+    ga = pool_proportions([12, 25], [40, 50])
+    est = np.array([ga.estimate, math.log(45 / 26)])
+    w = 1 / np.array([ga.se, math.sqrt(1 / 45 + 1 / 26)]) ** 2
+    q_b = np.sum(w * (est - np.sum(w * est) / np.sum(w)) ** 2)
+    assert res.test.loc[0, "q_between"] == pytest.approx(q_b, abs=1e-8)
+
+
+def test_subgroup_missing_group_raises():
+    data = pd.DataFrame({"g": ["x", None], "events": [1, 2], "total": [5, 5]})
+    with pytest.raises(ValueError, match="position 1"):
+        pool_by_subgroup(data, "g")
+
+
+def test_leave_one_out_rows_equal_pooling_of_remaining():
+    labels = ["s1", "s2", "s3", "s4", "s5"]
+    loo = leave_one_out(XH, NH, labels, method="REML")
+    assert list(loo["omitted"]) == labels
+    for i, lab in enumerate(labels):
+        keep = [j for j in range(len(labels)) if j != i]
+        ref = pool_proportions([XH[j] for j in keep], [NH[j] for j in keep])
+        row = loo.iloc[i]
+        assert row["k"] == 4
+        assert row["proportion"] == pytest.approx(ref.proportion, abs=1e-12)
+        assert row["tau2"] == pytest.approx(ref.tau2, abs=1e-12)
+        assert row["ci_lower"] == pytest.approx(ref.ci_lower, abs=1e-12)
+    # one row checked against the hand DL computation as well
+    loo_dl = leave_one_out(X4, N4, None, method="DL")
+    h = dl_by_hand(*logit_yv(X4[1:], N4[1:]))
+    assert loo_dl.loc[0, "estimate"] == pytest.approx(h["mu"], abs=1e-10)
+    assert loo_dl.loc[0, "omitted"] == "Study 1"
+
+
+def test_leave_one_out_needs_two_studies():
+    with pytest.raises(ValueError):
+        leave_one_out([3], [10], ["only"])
+
+
+# --------------------------------------------------------------------------
+# Input validation and output shape
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "events,totals,pattern",
+    [
+        ([1, 2, 7], [5, 5, 5], r"events\[2\].*position 2"),
+        ([1, -1, 2], [5, 5, 5], r"position 1"),
+        ([1, 2.5, 2], [5, 5, 5], r"events\[1\]"),
+        ([1, 2, 2], [5, 0, 5], r"position 1"),
+        ([1, 2, 2], [5, 5, 5.5], r"totals\[2\]"),
+        ([1, float("nan")], [5, 5], r"events\[1\]"),
+        ([1, "a"], [5, 5], r"events\[1\]"),
+        ([1, 2], [5, 5, 5], r"equal lengths"),
+        ([], [], r"at least one"),
+    ],
+)
+def test_bad_input_raises(events, totals, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        pool_proportions(events, totals)
+
+
+def test_bad_input_message_names_label():
+    with pytest.raises(ValueError, match="'Trial B'"):
+        pool_proportions([1, 9], [5, 5], labels=["Trial A", "Trial B"])
+    with pytest.raises(ValueError, match="position 0"):
+        study_proportions([6], [5])
+
+
+def test_bad_options_raise():
+    with pytest.raises(ValueError):
+        pool_proportions(X4, N4, method="ML")
+    with pytest.raises(ValueError):
+        pool_proportions(X4, N4, transform="arcsine")
+    with pytest.raises(ValueError):
+        pool_proportions(X4, N4, level=95)
+
+
+def test_integer_valued_floats_accepted():
+    a = pool_proportions([12.0, 25.0, 8.0, 30.0], np.array(N4, dtype=float), method="DL")
+    b = pool_proportions(np.array(X4), N4, method="DL")
+    assert a.estimate == b.estimate
+
+
+def test_to_frame_and_summary():
+    r = pool_proportions(X4, N4, labels=["a", "b", "c", "d"])
+    frame = r.to_frame()
+    assert frame.shape[0] == 1
+    for col in ("k", "proportion", "ci_lower", "ci_upper", "estimate", "se", "tau2",
+                "tau", "i2", "q", "df", "q_pvalue", "pi_lower", "pi_upper", "method",
+                "transform", "hartung_knapp"):
+        assert col in frame.columns
+    assert frame.loc[0, "events"] == sum(X4) and frame.loc[0, "total"] == sum(N4)
+    text = r.summary()
+    assert "REML" in text and "I^2" in text and f"{100 * r.proportion:.1f} %" in text
+    assert list(r.study_table()["label"]) == ["a", "b", "c", "d"]
+
+
+# --------------------------------------------------------------------------
+# Properties over random valid inputs
+# --------------------------------------------------------------------------
+@st.composite
+def studies(draw):
+    k = draw(st.integers(min_value=1, max_value=7))
+    n = draw(st.lists(st.integers(min_value=1, max_value=300), min_size=k, max_size=k))
+    x = [draw(st.integers(min_value=0, max_value=ni)) for ni in n]
+    return x, n
+
+
+@settings(max_examples=80, derandomize=True, database=None, deadline=None)
+@given(data=studies(), method=st.sampled_from(["REML", "DL", "PM"]),
+       transform=st.sampled_from(["logit", "freeman_tukey"]), hk=st.booleans())
+def test_properties(data, method, transform, hk):
+    x, n = data
+    r = pool_proportions(x, n, method=method, transform=transform, hartung_knapp=hk)
+    assert math.isfinite(r.tau2) and r.tau2 >= 0.0
+    assert 0.0 <= r.i2 < 100.0
+    assert math.isfinite(r.estimate) and math.isfinite(r.se)
+    assert 0.0 <= r.ci_lower <= r.proportion <= r.ci_upper <= 1.0
+    if r.k >= 3:
+        assert r.pi_lower is not None and 0.0 <= r.pi_lower <= r.pi_upper <= 1.0
+    else:
+        assert r.pi_lower is None
+    if method == "REML" and r.k >= 2:
+        # REML tau2 is at least as likely as the DL and PM estimates
+        y = np.array(r.yi)
+        v = np.array(r.vi)
+        ll = reml_loglik_matrix(r.tau2, y, v)
+        for other in ("DL", "PM"):
+            t2 = pool_proportions(x, n, method=other, transform=transform).tau2
+            assert ll >= reml_loglik_matrix(t2, y, v) - 1e-9
