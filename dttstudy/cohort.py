@@ -150,6 +150,14 @@ def _read_workbook(path: Path, report: ValidationReport) -> dict[str, pd.DataFra
     return out
 
 
+def _display(path: Path) -> str:
+    """Paths inside the project are shown relative to it, so reports do not depend on where it is checked out."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _identifier_columns(columns) -> list[str]:
     return [c for c in columns if any(re.search(p, str(c), flags=re.I) for p in S.IDENTIFIER_PATTERNS)]
 
@@ -158,8 +166,8 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
                 ) -> tuple[dict[str, pd.DataFrame], ValidationReport, dict]:
     """Read and validate; return typed tables, the report and provenance. Never raises on bad data."""
     src = Path(path) if path is not None else REFERENCE_DIR
-    report = ValidationReport(str(src))
-    prov: dict = {"source": str(src), "sha256": {}}
+    report = ValidationReport(_display(src))
+    prov: dict = {"source": _display(src), "sha256": {}}
     raws: dict[str, pd.DataFrame | None] = {}
     files: dict[str, str] = {}
     if src.is_dir():
@@ -191,6 +199,8 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
             continue
         raw = raw.rename(columns=lambda c: str(c))
         ids = _identifier_columns(raw.columns)
+        for c in ids if allow_identifiers else []:
+            report.warnings.append(Failure(file, 1, c, None, "looks like a direct identifier: dropped"))
         if ids and not allow_identifiers:
             for c in ids:
                 report.failures.append(Failure(file, 1, c, None,
@@ -262,7 +272,7 @@ def load_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
         raise CohortValidationError(report)
     for w in report.warnings:
         warnings.warn(str(w), UserWarning, stacklevel=2)
-    src = Path(prov["source"]).resolve()
+    src = (Path(path) if path is not None else REFERENCE_DIR).resolve()
     reconstructed = src == REFERENCE_DIR.resolve()
     prov["reconstructed"] = reconstructed
     prov["label"] = ("reference cohort (reconstructed from Wang et al., Front Med 2025; not patient data)"

@@ -800,7 +800,9 @@ class SubgroupResult:
     overall: PooledProportion
 
 
-def _between_test(estimates: Sequence[float], ses: Sequence[float]) -> tuple[float, int, float | None]:
+def _between_test(
+    estimates: Sequence[float], ses: Sequence[float]
+) -> tuple[float, int, float | None]:
     est = np.asarray(estimates, dtype=float)
     w = 1.0 / np.asarray(ses, dtype=float) ** 2
     g = est.size
@@ -867,7 +869,9 @@ def pool_by_subgroup(
     rows = []
     for key, sub in df.groupby(by, sort=False):
         sub_labels = sub[label].tolist() if label else None
-        res = pool_proportions(sub[events].tolist(), sub[total].tolist(), labels=sub_labels, **pool_kwargs)
+        res = pool_proportions(
+            sub[events].tolist(), sub[total].tolist(), labels=sub_labels, **pool_kwargs
+        )
         results[key] = res
         rows.append(res.to_frame().assign(subgroup=key, row_type="subgroup"))
     overall = pool_proportions(df[events].tolist(), df[total].tolist(), labels=labs, **pool_kwargs)

@@ -179,3 +179,18 @@ def data_dictionary() -> "pandas.DataFrame":  # noqa: F821
                 "description": c.description,
             })
     return pd.DataFrame(rows)
+
+
+def data_dictionary_markdown() -> str:
+    """The contract as Markdown tables (embedded in ``data/reference/README.md``; a test keeps them in sync)."""
+    d = data_dictionary()
+    out = []
+    for name, g in d.groupby("table", sort=False):
+        out.append(f"### `{name}` — {TABLES[name].description}\n")
+        out.append("| column | type | unit | required | may be empty | allowed | description |")
+        out.append("|---|---|---|---|---|---|---|")
+        for r in g.itertuples():
+            out.append(f"| `{r.column}` | {r.type} | {r.unit} | {'yes' if r.required else 'no'} | "
+                       f"{'yes' if r.may_be_empty else 'no'} | {r.allowed} | {r.description} |")
+        out.append("")
+    return "\n".join(out)

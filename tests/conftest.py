@@ -1,0 +1,74 @@
+"""Shared fixtures: a minimal valid two-patient cohort written as CSV text, easy to break one cell at a time."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "data" / "reference"
+
+MINIMAL = {
+    "patients": [
+        {"patient_id": "U1", "center": "A", "sex": "F", "disease": "UC", "age_at_diagnosis": "20",
+         "disease_duration": "5", "followup_before_dtt": "30", "montreal": "E3", "abdominal_surgery": "none",
+         "perianal_surgery": "false", "autoimmune_disease": "", "failed_biologics": "2",
+         "failed_immunomodulators": "1", "indication": "refractory"},
+        {"patient_id": "C1", "center": "B", "sex": "M", "disease": "CD", "age_at_diagnosis": "18",
+         "disease_duration": "10.5", "followup_before_dtt": "100", "montreal": "L3 B2 p",
+         "abdominal_surgery": "ileal", "perianal_surgery": "true", "autoimmune_disease": "psoriasis",
+         "failed_biologics": "1", "failed_immunomodulators": "2", "indication": "eim"},
+    ],
+    "treatments": [
+        {"patient_id": "U1", "agent_1": "UST", "agent_2": "TOF", "dtt_months": "6", "status": "maintained",
+         "stop_reason": "", "next_therapy": "", "steroid_at_start": "true", "steroid_stop_month": "2"},
+        {"patient_id": "C1", "agent_1": "VDZ", "agent_2": "ADA", "dtt_months": "4", "status": "discontinued",
+         "stop_reason": "no_response", "next_therapy": "UST", "steroid_at_start": "false",
+         "steroid_stop_month": ""},
+    ],
+    "visits": [
+        {"patient_id": "U1", "month": "0", "on_dtt": "true", "hbi": "", "partial_mayo": "7",
+         "rectal_bleeding": "2", "mes": "3", "ses_cd": "", "limberg": "", "crp": "12.5", "albumin": "38",
+         "hematocrit": ""},
+        {"patient_id": "U1", "month": "3", "on_dtt": "true", "hbi": "", "partial_mayo": "3",
+         "rectal_bleeding": "1", "mes": "", "ses_cd": "", "limberg": "", "crp": "3.1", "albumin": "41",
+         "hematocrit": "38"},
+        {"patient_id": "C1", "month": "0", "on_dtt": "true", "hbi": "9", "partial_mayo": "",
+         "rectal_bleeding": "", "mes": "", "ses_cd": "12", "limberg": "3", "crp": "20", "albumin": "35",
+         "hematocrit": ""},
+        {"patient_id": "C1", "month": "3", "on_dtt": "true", "hbi": "8", "partial_mayo": "",
+         "rectal_bleeding": "", "mes": "", "ses_cd": "", "limberg": "", "crp": "18", "albumin": "36",
+         "hematocrit": ""},
+    ],
+    "adverse_events": [
+        {"patient_id": "C1", "term": "herpes zoster", "onset_month": "2.5", "suspected_agent": "ADA",
+         "serious": "false", "action": "none", "outcome": "resolved"},
+    ],
+}
+
+
+def write_cohort(folder: Path, tables: dict | None = None) -> Path:
+    """Write tables (lists of dicts of text cells) as the four CSV files; return the folder."""
+    tables = tables if tables is not None else MINIMAL
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        header = list(rows[0]) if rows else list(MINIMAL[name][0])
+        lines = [",".join(header)] + [",".join(_cell(r.get(h, "")) for h in header) for r in rows]
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _cell(v: str) -> str:
+    v = str(v)
+    return f'"{v}"' if ("," in v or '"' in v) else v
+
+
+@pytest.fixture
+def minimal_tables():
+    return copy.deepcopy(MINIMAL)
+
+
+@pytest.fixture
+def minimal_cohort(tmp_path):
+    return write_cohort(tmp_path / "cohort")
