@@ -13,6 +13,16 @@ _EXPORTS = {
     "Cohort": "cohort", "load_cohort": "cohort", "validate": "cohort",
     "CohortValidationError": "validation", "ValidationReport": "validation",
     "data_dictionary": "schema",
+    "clinical_response": "outcomes", "clinical_remission": "outcomes", "endoscopic_response": "outcomes",
+    "steroid_free": "outcomes", "response_rates": "outcomes", "visit_at": "outcomes",
+    "lab_changes": "labs", "lab_summary": "labs",
+    "ae_listing": "safety", "ae_incidence": "safety", "exposure_adjusted_incidence": "safety",
+    "time_to_first_ae": "safety", "time_on_dtt": "safety", "KaplanMeier": "safety",
+    "competing_first_ae": "safety", "cumulative_incidence": "safety",
+    "table1": "tables", "table2": "tables", "table3": "tables", "table4": "tables",
+    "response_table": "tables", "lab_table": "tables", "ae_table": "tables",
+    "paper_check": "check", "study_facts": "check",
+    "pool_proportions": "meta", "study_proportions": "meta", "pool_by_subgroup": "meta", "leave_one_out": "meta",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

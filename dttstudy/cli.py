@@ -42,6 +42,31 @@ def _cmd_summary(args) -> int:
     return 0
 
 
+def _cmd_check(args) -> int:
+    import warnings
+
+    import pandas as pd
+
+    from .check import check_summary, paper_check
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cohort = _load(args)
+    if cohort is None:
+        return 1
+    res = paper_check(cohort)
+    cols = ["key", "published", "published_n", "computed", "computed_n", "status"]
+    with pd.option_context("display.width", 200, "display.max_rows", None):
+        print(cohort.label)
+        print(res[cols].to_string(index=False))
+    print(check_summary(res))
+    bad = res[res["status"] == "mismatch"]
+    if len(bad):
+        print("MISMATCH: " + ", ".join(bad["key"]), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dttstudy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("summary", help="validate a cohort and print its summary")
     add_path(p)
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("check", help="compare every published number of the paper with the computed one")
+    add_path(p)
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("reproduce", help="validate the data and regenerate the study outputs")
     p.add_argument("--data", dest="path", default=None, help="cohort folder or .xlsx (default: reference cohort)")

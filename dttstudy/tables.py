@@ -1,0 +1,270 @@
+"""Table builders: each returns a tidy DataFrame of display cells; rendering is in :mod:`dttstudy.render`.
+
+* :func:`table1` — baseline characteristics by UC / CD / total with UC-vs-CD tests.
+* :func:`table2` — baseline clinical data, one row per patient.
+* :func:`table3` — follow-up of patients maintained on DTT.
+* :func:`table4` — patients who discontinued DTT.
+* :func:`response_table`, :func:`lab_table`, :func:`ae_table` — outcomes in display form.
+
+Conventions: n (%) with the column's N as denominator; continuous variables as median (Q1–Q3) and, where the
+paper reports means, mean (SD); a "Missing" row whenever a variable has missing values; p-values formatted
+"<0.001", the test named on every row that has one (Fisher's exact test for 2 × 2 tables, Pearson's
+chi-square for larger ones, Mann–Whitney U for continuous variables).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from .cohort import Cohort
+from .labs import lab_changes, lab_summary
+from .outcomes import clinical_response, endoscopic_response
+from .safety import ae_incidence, ae_listing
+from .stats import format_p, round_half_up
+
+GROUPS = ("UC", "CD", "Total")
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k} ({round_half_up(100 * k / n, 1):.1f}%)" if n else "0"
+
+
+def _num(x: float, places: int = 1) -> str:
+    return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{round_half_up(x, places):.{places}f}"
+
+
+def _median_iqr(s: pd.Series, places: int = 1) -> str:
+    s = s.dropna()
+    if s.empty:
+        return "—"
+    return f"{_num(s.median(), places)} ({_num(s.quantile(0.25), places)}–{_num(s.quantile(0.75), places)})"
+
+
+def _mean_sd(s: pd.Series, places: int = 2) -> str:
+    s = s.dropna()
+    if s.empty:
+        return "—"
+    sd = s.std(ddof=1) if len(s) > 1 else np.nan
+    return f"{_num(s.mean(), places)} ({_num(sd, places)})"
+
+
+def _range(s: pd.Series, places: int = 0) -> str:
+    s = s.dropna()
+    return "—" if s.empty else f"{_num(s.min(), places)}–{_num(s.max(), places)}"
+
+
+def _cat_test(p: pd.DataFrame, col: str, levels) -> tuple[float, str]:
+    sub = p[p[col].notna()]
+    tab = pd.crosstab(sub[col], sub["disease"]).reindex(index=levels, columns=["UC", "CD"], fill_value=0)
+    tab = tab[(tab.sum(axis=1) > 0)]
+    if tab.shape[0] < 2 or (tab.sum(axis=0) == 0).any():
+        return np.nan, ""
+    if tab.shape == (2, 2):
+        return float(_st.fisher_exact(tab.to_numpy())[1]), "Fisher's exact test"
+    return float(_st.chi2_contingency(tab.to_numpy(), correction=False)[1]), "Pearson's chi-square test"
+
+
+def _cont_test(p: pd.DataFrame, col: str) -> tuple[float, str]:
+    a = p.loc[p["disease"] == "UC", col].dropna()
+    b = p.loc[p["disease"] == "CD", col].dropna()
+    if len(a) == 0 or len(b) == 0 or pd.concat([a, b]).nunique() < 2:
+        return np.nan, ""
+    return float(_st.mannwhitneyu(a, b, alternative="two-sided").pvalue), "Mann–Whitney U test"
+
+
+def _groups(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {"UC": p[p["disease"] == "UC"], "CD": p[p["disease"] == "CD"], "Total": p}
+
+
+def _row(variable, level, statistic, cells, p=np.nan, test=""):
+    return {"variable": variable, "level": level, "statistic": statistic, **cells, "p_value": p,
+            "p": format_p(p) if test else "", "test": test}
+
+
+def _categorical(p, variable, col, levels, labels=None, test=True):
+    g = _groups(p)
+    pv, tname = _cat_test(p, col, levels) if test else (np.nan, "")
+    rows = []
+    for i, lev in enumerate(levels):
+        cells = {k: _pct(int((d[col] == lev).sum()), len(d)) for k, d in g.items()}
+        rows.append(_row(variable, (labels or {}).get(lev, str(lev)), "n (%)", cells,
+                         pv if i == 0 else np.nan, tname if i == 0 else ""))
+    miss = {k: int(d[col].isna().sum()) for k, d in g.items()}
+    if miss["Total"]:
+        rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
+    return rows
+
+
+def _binary(p, variable, mask_col, label="yes"):
+    g = _groups(p)
+    q = p.assign(_flag=np.where(p[mask_col].isna(), None, p[mask_col].astype(bool)))
+    pv, tname = _cat_test(q.assign(_flag=q["_flag"].map({True: "yes", False: "no"})), "_flag", ["yes", "no"])
+    cells = {k: _pct(int(d[mask_col].fillna(False).astype(bool).sum()), len(d)) for k, d in g.items()}
+    rows = [_row(variable, label, "n (%)", cells, pv, tname)]
+    miss = {k: int(d[mask_col].isna().sum()) for k, d in g.items()}
+    if miss["Total"]:
+        rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
+    return rows
+
+
+def _continuous(p, variable, col, unit, means=False, show_range=False, places=1):
+    g = _groups(p)
+    pv, tname = _cont_test(p, col)
+    label = f"{variable}, {unit}" if unit else variable
+    rows = []
+    if means:
+        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d[col]) for k, d in g.items()}, pv, tname))
+    rows.append(_row(label, "", "median (Q1–Q3)", {k: _median_iqr(d[col], places) for k, d in g.items()},
+                     np.nan if means else pv, "" if means else tname))
+    if show_range:
+        rows.append(_row(label, "", "range", {k: _range(d[col]) for k, d in g.items()}))
+    miss = {k: int(d[col].isna().sum()) for k, d in g.items()}
+    if miss["Total"]:
+        rows.append(_row(label, "Missing", "n", {k: str(v) for k, v in miss.items()}))
+    return rows
+
+
+def prior_therapy_group(patients: pd.DataFrame) -> pd.Series:
+    """Prior-therapy group as the paper describes it: ≥ 2 failed agents of either class; a single biologic
+    only; a single immunosuppressant only; none."""
+    fb, fi = patients["failed_biologics"], patients["failed_immunomodulators"]
+    return pd.Series(np.select([fb + fi >= 2, (fb == 1) & (fi == 0), (fb == 0) & (fi == 1)],
+                               ["two or more agents", "single biologic only", "single immunosuppressant only"],
+                               default="none"), index=patients.index)
+
+
+def table1(cohort: Cohort) -> pd.DataFrame:
+    """Baseline characteristics by UC, CD and total (Table 1 of the paper, rebuilt from its text)."""
+    p = cohort.patients.merge(cohort.treatments[["patient_id", "steroid_at_start", "agent_1", "agent_2"]],
+                              on="patient_id", how="left")
+    p = p.merge(cohort.subjects()[["patient_id", "regimen"]], on="patient_id")
+    p["prior_group"] = prior_therapy_group(p)
+    p["has_autoimmune"] = p["autoimmune_disease"].notna()
+    cd = p["disease"] == "CD"
+    m = p["montreal"].astype("string")
+    p["uc_extent"] = m.where(~cd)
+    p["cd_location"] = m.str.extract(r"^(L[1-4](?:\+L4)?)")[0].where(cd)
+    p["cd_behaviour"] = m.str.extract(r"(B[1-3])")[0].where(cd)
+    p["cd_perianal"] = m.str.contains(r" p$", regex=True).where(cd)
+    g = _groups(p)
+    rows = [_row("Patients", "", "n", {k: str(len(d)) for k, d in g.items()})]
+    rows += _categorical(p, "Sex", "sex", ["F", "M"], {"F": "female", "M": "male"})
+    rows += _continuous(p, "Age at diagnosis", "age_at_diagnosis", "years", means=True)
+    rows += _continuous(p, "Disease duration", "disease_duration", "years", means=True)
+    rows += _continuous(p, "Follow-up before DTT", "followup_before_dtt", "months", show_range=True, places=0)
+    rows += _categorical(p[~cd].assign(disease="UC"), "Montreal extent (UC)", "uc_extent", ["E1", "E2", "E3"],
+                         test=False)
+    rows += _categorical(p[cd].assign(disease="CD"), "Montreal location (CD)", "cd_location",
+                         sorted(p.loc[cd, "cd_location"].dropna().unique()), test=False)
+    rows += _categorical(p[cd].assign(disease="CD"), "Montreal behaviour (CD)", "cd_behaviour",
+                         ["B1", "B2", "B3"], test=False)
+    rows += _binary(p[cd].assign(cd_perianal=p.loc[cd, "cd_perianal"].astype(bool)), "Perianal disease (CD)",
+                    "cd_perianal")
+    rows += _categorical(p, "Abdominal surgery", "abdominal_surgery", ["none", "ileal", "ileocolonic", "colonic"])
+    rows += _binary(p, "Perianal surgery", "perianal_surgery")
+    rows += _binary(p, "Immune-mediated comorbidity", "has_autoimmune")
+    rows += _categorical(p, "Prior therapy", "prior_group",
+                         ["two or more agents", "single biologic only", "single immunosuppressant only", "none"])
+    rows += _continuous(p, "Failed biologics", "failed_biologics", "n", means=True)
+    rows += _continuous(p, "Failed immunosuppressants / small molecules", "failed_immunomodulators", "n",
+                        means=True)
+    rows += _categorical(p, "Indication", "indication", ["refractory", "eim", "imid"],
+                         {"refractory": "refractory IBD", "eim": "active EIM", "imid": "active IMID"})
+    rows += _binary(p, "Corticosteroid at DTT start", "steroid_at_start")
+    rows += _categorical(p, "Regimen", "regimen", sorted(p["regimen"].unique()))
+    out = pd.DataFrame(rows)
+    # per-disease rows cannot compare UC with CD: blank the other disease's cell
+    out.loc[out["variable"].str.endswith("(UC)"), "CD"] = ""
+    out.loc[out["variable"].str.endswith("(CD)"), "UC"] = ""
+    return out
+
+
+def table2(cohort: Cohort) -> pd.DataFrame:
+    """Baseline clinical data, one row per patient (Table 2): characteristics, regimen and month-0 scores."""
+    s = cohort.subjects()
+    p = cohort.patients[["patient_id", "age_at_diagnosis", "disease_duration", "montreal", "abdominal_surgery",
+                         "perianal_surgery", "failed_biologics", "failed_immunomodulators"]]
+    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt"])
+    out = s[["patient_id", "center", "sex", "disease", "regimen", "steroid_at_start"]].merge(p, on="patient_id")
+    out = out.merge(b, on="patient_id", how="left")
+    return out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+
+
+def _follow_up(cohort: Cohort, ids, months, **response_kwargs) -> pd.DataFrame:
+    s = cohort.subjects().set_index("patient_id").loc[ids]
+    out = s[["disease", "regimen", "dtt_months", "status", "stop_reason", "next_therapy"]].reset_index()
+    for m in months:
+        r = clinical_response(cohort, m, **response_kwargs).set_index("patient_id").loc[ids]
+        score = np.where(r["disease"] == "UC", r["partial_mayo"], r["hbi"])
+        out[f"score_{m}m"] = score
+        out[f"response_{m}m"] = np.where(r["evaluable"], np.where(r["responder"].fillna(False), "yes", "no"), "—")
+        out[f"crp_{m}m"] = r["crp"].to_numpy()
+    out.insert(3, "score", np.where(out["disease"] == "UC", "partial Mayo", "HBI"))
+    base = cohort.visits[cohort.visits["month"] == 0].set_index("patient_id")
+    out.insert(4, "score_0m", np.where(out["disease"] == "UC", base.loc[ids, "partial_mayo"],
+                                       base.loc[ids, "hbi"]))
+    endo = endoscopic_response(cohort).set_index("patient_id").loc[ids]
+    out["endoscopic_response"] = np.where(endo["evaluable"],
+                                          np.where(endo["responder"].fillna(False), "yes", "no"), "—")
+    ae = ae_listing(cohort)
+    terms = ae.groupby("patient_id")["term"].agg(lambda t: "; ".join(t))
+    out["adverse_events"] = out["patient_id"].map(terms).fillna("")
+    return out
+
+
+def table3(cohort: Cohort, months=(3, 6, 9), **response_kwargs) -> pd.DataFrame:
+    """Follow-up of patients maintained on DTT (Table 3): activity score, clinical response and CRP by month,
+    endoscopic response within the follow-up, and adverse events."""
+    s = cohort.subjects()
+    ids = list(s.loc[s["status"] == "maintained", "patient_id"])
+    return _follow_up(cohort, ids, months, **response_kwargs).drop(columns=["status", "stop_reason",
+                                                                            "next_therapy"])
+
+
+def table4(cohort: Cohort, months=(3, 6, 9), **response_kwargs) -> pd.DataFrame:
+    """Patients who discontinued DTT (Table 4): reason, time on DTT, next therapy, responses before stopping."""
+    s = cohort.subjects()
+    ids = list(s.loc[s["status"] == "discontinued", "patient_id"])
+    out = _follow_up(cohort, ids, months, **response_kwargs)
+    return out.drop(columns=["status"])
+
+
+def _ci_cell(r) -> str:
+    if r["N"] == 0:
+        return "0/0"
+    return (f"{int(r['n'])}/{int(r['N'])} ({_num(r['pct'], 1)}%; {_num(r['ci_low'], 1)}–{_num(r['ci_high'], 1)})")
+
+
+def response_table(rates: pd.DataFrame) -> pd.DataFrame:
+    """Display form of :func:`dttstudy.outcomes.response_rates`: 'n/N (%; CI)' per month × analysis set."""
+    out = rates.copy()
+    out["n/N (%; 95% CI)"] = out.apply(_ci_cell, axis=1)
+    return out[["endpoint", "definition", "analysis_set", "month", "by", "group", "n/N (%; 95% CI)", "ci_method"]]
+
+
+def lab_table(cohort: Cohort, labs=("crp", "albumin"), months=(3, 6, 9), by="disease", **kwargs) -> pd.DataFrame:
+    """Lab change from baseline: n, baseline and follow-up mean, mean change (SD), medians (Q1–Q3), p."""
+    summ = lab_summary(lab_changes(cohort, labs, months, **kwargs), by=by)
+    out = pd.DataFrame({
+        "lab": summ["lab"], "unit": summ["unit"], "month": summ["month"], "group": summ["group"], "n": summ["n"],
+        "baseline mean": summ["baseline_mean"].map(lambda x: _num(x, 2)),
+        "follow-up mean": summ["value_mean"].map(lambda x: _num(x, 2)),
+        "change mean (SD)": [f"{_num(a, 2)} ({_num(b, 2)})" for a, b in zip(summ["change_mean"], summ["change_sd"])],
+        "baseline median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" for a, b, c in
+                                    zip(summ["baseline_median"], summ["baseline_q1"], summ["baseline_q3"])],
+        "follow-up median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" for a, b, c in
+                                     zip(summ["value_median"], summ["value_q1"], summ["value_q3"])],
+        "p": summ["p_value"].map(format_p), "test": summ["test"],
+    })
+    return out
+
+
+def ae_table(cohort: Cohort, by=("disease", "regimen", "suspected_agent"), ci_method="clopper-pearson"
+             ) -> pd.DataFrame:
+    """Patients with ≥ 1 treatment-emergent AE, overall and by each grouping, with exact CIs."""
+    parts = [ae_incidence(cohort, None, ci_method=ci_method)]
+    parts += [ae_incidence(cohort, b, ci_method=ci_method).iloc[1:] for b in by]
+    t = pd.concat(parts, ignore_index=True)
+    t["n/N (%; 95% CI)"] = t.apply(_ci_cell, axis=1)
+    return t[["by", "group", "n/N (%; 95% CI)", "events", "ci_method"]]
