@@ -1,0 +1,38 @@
+"""Paired lab change on a hand-made cohort."""
+from __future__ import annotations
+
+import pytest
+
+from dttstudy.labs import lab_changes, lab_summary
+
+from builders import cohort
+
+
+def _labs():
+    pats = [{"patient_id": x, "disease": "CD"} for x in "ABCD"]
+    v = [{"patient_id": "A", "month": 0, "crp": 10.0}, {"patient_id": "A", "month": 6, "crp": 4.0},
+         {"patient_id": "B", "month": 0, "crp": 20.0}, {"patient_id": "B", "month": 5.5, "crp": 5.0},
+         {"patient_id": "C", "month": 0, "crp": 8.0}, {"patient_id": "C", "month": 6, "crp": None},
+         {"patient_id": "D", "month": 0, "crp": 0.0}, {"patient_id": "D", "month": 7, "crp": 2.0}]
+    return cohort(pats, v)
+
+
+def test_paired_changes_by_hand():
+    ch = lab_changes(_labs(), ("crp",), (6,)).set_index("patient_id")
+    assert list(ch.index) == ["A", "B", "D"]          # C has no follow-up value
+    assert ch.loc["A", "change"] == -6.0 and ch.loc["A", "pct_change"] == pytest.approx(-60.0)
+    assert ch.loc["B", "visit_month"] == 5.5 and ch.loc["B", "pct_change"] == pytest.approx(-75.0)
+    assert ch.loc["D", "change"] == 2.0 and ch.loc["D", "pct_change"] != ch.loc["D", "pct_change"]  # NaN
+
+
+def test_summary_by_hand():
+    s = lab_summary(lab_changes(_labs(), ("crp",), (6,)), by=None).iloc[0]
+    # changes -6, -15, +2: mean -19/3; baseline mean 10; follow-up mean 11/3
+    assert s["n"] == 3
+    assert s["change_mean"] == pytest.approx(-19 / 3)
+    assert s["baseline_mean"] == pytest.approx(10.0) and s["value_mean"] == pytest.approx(11 / 3)
+    dev = [-6 + 19 / 3, -15 + 19 / 3, 2 + 19 / 3]
+    assert s["change_sd"] == pytest.approx((sum(d * d for d in dev) / 2) ** 0.5)
+    # ranks of |d|: 2 -> 1, 6 -> 2, 15 -> 3; W+ = 1; exact two-sided p = 2 * P(W <= 1) = 2 * 2/8
+    assert s["wilcoxon_statistic"] == 1 and s["p_value"] == pytest.approx(0.5)
+    assert s["test"] == "Wilcoxon signed-rank, exact"
