@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: reproduce test lab bench env clean-env
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: reproduce test lab notebooks bench env clean-env
 
 reproduce: $(STAMP)  ## validate the data and regenerate every table and figure into reports/
 	$(BIN)/dttstudy reproduce
@@ -13,8 +15,11 @@ reproduce: $(STAMP)  ## validate the data and regenerate every table and figure 
 test: $(STAMP)  ## unit tests and notebook validation
 	$(BIN)/python -m pytest
 
-lab: $(STAMP)  ## JupyterLab on the notebooks, with dttstudy importable
+lab: $(STAMP)  ## JupyterLab on the notebooks, with dttstudy importable and the .venv kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+notebooks: $(STAMP)  ## re-execute the committed notebooks on the reference cohort (outputs checked by nbval)
+	$(BIN)/dttstudy execute-notebooks
 
 env: $(STAMP)
 

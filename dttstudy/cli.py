@@ -67,6 +67,32 @@ def _cmd_check(args) -> int:
     return 0
 
 
+def _parse_parameters(items: list[str]) -> dict:
+    import json
+
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"-p expects NAME=VALUE, got {item!r}")
+        try:
+            out[name.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[name.strip()] = value
+    return out
+
+
+def _cmd_reproduce(args) -> int:
+    from .pipeline import reproduce
+
+    try:
+        params = _parse_parameters(args.parameter)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    return reproduce(args.data, args.out, args.jobs, params, echo=lambda m: print(m, flush=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dttstudy", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,10 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     add_path(p)
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("reproduce", help="validate the data and regenerate the study outputs")
-    p.add_argument("--data", dest="path", default=None, help="cohort folder or .xlsx (default: reference cohort)")
-    p.add_argument("--allow-identifiers", action="store_true")
-    p.set_defaults(func=_cmd_summary)
+    p = sub.add_parser("reproduce", help="validate the data and regenerate every table and figure")
+    p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
+    p.add_argument("--out", default="reports", help="report folder (default: reports)")
+    p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default: 2)")
+    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="notebook parameter, e.g. -p disease=CD -p crp_uln=10 -p timepoints=3,6")
+    p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place on the reference cohort")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(func=lambda a: __import__("dttstudy.pipeline", fromlist=["x"]).execute_in_place(a.jobs))
 
     args = parser.parse_args(argv)
     return args.func(args)

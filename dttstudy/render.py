@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -112,7 +113,11 @@ def _normalise_zip(data: bytes) -> bytes:
             zi = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            dst.writestr(zi, data)
     return out.getvalue()
 
 

@@ -1,0 +1,338 @@
+"""``dttstudy reproduce``: validate the data, execute every notebook with Papermill, assemble the report.
+
+The report folder gets the executed notebooks, an HTML rendering of each without code, ``index.html`` with
+the key numbers, ``tables/`` (CSV, Markdown, HTML, LaTeX and one ``tables.xlsx``), ``figures/`` (PNG, SVG) and
+``provenance.json``. Everything is built in a temporary folder beside the target and swapped in only when all
+notebooks succeed, so a failed run leaves the previous report untouched. Nothing in the output carries a
+timestamp: the same inputs give the same tables and figures, byte for byte.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cohort import PUBLISHED_DIR, REFERENCE_DIR, ROOT
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+KERNEL = "python3"
+_VOLATILE_NB_METADATA = ("papermill", "execution", "widgets")
+_PACKAGES = ("dttstudy", "pandas", "numpy", "scipy", "statsmodels", "lifelines", "pandera", "matplotlib",
+             "seaborn", "papermill", "nbconvert", "ipykernel", "openpyxl")
+
+
+def notebooks() -> list[Path]:
+    """The study notebooks, in order."""
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def strip_volatile(nb) -> None:
+    """Remove execution timestamps and durations (notebook and cell metadata) in place."""
+    for key in _VOLATILE_NB_METADATA:
+        nb.metadata.pop(key, None)
+    for cell in nb.cells:
+        for key in _VOLATILE_NB_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:
+            del cell.metadata["tags"]
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # Papermill gives this cell a random id
+
+
+def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: int = 2) -> NotebookResult:
+    """Run one notebook with Papermill (in a worker process). Kernel port races are retried."""
+    import nbformat
+    import papermill as pm
+
+    name = Path(src).stem
+    # kernel start-up chatter goes to this worker's stderr; failures are reported from the exception instead
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    start = time.perf_counter()
+    for attempt in range(retries + 1):
+        try:
+            pm.execute_notebook(src, dst, parameters=parameters, kernel_name=KERNEL, cwd=cwd, progress_bar=False,
+                                log_output=False, report_mode=False)
+            break
+        except pm.PapermillExecutionError as err:
+            return NotebookResult(name, False, time.perf_counter() - start,
+                                  f"cell {err.cell_index} (execution count {err.exec_count}): "
+                                  f"{err.ename}: {err.evalue}")
+        except Exception as err:  # kernel start-up failures, e.g. "Address already in use"
+            if attempt < retries and "Address already in use" in str(err):
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            return NotebookResult(name, False, time.perf_counter() - start, f"{type(err).__name__}: {err}")
+    nb = nbformat.read(dst, as_version=4)
+    strip_volatile(nb)
+    nbformat.write(nb, dst)
+    return NotebookResult(name, True, time.perf_counter() - start)
+
+
+def _html(nb_path: Path, out: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
+    out.write_text(body, encoding="utf-8")
+
+
+def _git_commit() -> dict:
+    def git(*args):
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10)
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": "unknown", "dirty": None}
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "dttstudy", "notebooks", "data")
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+
+
+def _versions() -> dict:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for p in _PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def provenance(data: str | None, parameters: dict, cohort_prov: dict) -> dict:
+    inputs = {}
+    for nb in notebooks():
+        inputs[f"notebooks/{nb.name}"] = _sha256(nb)
+    for f in sorted(PUBLISHED_DIR.glob("*.csv")):
+        inputs[f"data/published/{f.name}"] = _sha256(f)
+    return {
+        "data": {"source": cohort_prov.get("source"), "format": cohort_prov.get("format"),
+                 "reconstructed": cohort_prov.get("reconstructed"), "sha256": cohort_prov.get("sha256")},
+        "parameters": parameters,
+        "inputs_sha256": inputs,
+        "versions": _versions(),
+        "git": _git_commit(),
+        "command": "dttstudy reproduce",
+    }
+
+
+def _workbook(tables_dir: Path) -> None:
+    import pandas as pd
+
+    from .render import to_excel
+
+    sheets, used = {}, set()
+    for f in sorted(tables_dir.glob("*.csv")):
+        name = f.stem[:31]
+        k = 1
+        while name in used:
+            k += 1
+            name = f"{f.stem[:28]}_{k}"
+        used.add(name)
+        sheets[name] = pd.read_csv(f, keep_default_na=False)
+    if sheets:
+        to_excel(sheets, tables_dir / "tables.xlsx")
+
+
+def _key_numbers(tables_dir: Path) -> list[tuple[str, str]]:
+    import pandas as pd
+
+    rows = []
+
+    def fmt(r):
+        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f}%, 95% CI {float(r['ci_low']):.1f}–"
+                f"{float(r['ci_high']):.1f})") if int(r["N"]) else "not evaluable"
+    f = tables_dir / "clinical_response_rates.csv"
+    if f.is_file():
+        d = pd.read_csv(f)
+        for r in d[d["group"] == "All"].to_dict("records"):
+            label = "observed" if r["analysis_set"] == "observed" else "non-responder imputation"
+            rows.append((f"Clinical response, month {r['month']:g} ({label})", fmt(r)))
+    f = tables_dir / "endoscopic_response_rates.csv"
+    if f.is_file():
+        d = pd.read_csv(f)
+        for r in d[(d["group"] == "All") & (d["analysis_set"] == "observed")].to_dict("records"):
+            rows.append((f"Endoscopic response within {r['month']:g} months", fmt(r)))
+    f = tables_dir / "ae_incidence.csv"
+    if f.is_file():
+        d = pd.read_csv(f, keep_default_na=False)
+        r = d[d["group"] == "All"].iloc[0]
+        rows.append(("Patients with a treatment-emergent AE", str(r["n/N (%; 95% CI)"])))
+    f = tables_dir / "paper_check.csv"
+    if f.is_file():
+        d = pd.read_csv(f, keep_default_na=False)
+        counts = d["status"].value_counts()
+        rows.append(("Paper check (published numbers)", ", ".join(
+            f"{s} {int(counts.get(s, 0))}" for s in ("match", "rounding", "conflict", "mismatch"))))
+    return rows
+
+
+def _index(out: Path, results: list[NotebookResult], banner: str) -> None:
+    import json as _json
+
+    tdir, fdir = out / "tables", out / "figures"
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>dttstudy report</title>",
+             "<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+             ".warn{background:#fff3cd;padding:8px;border:1px solid #e0c36c}img{max-width:300px;margin:4px}"
+             "</style></head><body>",
+             "<h1>Dual-targeted therapy in refractory IBD — study report</h1>",
+             f'<p class="warn">{e(banner)}</p>', "<h2>Key numbers</h2>", "<table>"]
+    for k, v in _key_numbers(tdir):
+        parts.append(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>")
+    parts += ["</table>", "<h2>Notebooks</h2>", "<ul>"]
+    for r in results:
+        parts.append(f'<li><a href="html/{e(r.name)}.html">{e(r.name)}</a> '
+                     f'(<a href="notebooks/{e(r.name)}.ipynb">notebook</a>)</li>')
+    parts += ["</ul>", "<h2>Tables</h2>", "<ul>"]
+    for f in sorted(tdir.glob("*.csv")):
+        meta = tdir / f"{f.stem}.json"
+        title = _json.loads(meta.read_text()).get("title") if meta.is_file() else None
+        links = " · ".join(f'<a href="tables/{e(f.stem)}.{x}">{x}</a>' for x in ("html", "csv", "md", "tex"))
+        parts.append(f"<li>{e(title or f.stem)} — {links}</li>")
+    parts += ['</ul><p>All tables in one workbook: <a href="tables/tables.xlsx">tables.xlsx</a></p>',
+              "<h2>Figures</h2>"]
+    for f in sorted(fdir.glob("*.png")):
+        parts.append(f'<a href="figures/{e(f.stem)}.svg"><img src="figures/{e(f.name)}" alt="{e(f.stem)}"></a>')
+    parts += ['<h2>Provenance</h2><p><a href="provenance.json">provenance.json</a>: parameters, input hashes, '
+              "package versions and git commit.</p>", "</body></html>"]
+    (out / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp`` with two renames (the old report survives until the new one is complete)."""
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 2, parameters: dict | None = None,
+              echo=print) -> int:
+    """Validate, execute every notebook into a fresh report and swap it in. Returns an exit code."""
+    import warnings
+
+    from .cohort import load_cohort, validate
+    from .report import cohort_banner
+    from .report import params as typed_params
+
+    report = validate(data)
+    if not report.ok:
+        echo(str(report))
+        echo("Nothing was run: fix the data and try again.")
+        return 1
+    for w in report.warnings:
+        echo(f"WARNING {w}")
+    parameters = dict(parameters or {})
+    for key in ("data_path", "output_dir"):
+        if key in parameters:
+            echo(f"-p {key} is set by dttstudy reproduce itself (use --data / --out)")
+            return 2
+    try:
+        typed = typed_params(data, ".", **parameters)
+    except (TypeError, ValueError) as err:
+        echo(f"invalid parameter: {err}")
+        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cohort = load_cohort(data)
+    data_abs = str(Path(data).resolve()) if data is not None else None
+    nb_params = {**parameters, "data_path": data_abs, "output_dir": "."}
+
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    (tmp / "notebooks").mkdir(parents=True)
+    (tmp / "html").mkdir()
+    (tmp / "tables").mkdir()
+    (tmp / "figures").mkdir()
+    nbs = notebooks()
+    echo(f"{cohort_banner(cohort)}\nRunning {len(nbs)} notebooks with {jobs} worker(s)…")
+    results: list[NotebookResult] = []
+    try:
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name), nb_params,
+                                str(tmp)): nb for nb in nbs}
+            for k, fut in enumerate(as_completed(futs), 1):
+                r = fut.result()
+                results.append(r)
+                mark = "done" if r.ok else "FAILED"
+                echo(f"  [{k}/{len(nbs)}] {r.name}: {mark} ({r.seconds:.1f} s)" + (f" — {r.error}" if r.error else ""))
+        failed = [r for r in results if not r.ok]
+        if failed:
+            for r in failed:
+                echo(f"notebook {r.name}.ipynb failed at {r.error}", )
+            echo(f"The previous contents of {out} are unchanged.")
+            shutil.rmtree(tmp, ignore_errors=True)
+            return 1
+        results.sort(key=lambda r: r.name)
+        for r in results:
+            _html(tmp / "notebooks" / f"{r.name}.ipynb", tmp / "html" / f"{r.name}.html")
+        _workbook(tmp / "tables")
+        prov = provenance(data_abs, typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
+                          cohort.provenance)
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
+        _index(tmp, results, cohort_banner(cohort))
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    echo(f"Report written to {out} (open index.html)")
+    return 0
+
+
+def execute_in_place(jobs: int = 2, echo=print) -> int:
+    """Re-execute the committed notebooks with their default parameters (the reference cohort) in place, so
+    they carry current outputs for nbval; volatile metadata is stripped."""
+    import tempfile
+
+    nbs = notebooks()
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futs = {pool.submit(execute_notebook, str(nb), str(Path(tmp) / nb.name), {}, str(NOTEBOOK_DIR)): nb
+                for nb in nbs}
+        ok = True
+        for fut in as_completed(futs):
+            r = fut.result()
+            echo(f"  {r.name}: {'done' if r.ok else 'FAILED ' + r.error}")
+            ok &= r.ok
+        if not ok:
+            return 1
+        for nb in nbs:
+            shutil.copyfile(Path(tmp) / nb.name, nb)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(reproduce())

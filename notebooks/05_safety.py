@@ -1,0 +1,109 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Safety: adverse events, exposure-adjusted rates, time to first AE
+#
+# Treatment-emergent AEs (onset from DTT start to the end of the DTT course). Incidence = patients with at least
+# one AE / patients; exposure-adjusted incidence per 100 patient-years. Time to first AE: patients without an
+# AE are censored at DTT stop or at their last month on DTT. Kaplan–Meier confidence intervals are log-log
+# (exponential Greenwood). The cumulative incidence treats stopping DTT before any AE as a competing event
+# (Aalen–Johansen).
+
+# %% tags=["parameters"]
+data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
+output_dir = None  # folder for tables/ and figures/ (None: display only)
+disease = "all"  # "all", "UC" or "CD"
+timepoints = [3, 6, 9]  # months since DTT start
+definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
+ci_method = "clopper-pearson"  # or "wilson"
+crp_uln = 5.0  # CRP upper limit of normal, mg/L
+
+# %%
+import warnings
+
+import dttstudy
+from dttstudy import report
+
+p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # unknown columns are reported by `dttstudy validate`
+    cohort = dttstudy.load_cohort(p.data_path).filter(disease=p.disease)
+print(report.cohort_banner(cohort))
+
+# %%
+from dttstudy.safety import ae_listing, exposure_adjusted_incidence
+from dttstudy.tables import ae_table
+
+listing = ae_listing(cohort)
+report.show(listing, "Adverse events")
+inc = ae_table(cohort, ci_method=p.ci_method)
+report.show(inc, "Patients with at least one treatment-emergent AE")
+rates = exposure_adjusted_incidence(cohort, by="disease")
+report.show(rates.round(3), "Exposure-adjusted rates per 100 patient-years")
+report.save_table(listing, "ae_listing", p.output_dir, "Adverse events")
+report.save_table(inc, "ae_incidence", p.output_dir, "Patients with at least one treatment-emergent AE")
+report.save_table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted AE rates per 100 patient-years")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for by, group, cell, events in zip(inc["by"], inc["group"], inc["n/N (%; 95% CI)"], inc["events"]):
+    print(f"AE incidence {by}={group}: {cell}, events {events}")
+a = rates.iloc[0]
+print(f"EAIR {a.eair_per_100py:.2f} per 100 PY ({a.patients_with_event} patients / {a.patient_years_at_risk:.3f} PY)")
+print(f"serious AEs: {int(listing['serious'].sum())}")
+
+# %% [markdown]
+# ## Time to first adverse event (Kaplan–Meier)
+
+# %%
+from dttstudy.figures import cumulative_incidence_plot, km_plot
+from dttstudy.safety import KaplanMeier, competing_first_ae, cumulative_incidence, time_on_dtt, time_to_first_ae
+
+grid = sorted({0, *p.timepoints})
+tte = time_to_first_ae(cohort)
+km = KaplanMeier().fit(tte, label="free of adverse events")
+fig = km_plot(km, grid, "Time to first treatment-emergent adverse event", ylabel="Probability free of AE")
+report.save_figure(fig, "km_time_to_first_ae", p.output_dir)
+risk = km.risk_table(grid)
+report.show(risk, "At risk / events / censored (cumulative)")
+report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first AE per patient (cnsr: 1 = censored)")
+report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE")
+report.save_table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(km.summary().to_string(index=False))
+print(km.at(grid).round(4).to_string(index=False))
+
+# %% [markdown]
+# ## Time on DTT and cumulative incidence with a competing event
+
+# %%
+kd = KaplanMeier().fit(time_on_dtt(cohort), label="on DTT")
+fig = km_plot(kd, grid, "Time on DTT (any discontinuation is the event)", ylabel="Probability still on DTT")
+report.save_figure(fig, "km_time_on_dtt", p.output_dir)
+report.save_table(kd.estimates_, "km_time_on_dtt", p.output_dir, "Kaplan–Meier: time on DTT")
+cif = cumulative_incidence(competing_first_ae(cohort))
+fig = cumulative_incidence_plot(cif, "Cumulative incidence of a first AE (stopping DTT first competes)")
+report.save_figure(fig, "cif_first_ae", p.output_dir)
+report.show(cif.round(4), "Aalen–Johansen cumulative incidence")
+report.save_table(cif, "cif_first_ae", p.output_dir, "Cumulative incidence of a first AE")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(kd.summary().to_string(index=False))
+print(cif[["time", "cif_event", "cif_competing"]].round(4).to_string(index=False))

@@ -1,0 +1,59 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Reproduction: every published number beside the computed one
+#
+# Each number the paper's text reports (kept as data in `data/published/wang2025_facts.csv`) is recomputed
+# from the cohort with the package's functions. Status: **match** (equal after rounding to the printed
+# decimals), **rounding** (the paper truncated instead of rounding), **conflict** (a documented contradiction
+# of the paper — see `data/reference/README.md`), **mismatch** (anything else). On a centre's own data,
+# mismatches are expected: the check then shows how that cohort differs from the published one.
+
+# %% tags=["parameters"]
+data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
+output_dir = None  # folder for tables/ and figures/ (None: display only)
+disease = "all"  # "all", "UC" or "CD"
+timepoints = [3, 6, 9]  # months since DTT start
+definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
+ci_method = "clopper-pearson"  # or "wilson"
+crp_uln = 5.0  # CRP upper limit of normal, mg/L
+
+# %%
+import warnings
+
+import dttstudy
+from dttstudy import report
+
+p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # unknown columns are reported by `dttstudy validate`
+    cohort = dttstudy.load_cohort(p.data_path).filter(disease=p.disease)
+print(report.cohort_banner(cohort))
+
+# %%
+from dttstudy.check import check_summary, paper_check
+
+check = paper_check(cohort, crp_uln=p.crp_uln, definition=p.definition)
+cols = ["key", "where", "published", "published_n", "computed", "computed_n", "status"]
+report.show(check[cols], "Published vs computed")
+report.save_table(check, "paper_check", p.output_dir, "Published numbers vs computed")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(check_summary(check))
+for r in check[check["status"] != "match"].itertuples():
+    print(f"{r.status}: {r.key} published {r.published} computed {r.computed} {r.computed_n}")

@@ -1,0 +1,104 @@
+"""`dttstudy reproduce`: validation first, atomic output, deterministic tables, other cohorts."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REFERENCE, ROOT, write_cohort
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dttstudy.cli", "reproduce", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep") / "reports"
+    res = run("--out", str(out), "--jobs", "2")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return out
+
+
+def test_report_layout(fresh):
+    for part in ("index.html", "provenance.json", "tables/tables.xlsx", "tables/table1_baseline.csv",
+                 "tables/table1_baseline.tex", "tables/table1_baseline.md", "figures/swimmer.png",
+                 "figures/swimmer.svg", "figures/km_time_to_first_ae.png", "html/05_safety.html",
+                 "notebooks/06_reproduction.ipynb"):
+        assert (fresh / part).is_file(), part
+    index = (fresh / "index.html").read_text()
+    assert "RECONSTRUCTED" in index and "15/17" in index
+    html = (fresh / "html" / "01_cohort.html").read_text()
+    assert "report.params(" not in html  # code cells left out
+
+
+def test_committed_report_matches_a_fresh_run(fresh):
+    committed = ROOT / "reports"
+    for sub in ("tables", "figures"):
+        a, b = digest(committed / sub), digest(fresh / sub)
+        assert a == b, f"reports/{sub} differs from a fresh run: run `make reproduce` and commit"
+
+
+def test_provenance(fresh):
+    import json
+
+    prov = json.loads((fresh / "provenance.json").read_text())
+    for f in ("patients.csv", "visits.csv"):
+        assert prov["data"]["sha256"][f] == hashlib.sha256((REFERENCE / f).read_bytes()).hexdigest()
+    assert prov["versions"]["pandas"] == pd.__version__
+    assert prov["parameters"]["crp_uln"] == 5.0
+    assert "commit" in prov["git"]
+
+
+def test_invalid_data_runs_nothing(tmp_path, minimal_tables):
+    minimal_tables["visits"][0]["partial_mayo"] = "12"
+    data = write_cohort(tmp_path / "bad", minimal_tables)
+    out = tmp_path / "out"
+    res = run("--data", str(data), "--out", str(out))
+    assert res.returncode == 1
+    assert "visits.csv, row 2, column 'partial_mayo'" in res.stdout
+    assert not out.exists()
+    assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_failing_notebook_keeps_the_previous_report(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "marker.txt").write_text("previous report")
+    res = run("--out", str(out), "-p", "timepoints=[3,4]")   # no visit window defined for month 4
+    assert res.returncode == 1
+    assert "failed at cell" in res.stdout and ".ipynb" in res.stdout
+    assert (out / "marker.txt").read_text() == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no temporary folder left behind
+
+
+def test_bad_parameter_is_a_usage_error(tmp_path):
+    res = run("--out", str(tmp_path / "o"), "-p", "disease=IBD")
+    assert res.returncode == 2 and "disease" in res.stdout
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_uc_only_cohort_in_a_workbook(tmp_path):
+    tables = {n: pd.read_csv(REFERENCE / f"{n}.csv", dtype=str, keep_default_na=False)
+              for n in ("patients", "treatments", "visits", "adverse_events")}
+    uc = set(tables["patients"].loc[tables["patients"]["disease"] == "UC", "patient_id"])
+    wb = tmp_path / "uc_centre.xlsx"
+    with pd.ExcelWriter(wb) as xw:
+        for n, df in tables.items():
+            df[df["patient_id"].isin(uc)].to_excel(xw, sheet_name=n, index=False)
+    out = tmp_path / "uc_report"
+    res = run("--data", str(wb), "--out", str(out), "--jobs", "2")
+    assert res.returncode == 0, res.stdout + res.stderr
+    rates = pd.read_csv(out / "tables" / "clinical_response_rates.csv")
+    first = rates[(rates["group"] == "All") & (rates["analysis_set"] == "observed")].iloc[0]
+    assert (first["n"], first["N"]) == (7, 7)
+    assert "RECONSTRUCTED" not in (out / "index.html").read_text()
