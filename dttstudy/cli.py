@@ -123,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="notebook parameter, e.g. -p disease=CD -p crp_uln=10 -p timepoints=3,6")
     p.set_defaults(func=_cmd_reproduce)
 
+    p = sub.add_parser("template", help="write empty cohort files (CSV and .xlsx) to fill in")
+    p.add_argument("folder")
+    p.set_defaults(func=lambda a: [print(f) for f in __import__("dttstudy.schema", fromlist=["x"])
+                                   .write_templates(a.folder)] and 0)
+
     p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place on the reference cohort")
     p.add_argument("--jobs", type=int, default=2)
     p.set_defaults(func=lambda a: __import__("dttstudy.pipeline", fromlist=["x"]).execute_in_place(a.jobs))

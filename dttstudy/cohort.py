@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema as S
-from .validation import (CohortValidationError, Failure, ValidationReport, check_columns, check_links,
-                         check_patients, check_treatments, last_followup, parse_table)
+from .validation import (MAX_LISTED, CohortValidationError, Failure, ValidationReport, cap, check_columns,
+                         check_links, check_patients, check_treatments, last_followup, parse_table)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -221,6 +221,11 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
             continue
         typed, type_failures = parse_table(raw, table, file)
         report.failures += type_failures
+        if len(type_failures) > MAX_LISTED:
+            # a file this broken is not worth checking further: report what is wrong with its cells and stop
+            report.failures.append(Failure(file, None, None, None, "too many unreadable cells: other checks "
+                                           "skipped for this file"))
+            continue
         already = {(f.row - 2, f.column) for f in type_failures}
         report.failures += check_columns(typed, table, file, already)
         tables[name] = typed
@@ -229,10 +234,11 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
         report.failures += check_patients(tables["patients"], files["patients"])
     if "treatments" in tables:
         report.failures += check_treatments(tables["treatments"], files["treatments"])
-    if len(tables) == len(S.TABLES) or "patients" in tables:
+    if "patients" in tables:
         report.failures += check_links(tables, files)
     order = {f: k for k, f in enumerate(files.values())}
-    report.failures.sort(key=lambda f: (order.get(f.file, -1), f.row or 0))
+    report.failures = cap(report.failures)
+    report.failures.sort(key=lambda f: (order.get(f.file, -1), f.row is None, f.row or 0))
     return tables, report, prov
 
 

@@ -194,3 +194,23 @@ def data_dictionary_markdown() -> str:
                        f"{'yes' if r.may_be_empty else 'no'} | {r.allowed} | {r.description} |")
         out.append("")
     return "\n".join(out)
+
+
+def write_templates(folder) -> list:
+    """Empty cohort files (header rows only) as four CSV files and one workbook, for a centre's own data."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .render import to_excel
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = {t.name: pd.DataFrame(columns=t.column_names) for t in TABLES.values()}
+    files = []
+    for name, df in frames.items():
+        f = folder / f"{name}.csv"
+        f.write_text(",".join(df.columns) + "\n", encoding="utf-8")
+        files.append(f)
+    files.append(to_excel(frames, folder / "cohort_template.xlsx"))
+    return files

@@ -15,6 +15,8 @@ import pandas as pd
 
 from . import schema as S
 
+#: At most this many failures are listed per file, column and rule; the rest are counted in one line.
+MAX_LISTED = 50
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 
@@ -112,7 +114,7 @@ def parse_table(raw: pd.DataFrame, table: S.Table, file: str) -> tuple[pd.DataFr
             # Decimal commas are not guessed at: "1,5" is an error with a hint.
             num = pd.to_numeric(text.where(~empty), errors="coerce")
             bad = ~empty & num.isna()
-            for i in raw.index[bad]:
+            for i in raw.index[bad][:MAX_LISTED + 1]:
                 hint = " (use a decimal point, not a comma)" if "," in str(s[i]) else ""
                 failures.append(Failure(file, _row(i), col.name, s[i], f"must be a number{hint}"))
             out[col.name] = num.astype("float64")
@@ -122,7 +124,7 @@ def parse_table(raw: pd.DataFrame, table: S.Table, file: str) -> tuple[pd.DataFr
             val[low.isin(_TRUE).fillna(False).astype(bool)] = True
             val[low.isin(_FALSE).fillna(False).astype(bool)] = False
             bad = ~empty & val.isna()
-            for i in raw.index[bad]:
+            for i in raw.index[bad][:MAX_LISTED + 1]:
                 failures.append(Failure(file, _row(i), col.name, s[i], "must be true or false"))
             out[col.name] = val
         else:
@@ -171,6 +173,14 @@ def check_columns(typed: pd.DataFrame, table: S.Table, file: str,
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
     failures = []
+    # list at most MAX_LISTED cases of each column × check, count the rest
+    key = fc["column"].astype(str) + "\0" + fc["check"].astype(str)
+    rank = key.groupby(key).cumcount()
+    more = key[rank >= MAX_LISTED].value_counts()
+    fc = fc[(rank < MAX_LISTED).to_numpy()]
+    for k, n in more.items():
+        column, check = k.split("\0")
+        failures.append(Failure(file, None, column, None, f"{check}: {n:,} more rows not listed"))
     seen = set()
     for rec in fc.itertuples(index=False):
         idx = rec.index
@@ -209,7 +219,22 @@ def check_columns(typed: pd.DataFrame, table: S.Table, file: str,
 # --------------------------------------------------------------------------------------------------
 
 def _rows(df: pd.DataFrame, mask: pd.Series) -> pd.Index:
-    return df.index[mask.fillna(False).astype(bool)]
+    return df.index[mask.fillna(False).astype(bool)][:MAX_LISTED + 1]
+
+
+def cap(failures: list[Failure]) -> list[Failure]:
+    """Keep the first :data:`MAX_LISTED` failures of each (file, column, rule); count the rest in one line."""
+    kept, seen, extra = [], {}, {}
+    for f in failures:
+        key = (f.file, f.column, f.rule.split(" (")[0])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= MAX_LISTED:
+            kept.append(f)
+        else:
+            extra[key] = extra.get(key, 0) + 1
+    for (file, column, rule), n in extra.items():
+        kept.append(Failure(file, None, column, None, f"{rule}: {n:,} more rows not listed"))
+    return kept
 
 
 def check_patients(p: pd.DataFrame, file: str) -> list[Failure]:

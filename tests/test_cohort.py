@@ -76,3 +76,19 @@ def test_loaded_tables_are_independent_of_later_edits():
     sub.visits.loc[0, "crp"] = -1
     assert (load_cohort().visits["crp"].dropna() >= 0).all()
     assert (c.visits["crp"].dropna() >= 0).all()
+
+
+def test_templates_match_the_schema(tmp_path):
+    from dttstudy.schema import TABLES, write_templates
+
+    from conftest import ROOT
+
+    for name, table in TABLES.items():
+        header = (ROOT / "data" / "templates" / f"{name}.csv").read_text().strip().split(",")
+        assert header == table.column_names
+    written = write_templates(tmp_path / "t")
+    for f in written:
+        committed = ROOT / "data" / "templates" / f.name
+        assert committed.read_bytes() == f.read_bytes(), f"data/templates/{f.name} is stale"
+    wb = pd.read_excel(ROOT / "data" / "templates" / "cohort_template.xlsx", sheet_name=None)
+    assert {n: list(df.columns) for n, df in wb.items()} == {n: t.column_names for n, t in TABLES.items()}

@@ -24,8 +24,10 @@ def digest(folder):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     out = tmp_path_factory.mktemp("rep") / "reports"
+    before = digest(REFERENCE)
     res = run("--out", str(out), "--jobs", "2")
     assert res.returncode == 0, res.stdout + res.stderr
+    assert digest(REFERENCE) == before, "reproduce modified its input files"
     return out
 
 
@@ -92,6 +94,7 @@ def test_a_uc_only_cohort_in_a_workbook(tmp_path):
               for n in ("patients", "treatments", "visits", "adverse_events")}
     uc = set(tables["patients"].loc[tables["patients"]["disease"] == "UC", "patient_id"])
     wb = tmp_path / "uc_centre.xlsx"
+    tables["patients"]["remarks"] = "SECRET-FREE-TEXT-42"   # an unknown free-text column
     with pd.ExcelWriter(wb) as xw:
         for n, df in tables.items():
             df[df["patient_id"].isin(uc)].to_excel(xw, sheet_name=n, index=False)
@@ -102,3 +105,11 @@ def test_a_uc_only_cohort_in_a_workbook(tmp_path):
     first = rates[(rates["group"] == "All") & (rates["analysis_set"] == "observed")].iloc[0]
     assert (first["n"], first["N"]) == (7, 7)
     assert "RECONSTRUCTED" not in (out / "index.html").read_text()
+    assert "unknown column" in res.stdout and "remarks" in res.stdout
+    for f in out.rglob("*"):
+        if f.is_file() and f.suffix != ".xlsx":
+            assert "SECRET-FREE-TEXT-42" not in f.read_text(errors="ignore"), f"free text leaked into {f}"
+    import zipfile
+
+    with zipfile.ZipFile(out / "tables" / "tables.xlsx") as z:
+        assert not any(b"SECRET-FREE-TEXT-42" in z.read(n) for n in z.namelist())
