@@ -90,7 +90,18 @@ def _cmd_reproduce(args) -> int:
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2
-    return reproduce(args.data, args.out, args.jobs, params, echo=lambda m: print(m, flush=True))
+    return reproduce(args.data, args.out, args.jobs, params, force=args.force, echo=lambda m: print(m, flush=True))
+
+
+def _cmd_synth(args) -> int:
+    from .synth import synth_cohort, write_cohort
+
+    if args.patients < 1:
+        print("--patients must be at least 1", file=sys.stderr)
+        return 2
+    out = write_cohort(synth_cohort(args.patients, args.seed), args.out)
+    print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default: 2)")
     p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                    help="notebook parameter, e.g. -p disease=CD -p crp_uln=10 -p timepoints=3,6")
+    p.add_argument("--force", action="store_true", help="re-execute every notebook even if nothing changed")
     p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("synth", help="write a synthetic, schema-valid cohort (no patient data)")
+    p.add_argument("--patients", type=int, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser("template", help="write empty cohort files (CSV and .xlsx) to fill in")
     p.add_argument("folder")

@@ -10,6 +10,7 @@ import hashlib
 import re
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,7 @@ from . import schema as S
 from .validation import (MAX_LISTED, CohortValidationError, Failure, ValidationReport, cap, check_columns,
                          check_links, check_patients, check_treatments, last_followup, parse_table)
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
-REFERENCE_DIR = DATA_DIR / "reference"
-PUBLISHED_DIR = DATA_DIR / "published"
+from .paths import DATA_DIR, PUBLISHED_DIR, REFERENCE_DIR, ROOT  # noqa: E402,F401
 
 #: Bytes that open a zip container (xlsx) — a "CSV" starting with them is really a workbook.
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -62,13 +60,19 @@ class Cohort:
     def subjects(self) -> pd.DataFrame:
         """One row per patient (ADSL-like): disease, regimen, DTT course and follow-up.
 
-        ``last_followup`` is the later of the last visit and the end of the DTT course (months).
+        ``last_followup`` is the later of the last visit and the end of the DTT course (months). Built once per
+        cohort (the tables of a Cohort are treated as read-only; derive a new one with ``dataclasses.replace``)
+        and returned as a copy.
         """
+        return self._subjects.copy()
+
+    @cached_property
+    def _subjects(self) -> pd.DataFrame:
         t = self.treatments
         out = self.patients[["patient_id", "center", "sex", "disease"]].merge(
             t[["patient_id", "agent_1", "agent_2", "dtt_months", "status", "stop_reason", "next_therapy",
                "steroid_at_start", "steroid_stop_month"]], on="patient_id", how="left")
-        out.insert(4, "regimen", [S.regimen_label(a, b) for a, b in zip(out["agent_1"], out["agent_2"])])
+        out.insert(4, "regimen", S.regimen_labels(out["agent_1"], out["agent_2"]))
         lf = last_followup(self.visits, self.treatments)
         out["last_followup"] = out["patient_id"].map(lf)
         return out
@@ -96,7 +100,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_csv(path: Path, report: ValidationReport) -> pd.DataFrame | None:
+def _read_csv(path: Path, report: ValidationReport, table: S.Table) -> pd.DataFrame | None:
     name = path.name
     if not path.is_file():
         report.failures.append(Failure(name, None, None, None, f"file missing (expected {path})"))
@@ -112,8 +116,10 @@ def _read_csv(path: Path, report: ValidationReport) -> pd.DataFrame | None:
         report.failures.append(Failure(name, None, None, None, "file is empty"))
         return None
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
-                         nrows=_MAX_ROWS + 1)
+        # numbers are parsed by the CSV reader (a column with a bad cell stays text and is checked cell by cell)
+        text_cols = {c.name: str for c in table.columns if c.kind not in ("int", "float")}
+        df = pd.read_csv(path, dtype=text_cols, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+                         nrows=_MAX_ROWS + 1, low_memory=False)
     except UnicodeDecodeError:
         report.failures.append(Failure(name, None, None, None, "not UTF-8 text: save the file as CSV UTF-8"))
         return None
@@ -175,7 +181,7 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
         for name in S.TABLES:
             f = src / f"{name}.csv"
             files[name] = f.name
-            raws[name] = _read_csv(f, report)
+            raws[name] = _read_csv(f, report, S.TABLES[name])
             if f.is_file():
                 prov["sha256"][f.name] = _sha256(f)
     elif src.is_file() and src.suffix.lower() in (".xlsx", ".xlsm"):

@@ -50,8 +50,9 @@ def visit_at(cohort: Cohort, month: float, windows: dict | None = None, on_dtt_o
     half = _window(month, windows)
     d = (v["month"] - month).abs()
     cand = v.assign(_d=d)[d <= half + 1e-9]
-    cand = cand.sort_values(["patient_id", "_d", "month"], kind="mergesort")
-    return cand.drop_duplicates("patient_id").drop(columns="_d").reset_index(drop=True)
+    # closest first, then earlier; the first row per patient wins (numeric sort, no sort on the ids)
+    cand = cand.sort_values(["_d", "month"], kind="mergesort").drop_duplicates("patient_id")
+    return cand.sort_index().drop(columns="_d").reset_index(drop=True)
 
 
 def _frame(cohort: Cohort, month, windows, on_dtt_only, cols) -> pd.DataFrame:

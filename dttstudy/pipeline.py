@@ -21,10 +21,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cohort import PUBLISHED_DIR, REFERENCE_DIR, ROOT
+from . import __version__
+from .paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, ROOT, TABLE_NAMES
 
-NOTEBOOK_DIR = ROOT / "notebooks"
 KERNEL = "python3"
+CACHE_FILE = ".dttstudy-cache.json"
 _VOLATILE_NB_METADATA = ("papermill", "execution", "widgets")
 _PACKAGES = ("dttstudy", "pandas", "numpy", "scipy", "statsmodels", "lifelines", "pandera", "matplotlib",
              "seaborn", "papermill", "nbconvert", "ipykernel", "openpyxl")
@@ -237,9 +238,69 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
+def _data_files(data) -> list[Path]:
+    src = Path(data) if data is not None else REFERENCE_DIR
+    if src.is_dir():
+        return [src / f"{n}.csv" for n in TABLE_NAMES if (src / f"{n}.csv").is_file()]
+    return [src] if src.is_file() else []
+
+
+def notebook_keys(data, parameters: dict) -> dict[str, str]:
+    """What each notebook's output depends on, hashed: the notebook file, the parameters, the data files, the
+    published data, the package (version and source) and the versions of the libraries it uses."""
+    pkg = hashlib.sha256()
+    for f in sorted(PACKAGE_DIR.glob("*.py")):
+        pkg.update(f.name.encode() + b"\0" + f.read_bytes())
+    from importlib import metadata
+
+    libs = {}
+    for name in _PACKAGES[1:]:
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libs[name] = None
+    common = json.dumps({
+        "parameters": parameters, "version": __version__, "package": pkg.hexdigest(), "libraries": libs,
+        "data": {f.name: _sha256(f) for f in _data_files(data)},
+        "published": {f.name: _sha256(f) for f in sorted(PUBLISHED_DIR.glob("*.csv"))},
+    }, sort_keys=True, default=str)
+    return {nb.stem: hashlib.sha256(common.encode() + nb.read_bytes()).hexdigest() for nb in notebooks()}
+
+
+def _read_cache(out: Path) -> dict:
+    try:
+        cache = json.loads((out / CACHE_FILE).read_text())
+        return cache if isinstance(cache, dict) and (out / "index.html").is_file() else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _reusable(out: Path, cache: dict, name: str, key: str) -> bool:
+    files = cache.get("outputs", {}).get(name)
+    return (cache.get("keys", {}).get(name) == key and files is not None
+            and all((out / f).is_file() for f in files + [f"notebooks/{name}.ipynb", f"html/{name}.html"]))
+
+
 def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 2, parameters: dict | None = None,
-              echo=print) -> int:
-    """Validate, execute every notebook into a fresh report and swap it in. Returns an exit code."""
+              force: bool = False, echo=print) -> int:
+    """Validate, execute the notebooks into a fresh report and swap it in. Returns an exit code.
+
+    A notebook whose inputs (:func:`notebook_keys`) are unchanged since the last successful run into ``out`` is
+    not executed again: its outputs are carried over. With nothing changed the command returns at once.
+    ``force`` re-executes everything.
+    """
+    parameters = dict(parameters or {})
+    for key in ("data_path", "output_dir"):
+        if key in parameters:
+            echo(f"-p {key} is set by dttstudy reproduce itself (use --data / --out)")
+            return 2
+    out = Path(out).resolve()
+    keys = notebook_keys(data, parameters)
+    cache = {} if force else _read_cache(out)
+    if cache.get("keys") == keys and all(_reusable(out, cache, n, k) for n, k in keys.items()):
+        echo(f"{out}: up to date (data, notebooks, parameters and package unchanged); --force reruns")
+        return 0
+
     import warnings
 
     from .cohort import load_cohort, validate
@@ -253,11 +314,6 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
         return 1
     for w in report.warnings:
         echo(f"WARNING {w}")
-    parameters = dict(parameters or {})
-    for key in ("data_path", "output_dir"):
-        if key in parameters:
-            echo(f"-p {key} is set by dttstudy reproduce itself (use --data / --out)")
-            return 2
     try:
         typed = typed_params(data, ".", **parameters)
     except (TypeError, ValueError) as err:
@@ -267,44 +323,64 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
         warnings.simplefilter("ignore", UserWarning)
         cohort = load_cohort(data)
     data_abs = str(Path(data).resolve()) if data is not None else None
-    nb_params = {**parameters, "data_path": data_abs, "output_dir": "."}
 
-    out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
-    (tmp / "notebooks").mkdir(parents=True)
-    (tmp / "html").mkdir()
-    (tmp / "tables").mkdir()
-    (tmp / "figures").mkdir()
+    for sub in ("notebooks", "html", "tables", "figures", ".parts"):
+        (tmp / sub).mkdir(parents=True)
     nbs = notebooks()
-    echo(f"{cohort_banner(cohort)}\nRunning {len(nbs)} notebooks with {jobs} worker(s)…")
+    todo = [nb for nb in nbs if not _reusable(out, cache, nb.stem, keys[nb.stem])]
+    outputs: dict[str, list[str]] = {}
+    status = {}
+    for nb in nbs:
+        if nb in todo:
+            continue
+        outputs[nb.stem] = cache["outputs"][nb.stem]
+        status[nb.stem] = "reused"
+        for f in outputs[nb.stem] + [f"notebooks/{nb.stem}.ipynb", f"html/{nb.stem}.html"]:
+            shutil.copy2(out / f, tmp / f)
+    echo(f"{cohort_banner(cohort)}\nRunning {len(todo)} of {len(nbs)} notebooks with {jobs} worker(s)"
+         + (f" ({len(nbs) - len(todo)} unchanged, reused)" if len(todo) < len(nbs) else "") + "…")
     results: list[NotebookResult] = []
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name), nb_params,
-                                str(tmp)): nb for nb in nbs}
+            futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
+                                {**parameters, "data_path": data_abs, "output_dir": f".parts/{nb.stem}"},
+                                str(tmp)): nb for nb in todo}
             for k, fut in enumerate(as_completed(futs), 1):
                 r = fut.result()
                 results.append(r)
                 mark = "done" if r.ok else "FAILED"
-                echo(f"  [{k}/{len(nbs)}] {r.name}: {mark} ({r.seconds:.1f} s)" + (f" — {r.error}" if r.error else ""))
+                echo(f"  [{k}/{len(todo)}] {r.name}: {mark} ({r.seconds:.1f} s)" + (f" — {r.error}" if r.error else ""))
         failed = [r for r in results if not r.ok]
         if failed:
             for r in failed:
-                echo(f"notebook {r.name}.ipynb failed at {r.error}", )
+                echo(f"notebook {r.name}.ipynb failed at {r.error}")
             echo(f"The previous contents of {out} are unchanged.")
             shutil.rmtree(tmp, ignore_errors=True)
             return 1
-        results.sort(key=lambda r: r.name)
         for r in results:
+            part = tmp / ".parts" / r.name
+            files = []
+            for sub in ("tables", "figures"):
+                for f in sorted((part / sub).glob("*")) if (part / sub).is_dir() else []:
+                    f.replace(tmp / sub / f.name)
+                    files.append(f"{sub}/{f.name}")
+            outputs[r.name] = files
+            status[r.name] = "executed"
             _html(tmp / "notebooks" / f"{r.name}.ipynb", tmp / "html" / f"{r.name}.html")
+        shutil.rmtree(tmp / ".parts")
         _workbook(tmp / "tables")
         prov = provenance(data_abs, typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
                           cohort.provenance)
+        prov["notebooks"] = dict(sorted(status.items()))
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
-        _index(tmp, results, cohort_banner(cohort))
+        done = [NotebookResult(nb.stem, True, 0.0) for nb in nbs]
+        _index(tmp, done, cohort_banner(cohort))
+        (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs}, indent=1, sort_keys=True)
+                                      + "\n")
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

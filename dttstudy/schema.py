@@ -158,6 +158,17 @@ def regimen_label(agent_1: str, agent_2: str) -> str:
     return "+".join(order)
 
 
+def regimen_labels(agent_1, agent_2):
+    """Vectorised :func:`regimen_label` for two columns of agent codes."""
+    import numpy as np
+
+    a1, a2 = np.asarray(agent_1).astype(str), np.asarray(agent_2).astype(str)
+    sm1, sm2 = np.isin(a1, SMALL_MOLECULES), np.isin(a2, SMALL_MOLECULES)
+    a1_first = (~sm1 & sm2) | ((sm1 == sm2) & (a1 <= a2))
+    first, second = np.where(a1_first, a1, a2), np.where(a1_first, a2, a1)
+    return np.char.add(np.char.add(first, "+"), second).astype(object)
+
+
 def data_dictionary() -> "pandas.DataFrame":  # noqa: F821
     """The contract as a tidy table (one row per table × column)."""
     import pandas as pd

@@ -73,8 +73,10 @@ def _cont_test(p: pd.DataFrame, col: str) -> tuple[float, str]:
     return float(_st.mannwhitneyu(a, b, alternative="two-sided").pvalue), "Mann–Whitney U test"
 
 
-def _groups(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {"UC": p[p["disease"] == "UC"], "CD": p[p["disease"] == "CD"], "Total": p}
+def _groups(p: pd.DataFrame, col: str) -> dict[str, pd.Series]:
+    """One column split by disease (only the column is copied, not the frame)."""
+    s = p[col]
+    return {"UC": s[(p["disease"] == "UC").to_numpy()], "CD": s[(p["disease"] == "CD").to_numpy()], "Total": s}
 
 
 def _row(variable, level, statistic, cells, p=np.nan, test=""):
@@ -83,43 +85,44 @@ def _row(variable, level, statistic, cells, p=np.nan, test=""):
 
 
 def _categorical(p, variable, col, levels, labels=None, test=True):
-    g = _groups(p)
+    g = _groups(p, col)
     pv, tname = _cat_test(p, col, levels) if test else (np.nan, "")
+    counts = {k: d.value_counts() for k, d in g.items()}
     rows = []
     for i, lev in enumerate(levels):
-        cells = {k: _pct(int((d[col] == lev).sum()), len(d)) for k, d in g.items()}
+        cells = {k: _pct(int(counts[k].get(lev, 0)), len(d)) for k, d in g.items()}
         rows.append(_row(variable, (labels or {}).get(lev, str(lev)), "n (%)", cells,
                          pv if i == 0 else np.nan, tname if i == 0 else ""))
-    miss = {k: int(d[col].isna().sum()) for k, d in g.items()}
+    miss = {k: int(d.isna().sum()) for k, d in g.items()}
     if miss["Total"]:
         rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
     return rows
 
 
 def _binary(p, variable, mask_col, label="yes"):
-    g = _groups(p)
-    q = p.assign(_flag=np.where(p[mask_col].isna(), None, p[mask_col].astype(bool)))
-    pv, tname = _cat_test(q.assign(_flag=q["_flag"].map({True: "yes", False: "no"})), "_flag", ["yes", "no"])
-    cells = {k: _pct(int(d[mask_col].fillna(False).astype(bool).sum()), len(d)) for k, d in g.items()}
+    g = _groups(p, mask_col)
+    flag = p[mask_col].map({True: "yes", False: "no"})
+    pv, tname = _cat_test(pd.DataFrame({"disease": p["disease"], "_flag": flag}), "_flag", ["yes", "no"])
+    cells = {k: _pct(int((d == True).sum()), len(d)) for k, d in g.items()}  # noqa: E712
     rows = [_row(variable, label, "n (%)", cells, pv, tname)]
-    miss = {k: int(d[mask_col].isna().sum()) for k, d in g.items()}
+    miss = {k: int(d.isna().sum()) for k, d in g.items()}
     if miss["Total"]:
         rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
     return rows
 
 
 def _continuous(p, variable, col, unit, means=False, show_range=False, places=1):
-    g = _groups(p)
+    g = _groups(p, col)
     pv, tname = _cont_test(p, col)
     label = f"{variable}, {unit}" if unit else variable
     rows = []
     if means:
-        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d[col]) for k, d in g.items()}, pv, tname))
-    rows.append(_row(label, "", "median (Q1–Q3)", {k: _median_iqr(d[col], places) for k, d in g.items()},
+        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d) for k, d in g.items()}, pv, tname))
+    rows.append(_row(label, "", "median (Q1–Q3)", {k: _median_iqr(d, places) for k, d in g.items()},
                      np.nan if means else pv, "" if means else tname))
     if show_range:
-        rows.append(_row(label, "", "range", {k: _range(d[col]) for k, d in g.items()}))
-    miss = {k: int(d[col].isna().sum()) for k, d in g.items()}
+        rows.append(_row(label, "", "range", {k: _range(d) for k, d in g.items()}))
+    miss = {k: int(d.isna().sum()) for k, d in g.items()}
     if miss["Total"]:
         rows.append(_row(label, "Missing", "n", {k: str(v) for k, v in miss.items()}))
     return rows
@@ -147,7 +150,7 @@ def table1(cohort: Cohort) -> pd.DataFrame:
     p["cd_location"] = m.str.extract(r"^(L[1-4](?:\+L4)?)")[0].where(cd)
     p["cd_behaviour"] = m.str.extract(r"(B[1-3])")[0].where(cd)
     p["cd_perianal"] = m.str.contains(r" p$", regex=True).where(cd)
-    g = _groups(p)
+    g = _groups(p, "patient_id")
     rows = [_row("Patients", "", "n", {k: str(len(d)) for k, d in g.items()})]
     rows += _categorical(p, "Sex", "sex", ["F", "M"], {"F": "female", "M": "male"})
     rows += _continuous(p, "Age at diagnosis", "age_at_diagnosis", "years", means=True)
@@ -191,24 +194,25 @@ def table2(cohort: Cohort) -> pd.DataFrame:
     return out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
 
 
-def _follow_up(cohort: Cohort, ids, months, **response_kwargs) -> pd.DataFrame:
-    s = cohort.subjects().set_index("patient_id").loc[ids]
-    out = s[["disease", "regimen", "dtt_months", "status", "stop_reason", "next_therapy"]].reset_index()
+def _follow_up(cohort: Cohort, months, **response_kwargs) -> pd.DataFrame:
+    """Per-patient follow-up listing of every patient of ``cohort`` (rows in patient order)."""
+    out = cohort.subjects()[["patient_id", "disease", "regimen", "dtt_months", "status", "stop_reason",
+                             "next_therapy"]]
+    uc = (out["disease"] == "UC").to_numpy()
     for m in months:
-        r = clinical_response(cohort, m, **response_kwargs).set_index("patient_id").loc[ids]
-        score = np.where(r["disease"] == "UC", r["partial_mayo"], r["hbi"])
-        out[f"score_{m}m"] = score
+        r = clinical_response(cohort, m, **response_kwargs)  # same patient order as subjects()
+        out[f"score_{m}m"] = np.where(uc, r["partial_mayo"], r["hbi"])
         out[f"response_{m}m"] = np.where(r["evaluable"], np.where(r["responder"].fillna(False), "yes", "no"), "—")
         out[f"crp_{m}m"] = r["crp"].to_numpy()
-    out.insert(3, "score", np.where(out["disease"] == "UC", "partial Mayo", "HBI"))
+    out.insert(3, "score", np.where(uc, "partial Mayo", "HBI"))
     base = cohort.visits[cohort.visits["month"] == 0].set_index("patient_id")
-    out.insert(4, "score_0m", np.where(out["disease"] == "UC", base.loc[ids, "partial_mayo"],
-                                       base.loc[ids, "hbi"]))
-    endo = endoscopic_response(cohort).set_index("patient_id").loc[ids]
+    out.insert(4, "score_0m", np.where(uc, out["patient_id"].map(base["partial_mayo"]),
+                                       out["patient_id"].map(base["hbi"])))
+    endo = endoscopic_response(cohort)
     out["endoscopic_response"] = np.where(endo["evaluable"],
                                           np.where(endo["responder"].fillna(False), "yes", "no"), "—")
     ae = ae_listing(cohort)
-    terms = ae.groupby("patient_id")["term"].agg(lambda t: "; ".join(t))
+    terms = ae.groupby("patient_id")["term"].agg("; ".join)
     out["adverse_events"] = out["patient_id"].map(terms).fillna("")
     return out
 
@@ -217,17 +221,15 @@ def table3(cohort: Cohort, months=(3, 6, 9), **response_kwargs) -> pd.DataFrame:
     """Follow-up of patients maintained on DTT (Table 3): activity score, clinical response and CRP by month,
     endoscopic response within the follow-up, and adverse events."""
     s = cohort.subjects()
-    ids = list(s.loc[s["status"] == "maintained", "patient_id"])
-    return _follow_up(cohort, ids, months, **response_kwargs).drop(columns=["status", "stop_reason",
-                                                                            "next_therapy"])
+    sub = cohort.filter(patients=list(s.loc[s["status"] == "maintained", "patient_id"]))
+    return _follow_up(sub, months, **response_kwargs).drop(columns=["status", "stop_reason", "next_therapy"])
 
 
 def table4(cohort: Cohort, months=(3, 6, 9), **response_kwargs) -> pd.DataFrame:
     """Patients who discontinued DTT (Table 4): reason, time on DTT, next therapy, responses before stopping."""
     s = cohort.subjects()
-    ids = list(s.loc[s["status"] == "discontinued", "patient_id"])
-    out = _follow_up(cohort, ids, months, **response_kwargs)
-    return out.drop(columns=["status"])
+    sub = cohort.filter(patients=list(s.loc[s["status"] == "discontinued", "patient_id"]))
+    return _follow_up(sub, months, **response_kwargs).drop(columns=["status"])
 
 
 def _ci_cell(r) -> str:

@@ -101,34 +101,51 @@ def _row(index) -> int:
 # --------------------------------------------------------------------------------------------------
 
 def parse_table(raw: pd.DataFrame, table: S.Table, file: str) -> tuple[pd.DataFrame, list[Failure]]:
-    """Turn a frame of text cells into typed columns. Unparseable cells become missing and are reported."""
+    """Turn raw cells into typed columns. Unparseable cells become missing and are reported.
+
+    Numeric columns may arrive already parsed (CSV) or as text (Excel, or a column with a bad cell); a cell
+    holding only spaces counts as empty. Booleans accept true/false, yes/no, 1/0 in any case.
+    """
     out = pd.DataFrame(index=raw.index)
     failures: list[Failure] = []
     for col in table.columns:
         if col.name not in raw.columns:
             continue
         s = raw[col.name]
-        text = s.astype("string").str.strip()
-        empty = s.isna() | (text == "")
         if col.kind in ("int", "float"):
-            # Decimal commas are not guessed at: "1,5" is an error with a hint.
-            num = pd.to_numeric(text.where(~empty), errors="coerce")
-            bad = ~empty & num.isna()
+            if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+                out[col.name] = s.astype("float64")
+                continue
+            num = pd.to_numeric(s, errors="coerce")
+            bad = s.notna() & num.isna()
+            if bad.any():
+                blank = s[bad].astype(str).str.strip() == ""
+                bad[blank[blank].index] = False
             for i in raw.index[bad][:MAX_LISTED + 1]:
                 hint = " (use a decimal point, not a comma)" if "," in str(s[i]) else ""
                 failures.append(Failure(file, _row(i), col.name, s[i], f"must be a number{hint}"))
             out[col.name] = num.astype("float64")
         elif col.kind == "bool":
-            low = text.str.lower()
-            val = pd.Series(np.nan, index=raw.index, dtype="object")
-            val[low.isin(_TRUE).fillna(False).astype(bool)] = True
-            val[low.isin(_FALSE).fillna(False).astype(bool)] = False
-            bad = ~empty & val.isna()
+            if pd.api.types.is_bool_dtype(s):
+                out[col.name] = s.astype(object)
+                continue
+            # map each distinct spelling once, not each cell
+            lookup, blanks = {}, []
+            for u in s.dropna().unique():
+                low = str(u).strip().lower()
+                lookup[u] = True if low in _TRUE else False if low in _FALSE else None
+                if not low:
+                    blanks.append(u)
+            val = s.map(lookup).astype(object)
+            bad = s.notna() & val.isna() & ~s.isin(blanks)
             for i in raw.index[bad][:MAX_LISTED + 1]:
                 failures.append(Failure(file, _row(i), col.name, s[i], "must be true or false"))
-            out[col.name] = val
+            out[col.name] = val.where(val.notna(), None)
         else:
-            out[col.name] = s.where(~empty, None).astype("object")
+            if col.kind == "text":
+                blank = s.notna() & (s.astype(str).str.strip() == "")
+                s = s.where(~blank)
+            out[col.name] = s.where(s.notna(), None).astype("object")
     return out, failures
 
 

@@ -92,3 +92,12 @@ def test_templates_match_the_schema(tmp_path):
         assert committed.read_bytes() == f.read_bytes(), f"data/templates/{f.name} is stale"
     wb = pd.read_excel(ROOT / "data" / "templates" / "cohort_template.xlsx", sheet_name=None)
     assert {n: list(df.columns) for n, df in wb.items()} == {n: t.column_names for n, t in TABLES.items()}
+
+
+def test_vectorised_regimen_labels_agree_with_the_rule():
+    from dttstudy.schema import AGENTS, regimen_label, regimen_labels
+
+    pairs = [(a, b) for a in AGENTS for b in AGENTS if a != b]
+    got = regimen_labels([a for a, _ in pairs], [b for _, b in pairs])
+    assert list(got) == [regimen_label(a, b) for a, b in pairs]
+    assert regimen_label("TOF", "UST") == "UST+TOF" and regimen_label("VDZ", "ADA") == "ADA+VDZ"

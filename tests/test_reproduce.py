@@ -113,3 +113,42 @@ def test_a_uc_only_cohort_in_a_workbook(tmp_path):
 
     with zipfile.ZipFile(out / "tables" / "tables.xlsx") as z:
         assert not any(b"SECRET-FREE-TEXT-42" in z.read(n) for n in z.namelist())
+
+
+def test_incremental_rerun(tmp_path, monkeypatch):
+    """Unchanged inputs: nothing runs. A changed notebook: only it runs, the rest is carried over unchanged."""
+    import shutil
+
+    from dttstudy import pipeline
+
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", nbdir)
+    keep = {"01_cohort", "04_labs"}
+    for f in nbdir.glob("*.ipynb"):
+        if f.stem not in keep:
+            f.unlink()
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
+    out, said = tmp_path / "rep", []
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    before = digest(out)
+    said.clear()
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    assert any("up to date" in s for s in said) and digest(out) == before
+
+    nb = nbdir / "04_labs.ipynb"
+    nb.write_text(nb.read_text().replace("Laboratory response", "Laboratory response (edited)"))
+    said.clear()
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    assert any("Running 1 of 2 notebooks" in s for s in said)
+    after = digest(out)
+    assert after["notebooks/01_cohort.ipynb"] == before["notebooks/01_cohort.ipynb"]
+    assert after["notebooks/04_labs.ipynb"] != before["notebooks/04_labs.ipynb"]
+    assert {k: v for k, v in after.items() if k.startswith(("tables/", "figures/"))} == \
+        {k: v for k, v in before.items() if k.startswith(("tables/", "figures/"))}
+
+    said.clear()
+    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, echo=said.append) == 0
+    assert any("Running 2 of 2" in s for s in said)
+    said.clear()
+    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, force=True, echo=said.append) == 0
+    assert any("Running 2 of 2" in s for s in said)
