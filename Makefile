@@ -29,5 +29,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $@
 
+bench: $(STAMP)  ## benchmarks (report overhead, scaling to 1M patients, import time) -> benchmarks/results.md
+	$(BIN)/python benchmarks/run.py
+
 clean-env:
 	rm -rf $(VENV)

@@ -61,8 +61,10 @@ def strip_volatile(nb) -> None:
             cell.id = "injected-parameters"  # Papermill gives this cell a random id
 
 
-def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: int = 2) -> NotebookResult:
-    """Run one notebook with Papermill (in a worker process). Kernel port races are retried."""
+def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: int = 2,
+                     html: str | None = None) -> NotebookResult:
+    """Run one notebook with Papermill (in a worker process) and, if asked, render it to HTML without code.
+    Kernel port races are retried."""
     import nbformat
     import papermill as pm
 
@@ -80,25 +82,32 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: in
             return NotebookResult(name, False, time.perf_counter() - start,
                                   f"cell {err.cell_index} (execution count {err.exec_count}): "
                                   f"{err.ename}: {err.evalue}")
-        except Exception as err:  # kernel start-up failures, e.g. "Address already in use"
-            if attempt < retries and "Address already in use" in str(err):
+        except Exception as err:  # kernel start-up failures, e.g. a port race ("Address already in use")
+            if attempt < retries:
                 time.sleep(0.5 * (attempt + 1))
                 continue
             return NotebookResult(name, False, time.perf_counter() - start, f"{type(err).__name__}: {err}")
     nb = nbformat.read(dst, as_version=4)
     strip_volatile(nb)
     nbformat.write(nb, dst)
+    if html:
+        body, _ = _exporter().from_notebook_node(nb)
+        Path(html).write_text(body, encoding="utf-8")
     return NotebookResult(name, True, time.perf_counter() - start)
 
 
-def _html(nb_path: Path, out: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
+_EXPORTER = None
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
-    out.write_text(body, encoding="utf-8")
+
+def _exporter():
+    """One HTML exporter per process (building one loads its templates, which is slow)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                                 exclude_output_prompt=True)
+    return _EXPORTER
 
 
 def _git_commit() -> dict:
@@ -303,11 +312,11 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
 
     import warnings
 
-    from .cohort import load_cohort, validate
+    from .cohort import load_cohort, read_cohort
     from .report import cohort_banner
     from .report import params as typed_params
 
-    report = validate(data)
+    report = read_cohort(data)[1]
     if not report.ok:
         echo(str(report))
         echo("Nothing was run: fix the data and try again.")
@@ -346,9 +355,11 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
     results: list[NotebookResult] = []
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            # longest first (file size as a proxy), so that two workers finish close together
+            todo.sort(key=lambda nb: nb.stat().st_size, reverse=True)
             futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
                                 {**parameters, "data_path": data_abs, "output_dir": f".parts/{nb.stem}"},
-                                str(tmp)): nb for nb in todo}
+                                str(tmp), 2, str(tmp / "html" / f"{nb.stem}.html")): nb for nb in todo}
             for k, fut in enumerate(as_completed(futs), 1):
                 r = fut.result()
                 results.append(r)
@@ -370,7 +381,6 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
                     files.append(f"{sub}/{f.name}")
             outputs[r.name] = files
             status[r.name] = "executed"
-            _html(tmp / "notebooks" / f"{r.name}.ipynb", tmp / "html" / f"{r.name}.html")
         shutil.rmtree(tmp / ".parts")
         _workbook(tmp / "tables")
         prov = provenance(data_abs, typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
