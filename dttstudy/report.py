@@ -129,3 +129,17 @@ def show(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = N
     from IPython.display import Markdown, display
 
     display(Markdown(to_markdown(df, title, notes)))
+
+
+def load(p: Params):
+    """The notebooks' cohort: loaded (unknown-column warnings left to `dttstudy validate`), filtered to
+    ``p.disease``, announced with :func:`cohort_banner`."""
+    import warnings
+
+    from .cohort import load_cohort
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cohort = load_cohort(p.data_path).filter(disease=p.disease)
+    print(cohort_banner(cohort))
+    return cohort

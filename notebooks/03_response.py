@@ -35,16 +35,10 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-import warnings
-
-import dttstudy
 from dttstudy import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", UserWarning)  # unknown columns are reported by `dttstudy validate`
-    cohort = dttstudy.load_cohort(p.data_path).filter(disease=p.disease)
-print(report.cohort_banner(cohort))
+cohort = report.load(p)
 
 # %%
 from dttstudy.outcomes import response_rates

@@ -40,17 +40,11 @@ include = "main"  # "main" (adult, refractory, patient-based, no overlap) or "al
 cohort_month = 9  # month at which this cohort's response and remission are taken
 
 # %%
-import warnings
-
-import dttstudy
 from dttstudy import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, outcome=outcome,
                   subgroup=subgroup, method=method, include=include, cohort_month=cohort_month)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", UserWarning)  # unknown columns are reported by `dttstudy validate`
-    cohort = dttstudy.load_cohort(p.data_path).filter(disease=p.disease)
-print(report.cohort_banner(cohort))
+cohort = report.load(p)
 
 # %%
 from dttstudy import literature as lit_
