@@ -93,6 +93,20 @@ def _cmd_reproduce(args) -> int:
     return reproduce(args.data, args.out, args.jobs, params, force=args.force, echo=lambda m: print(m, flush=True))
 
 
+def _cmd_template(args) -> int:
+    from .schema import write_templates
+
+    for f in write_templates(args.folder):
+        print(f)
+    return 0
+
+
+def _cmd_execute_notebooks(args) -> int:
+    from .pipeline import execute_in_place
+
+    return execute_in_place(args.jobs)
+
+
 def _cmd_synth(args) -> int:
     from .synth import synth_cohort, write_cohort
 
@@ -143,12 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("template", help="write empty cohort files (CSV and .xlsx) to fill in")
     p.add_argument("folder")
-    p.set_defaults(func=lambda a: [print(f) for f in __import__("dttstudy.schema", fromlist=["x"])
-                                   .write_templates(a.folder)] and 0)
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place on the reference cohort")
     p.add_argument("--jobs", type=int, default=2)
-    p.set_defaults(func=lambda a: __import__("dttstudy.pipeline", fromlist=["x"]).execute_in_place(a.jobs))
+    p.set_defaults(func=_cmd_execute_notebooks)
 
     args = parser.parse_args(argv)
     return args.func(args)

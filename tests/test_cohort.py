@@ -101,3 +101,12 @@ def test_vectorised_regimen_labels_agree_with_the_rule():
     got = regimen_labels([a for a, _ in pairs], [b for _, b in pairs])
     assert list(got) == [regimen_label(a, b) for a, b in pairs]
     assert regimen_label("TOF", "UST") == "UST+TOF" and regimen_label("VDZ", "ADA") == "ADA+VDZ"
+
+
+def test_cli_template(tmp_path, capsys):
+    from dttstudy.cli import main
+
+    assert main(["template", str(tmp_path / "t")]) == 0
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [
+        "adverse_events.csv", "cohort_template.xlsx", "patients.csv", "treatments.csv", "visits.csv"]
+    assert "patients.csv" in capsys.readouterr().out
