@@ -18,24 +18,26 @@ def _cmd_validate(args) -> int:
 
 
 def _load(args):
+    """The cohort, or None after printing the validation report (unknown-column warnings are left to
+    ``dttstudy validate``)."""
+    import warnings
+
     from .cohort import load_cohort
     from .validation import CohortValidationError
 
     try:
-        return load_cohort(args.path, allow_identifiers=getattr(args, "allow_identifiers", False))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return load_cohort(args.path, allow_identifiers=getattr(args, "allow_identifiers", False))
     except CohortValidationError as err:
         print(err.report, file=sys.stderr)
         return None
 
 
 def _cmd_summary(args) -> int:
-    import warnings
-
     from .summary import cohort_summary
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # unknown-column warnings are shown by validate
-        cohort = _load(args)
+    cohort = _load(args)
     if cohort is None:
         return 1
     print(cohort_summary(cohort))
@@ -43,15 +45,11 @@ def _cmd_summary(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    import warnings
-
     import pandas as pd
 
     from .check import check_summary, paper_check
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        cohort = _load(args)
+    cohort = _load(args)
     if cohort is None:
         return 1
     res = paper_check(cohort)

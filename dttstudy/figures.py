@@ -17,9 +17,6 @@ _STOP_MARK = {"adverse_event": ("X", "adverse event"), "no_response": ("s", "no 
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.rcParams["svg.hashsalt"] = "dttstudy"
     import matplotlib.pyplot as plt
 
     return plt

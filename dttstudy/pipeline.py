@@ -135,7 +135,7 @@ def _versions() -> dict:
     return out
 
 
-def provenance(data: str | None, parameters: dict, cohort_prov: dict) -> dict:
+def provenance(parameters: dict, cohort_prov: dict) -> dict:
     inputs = {}
     for nb in notebooks():
         inputs[f"notebooks/{nb.name}"] = _sha256(nb)
@@ -203,7 +203,7 @@ def _key_numbers(tables_dir: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def _index(out: Path, results: list[NotebookResult], banner: str) -> None:
+def _index(out: Path, names: list[str], banner: str) -> None:
     import json as _json
 
     tdir, fdir = out / "tables", out / "figures"
@@ -219,9 +219,9 @@ def _index(out: Path, results: list[NotebookResult], banner: str) -> None:
     for k, v in _key_numbers(tdir):
         parts.append(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>")
     parts += ["</table>", "<h2>Notebooks</h2>", "<ul>"]
-    for r in results:
-        parts.append(f'<li><a href="html/{e(r.name)}.html">{e(r.name)}</a> '
-                     f'(<a href="notebooks/{e(r.name)}.ipynb">notebook</a>)</li>')
+    for name in names:
+        parts.append(f'<li><a href="html/{e(name)}.html">{e(name)}</a> '
+                     f'(<a href="notebooks/{e(name)}.ipynb">notebook</a>)</li>')
     parts += ["</ul>", "<h2>Tables</h2>", "<ul>"]
     for f in sorted(tdir.glob("*.csv")):
         meta = tdir / f"{f.stem}.json"
@@ -312,25 +312,26 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
 
     import warnings
 
-    from .cohort import load_cohort, read_cohort
+    from .cohort import load_cohort
     from .report import cohort_banner
     from .report import params as typed_params
+    from .validation import CohortValidationError
 
-    report = read_cohort(data)[1]
-    if not report.ok:
-        echo(str(report))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            cohort = load_cohort(data)
+    except CohortValidationError as err:
+        echo(str(err.report))
         echo("Nothing was run: fix the data and try again.")
         return 1
-    for w in report.warnings:
-        echo(f"WARNING {w}")
+    for w in caught:
+        echo(f"WARNING {w.message}")
     try:
         typed = typed_params(data, ".", **parameters)
     except (TypeError, ValueError) as err:
         echo(f"invalid parameter: {err}")
         return 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        cohort = load_cohort(data)
     data_abs = str(Path(data).resolve()) if data is not None else None
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -383,12 +384,11 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
             status[r.name] = "executed"
         shutil.rmtree(tmp / ".parts")
         _workbook(tmp / "tables")
-        prov = provenance(data_abs, typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
+        prov = provenance(typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
                           cohort.provenance)
         prov["notebooks"] = dict(sorted(status.items()))
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
-        done = [NotebookResult(nb.stem, True, 0.0) for nb in nbs]
-        _index(tmp, done, cohort_banner(cohort))
+        _index(tmp, [nb.stem for nb in nbs], cohort_banner(cohort))
         (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs}, indent=1, sort_keys=True)
                                       + "\n")
         _swap_in(tmp, out)

@@ -80,10 +80,3 @@ def format_p(p: float) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "<0.001" if p < 0.001 else f"{round_half_up(p, 3):.3f}"
-
-
-def format_pct(k: int, n: int, places: int = 1) -> str:
-    """'15/17 (88.2%)'; '0/0' when nothing is evaluable."""
-    if n == 0:
-        return "0/0"
-    return f"{k}/{n} ({round_half_up(100 * k / n, places):.{places}f}%)"

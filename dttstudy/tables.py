@@ -23,9 +23,6 @@ from .outcomes import clinical_response, endoscopic_response
 from .safety import ae_incidence, ae_listing
 from .stats import format_p, round_half_up
 
-GROUPS = ("UC", "CD", "Total")
-
-
 def _pct(k: int, n: int) -> str:
     return f"{k} ({round_half_up(100 * k / n, 1):.1f}%)" if n else "0"
 

@@ -59,6 +59,44 @@ def write_cohort(folder: Path, tables: dict | None = None) -> Path:
     return folder
 
 
+# Mutations of the MINIMAL tables, each breaking one thing (used by the rule tests and the bad-input corpus).
+
+def setcell(table, row, column, value):
+    def f(t):
+        t[table][row][column] = value
+    return f
+
+
+def add_row(table, **cells):
+    """Append a copy of the table's first row with ``cells`` changed."""
+    def f(t):
+        base = dict(t[table][0])
+        base.update(cells)
+        t[table].append(base)
+    return f
+
+
+def drop_column(table, column):
+    def f(t):
+        for r in t[table]:
+            r.pop(column)
+    return f
+
+
+def add_column(table, column, value):
+    def f(t):
+        for r in t[table]:
+            r[column] = value
+    return f
+
+
+def chain(*fs):
+    def f(t):
+        for g in fs:
+            g(t)
+    return f
+
+
 def _cell(v: str) -> str:
     v = str(v)
     return f'"{v}"' if ("," in v or '"' in v) else v

@@ -13,35 +13,7 @@ import pytest
 from dttstudy import load_cohort, validate
 from dttstudy.validation import CohortValidationError
 
-from conftest import write_cohort
-
-
-def setcell(table, row, column, value):
-    def f(t):
-        t[table][row][column] = value
-    return f
-
-
-def add_row(table, **cells):
-    def f(t):
-        base = dict(t[table][0])
-        base.update(cells)
-        t[table].append(base)
-    return f
-
-
-def drop_column(table, column):
-    def f(t):
-        for r in t[table]:
-            r.pop(column)
-    return f
-
-
-def chain(*fs):
-    def f(t):
-        for g in fs:
-            g(t)
-    return f
+from conftest import add_row, chain, drop_column, setcell, write_cohort
 
 
 CASES = [

@@ -14,28 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import MINIMAL, write_cohort  # noqa: E402
-
-
-def setcell(table, row, column, value):
-    return lambda t: t[table][row].__setitem__(column, value)
-
-
-def add_row(table, **cells):
-    def f(t):
-        r = dict(t[table][0])
-        r.update(cells)
-        t[table].append(r)
-    return f
-
-
-def drop_column(table, column):
-    return lambda t: [r.pop(column) for r in t[table]]
-
-
-def add_column(table, column, value):
-    return lambda t: [r.__setitem__(column, value) for r in t[table]]
-
+from conftest import MINIMAL, add_column, add_row, drop_column, setcell, write_cohort  # noqa: E402
 
 # name: (mutation of the minimal tables, expected exit code, file, row, column, words in the message)
 CASES = {
