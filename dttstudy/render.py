@@ -16,6 +16,18 @@ import pandas as pd
 
 FLOAT_FORMAT = "%.10g"
 
+#: A text cell starting with one of these is run as a formula by Excel/LibreOffice (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(v):
+    """Text that a spreadsheet will not execute: a text cell starting with ``= + - @``, tab or carriage return gets
+    a leading apostrophe (OWASP's rule). Numbers, missing values and other text are returned unchanged — a
+    negative *number* is not text and stays a number."""
+    if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS):
+        return "'" + v
+    return v
+
 
 def _cell(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
