@@ -62,17 +62,18 @@ report.save_table(mine, "literature_this_cohort", p.output_dir, "This cohort in 
 # ## Forest plots
 
 # %%
+from dttstudy import forest
 from dttstudy.meta import study_proportions
 
 summary = []
 for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response", "any_ae"):
     rows = lit_.select(lit, outcome_, p.extra["include"])
-    per, pooled = lit_.forest_data(rows, method=p.extra["method"])
+    per, pooled = forest.forest_data(rows, method=p.extra["method"])
     own = mine[mine["outcome"] == outcome_]
     hl = None
     if len(own):
         hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
-    fig = lit_.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl)
+    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl)
     report.save_figure(fig, f"forest_{outcome_}", p.output_dir)
     report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies")
     if pooled is not None:
