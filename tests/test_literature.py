@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.literature import (OUTCOMES, THIS_STUDY, cohort_rows, forest_data, load_literature,
-                                 regimen_class_table, select)
+from dttstudy.forest import forest_data
+from dttstudy.literature import (OUTCOMES, THIS_STUDY, cohort_rows, load_literature, overlap_sets,
+                                 regimen_class_table, select, study_label)
 
 from conftest import ROOT
 
@@ -55,16 +56,20 @@ def test_this_cohort_rows_follow_the_published_facts():
 
 
 def test_select_one_row_per_study_latest_and_never_event_based(lit):
+    flags = dict(overlapping=True, mixed_indication=True, unverified=True)
     for outcome in OUTCOMES:
-        d = select(lit, outcome, "all")
+        d = select(lit, outcome, "all", **flags)
         assert d["study_id"].is_unique
         assert not d["event_based"].any() and not d["trial_units"].any()
         for sid, g in lit[(lit["outcome"] == outcome) & ~lit["event_based"] & ~lit["trial_units"]].groupby("study_id"):
             t = g["timepoint_months"].dropna()
             if len(t):
                 assert d.set_index("study_id").loc[sid, "timepoint_months"] == t.max()
-    main = select(lit, "clinical_response", "main")
-    assert main["include_main"].all()
+    for outcome in OUTCOMES:
+        main = select(lit, outcome, "main")
+        assert (main["population"] == "adult").all() and (main["refractory"] == "yes").all()
+        assert main["verified"].all() and not main["indication_mixed"].any() and not main["perianal_only"].any()
+        assert not main["label"].str.contains("_").any()  # human labels, no internal keys
 
 
 def test_bad_literature_file_names_row_and_column(tmp_path):
@@ -79,7 +84,7 @@ def test_bad_literature_file_names_row_and_column(tmp_path):
 
 
 def test_forest_data_and_regimen_table(lit):
-    rows = select(lit, "any_ae", "main")
+    rows = select(lit, "any_ae", "main", units="arm")  # the regimen table's unit
     per, pooled = forest_data(rows)
     assert len(per) == len(rows) and pooled.k == len(rows)
     assert ((per["ci_lower"] <= per["proportion"]) & (per["proportion"] <= per["ci_upper"])).all()
@@ -87,3 +92,104 @@ def test_forest_data_and_regimen_table(lit):
     assert (t["tau2"] >= 0).all() and t["pooled_pct"].between(0, 100).all()
     overall = t[(t["outcome"] == "any_ae") & (t["regimen_class"] == "Overall")].iloc[0]
     assert overall["k"] == pooled.k and overall["pooled_pct"] == pytest.approx(100 * pooled.proportion)
+
+
+# --- selection rules on a small hand-made table ------------------------------------------------------------
+
+def _row(study_id, arm="", outcome="clinical_response", events=1, total=10, n=10, t=3.0, year=2020, **kw):
+    r = {"study_id": study_id, "arm": arm, "first_author": kw.pop("author", study_id.title() + " A"),
+         "year": year, "journal": "J", "doi_or_url": "x", "country": "X", "design": "retro",
+         "population": "adult", "refractory": "yes", "disease": "CD", "regimen_class": "dual_biologic",
+         "regimens": "", "n_patients": n, "timepoint": f"{t} mo", "timepoint_months": t, "outcome": outcome,
+         "events": events, "total": total, "derived_from_percent": False, "event_based": False,
+         "trial_units": False, "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
+         "source_location": "abstract", "verified": True, "notes": ""}
+    r.update(kw)
+    return r
+
+
+@pytest.fixture
+def toy():
+    return pd.DataFrame([
+        # two-arm study: arm A 3/10 and 5/10 (3 and 6 mo), arm B 2/5 (6 mo only); AE only in arm A
+        _row("duo", "A", events=3, total=10, n=10, t=3.0, author="Duo X"),
+        _row("duo", "A", events=5, total=10, n=10, t=6.0, author="Duo X"),
+        _row("duo", "B", events=2, total=5, n=5, t=6.0, author="Duo X", regimen_class="biologic_small_molecule"),
+        _row("duo", "A", outcome="any_ae", events=4, total=10, n=10, t=6.0, author="Duo X"),
+        # overlapping pair: small earlier report (20 pts) inside a later, larger one (40 pts)
+        _row("early", events=4, total=20, n=20, year=2019, overlaps_with="late", author="Same B"),
+        _row("late", events=10, total=40, n=40, year=2022, author="Same B"),
+        _row("mixedind", events=7, total=7, n=7, indication_mixed=True),
+        _row("secondary", events=1, total=2, n=2, verified=False),
+        _row("kids", events=3, total=3, n=3, population="paediatric"),
+        _row("trials", events=1, total=4, n=3, trial_units=True),
+        _row("episodes", outcome="any_ae", events=9, total=5, n=5, event_based=True),
+    ])
+
+
+def test_select_sums_arms_at_the_shared_latest_timepoint(toy):
+    d = select(toy, "clinical_response").set_index("study_id")
+    # latest timepoint of duo is 6 mo: arm A 5/10 + arm B 2/5 = 7/15, patients 10 + 5
+    assert (d.loc["duo", "events"], d.loc["duo", "total"], d.loc["duo", "n_patients"]) == (7, 15, 15)
+    assert d.loc["duo", "arm"] == "" and d.loc["duo", "label"] == "Duo 2020"
+    assert d.loc["duo", "regimen_class"] == "mixed"
+    # earliest: only arm A reports 3 mo -> 3/10, kept as a partial study and labelled so
+    e = select(toy, "clinical_response", one_per_study="earliest").set_index("study_id")
+    assert (e.loc["duo", "events"], e.loc["duo", "total"]) == (3, 10)
+    assert e.loc["duo", "arms_missing"] == "B" and e.loc["duo", "label"] == "Duo 2020 — A arm only"
+    assert "duo" not in set(select(toy, "clinical_response", one_per_study="earliest", partial_arms="drop")["study_id"])
+
+
+def test_select_arm_units_keep_each_arm(toy):
+    d = select(toy, "clinical_response", units="arm")
+    duo = d[d["study_id"] == "duo"]
+    assert list(zip(duo["arm"], duo["events"], duo["total"])) == [("A", 5, 10), ("B", 2, 5)]
+    assert list(duo["label"]) == ["Duo 2020 — A arm", "Duo 2020 — B arm"]
+
+
+def test_select_main_rule_and_the_flags_that_add_rows_back(toy):
+    main = set(select(toy, "clinical_response")["study_id"])
+    assert main == {"duo", "late"}  # overlap: the larger (40 > 20) study is kept
+    assert set(select(toy, "clinical_response", overlapping=True)["study_id"]) == {"duo", "late", "early"}
+    assert set(select(toy, "clinical_response", mixed_indication=True)["study_id"]) == main | {"mixedind"}
+    assert set(select(toy, "clinical_response", unverified=True)["study_id"]) == main | {"secondary"}
+    assert set(select(toy, "clinical_response", trial_units=True)["study_id"]) == main | {"trials"}
+    assert set(select(toy, "clinical_response", "all")["study_id"]) == main | {"kids"}
+    # event-based counts are never returned
+    assert set(select(toy, "any_ae", "all", overlapping=True, mixed_indication=True, unverified=True,
+                      trial_units=True)["study_id"]) == {"duo"}
+
+
+def test_overlap_rule_falls_back_to_the_study_that_reports_the_outcome(toy):
+    # the larger study does not report remission: the smaller one is the only member present and is kept
+    t = pd.concat([toy, pd.DataFrame([_row("early", outcome="clinical_remission", events=2, total=20, n=20,
+                                           year=2019, overlaps_with="late", author="Same B")])])
+    d = select(t, "clinical_remission")
+    assert list(d["study_id"]) == ["early"]
+    # equal size: the later publication is kept
+    t2 = toy.copy()
+    t2.loc[t2["study_id"] == "late", "n_patients"] = 20
+    assert "late" in set(select(t2, "clinical_response")["study_id"])
+    assert overlap_sets(toy) == [["early", "late"]]
+
+
+def test_study_label_separates_same_author_same_year():
+    df = pd.DataFrame({"study_id": ["x1", "x2", "y"], "first_author": ["Lee SD", "Lee SD", "Yerushalmy-Feler A"],
+                       "year": [2022, 2022, 2024], "arm": ["", "", ""]})
+    assert list(study_label(df)) == ["Lee 2022a", "Lee 2022b", "Yerushalmy-Feler 2024"]
+
+
+def test_arms_of_a_study_share_their_study_id(lit):
+    arms = lit[lit["arm"] != ""]
+    assert set(arms["study_id"]) >= {"he2025", "yin2025"}
+    for sid, g in arms.groupby("study_id"):
+        assert g["arm"].nunique() >= 2, sid  # a study with arms has at least two
+        assert (lit.loc[lit["study_id"] == sid, "arm"] != "").all()
+
+
+def test_reconstructed_remission_is_labelled_as_not_published():
+    rows = cohort_rows(load_cohort(), 9).set_index("outcome")
+    assert not rows.loc["clinical_remission", "published"]
+    assert "not published" in rows.loc["clinical_remission", "label"]
+    assert "reconstructed" in rows.loc["clinical_remission", "notes"]
+    assert rows.loc["clinical_response", "published"]
