@@ -1,4 +1,5 @@
-"""Small statistical building blocks: binomial and Poisson CIs, the Wilcoxon signed-rank test, formatting."""
+"""Small statistical building blocks: binomial and Poisson CIs, rank tests and exact contingency tests (with
+R's defaults), formatting."""
 from __future__ import annotations
 
 import math
@@ -45,12 +46,19 @@ def poisson_rate_ci(events: int, exposure: float, level: float = 0.95) -> tuple[
     return lo / exposure, hi / exposure
 
 
+#: Below this many (non-zero, paired) observations R's ``wilcox.test`` computes exact p-values by default.
+EXACT_RANK_MAX_N = 50
+
+
 def wilcoxon_signed_rank(before, after) -> tuple[float, float, str]:
     """Paired Wilcoxon signed-rank test of after − before; returns (statistic, two-sided p, method name).
 
-    The exact null distribution is used when there are no zero differences and no tied absolute differences
-    and n ≤ 25; otherwise the normal approximation (with zeros dropped, Wilcoxon's convention, and a tie
-    correction). Fewer than one non-zero difference gives p = nan.
+    Follows R's ``wilcox.test(after, before, paired = TRUE)`` default: zero differences are dropped (Wilcoxon's
+    convention); with n < 50 remaining differences and neither zeros nor tied absolute differences the exact
+    null distribution is used; otherwise the normal approximation with tie correction and continuity
+    correction. The statistic is the smaller of the positive and negative rank sums (R reports V, the positive
+    rank sum; the p-value is the same). Pairs with a missing value are dropped; no non-zero difference gives
+    p = nan.
     """
     x = np.asarray(before, dtype=float)
     y = np.asarray(after, dtype=float)
@@ -60,11 +68,145 @@ def wilcoxon_signed_rank(before, after) -> tuple[float, float, str]:
     if len(nz) == 0:
         return (math.nan, math.nan, "Wilcoxon signed-rank")
     ties = len(np.unique(np.abs(nz))) < len(nz)
-    if len(nz) == len(d) and not ties and len(d) <= 25:
+    if len(nz) == len(d) and not ties and len(d) < EXACT_RANK_MAX_N:
         res = _st.wilcoxon(d, method="exact")
         return float(res.statistic), float(res.pvalue), "Wilcoxon signed-rank, exact"
-    res = _st.wilcoxon(d, zero_method="wilcox", correction=False, method="approx")
-    return float(res.statistic), float(res.pvalue), "Wilcoxon signed-rank, normal approximation"
+    res = _st.wilcoxon(nz, correction=True, method="approx")
+    return (float(res.statistic), float(res.pvalue),
+            "Wilcoxon signed-rank, normal approximation with continuity correction")
+
+
+def mann_whitney(x, y) -> tuple[float, float, str]:
+    """Two-sided Mann–Whitney U (Wilcoxon rank-sum) test; returns (U of ``x``, p, method name).
+
+    Follows R's ``wilcox.test(x, y)`` default: exact when both groups have fewer than 50 values and there are
+    no ties; otherwise the normal approximation with tie correction and continuity correction. Missing values
+    are dropped; an empty group gives p = nan.
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if len(a) == 0 or len(b) == 0:
+        return (math.nan, math.nan, "Mann–Whitney U")
+    both = np.concatenate([a, b])
+    ties = len(np.unique(both)) < len(both)
+    if not ties and len(a) < EXACT_RANK_MAX_N and len(b) < EXACT_RANK_MAX_N:
+        res = _st.mannwhitneyu(a, b, alternative="two-sided", method="exact")
+        return float(res.statistic), float(res.pvalue), "Mann–Whitney U, exact"
+    res = _st.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic", use_continuity=True)
+    return (float(res.statistic), float(res.pvalue),
+            "Mann–Whitney U, normal approximation with continuity correction")
+
+
+#: Relative tolerance for "as or less probable than the observed table" (R's ``fisher.test`` uses 1e-7).
+FISHER_REL_TOL = 1e-7
+
+
+def _log_factorial(k) -> float:
+    return math.lgamma(k + 1)
+
+
+def _count_vectors(total: int, caps: list[int]) -> int:
+    """Number of integer vectors v with sum ``total`` and 0 <= v[k] <= caps[k] (= tables of an r × 2 table)."""
+    ways = [1] + [0] * total
+    for cap in caps:
+        nxt = [0] * (total + 1)
+        run = 0
+        for s in range(total + 1):  # nxt[s] = sum of ways[s - cap .. s]
+            run += ways[s]
+            if s - cap - 1 >= 0:
+                run -= ways[s - cap - 1]
+            nxt[s] = run
+        ways = nxt
+    return ways[total]
+
+
+def fisher_exact_rxc(table, max_tables: int = 2_000_000) -> float:
+    """Fisher–Freeman–Halton exact test of independence for an r × c table; returns the two-sided p-value.
+
+    Every table with the observed row and column totals is enumerated; the p-value is the total
+    hypergeometric probability of the tables as probable as the observed one or less (relative tolerance
+    :data:`FISHER_REL_TOL`, as R's ``fisher.test``). Deterministic (scipy's r × c ``fisher_exact`` samples
+    tables at random). Rows or columns with a zero total are dropped; fewer than two rows or columns left
+    gives p = 1. Raises ``ValueError`` when more than ``max_tables`` tables would have to be enumerated
+    (an upper bound is checked before starting).
+    """
+    t = np.asarray(table, dtype=np.int64)
+    if t.ndim != 2 or (t < 0).any():
+        raise ValueError("table must be a two-dimensional table of non-negative counts")
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 1.0
+    if t.shape[1] > t.shape[0]:
+        t = t.T  # enumerate the shorter dimension's vectors
+    t = t[:, np.argsort(t.sum(axis=0), kind="stable")]  # the largest column is the one implied by the others
+    rows = [int(v) for v in t.sum(axis=1)]
+    cols = [int(v) for v in t.sum(axis=0)]
+    bound = _count_vectors(cols[0], rows) if len(cols) == 2 else math.prod(
+        math.comb(c + len(rows) - 1, len(rows) - 1) for c in cols[:-1])
+    if bound > max_tables:
+        raise ValueError(f"exact test would enumerate up to {bound:,} tables (max_tables={max_tables:,})")
+    n = sum(rows)
+    const = sum(_log_factorial(v) for v in rows) + sum(_log_factorial(v) for v in cols) - _log_factorial(n)
+    obs = const - sum(_log_factorial(int(v)) for v in t.ravel())
+    threshold = obs + math.log1p(FISHER_REL_TOL)
+    lf = [_log_factorial(k) for k in range(n + 1)]
+    total = 0.0
+
+    def compositions(total_, caps, i=0):
+        """All vectors v with sum total_ and 0 <= v[k] <= caps[k] (from index i on)."""
+        if i == len(caps) - 1:
+            if total_ <= caps[i]:
+                yield (total_,)
+            return
+        rest = sum(caps[i + 1:])
+        for v in range(max(0, total_ - rest), min(caps[i], total_) + 1):
+            for tail in compositions(total_ - v, caps, i + 1):
+                yield (v,) + tail
+
+    def walk(j, remaining, logp):
+        nonlocal total
+        if j == len(cols) - 1:  # last column = what is left of each row
+            lp = logp - sum(lf[v] for v in remaining)
+            if lp <= threshold:
+                total += math.exp(lp)
+            return
+        for vec in compositions(cols[j], remaining):
+            walk(j + 1, [a - b for a, b in zip(remaining, vec)], logp - sum(lf[v] for v in vec))
+
+    walk(0, rows, const)
+    return min(1.0, total)
+
+
+def contingency_test(table, rule: str = "auto", *, max_tables: int = 2_000_000, monte_carlo_tables: int = 100_000,
+                     seed: int = 20250101) -> tuple[float, str]:
+    """Test of independence for a table of counts; returns (p, test name).
+
+    ``rule="auto"`` (default, gtsummary's rule): Fisher's exact test (Fisher–Freeman–Halton for tables larger
+    than 2 × 2) when any expected count is below 5 or the table is 2 × 2; otherwise Pearson's chi-square test
+    without continuity correction. ``rule="fisher"``: always the exact test. Rows and columns with a zero
+    total are dropped first; fewer than two of either gives (nan, ''). When the exact test would have to
+    enumerate more than ``max_tables`` tables (large cohorts with a rare category), its p-value is estimated
+    from ``monte_carlo_tables`` random tables with a fixed ``seed`` (so reruns agree) and the name says so.
+    """
+    if rule not in ("auto", "fisher"):
+        raise ValueError("rule must be 'auto' or 'fisher'")
+    t = np.asarray(table, dtype=np.int64)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.ndim != 2 or t.shape[0] < 2 or t.shape[1] < 2:
+        return math.nan, ""
+    expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
+    if t.shape == (2, 2):
+        return float(_st.fisher_exact(t)[1]), "Fisher's exact test"
+    if rule == "fisher" or (expected < 5).any():
+        try:
+            return fisher_exact_rxc(t, max_tables), "Fisher's exact test (Freeman–Halton)"
+        except ValueError:  # too many tables to enumerate: R's simulate.p.value analogue, fixed seed
+            res = _st.fisher_exact(t, method=_st.MonteCarloMethod(n_resamples=monte_carlo_tables,
+                                                                   rng=np.random.default_rng(seed)))
+            return (float(res.pvalue),
+                    f"Fisher's exact test (Freeman–Halton, Monte Carlo, {monte_carlo_tables:,} tables)")
+    return float(_st.chi2_contingency(t, correction=False)[1]), "Pearson's chi-square test"
 
 
 def round_half_up(x: float, places: int) -> float:
