@@ -66,7 +66,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
+
+from . import glmm, heterogeneity
 
 __all__ = [
     "PooledProportion",
@@ -81,8 +83,8 @@ __all__ = [
     "TRANSFORMS",
 ]
 
-#: Supported between-study variance (tau^2) estimators.
-METHODS = ("REML", "DL", "PM")
+#: Supported models: binomial-normal GLMM, or the inverse-variance model with a tau^2 estimator.
+METHODS = ("GLMM", "REML", "DL", "PM")
 #: Supported transformations of the proportion.
 TRANSFORMS = ("logit", "freeman_tukey")
 
@@ -248,103 +250,18 @@ def _back(t: float | None, transform: str, n_harm: float) -> float | None:
 
 
 # --------------------------------------------------------------------------
-# Between-study variance estimators
-# --------------------------------------------------------------------------
-def _q_stat(y: np.ndarray, v: np.ndarray, tau2: float = 0.0) -> float:
-    w = 1.0 / (v + tau2)
-    mu = float(np.dot(w, y) / w.sum())
-    return float(np.dot(w, (y - mu) ** 2))
-
-
-def _tau2_dl(y: np.ndarray, v: np.ndarray) -> float:
-    w = 1.0 / v
-    q = _q_stat(y, v)
-    c = w.sum() - np.dot(w, w) / w.sum()
-    if c <= 0:
-        return 0.0
-    return max(0.0, (q - (y.size - 1)) / float(c))
-
-
-def _tau2_pm(y: np.ndarray, v: np.ndarray) -> float:
-    # Generalised Q(tau2) is strictly decreasing; solve Q(tau2) = k - 1.
-    df = y.size - 1
-
-    def f(t2: float) -> float:
-        return _q_stat(y, v, t2) - df
-
-    if f(0.0) <= 0:
-        return 0.0
-    hi = max(float(np.var(y, ddof=1)), float(v.max()), 1e-8)
-    while f(hi) > 0:
-        hi *= 2.0
-    return float(optimize.brentq(f, 0.0, hi, xtol=1e-15, rtol=1e-14, maxiter=500))
-
-
-def _reml_loglik(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
-    """Restricted log-likelihood (up to a constant)."""
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    mu = np.dot(w, y) / sw
-    return float(-0.5 * (np.sum(np.log(v + tau2)) + np.log(sw) + np.dot(w, (y - mu) ** 2)))
-
-
-def _reml_score(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
-    """Derivative of the restricted log-likelihood with respect to tau2."""
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    mu = np.dot(w, y) / sw
-    w2 = w * w
-    return float(0.5 * (np.dot(w2, (y - mu) ** 2) - sw + w2.sum() / sw))
-
-
-def _tau2_reml(y: np.ndarray, v: np.ndarray) -> float:
-    """REML estimate of tau2: global maximiser of the restricted likelihood on [0, inf).
-
-    Every local maximum is bracketed by a sign change (+ to -) of the score on a
-    grid and refined with Brent's method; the boundary tau2 = 0 is a candidate
-    when the score there is <= 0.
-    """
-    if y.size < 2:
-        return 0.0
-    # Upper bound beyond which the score stays negative.
-    hi = max(float(np.var(y, ddof=1)), float(v.max()), 1e-8) * 4.0
-    while _reml_score(hi, y, v) >= 0 or _reml_score(2.0 * hi, y, v) >= 0:
-        hi *= 2.0
-    hi *= 2.0
-    grid = np.concatenate(([0.0], np.geomspace(hi * 1e-10, hi, 400)))
-    scores = np.array([_reml_score(t, y, v) for t in grid])
-    candidates: list[float] = []
-    if scores[0] <= 0:
-        candidates.append(0.0)
-    for j in range(grid.size - 1):
-        if scores[j] > 0 and scores[j + 1] <= 0:
-            if scores[j + 1] == 0:
-                candidates.append(float(grid[j + 1]))
-            else:
-                root = optimize.brentq(
-                    _reml_score, grid[j], grid[j + 1], args=(y, v),
-                    xtol=1e-15, rtol=1e-14, maxiter=500,
-                )
-                candidates.append(float(root))
-    if not candidates:  # not reached in practice; score < 0 at hi by construction
-        candidates.append(0.0)
-    best = max(candidates, key=lambda t: _reml_loglik(t, y, v))
-    return max(0.0, best)
-
-
-_TAU2 = {"REML": _tau2_reml, "DL": _tau2_dl, "PM": _tau2_pm}
-
-
-# --------------------------------------------------------------------------
 # Result container
 # --------------------------------------------------------------------------
 def _fmt_pct(p: float | None) -> str:
     return "n/a" if p is None else f"{100.0 * p:.1f} %"
 
 
+_NAN = float("nan")
+
+
 @dataclass(frozen=True)
 class PooledProportion:
-    """Random-effects pooled proportion.
+    """Random-effects pooled proportion (inverse-variance model or binomial–normal GLMM).
 
     Attributes
     ----------
@@ -357,39 +274,53 @@ class PooledProportion:
     ci_lower, ci_upper : float
         Confidence interval for the pooled proportion (back-transformed).
     estimate, se : float
-        Pooled estimate and its standard error on the transformed scale.
-        With Hartung-Knapp, ``se`` is the Hartung-Knapp standard error.
+        Pooled estimate and its standard error on the transformed scale (logit for GLMM).
+        With Hartung-Knapp, ``se`` is the Hartung-Knapp standard error. NaN where not defined (GLMM with
+        k = 1 or without a finite maximum; see ``note``).
     ci_method : str
-        ``"z"`` (Wald, normal quantile) or ``"t(k-1)"`` (Hartung-Knapp).
+        ``"z"`` (Wald, normal quantile), ``"t(k-1)"`` (Hartung-Knapp) or ``"Clopper-Pearson"`` (GLMM, k = 1
+        or no finite maximum).
     tau2, tau : float
-        Between-study variance (truncated at 0) and its square root, on the
-        transformed scale.
+        Between-study variance (truncated at 0) and its square root, on the transformed scale.
     i2 : float
-        Higgins' I^2 in percent, ``100 * max(0, (Q - df) / Q)``; 0 when
-        ``Q = 0`` or ``k = 1``.
+        I^2 in percent from ``tau2`` as R metafor computes it for every model (``rma.uni`` and ``rma.glmm``):
+        ``100 * tau2 / (tau2 + s^2)``, ``s^2`` the typical within-study variance of the (logit or double
+        arcsine) study estimates; 0 for k = 1.
     q, df : float, int
-        Cochran's Q (inverse-variance fixed-effect weights) and ``k - 1``.
+        Heterogeneity statistic and ``k - 1``: Cochran's Q (inverse-variance fixed-effect weights) for the
+        inverse-variance models; for the GLMM the likelihood-ratio statistic of the saturated against the
+        fixed-effect binomial model (metafor's ``QE.LRT``).
     q_pvalue : float or None
-        Chi-square p-value for Q with ``df`` degrees of freedom; None for k = 1.
+        Chi-square p-value for ``q`` with ``df`` degrees of freedom; None for k = 1.
     pi_lower, pi_upper : float or None
-        Prediction interval for the proportion in a new study,
-        ``mu +/- t_{k-2} sqrt(tau2 + SE^2)`` (Higgins et al. 2009) where SE is
-        the standard random-effects SE ``1/sqrt(sum w*)``.  **Not defined for
-        k < 3: both are None** (NaN in :meth:`to_frame`).
+        95 % (``level``) prediction interval for the proportion in a new study, ``mu +/- c sqrt(tau2 + SE^2)``;
+        ``pi_method`` names ``c``. None where not defined (k = 1; ``"t(k-2)"`` with k < 3).
+    pi_method : str
+        ``"z"`` or ``"t(k-1)"`` (metafor's ``predict()`` default: the CI's quantile and SE) or ``"t(k-2)"``
+        (Higgins et al. 2009, with the standard random-effects SE).
+    tau2_ci_lower, tau2_ci_upper, i2_ci_lower, i2_ci_upper : float
+        Q-profile confidence interval for tau^2 and the I^2 interval it implies (inverse-variance models,
+        k >= 2; NaN otherwise).
     method, transform : str
-        tau^2 estimator and transformation used.
-    hartung_knapp : bool
-        Whether the Hartung-Knapp adjustment was applied (always False for
-        k = 1, where it is not defined).
+        Model / tau^2 estimator (``"GLMM"``, ``"REML"``, ``"DL"``, ``"PM"``) and transformation.
+    hartung_knapp, hk_adhoc : bool
+        Whether the Hartung-Knapp adjustment (and its ad hoc "never narrower than Wald" modification) was
+        applied.
     level : float
         Confidence level.
     continuity : float
-        Continuity correction used for 0-event / all-event studies (logit).
+        Continuity correction used for 0-event / all-event studies in the logit study estimates (for the GLMM
+        only in ``weights`` and ``i2``; its likelihood needs none).
     n_harmonic : float
         Harmonic mean study size (used for the Freeman-Tukey back-transform).
+    n_agq : int
+        Quadrature nodes of the GLMM fit (0 for the inverse-variance models).
+    note : str
+        Special cases stated in words (k = 1; no finite maximum).
     labels, yi, vi, weights : tuple
-        Per-study labels, transformed proportions, within-study variances
-        and random-effects weights in percent.
+        Per-study labels, transformed proportions, within-study variances and weights in percent (GLMM:
+        approximate inverse-variance weights ``1/(v_i + tau2)`` with the GLMM tau2; the GLMM itself has no
+        study weights).
     """
 
     k: int
@@ -419,10 +350,17 @@ class PooledProportion:
     yi: tuple[float, ...] = field(repr=False)
     vi: tuple[float, ...] = field(repr=False)
     weights: tuple[float, ...] = field(repr=False)
+    pi_method: str = "z"
+    tau2_ci_lower: float = _NAN
+    tau2_ci_upper: float = _NAN
+    i2_ci_lower: float = _NAN
+    i2_ci_upper: float = _NAN
+    hk_adhoc: bool = False
+    n_agq: int = 0
+    note: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy DataFrame of the pooled result (undefined values as NaN)."""
-        nan = float("nan")
         row = {
             "k": self.k,
             "events": self.events,
@@ -430,17 +368,22 @@ class PooledProportion:
             "proportion": self.proportion,
             "ci_lower": self.ci_lower,
             "ci_upper": self.ci_upper,
-            "pi_lower": nan if self.pi_lower is None else self.pi_lower,
-            "pi_upper": nan if self.pi_upper is None else self.pi_upper,
+            "pi_lower": _NAN if self.pi_lower is None else self.pi_lower,
+            "pi_upper": _NAN if self.pi_upper is None else self.pi_upper,
             "estimate": self.estimate,
             "se": self.se,
             "ci_method": self.ci_method,
+            "pi_method": self.pi_method,
             "tau2": self.tau2,
+            "tau2_ci_lower": self.tau2_ci_lower,
+            "tau2_ci_upper": self.tau2_ci_upper,
             "tau": self.tau,
             "i2": self.i2,
+            "i2_ci_lower": self.i2_ci_lower,
+            "i2_ci_upper": self.i2_ci_upper,
             "q": self.q,
             "df": self.df,
-            "q_pvalue": nan if self.q_pvalue is None else self.q_pvalue,
+            "q_pvalue": _NAN if self.q_pvalue is None else self.q_pvalue,
             "method": self.method,
             "transform": self.transform,
             "hartung_knapp": self.hartung_knapp,
@@ -460,46 +403,74 @@ class PooledProportion:
             }
         )
 
+    @property
+    def model_description(self) -> str:
+        """Short name of the model, e.g. for table columns and figure footnotes."""
+        if self.method == "GLMM":
+            return "binomial-normal GLMM (ML)"
+        tr = "logit" if self.transform == "logit" else "Freeman-Tukey"
+        return f"inverse-variance {tr}, {self.method}" + (" + Hartung-Knapp" if self.hartung_knapp else "")
+
     def summary(self) -> str:
-        """Plain-text summary for reports."""
+        """Methods paragraph and results, in the manner of R metafor's print method."""
         lvl = f"{100 * self.level:g} %"
-        if self.transform == "logit":
-            tr = (
-                f"logit (continuity correction {self.continuity:g} added only to "
-                "studies with 0 or all events)"
+        k = self.k
+        if self.method == "GLMM":
+            model = (
+                "Random-effects model: binomial-normal generalised linear mixed model (random-intercept "
+                "logistic regression; Stijnen et al. 2010), fitted by maximum likelihood with adaptive "
+                f"Gauss-Hermite quadrature ({self.n_agq} nodes per study, as metafor rma.glmm / lme4 "
+                "nAGQ = 7). Exact binomial likelihood: no continuity correction."
             )
+            ci = ("Wald CI on the logit scale (normal quantile), as metafor"
+                  if self.ci_method == "z" else "Clopper-Pearson exact CI")
+            het = (f"Heterogeneity: tau^2 (logit scale, ML) = {self.tau2:.4g} (tau = {self.tau:.4g}); "
+                   f"I^2 = {self.i2:.1f} % (from tau^2 and the typical within-study variance of the logits, "
+                   f"{self.continuity:g} added to 0/all-event studies, as metafor)")
+            if self.df > 0:
+                het += (f"; likelihood-ratio test of heterogeneity LRT = {self.q:.3f} on {self.df} df "
+                        f"(p = {self.q_pvalue:.3g})")
         else:
-            tr = (
-                "Freeman-Tukey double arcsine (sensitivity analysis; back-transformed "
-                f"at harmonic mean n = {self.n_harmonic:.1f})"
-            )
-        ci = (
-            f"Hartung-Knapp t with {self.k - 1} df"
-            if self.hartung_knapp
-            else "Wald (normal quantile)"
-        )
+            if self.transform == "logit":
+                tr = (f"logit (continuity correction {self.continuity:g} added only to studies with 0 or "
+                      "all events)")
+            else:
+                tr = ("Freeman-Tukey double arcsine (sensitivity analysis; back-transformed at harmonic "
+                      f"mean n = {self.n_harmonic:.1f})")
+            model = (f"Random-effects model: inverse-variance, {tr}; tau^2 estimator {self.method}.")
+            if self.hartung_knapp:
+                ci = f"Hartung-Knapp CI (t with {k - 1} df"
+                ci += ", ad hoc modification: never narrower than the Wald CI)" if self.hk_adhoc else ")"
+            else:
+                ci = "Wald CI (normal quantile)"
+            het = f"Heterogeneity: tau^2 = {self.tau2:.4g} (tau = {self.tau:.4g})"
+            if math.isfinite(self.tau2_ci_lower):
+                het += f", Q-profile {lvl} CI {self.tau2_ci_lower:.4g} to {self.tau2_ci_upper:.4g}"
+            het += f"; I^2 = {self.i2:.1f} % (from tau^2 and the typical within-study variance, as metafor)"
+            if self.df > 0:
+                het += f"; Cochran's Q = {self.q:.3f} on {self.df} df (p = {self.q_pvalue:.3g})"
         lines = [
-            "Random-effects meta-analysis of single proportions",
-            f"  Studies: k = {self.k} ({self.events} events / {self.total} patients)",
-            f"  Transformation: {tr}",
-            f"  tau^2 estimator: {self.method}; CI: {ci}",
+            f"{model}",
+            f"  Studies: k = {k} ({self.events} events / {self.total} patients)",
             (
                 f"  Pooled proportion: {_fmt_pct(self.proportion)} "
-                f"({lvl} CI {_fmt_pct(self.ci_lower)} to {_fmt_pct(self.ci_upper)})"
+                f"({lvl} CI {_fmt_pct(self.ci_lower)} to {_fmt_pct(self.ci_upper)}; {ci})"
             ),
         ]
         if self.pi_lower is None:
-            lines.append("  Prediction interval: not defined for k < 3")
+            why = "k = 1" if k == 1 else "k < 3 with the t(k-2) quantile"
+            lines.append(f"  Prediction interval: not defined ({why})")
         else:
+            q = {"z": "normal quantile, metafor's default", "t(k-1)": f"t quantile with {k - 1} df, "
+                 "metafor's default with Hartung-Knapp", "t(k-2)": f"t quantile with {k - 2} df, Higgins "
+                 "et al. 2009"}[self.pi_method]
             lines.append(
                 f"  Prediction interval ({lvl}): {_fmt_pct(self.pi_lower)} to "
-                f"{_fmt_pct(self.pi_upper)}"
+                f"{_fmt_pct(self.pi_upper)} ({q})"
             )
-        p = "n/a" if self.q_pvalue is None else f"{self.q_pvalue:.3g}"
-        lines.append(
-            f"  Heterogeneity: tau^2 = {self.tau2:.4g} (tau = {self.tau:.4g}), "
-            f"I^2 = {self.i2:.1f} %, Q = {self.q:.3f} on {self.df} df (p = {p})"
-        )
+        lines.append("  " + het)
+        if self.note:
+            lines.append("  Note: " + self.note)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -509,6 +480,73 @@ class PooledProportion:
 # --------------------------------------------------------------------------
 # Pooling
 # --------------------------------------------------------------------------
+def _logit_or_nan(p: float) -> float:
+    return math.log(p / (1.0 - p)) if 0.0 < p < 1.0 else _NAN
+
+
+def _pi(mu: float, se: float, tau2: float, k: int, pi_method: str, alpha: float,
+        back) -> tuple[float | None, float | None, str]:
+    """Prediction interval limits and the name of the quantile used."""
+    if k < 2 or (pi_method == "t(k-2)" and k < 3):
+        return None, None, pi_method
+    crit = float(stats.norm.ppf(1.0 - alpha / 2.0)) if pi_method == "z" else \
+        float(stats.t.ppf(1.0 - alpha / 2.0, k - 1 if pi_method == "t(k-1)" else k - 2))
+    half = crit * math.sqrt(tau2 + se**2)
+    return back(mu - half), back(mu + half), pi_method
+
+
+def _pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_method: str,
+               n_agq: int, y: np.ndarray, v: np.ndarray) -> PooledProportion:
+    k = int(x.size)
+    alpha = 1.0 - level
+    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    special = None
+    if k == 1:
+        special = ("k = 1: the observed proportion with its Clopper-Pearson exact CI; tau^2 is not "
+                   "estimable from one study and is shown as 0.")
+    elif np.all(x == 0) or np.all(x == n):
+        special = ("every study has {} events: the likelihood has no finite maximum. The pooled proportion is "
+                   "the boundary value {}, tau^2 is shown as 0 and the CI is the Clopper-Pearson exact interval "
+                   "of the summed counts (the fixed-effect binomial model).").format(
+                       "0" if x[0] == 0 else "all", "0 %" if x[0] == 0 else "100 %")
+    if special is not None:
+        xs, ns = int(x.sum()), int(n.sum())
+        lo, hi = _clopper_pearson(np.array([xs]), np.array([ns]), level)
+        p = xs / ns
+        ll_sat = _binom_loglik(x, n, x / n)
+        ll_fe = _binom_loglik(x, n, np.full(k, p))
+        q = max(0.0, 2.0 * (ll_sat - ll_fe))
+        return PooledProportion(
+            proportion=p, ci_lower=float(lo[0]), ci_upper=float(hi[0]), estimate=_logit_or_nan(p), se=_NAN,
+            ci_method="Clopper-Pearson", tau2=0.0, tau=0.0, i2=0.0, q=q, df=k - 1,
+            q_pvalue=float(stats.chi2.sf(q, k - 1)) if k > 1 else None, pi_lower=None, pi_upper=None,
+            hartung_knapp=False, weights=tuple(float(t) for t in 100.0 * (1 / v) / np.sum(1 / v)),
+            pi_method=pi_method, n_agq=n_agq, note=special, **common)
+
+    fit = glmm.fit_glmm(x, n, n_agq=n_agq)
+    mu, se, tau2 = fit.mu, fit.se, fit.tau2
+    p_pool = x.sum() / n.sum()
+    q = max(0.0, 2.0 * (_binom_loglik(x, n, x / n) - _binom_loglik(x, n, np.full(k, p_pool))))
+    pi_lo, pi_hi, pim = _pi(mu, se, tau2, k, pi_method, alpha, _expit)
+    w = 1.0 / (v + tau2)
+    return PooledProportion(
+        proportion=_expit(mu), ci_lower=_expit(mu - z * se), ci_upper=_expit(mu + z * se), estimate=mu,
+        se=se, ci_method="z", tau2=tau2, tau=math.sqrt(tau2), i2=heterogeneity.i2_from_tau2(tau2, v), q=q,
+        df=k - 1, q_pvalue=float(stats.chi2.sf(q, k - 1)), pi_lower=pi_lo, pi_upper=pi_hi,
+        hartung_knapp=False, weights=tuple(float(t) for t in 100.0 * w / w.sum()), pi_method=pim,
+        n_agq=n_agq, **common)
+
+
+def _binom_loglik(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
+    """Binomial log-likelihood without the binomial coefficients (0 log 0 = 0)."""
+    xf = x.astype(float)
+    nf = n.astype(float)
+    with np.errstate(divide="ignore"):
+        a = np.where(xf > 0, xf * np.log(np.where(xf > 0, p, 1.0)), 0.0)
+        b = np.where(nf - xf > 0, (nf - xf) * np.log(np.where(nf - xf > 0, 1.0 - p, 1.0)), 0.0)
+    return float(np.sum(a + b))
+
+
 def _pool(
     x: np.ndarray,
     n: np.ndarray,
@@ -519,9 +557,11 @@ def _pool(
     continuity: float,
     level: float,
     hk_adhoc: bool,
+    pi_method: str = "ci",
+    n_agq: int = 7,
 ) -> PooledProportion:
     k = int(x.size)
-    y, v = _transform(x, n, transform, continuity)
+    y, v = _transform(x, n, transform, continuity if continuity > 0 or method != "GLMM" else 0.5)
     n_harm = float(k / np.sum(1.0 / n.astype(float)))
     alpha = 1.0 - level
     z = float(stats.norm.ppf(1.0 - alpha / 2.0))
@@ -538,6 +578,13 @@ def _pool(
         yi=tuple(float(t) for t in y),
         vi=tuple(float(t) for t in v),
     )
+    if method == "GLMM":
+        if hartung_knapp:
+            raise ValueError("Hartung-Knapp is defined for the inverse-variance models only, not for the GLMM")
+        return _pool_glmm(x, n, common, level, "z" if pi_method == "ci" else pi_method, n_agq, y, v)
+
+    def back(t):
+        return _back(t, transform, n_harm)
 
     if k == 1:
         est = float(y[0])
@@ -550,8 +597,8 @@ def _pool(
             prop = _ft_inverse(est, n_harm)
         return PooledProportion(
             proportion=prop,
-            ci_lower=_back(est - z * se, transform, n_harm),
-            ci_upper=_back(est + z * se, transform, n_harm),
+            ci_lower=back(est - z * se),
+            ci_upper=back(est + z * se),
             estimate=est,
             se=se,
             ci_method="z",
@@ -565,15 +612,17 @@ def _pool(
             pi_upper=None,
             hartung_knapp=False,
             weights=(100.0,),
+            pi_method="z" if pi_method == "ci" else pi_method,
+            note="k = 1: the study's own estimate; tau^2 is not estimable and is shown as 0.",
             **common,
         )
 
     df = k - 1
-    q = _q_stat(y, v)
+    q = heterogeneity.q_statistic(y, v)
     q_p = float(stats.chi2.sf(q, df))
-    i2 = 100.0 * max(0.0, (q - df) / q) if q > 0 else 0.0
-
-    tau2 = float(max(0.0, _TAU2[method](y, v)))
+    tau2 = heterogeneity.tau2_estimate(y, v, method)
+    i2 = heterogeneity.i2_from_tau2(tau2, v)
+    t2_lo, t2_hi = heterogeneity.q_profile_ci(y, v, level)
     w = 1.0 / (v + tau2)
     sw = float(w.sum())
     mu = float(np.dot(w, y) / sw)
@@ -591,18 +640,15 @@ def _pool(
         crit = z
         ci_method = "z"
 
-    if k >= 3:
-        t_pi = float(stats.t.ppf(1.0 - alpha / 2.0, k - 2))
-        half = t_pi * math.sqrt(tau2 + se_re**2)
-        pi_lo = _back(mu - half, transform, n_harm)
-        pi_hi = _back(mu + half, transform, n_harm)
+    if pi_method == "ci":
+        pi_lo, pi_hi, pim = _pi(mu, se, tau2, k, ci_method, alpha, back)
     else:
-        pi_lo = pi_hi = None
+        pi_lo, pi_hi, pim = _pi(mu, se_re, tau2, k, pi_method, alpha, back)
 
     return PooledProportion(
-        proportion=_back(mu, transform, n_harm),
-        ci_lower=_back(mu - crit * se, transform, n_harm),
-        ci_upper=_back(mu + crit * se, transform, n_harm),
+        proportion=back(mu),
+        ci_lower=back(mu - crit * se),
+        ci_upper=back(mu + crit * se),
         estimate=mu,
         se=se,
         ci_method=ci_method,
@@ -616,8 +662,17 @@ def _pool(
         pi_upper=pi_hi,
         hartung_knapp=bool(hartung_knapp),
         weights=tuple(float(t) for t in 100.0 * w / sw),
+        pi_method=pim,
+        tau2_ci_lower=t2_lo,
+        tau2_ci_upper=t2_hi,
+        i2_ci_lower=heterogeneity.i2_from_tau2(t2_lo, v),
+        i2_ci_upper=heterogeneity.i2_from_tau2(t2_hi, v),
+        hk_adhoc=bool(hk_adhoc and hartung_knapp),
         **common,
     )
+
+
+PI_METHODS = ("ci", "z", "t(k-1)", "t(k-2)")
 
 
 def pool_proportions(
@@ -630,6 +685,8 @@ def pool_proportions(
     level: float = 0.95,
     labels: Sequence[Any] | None = None,
     hk_adhoc: bool = False,
+    pi_method: str = "ci",
+    n_agq: int = 7,
 ) -> PooledProportion:
     """Random-effects pooled proportion.
 
@@ -638,72 +695,95 @@ def pool_proportions(
     events, totals : sequence of int
         Events and patients per study; integer-valued with
         ``0 <= events <= totals`` and ``totals > 0``.
-    method : {"REML", "DL", "PM"}
-        Estimator of the between-study variance tau^2, always truncated at 0:
-        ``"REML"`` restricted maximum likelihood (default; global maximiser on
-        ``[0, inf)`` found by Brent root-finding on the restricted-likelihood
-        score, tolerance ~1e-14), ``"DL"`` DerSimonian-Laird
-        ``max(0, (Q - df) / (sum w - sum w^2 / sum w))``, ``"PM"``
-        Paule-Mandel (solves generalised ``Q(tau^2) = k - 1``).
+    method : {"REML", "DL", "PM", "GLMM"}
+        ``"GLMM"``: binomial-normal random-intercept logistic model fitted by
+        maximum likelihood with adaptive Gauss-Hermite quadrature
+        (:mod:`dttstudy.glmm`; as R ``metafor::rma.glmm(measure = "PLO")`` and
+        the default of R ``meta::metaprop``). Exact binomial likelihood: no
+        continuity correction; Wald CI on the logit scale; tau^2 by ML.
+        With k = 1 the result is the observed proportion with its
+        Clopper-Pearson CI; when every study has 0 events (or all events)
+        the likelihood has no finite maximum and the boundary value with the
+        Clopper-Pearson CI of the summed counts is returned (``note`` says
+        so). The GLMM is the recommended model for the small, often
+        zero-event cohorts of this field.
+        The others are inverse-variance models on the ``transform`` scale with
+        the tau^2 estimator named, always truncated at 0:
+        ``"REML"`` restricted maximum likelihood (default, kept for
+        compatibility; global maximiser on ``[0, inf)``), ``"DL"``
+        DerSimonian-Laird, ``"PM"`` Paule-Mandel (generalised
+        ``Q(tau^2) = k - 1``). See :mod:`dttstudy.heterogeneity`.
     transform : {"logit", "freeman_tukey"}
-        Scale on which studies are pooled.  ``"logit"`` (default) with the
-        continuity rule below.  ``"freeman_tukey"`` (double arcsine,
-        ``v = 1/(n + 0.5)``, back-transformed with Miller's formula at the
-        harmonic mean n) is for sensitivity analyses only: its
-        back-transformation can be seriously misleading (Schwarzer et al.
-        2019).
+        Scale of the inverse-variance models (the GLMM is always logit).
+        ``"freeman_tukey"`` (double arcsine, ``v = 1/(n + 0.5)``,
+        back-transformed with Miller's formula at the harmonic mean n) is for
+        sensitivity analyses only: its back-transformation can be seriously
+        misleading (Schwarzer et al. 2019).
     hartung_knapp : bool
-        If True the CI uses the Hartung-Knapp variance
-        ``sum w*(y - mu)^2 / ((k - 1) sum w*)`` and a t quantile with k - 1
-        df.  The ad hoc "never narrower than the standard CI" modification is
-        *not* applied unless ``hk_adhoc=True``.  Not applicable to k = 1
-        (then the Wald CI is returned and ``hartung_knapp`` is False).
+        Inverse-variance models only. If True the CI uses the Hartung-Knapp
+        variance ``sum w*(y - mu)^2 / ((k - 1) sum w*)`` and a t quantile with
+        k - 1 df. Not applicable to k = 1 (then the Wald CI is returned and
+        ``hartung_knapp`` is False).
     continuity : float
-        Continuity correction for the logit, default 0.5.  **Rule: added to
-        both cells (events and non-events) only of studies with 0 events or
-        with all events; studies with 0 < x < n are not corrected.**
-        Ignored by the Freeman-Tukey transformation.
+        Continuity correction for the logit, default 0.5, **added to both
+        cells only of studies with 0 events or with all events**. Ignored by
+        the Freeman-Tukey transformation; for the GLMM used only for the
+        approximate weights and the typical within-study variance of I^2 (as
+        metafor).
     level : float
-        Confidence level for CI and prediction interval.
+        Confidence level for CI, prediction interval and the tau^2 CI.
     labels : sequence, optional
         Study labels (used in error messages and study tables).
     hk_adhoc : bool
-        Apply the Knapp-Hartung ad hoc modification ``max(1, q)`` to the
-        Hartung-Knapp scale factor (only with ``hartung_knapp=True``).
+        With ``hartung_knapp=True``: apply the Knapp-Hartung ad hoc
+        modification ``max(1, q)`` of the scale factor, so the interval is
+        never narrower than the Wald interval (metafor ``test = "adhoc"``).
+    pi_method : {"ci", "z", "t(k-1)", "t(k-2)"}
+        Quantile of the prediction interval ``mu +/- c sqrt(tau^2 + SE^2)``.
+        Default ``"ci"``, R metafor's ``predict()`` default: the CI's own
+        quantile and SE, i.e. the normal quantile z with the Wald CI (and for
+        the GLMM) and t with k - 1 df and the Hartung-Knapp SE with
+        Hartung-Knapp. ``"t(k-2)"``: Higgins et al. (2009) with the standard
+        random-effects SE, not defined for k < 3.
+    n_agq : int
+        Quadrature nodes per study for the GLMM (default 7, as metafor).
 
     Returns
     -------
     PooledProportion
-        Pooled proportion with Wald (or Hartung-Knapp) CI back-transformed to
-        the proportion scale, tau^2, I^2, Q with chi-square p-value and the
-        prediction interval (``None`` when k < 3, where it is not defined).
+        Pooled proportion with its CI back-transformed to the proportion
+        scale, tau^2 (with its Q-profile CI for the inverse-variance models),
+        I^2 from tau^2 (metafor's definition), the heterogeneity test and the
+        prediction interval. ``print(result)`` gives a methods paragraph.
 
     Notes
     -----
-    * Q and I^2 use inverse-variance fixed-effect weights ``1/v``.
-    * k = 1: the pooled value is the study's own estimate, tau^2 = 0, I^2 = 0,
-      Q = 0 (df = 0, p-value None) and the CI is the study's logit (or double
-      arcsine) Wald CI.  With the logit and 0 < x < n the pooled proportion is
+    * Q uses inverse-variance fixed-effect weights ``1/v`` (GLMM:
+      likelihood-ratio statistic).
+    * Inverse-variance models with k = 1: the study's own estimate, tau^2 = 0,
+      I^2 = 0, Q = 0 (df = 0, p-value None) and the study's logit (or double
+      arcsine) Wald CI. With the logit and 0 < x < n the pooled proportion is
       exactly x / n.
 
     Raises
     ------
     ValueError
         Invalid counts (message names the position and label), unequal
-        lengths, k = 0, unknown method/transform, level outside (0, 1).
+        lengths, k = 0, unknown method/transform/pi_method, level outside
+        (0, 1), Hartung-Knapp or Freeman-Tukey with the GLMM.
     """
     x, n, labs = _validate(events, totals, labels)
-    return _pool(
-        x,
-        n,
-        labs,
-        _norm_method(method),
-        _norm_transform(transform),
-        bool(hartung_knapp),
-        float(continuity),
-        _check_level(level),
-        bool(hk_adhoc),
-    )
+    m = _norm_method(method)
+    tr = _norm_transform(transform)
+    if m == "GLMM" and tr != "logit":
+        raise ValueError("the GLMM is a logistic model: transform must be 'logit'")
+    if pi_method not in PI_METHODS:
+        raise ValueError(f"pi_method must be one of {PI_METHODS} (got {pi_method!r})")
+    n_agq = int(n_agq)
+    if n_agq < 1:
+        raise ValueError("n_agq must be a positive number of quadrature nodes")
+    return _pool(x, n, labs, m, tr, bool(hartung_knapp), float(continuity), _check_level(level),
+                 bool(hk_adhoc), pi_method, n_agq)
 
 
 # --------------------------------------------------------------------------

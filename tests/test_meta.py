@@ -1,8 +1,11 @@
 """Tests for dttstudy.meta.
 
 Expected values are computed independently inside the tests (closed forms
-written out step by step with numpy, scipy/statsmodels reference routines, or
-numerical optimisation of the likelihood) rather than taken from the module.
+written out step by step with numpy, scipy/statsmodels closed-form routines,
+bracketing root-finders, numerical optimisation of the likelihood, or R
+metafor numbers with the R call in a comment) rather than taken from the
+module. Tolerances are those of the reference method, never a particular
+iteration's landing spot.
 """
 
 from __future__ import annotations
@@ -167,28 +170,135 @@ def test_reml_second_example_against_bounded_optimiser():
     assert r.tau2 == pytest.approx(opt.x, abs=1e-6)
 
 
-@pytest.mark.parametrize(
-    "x,n,start",
-    [
-        (X4, N4, 0.0),
-        # statsmodels' Newton step from 0 overshoots the root for this example
-        # (and then reports 0), so its iteration is started at 0.5 instead.
-        (XH, NH, 0.5),
-    ],
-)
-def test_pm_matches_statsmodels_iterated(x, n, start):
+def pm_root_by_brentq(y, v):
+    """Paule-Mandel tau2 as the root of the generalised Q equation Q(tau2) = k - 1, found by bracketing."""
+    y = np.asarray(y, float)
+    v = np.asarray(v, float)
+
+    def f(t2):
+        w = 1 / (v + t2)
+        mu = np.sum(w * y) / np.sum(w)
+        return np.sum(w * (y - mu) ** 2) - (len(y) - 1)
+
+    if f(0.0) <= 0:
+        return 0.0
+    hi = 1.0
+    while f(hi) > 0:
+        hi *= 2
+    return optimize.brentq(f, 0.0, hi, xtol=1e-14, rtol=1e-14)
+
+
+@pytest.mark.parametrize("x,n", [(X4, N4), (XH, NH)])
+def test_pm_is_the_root_of_the_generalised_q_equation(x, n):
     y, v = logit_yv(x, n)
-    sm = combine_effects(
-        y, v, method_re="iterated", tau2_start=start, atol=1e-13, maxiter=1000
-    )
-    assert sm.tau2 > 0
+    ref = pm_root_by_brentq(y, v)
+    assert ref > 0  # both examples are heterogeneous: Q(0) > k - 1
     r = pool_proportions(x, n, method="PM")
-    assert r.tau2 == pytest.approx(sm.tau2, abs=1e-8)
-    assert r.estimate == pytest.approx(sm.mean_effect_re, abs=1e-8)
+    assert r.tau2 == pytest.approx(ref, rel=1e-9)
+    w = 1 / (v + ref)
+    assert r.estimate == pytest.approx(np.sum(w * y) / np.sum(w), abs=1e-9)
     # defining equation: generalised Q equals k - 1
     w = 1 / (v + r.tau2)
     mu = np.sum(w * y) / np.sum(w)
     assert np.sum(w * (y - mu) ** 2) == pytest.approx(len(y) - 1, abs=1e-8)
+
+
+# R 4.x, metafor 3.8-1 (uniroot/Fisher-scoring tolerances of ~1e-5 relative, hence rel=1e-4):
+#   library(metafor)
+#   r <- rma(measure = "PLO", xi = x, ni = n, method = m)      # m = "REML", "PM", "DL"
+#   c(r$b, r$se, r$tau2, r$I2); predict(r)[c("pi.lb", "pi.ub")]
+#   confint(r, control = list(tol = 1e-12))$random[c(1, 3), 2:3]  # Q-profile CI of tau2 and I2
+#   rk <- rma(..., test = "knha"); c(rk$se, rk$ci.lb, rk$ci.ub); predict(rk)[c("pi.lb", "pi.ub")]
+#   ra <- rma(..., test = "adhoc"); c(ra$se, ra$ci.lb, ra$ci.ub)
+# with X4 (x = c(12, 25, 8, 30), n = c(40, 50, 30, 45)), XH (x = c(10, 20, 5, 3, 30), n = c(30, 40, 20, 15, 33)),
+# Z0 (x = c(0, 1, 0, 2), n = c(10, 12, 30, 25)); logit-scale values.
+METAFOR_IV = {
+    # name, method: b, se, tau2, I2, pi.lb, pi.ub
+    ("X4", "REML"): (-0.2651413301, 0.3929162508, 0.5019263013, 81.8432662449, -1.8529655794, 1.3226829193),
+    ("X4", "PM"): (-0.2653181577, 0.3942913651, 0.5062443998, 81.9702143169, -1.8596619177, 1.3290256022),
+    ("X4", "DL"): (-0.2640194480, 0.3844996500, 0.4758290281, 81.0362886676, -1.8118562661, 1.2838173702),
+    ("XH", "REML"): (-0.1849837449, 0.6293059084, 1.7275724590, 89.0460053152, -3.0411552645, 2.6711877746),
+    ("XH", "PM"): (-0.1844840110, 0.6459116869, 1.8330752364, 89.6109647701, -3.1246110461, 2.7556430241),
+    ("XH", "DL"): (-0.1891131506, 0.5274745355, 1.1417280631, 84.3073247045, -2.5246447959, 2.1464184947),
+    ("Z0", "REML"): (-2.7288467262, 0.5180669254, 0.0, 0.0, -3.7442392416, -1.7134542107),
+}
+METAFOR_QPROFILE = {  # tau2 lower, tau2 upper, I2 lower, I2 upper (identical for every estimator)
+    "X4": (0.0813699559, 8.5994407586, 42.2216100537, 98.7216873505),
+    "XH": (0.4323817889, 17.7214657094, 67.0464223681, 98.8150020430),
+    "Z0": (0.0, 7.2465820674, 0.0, 85.6232968677),
+}
+METAFOR_HK = {  # knha: se, ci.lb, ci.ub, pi.lb, pi.ub; adhoc: se, ci.lb, ci.ub
+    ("X4", "REML"): ((0.3942826060, -1.5199245528, 0.9896418927, -2.8454460970, 2.3151634368),
+                     (0.3942826060, -1.5199245528, 0.9896418927)),
+    ("XH", "DL"): ((0.6378135847, -1.9599675559, 1.5817412547, -3.6441246434, 3.2658983422),
+                   (0.6378135847, -1.9599675559, 1.5817412547)),
+    ("Z0", "REML"): ((0.3328809508, -3.7882224782, -1.6694709741, -3.7882224782, -1.6694709741),
+                     (0.5180669254, -4.3775668989, -1.0801265534)),
+}
+DATA = {"X4": (X4, N4), "XH": (XH, NH), "Z0": ([0, 1, 0, 2], [10, 12, 30, 25])}
+
+
+def logit(p):
+    return math.log(p / (1 - p))
+
+
+def close(a, b):
+    return a == pytest.approx(b, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("key", sorted(METAFOR_IV))
+def test_inverse_variance_matches_metafor(key):
+    name, method = key
+    b, se, tau2, i2, pil, piu = METAFOR_IV[key]
+    r = pool_proportions(*DATA[name], method=method)
+    assert close(r.estimate, b) and close(r.se, se) and close(r.tau2, tau2) and close(r.i2, i2)
+    assert r.pi_method == "z"  # metafor's predict() default with a Wald CI
+    assert close(logit(r.pi_lower), pil) and close(logit(r.pi_upper), piu)
+    t2lo, t2hi, i2lo, i2hi = METAFOR_QPROFILE[name]
+    assert close(r.tau2_ci_lower, t2lo) and close(r.tau2_ci_upper, t2hi)
+    assert close(r.i2_ci_lower, i2lo) and close(r.i2_ci_upper, i2hi)
+
+
+@pytest.mark.parametrize("key", sorted(METAFOR_HK))
+def test_hartung_knapp_and_adhoc_match_metafor(key):
+    name, method = key
+    (se, cil, ciu, pil, piu), (a_se, a_cil, a_ciu) = METAFOR_HK[key]
+    r = pool_proportions(*DATA[name], method=method, hartung_knapp=True)
+    assert r.pi_method == "t(k-1)"
+    assert close(r.se, se) and close(logit(r.ci_lower), cil) and close(logit(r.ci_upper), ciu)
+    assert close(logit(r.pi_lower), pil) and close(logit(r.pi_upper), piu)
+    a = pool_proportions(*DATA[name], method=method, hartung_knapp=True, hk_adhoc=True)
+    assert close(a.se, a_se) and close(logit(a.ci_lower), a_cil) and close(logit(a.ci_upper), a_ciu)
+    wald = pool_proportions(*DATA[name], method=method)
+    assert a.ci_lower <= wald.ci_lower and a.ci_upper >= wald.ci_upper  # never narrower than Wald
+
+
+def test_q_profile_ci_solves_the_chi2_equations_by_hand():
+    y, v = logit_yv(XH, NH)
+    k = len(y)
+
+    def q_gen(t2):
+        w = 1 / (v + t2)
+        mu = np.sum(w * y) / np.sum(w)
+        return np.sum(w * (y - mu) ** 2)
+
+    lo = optimize.brentq(lambda t: q_gen(t) - stats.chi2.ppf(0.975, k - 1), 0, 1000, xtol=1e-14)
+    hi = optimize.brentq(lambda t: q_gen(t) - stats.chi2.ppf(0.025, k - 1), 0, 1000, xtol=1e-14)
+    r = pool_proportions(XH, NH, method="DL")
+    assert r.tau2_ci_lower == pytest.approx(lo, rel=1e-9)
+    assert r.tau2_ci_upper == pytest.approx(hi, rel=1e-9)
+    w = 1 / v
+    s2 = (k - 1) / (w.sum() - (w**2).sum() / w.sum())
+    assert r.i2_ci_lower == pytest.approx(100 * lo / (lo + s2), rel=1e-9)
+
+
+def test_i2_follows_tau2_for_every_estimator():
+    y, v = logit_yv(XH, NH)
+    w = 1 / v
+    s2 = (len(y) - 1) / (w.sum() - (w**2).sum() / w.sum())
+    for method in ("REML", "DL", "PM"):
+        r = pool_proportions(XH, NH, method=method)
+        assert r.i2 == pytest.approx(100 * r.tau2 / (r.tau2 + s2), abs=1e-10)
 
 
 # --------------------------------------------------------------------------
@@ -332,18 +442,25 @@ def test_prediction_interval_formula():
     k = len(y)
     half = stats.t.ppf(0.975, k - 2) * math.sqrt(h["tau2"] + h["se"] ** 2)
     for hk in (False, True):
-        r = pool_proportions(XH, NH, method="DL", hartung_knapp=hk)
+        r = pool_proportions(XH, NH, method="DL", hartung_knapp=hk, pi_method="t(k-2)")
+        assert r.pi_method == "t(k-2)"
         assert r.pi_lower == pytest.approx(expit(h["mu"] - half), abs=1e-10)
         assert r.pi_upper == pytest.approx(expit(h["mu"] + half), abs=1e-10)
         assert r.pi_lower <= r.ci_lower and r.ci_upper <= r.pi_upper
 
 
-def test_prediction_interval_undefined_for_two_studies():
-    r = pool_proportions([10, 20], [30, 40])
+def test_prediction_interval_t_k_minus_2_undefined_for_two_studies():
+    r = pool_proportions([10, 20], [30, 40], pi_method="t(k-2)")
     assert r.pi_lower is None and r.pi_upper is None
     frame = r.to_frame()
     assert frame["pi_lower"].isna().all() and frame["pi_upper"].isna().all()
-    assert "not defined for k < 3" in r.summary()
+    assert "not defined (k < 3" in r.summary()
+    # metafor's default (z) is defined for k = 2: mu +/- z sqrt(tau2 + SE^2)
+    d = pool_proportions([10, 20], [30, 40], method="DL")
+    h = dl_by_hand(*logit_yv([10, 20], [30, 40]))
+    half = Z975 * math.sqrt(h["tau2"] + h["se"] ** 2)
+    assert d.pi_lower == pytest.approx(expit(h["mu"] - half), abs=1e-12)
+    assert d.pi_upper == pytest.approx(expit(h["mu"] + half), abs=1e-12)
 
 
 # --------------------------------------------------------------------------
@@ -553,7 +670,7 @@ def test_properties(data, method, transform, hk):
     assert 0.0 <= r.i2 < 100.0
     assert math.isfinite(r.estimate) and math.isfinite(r.se)
     assert 0.0 <= r.ci_lower <= r.proportion <= r.ci_upper <= 1.0
-    if r.k >= 3:
+    if r.k >= 2:
         assert r.pi_lower is not None and 0.0 <= r.pi_lower <= r.pi_upper <= 1.0
     else:
         assert r.pi_lower is None
