@@ -323,3 +323,55 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
                         "ci_high": 100 * r.ci_upper, "i2": r.i2, "tau2": r.tau2, "method": r.method,
                         "subgroup_p": p if r.row_type != "subgroup" else np.nan})
     return pd.DataFrame(out)
+
+
+PUBLISHED_META_FILE = PUBLISHED_DIR / "anderson2026_subgroups.csv"
+
+
+def _half_unit(printed: str) -> float:
+    """Half a unit of the last printed decimal: the rounding tolerance of a printed percentage."""
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    return 0.5 * 10 ** -decimals
+
+
+def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
+    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here.
+
+    Reads ``data/published/anderson2026_subgroups.csv`` (per-subgroup counts with their sources; see
+    ``literature.md``). For every subgroup whose counts the sources give, the percentage is recomputed with
+    random-effects inverse-variance pooling on two scales: logit (REML, continuity 0.5 for 0 or all events)
+    and Freeman–Tukey double arcsine (DL). When the number of studies in a subgroup is not reported, the
+    Freeman–Tukey value is also computed with every therapeutic trial as its own study (``ft_split_pct``):
+    for 0 or all events the answer does not depend on the split. ``glmm_pct`` uses
+    ``pool_proportions(..., method="GLMM")`` when the package provides it (else NaN). ``agrees_*`` is True
+    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal);
+    subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    """
+    from .meta import pool_proportions
+
+    df = pd.read_csv(path or PUBLISHED_META_FILE, dtype=str, keep_default_na=False)
+    out = []
+    for r in df.itertuples(index=False):
+        row = {"meta_analysis": r.meta_analysis, "subgroup": r.subgroup, "outcome": r.outcome,
+               "printed_pct": float(r.printed_pct), "units": r.therapeutic_trials,
+               "events": r.events, "studies": r.studies, "events_basis": r.events_basis,
+               "logit_pct": np.nan, "ft_pct": np.nan, "ft_split_pct": np.nan, "glmm_pct": np.nan}
+        if r.reproducible == "true":
+            x, n = int(r.events), int(r.therapeutic_trials)
+            row["logit_pct"] = 100 * pool_proportions([x], [n], method="REML").proportion
+            row["ft_pct"] = 100 * pool_proportions([x], [n], method="DL", transform="freeman_tukey").proportion
+            if r.studies != "1" and n > 1:
+                xs = [1] * x + [0] * (n - x)
+                row["ft_split_pct"] = 100 * pool_proportions(xs, [1] * n, method="DL",
+                                                             transform="freeman_tukey").proportion
+            if glmm:
+                try:
+                    row["glmm_pct"] = 100 * pool_proportions([x], [n], method="GLMM").proportion
+                except ValueError:
+                    pass
+        tol = _half_unit(r.printed_pct)
+        for m in ("logit", "ft", "glmm"):
+            v = row[f"{m}_pct"]
+            row[f"agrees_{m}"] = bool(abs(v - row["printed_pct"]) <= tol + 1e-9) if not np.isnan(v) else None
+        out.append(row)
+    return pd.DataFrame(out)
