@@ -15,6 +15,8 @@ from .outcomes import visit_at
 from .stats import wilcoxon_signed_rank
 
 LABS = {"crp": "mg/L", "albumin": "g/L", "hematocrit": "%"}
+#: Groups with fewer paired values than this get no signed-rank test (p-value missing, reason given).
+MIN_PAIRS = 2
 
 
 def lab_changes(cohort: Cohort, labs=("crp", "albumin"), months=(3, 6, 9), *, windows: dict | None = None,
@@ -53,9 +55,12 @@ def _q(s: pd.Series, q: float) -> float:
 def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -> pd.DataFrame:
     """Summary of paired changes by lab × month (and ``by``; overall rows have group 'All').
 
-    Columns: n, baseline_mean, value_mean, change_mean, change_sd, baseline/value/change median with Q1–Q3
-    (quantiles by linear interpolation, pandas' default), Wilcoxon signed-rank p (exact when possible, the
-    test named in ``test``).
+    Columns: lab, unit, month, by, group, n (patients with both values), baseline_mean, value_mean,
+    change_mean, change_sd, baseline/value/change median with Q1–Q3 (quantiles by linear interpolation,
+    pandas' default), wilcoxon_statistic, p_value (paired Wilcoxon signed-rank, R's ``wilcox.test`` default:
+    exact below 50 pairs without ties or zero changes, otherwise the normal approximation with continuity
+    correction), ``test`` (which of the two; '' when not tested) and ``no_test_reason`` (groups with fewer
+    than :data:`MIN_PAIRS` pairs are not tested).
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
     rows = []
@@ -64,7 +69,13 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -
         for col in by_cols:
             groups += [(col, val, gg) for val, gg in g.groupby(col, sort=True)]
         for var, val, gg in groups:
-            stat, p, test = wilcoxon_signed_rank(gg["baseline"], gg["value"])
+            if len(gg) < MIN_PAIRS:
+                stat, p, test = np.nan, np.nan, ""
+                why = f"no test: fewer than {MIN_PAIRS} pairs"
+            else:
+                stat, p, test = wilcoxon_signed_rank(gg["baseline"], gg["value"])
+                why = "" if test.endswith(("exact", "correction")) else "no test: no non-zero change"
+                test = test if not why else ""
             row = {"lab": lab, "unit": gg["unit"].iloc[0] if len(gg) else "", "month": month, "by": var,
                    "group": val, "n": len(gg), "baseline_mean": gg["baseline"].mean(),
                    "value_mean": gg["value"].mean(), "change_mean": gg["change"].mean(),
@@ -73,6 +84,6 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -
                 row[f"{name}_median"] = gg[name].median()
                 row[f"{name}_q1"] = _q(gg[name], 0.25)
                 row[f"{name}_q3"] = _q(gg[name], 0.75)
-            row.update({"wilcoxon_statistic": stat, "p_value": p, "test": test})
+            row.update({"wilcoxon_statistic": stat, "p_value": p, "test": test, "no_test_reason": why})
             rows.append(row)
     return pd.DataFrame(rows)

@@ -7,9 +7,11 @@
 * :func:`response_table`, :func:`lab_table`, :func:`ae_table` — outcomes in display form.
 
 Conventions: n (%) with the column's N as denominator; continuous variables as median (Q1–Q3) and, where the
-paper reports means, mean (SD); a "Missing" row whenever a variable has missing values; p-values formatted
-"<0.001", the test named on every row that has one (Fisher's exact test for 2 × 2 tables, Pearson's
-chi-square for larger ones, Mann–Whitney U for continuous variables).
+paper reports means, mean (SD); a "Missing" row whenever a variable has missing values. Table 1 carries the
+numeric p-value and names the test on every row that has one (Fisher's exact test for 2 × 2 tables and for
+sparse larger ones — any expected count below 5 — Pearson's chi-square otherwise; Mann–Whitney U, exact or
+normal approximation as R's ``wilcox.test`` decides, for continuous variables); a comparison with fewer than
+two patients in a disease is not tested and the row says why.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from .cohort import Cohort
 from .labs import lab_changes, lab_summary
 from .outcomes import clinical_response, endoscopic_response
 from .safety import ae_incidence, ae_listing
-from .stats import format_p, round_half_up
+from .stats import contingency_test, format_p, mann_whitney, round_half_up
 
 def _pct(k: int, n: int) -> str:
     return f"{k} ({round_half_up(100 * k / n, 1):.1f}%)" if n else "0"
@@ -51,23 +53,41 @@ def _range(s: pd.Series, places: int = 0) -> str:
     return "—" if s.empty else f"{_num(s.min(), places)}–{_num(s.max(), places)}"
 
 
-def _cat_test(p: pd.DataFrame, col: str, levels) -> tuple[float, str]:
+#: A UC-vs-CD comparison is tested only when each disease has at least this many patients with a value.
+MIN_GROUP_N = 2
+
+
+def _too_small(p: pd.DataFrame, col: str) -> str:
+    n = {d: int(p.loc[p["disease"] == d, col].notna().sum()) for d in ("UC", "CD")}
+    small = [f"{d} n = {k}" for d, k in n.items() if k < MIN_GROUP_N]
+    return f"no test: fewer than {MIN_GROUP_N} patients with a value ({', '.join(small)})" if small else ""
+
+
+def _cat_test(p: pd.DataFrame, col: str, levels, rule: str = "auto") -> tuple[float, str, str]:
+    """(p, test name, reason when not tested) for a categorical variable, UC vs CD."""
+    reason = _too_small(p, col)
+    if reason:
+        return np.nan, "", reason
     sub = p[p[col].notna()]
     tab = pd.crosstab(sub[col], sub["disease"]).reindex(index=levels, columns=["UC", "CD"], fill_value=0)
     tab = tab[(tab.sum(axis=1) > 0)]
-    if tab.shape[0] < 2 or (tab.sum(axis=0) == 0).any():
-        return np.nan, ""
-    if tab.shape == (2, 2):
-        return float(_st.fisher_exact(tab.to_numpy())[1]), "Fisher's exact test"
-    return float(_st.chi2_contingency(tab.to_numpy(), correction=False)[1]), "Pearson's chi-square test"
+    if tab.shape[0] < 2:
+        return np.nan, "", "no test: one category only"
+    pv, name = contingency_test(tab.to_numpy(), rule)
+    return pv, name, ""
 
 
-def _cont_test(p: pd.DataFrame, col: str) -> tuple[float, str]:
+def _cont_test(p: pd.DataFrame, col: str) -> tuple[float, str, str]:
+    """(p, test name, reason when not tested) for a continuous variable, UC vs CD."""
+    reason = _too_small(p, col)
+    if reason:
+        return np.nan, "", reason
     a = p.loc[p["disease"] == "UC", col].dropna()
     b = p.loc[p["disease"] == "CD", col].dropna()
-    if len(a) == 0 or len(b) == 0 or pd.concat([a, b]).nunique() < 2:
-        return np.nan, ""
-    return float(_st.mannwhitneyu(a, b, alternative="two-sided").pvalue), "Mann–Whitney U test"
+    if pd.concat([a, b]).nunique() < 2:
+        return np.nan, "", "no test: all values equal"
+    _, pv, name = mann_whitney(a, b)
+    return pv, name.replace("Mann–Whitney U", "Mann–Whitney U test"), ""
 
 
 def _groups(p: pd.DataFrame, col: str) -> dict[str, pd.Series]:
@@ -76,32 +96,36 @@ def _groups(p: pd.DataFrame, col: str) -> dict[str, pd.Series]:
     return {"UC": s[(p["disease"] == "UC").to_numpy()], "CD": s[(p["disease"] == "CD").to_numpy()], "Total": s}
 
 
-def _row(variable, level, statistic, cells, p=np.nan, test=""):
-    return {"variable": variable, "level": level, "statistic": statistic, **cells, "p_value": p,
-            "p": format_p(p) if test else "", "test": test}
+def _row(variable, level, statistic, cells, p=np.nan, test="", reason=""):
+    return {"variable": variable, "level": level, "statistic": statistic, **cells, "p_value": p, "test": test,
+            "no_test_reason": reason}
 
 
-def _categorical(p, variable, col, levels, labels=None, test=True):
+_WITHIN = (np.nan, "", "no test: described within one disease")
+
+
+def _categorical(p, variable, col, levels, labels=None, test=True, rule="auto"):
     g = _groups(p, col)
-    pv, tname = _cat_test(p, col, levels) if test else (np.nan, "")
+    pv, tname, why = _cat_test(p, col, levels, rule) if test else _WITHIN
     counts = {k: d.value_counts() for k, d in g.items()}
     rows = []
     for i, lev in enumerate(levels):
         cells = {k: _pct(int(counts[k].get(lev, 0)), len(d)) for k, d in g.items()}
         rows.append(_row(variable, (labels or {}).get(lev, str(lev)), "n (%)", cells,
-                         pv if i == 0 else np.nan, tname if i == 0 else ""))
+                         *((pv, tname, why) if i == 0 else (np.nan, "", ""))))
     miss = {k: int(d.isna().sum()) for k, d in g.items()}
     if miss["Total"]:
         rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
     return rows
 
 
-def _binary(p, variable, mask_col, label="yes"):
+def _binary(p, variable, mask_col, label="yes", test=True, rule="auto"):
     g = _groups(p, mask_col)
     flag = p[mask_col].map({True: "yes", False: "no"})
-    pv, tname = _cat_test(pd.DataFrame({"disease": p["disease"], "_flag": flag}), "_flag", ["yes", "no"])
+    pv, tname, why = (_cat_test(pd.DataFrame({"disease": p["disease"], "_flag": flag}), "_flag", ["yes", "no"],
+                                rule) if test else _WITHIN)
     cells = {k: _pct(int((d == True).sum()), len(d)) for k, d in g.items()}  # noqa: E712
-    rows = [_row(variable, label, "n (%)", cells, pv, tname)]
+    rows = [_row(variable, label, "n (%)", cells, pv, tname, why)]
     miss = {k: int(d.isna().sum()) for k, d in g.items()}
     if miss["Total"]:
         rows.append(_row(variable, "Missing", "n", {k: str(v) for k, v in miss.items()}))
@@ -110,13 +134,13 @@ def _binary(p, variable, mask_col, label="yes"):
 
 def _continuous(p, variable, col, unit, means=False, show_range=False, places=1):
     g = _groups(p, col)
-    pv, tname = _cont_test(p, col)
+    pv, tname, why = _cont_test(p, col)
     label = f"{variable}, {unit}" if unit else variable
     rows = []
     if means:
-        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d) for k, d in g.items()}, pv, tname))
+        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d) for k, d in g.items()}, pv, tname, why))
     rows.append(_row(label, "", "median (Q1–Q3)", {k: _median_iqr(d, places) for k, d in g.items()},
-                     np.nan if means else pv, "" if means else tname))
+                     *((np.nan, "", "") if means else (pv, tname, why))))
     if show_range:
         rows.append(_row(label, "", "range", {k: _range(d) for k, d in g.items()}))
     miss = {k: int(d.isna().sum()) for k, d in g.items()}
@@ -134,8 +158,22 @@ def prior_therapy_group(patients: pd.DataFrame) -> pd.Series:
                                default="none"), index=patients.index)
 
 
-def table1(cohort: Cohort) -> pd.DataFrame:
-    """Baseline characteristics by UC, CD and total (Table 1 of the paper, rebuilt from its text)."""
+def table1(cohort: Cohort, *, categorical_test: str = "auto") -> pd.DataFrame:
+    """Baseline characteristics by UC, CD and total (Table 1 of the paper, rebuilt from its text).
+
+    Tidy frame, one row per displayed line. Columns: ``variable``, ``level``, ``statistic`` (what the cells
+    hold: "n", "n (%)", "mean (SD)", "median (Q1–Q3)", "range"), the display cells ``UC``, ``CD``, ``Total``
+    (strings), ``p_value`` (UC vs CD, numeric, on the first line of a tested variable, NaN elsewhere),
+    ``test`` (the test behind ``p_value``, '' when none) and ``no_test_reason`` (on the first line of a
+    variable that was not tested: why — fewer than :data:`MIN_GROUP_N` patients with a value in a disease,
+    one category only, all values equal, or a variable described within one disease). Formatting the
+    p-value is left to the display layer.
+
+    ``categorical_test``: ``"auto"`` (default) — Fisher's exact test for 2 × 2 tables and for larger tables
+    with any expected count below 5 (Fisher–Freeman–Halton), Pearson's chi-square otherwise (gtsummary's
+    rule); ``"fisher"`` — always exact. Continuous variables: Mann–Whitney U, exact or normal approximation
+    by R's ``wilcox.test`` default (named per row).
+    """
     p = cohort.patients.merge(cohort.treatments[["patient_id", "steroid_at_start", "agent_1", "agent_2"]],
                               on="patient_id", how="left")
     p = p.merge(cohort.subjects()[["patient_id", "regimen"]], on="patient_id")
@@ -149,7 +187,8 @@ def table1(cohort: Cohort) -> pd.DataFrame:
     p["cd_perianal"] = m.str.contains(r" p$", regex=True).where(cd)
     g = _groups(p, "patient_id")
     rows = [_row("Patients", "", "n", {k: str(len(d)) for k, d in g.items()})]
-    rows += _categorical(p, "Sex", "sex", ["F", "M"], {"F": "female", "M": "male"})
+    rows += _categorical(p, "Sex", "sex", ["F", "M"], {"F": "female", "M": "male"},
+                         rule=categorical_test)
     rows += _continuous(p, "Age at diagnosis", "age_at_diagnosis", "years", means=True)
     rows += _continuous(p, "Disease duration", "disease_duration", "years", means=True)
     rows += _continuous(p, "Follow-up before DTT", "followup_before_dtt", "months", show_range=True, places=0)
@@ -160,19 +199,23 @@ def table1(cohort: Cohort) -> pd.DataFrame:
     rows += _categorical(p[cd].assign(disease="CD"), "Montreal behaviour (CD)", "cd_behaviour",
                          ["B1", "B2", "B3"], test=False)
     rows += _binary(p[cd].assign(cd_perianal=p.loc[cd, "cd_perianal"].astype(bool)), "Perianal disease (CD)",
-                    "cd_perianal")
-    rows += _categorical(p, "Abdominal surgery", "abdominal_surgery", ["none", "ileal", "ileocolonic", "colonic"])
-    rows += _binary(p, "Perianal surgery", "perianal_surgery")
-    rows += _binary(p, "Immune-mediated comorbidity", "has_autoimmune")
+                    "cd_perianal", test=False)
+    rows += _categorical(p, "Abdominal surgery", "abdominal_surgery", ["none", "ileal", "ileocolonic", "colonic"],
+                         rule=categorical_test)
+    rows += _binary(p, "Perianal surgery", "perianal_surgery", rule=categorical_test)
+    rows += _binary(p, "Immune-mediated comorbidity", "has_autoimmune", rule=categorical_test)
     rows += _categorical(p, "Prior therapy", "prior_group",
-                         ["two or more agents", "single biologic only", "single immunosuppressant only", "none"])
+                         ["two or more agents", "single biologic only", "single immunosuppressant only", "none"],
+                         rule=categorical_test)
     rows += _continuous(p, "Failed biologics", "failed_biologics", "n", means=True)
     rows += _continuous(p, "Failed immunosuppressants / small molecules", "failed_immunomodulators", "n",
                         means=True)
     rows += _categorical(p, "Indication", "indication", ["refractory", "eim", "imid"],
-                         {"refractory": "refractory IBD", "eim": "active EIM", "imid": "active IMID"})
-    rows += _binary(p, "Corticosteroid at DTT start", "steroid_at_start")
-    rows += _categorical(p, "Regimen", "regimen", sorted(p["regimen"].unique()))
+                         {"refractory": "refractory IBD", "eim": "active EIM", "imid": "active IMID"},
+                         rule=categorical_test)
+    rows += _binary(p, "Corticosteroid at DTT start", "steroid_at_start", rule=categorical_test)
+    rows += _categorical(p, "Regimen", "regimen", sorted(p["regimen"].unique()),
+                         rule=categorical_test)
     out = pd.DataFrame(rows)
     # per-disease rows cannot compare UC with CD: blank the other disease's cell
     out.loc[out["variable"].str.endswith("(UC)"), "CD"] = ""

@@ -36,3 +36,20 @@ def test_summary_by_hand():
     # ranks of |d|: 2 -> 1, 6 -> 2, 15 -> 3; W+ = 1; exact two-sided p = 2 * P(W <= 1) = 2 * 2/8
     assert s["wilcoxon_statistic"] == 1 and s["p_value"] == pytest.approx(0.5)
     assert s["test"] == "Wilcoxon signed-rank, exact"
+
+
+def test_summary_no_test_for_a_single_pair_or_no_change():
+    pats = [{"patient_id": x, "disease": d} for x, d in (("A", "CD"), ("B", "CD"), ("U", "UC"))]
+    v = [{"patient_id": "A", "month": 0, "crp": 10.0}, {"patient_id": "A", "month": 6, "crp": 10.0},
+         {"patient_id": "B", "month": 0, "crp": 8.0}, {"patient_id": "B", "month": 6, "crp": 8.0},
+         {"patient_id": "U", "month": 0, "crp": 9.0}, {"patient_id": "U", "month": 6, "crp": 1.0}]
+    s = lab_summary(lab_changes(cohort(pats, v), ("crp",), (6,))).set_index("group")
+    # UC: one pair -> not tested (a signed-rank test of one pair would print p = 1)
+    assert s.loc["UC", "n"] == 1 and s.loc["UC", "p_value"] != s.loc["UC", "p_value"]
+    assert s.loc["UC", "test"] == "" and s.loc["UC", "no_test_reason"] == "no test: fewer than 2 pairs"
+    # CD: two pairs, both unchanged -> no non-zero difference to rank
+    assert s.loc["CD", "test"] == "" and s.loc["CD", "no_test_reason"] == "no test: no non-zero change"
+    # All: changes -8, 0, 0 -> zeros dropped, normal approximation as R ("cannot compute exact p-value with
+    # zeroes"): z = (|0 - 1/2| - 1/2) / sigma = 0, p = 1. R: wilcox.test(c(1,10,8), c(9,10,8), paired=TRUE) -> 1
+    assert s.loc["All", "p_value"] == pytest.approx(1.0)
+    assert s.loc["All", "test"] == "Wilcoxon signed-rank, normal approximation with continuity correction"

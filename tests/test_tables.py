@@ -82,3 +82,46 @@ def test_display_tables():
     assert lt.loc[("crp", 6, "UC"), "baseline mean"] == "19.43"
     at = ae_table(c)
     assert at.iloc[0]["n/N (%; 95% CI)"].startswith("4/18 (22.2%")
+
+
+def test_table1_has_one_numeric_p_column_and_names_the_test(t1):
+    assert "p" not in t1.columns and {"p_value", "test", "no_test_reason"} <= set(t1.columns)
+    assert t1["p_value"].dtype == float
+    # a p-value and a test name go together; an untested first line says why
+    tested = t1["p_value"].notna()
+    assert (t1.loc[tested, "test"] != "").all() and (t1.loc[~tested, "test"] == "").all()
+    assert (t1.loc[tested, "no_test_reason"] == "").all()
+
+
+def test_table1_regimen_uses_the_exact_test_for_sparse_tables(t1):
+    # every expected count of the 6 x 2 regimen x disease table is below 5 -> Fisher–Freeman–Halton.
+    # R: fisher.test(matrix(c(0,1, 0,2, 2,1, 5,0, 0,6, 1,0), ncol=2, byrow=TRUE))$p.value -> 0.0007312948489
+    # (Pearson's chisq.test(correct=FALSE) on the same table: 0.009154525471)
+    row = t1[(t1.variable == "Regimen")].iloc[0]
+    assert row["p_value"] == pytest.approx(0.0007312948489, rel=1e-8)
+    assert row["test"] == "Fisher's exact test (Freeman–Halton)"
+    # abdominal surgery (the empty 'colonic' level dropped): R fisher.test(matrix(c(8,3,0,3,0,4), ncol=2,
+    # byrow=TRUE))$p.value -> 0.007792860734
+    row = t1[(t1.variable == "Abdominal surgery")].iloc[0]
+    assert row["p_value"] == pytest.approx(0.007792860734, rel=1e-8)
+
+
+def test_table1_mann_whitney_named_exact_or_approximate_like_r(t1):
+    # R wilcox.test(UC, CD): age at diagnosis has ties -> "Wilcoxon rank sum test with continuity correction",
+    # p 0.1195837890; disease duration has none -> "Wilcoxon rank sum exact test", p 0.0266465561
+    age = t1[(t1.variable == "Age at diagnosis, years") & (t1.statistic == "mean (SD)")].iloc[0]
+    dur = t1[(t1.variable == "Disease duration, years") & (t1.statistic == "mean (SD)")].iloc[0]
+    assert age["p_value"] == pytest.approx(0.1195837890, abs=1e-9)
+    assert age["test"] == "Mann–Whitney U test, normal approximation with continuity correction"
+    assert dur["p_value"] == pytest.approx(0.0266465561, abs=1e-9) and dur["test"] == "Mann–Whitney U test, exact"
+
+
+def test_table1_no_test_when_a_disease_has_fewer_than_two_patients():
+    from builders import cd, combine, uc
+
+    c = combine(uc("U1", 9, 3, 3, 0), cd("C1", 9, 4), cd("C2", 10, 5), cd("C3", 8, 8))
+    t = table1(c)
+    for variable in ("Sex", "Age at diagnosis, years", "Regimen", "Perianal surgery"):
+        row = t[t.variable == variable].iloc[0]
+        assert pd.isna(row["p_value"]) and row["test"] == ""
+        assert row["no_test_reason"] == "no test: fewer than 2 patients with a value (UC n = 1)"
