@@ -193,3 +193,33 @@ def test_reconstructed_remission_is_labelled_as_not_published():
     assert "not published" in rows.loc["clinical_remission", "label"]
     assert "reconstructed" in rows.loc["clinical_remission", "notes"]
     assert rows.loc["clinical_response", "published"]
+
+
+def test_definition_decisions_hold_in_the_data(lit):
+    rows = lit.set_index(["study_id", "outcome"]).sort_index()
+    # Glassner 2020: printed 50 %/34 % fit several denominators -> no efficacy rows; mixed indication
+    assert set(lit.loc[lit["study_id"] == "glassner2020", "outcome"]) == {"serious_ae"}
+    assert lit.loc[lit["study_id"] == "glassner2020", "indication_mixed"].all()
+    # Jin 2025: any-AE patients are 17 or 18 -> no row; 10 of 47 treated for EIM/IMID
+    assert ("jin2025", "any_ae") not in rows.index
+    assert lit.loc[lit["study_id"] == "jin2025", "indication_mixed"].all()
+    # Eronen 2022: 7 (32 %) and 9 (41 %) are per trial: 7/22 = 31.8 %, 9/22 = 40.9 %
+    er = rows.loc["eronen2022"]
+    assert er.loc["clinical_remission", ["events", "total"]].tolist() == [7, 22]
+    assert er.loc["clinical_response", ["events", "total"]].tolist() == [9, 22]
+    assert er["trial_units"].all()
+    assert (lit.loc[lit["study_id"] == "sands2007", "refractory"] == "no").all()
+    vega_ae = lit[(lit["study_id"] == "vega2023") & (lit["outcome"] == "any_ae")]
+    assert vega_ae["timepoint_months"].tolist() == [pytest.approx(50 / 4.345, abs=0.05)]
+
+
+def test_main_pool_by_hand(lit):
+    # clinical response, main rule: Alayo 13/35, He 12/16 + 2/4, Lee 8/10, Ye 24/24, Yin 15/22 + 15/21
+    d = select(lit, "clinical_response").set_index("label")
+    assert d[["events", "total"]].to_dict("index") == {
+        "Alayo 2020": {"events": 13, "total": 35}, "He 2025": {"events": 14, "total": 20},
+        "Lee 2022": {"events": 8, "total": 10}, "Ye 2026": {"events": 24, "total": 24},
+        "Yin 2025": {"events": 30, "total": 43}}
+    # flags add back Jin 2025 (mixed indication), Yang 2020 and Eronen 2022 (trial units)
+    more = select(lit, "clinical_response", mixed_indication=True, trial_units=True)
+    assert set(more["study_id"]) - set(d["study_id"]) == {"jin2025", "yang2020", "eronen2022"}
