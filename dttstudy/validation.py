@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import schema as S
+from .normalise import suggest
+from .privacy import MAX_TEXT_LENGTH, has_calendar_date
 
 #: At most this many failures are listed per file, column and rule; the rest are counted in one line.
 MAX_LISTED = 50
@@ -41,13 +43,27 @@ class Failure:
         return f"{where}: {self.rule}{value}"
 
 
+@dataclass(frozen=True)
+class Note(Failure):
+    """One reading of an unambiguous spelling (or a file-level fix), reported so the user sees what was read."""
+
+    kind: str = ""
+
+
+#: More than this many notes of one rule in one column are summarised: the first :data:`NOTES_SHOWN` listed,
+#: the rest counted.
+NOTES_LISTED = 10
+NOTES_SHOWN = 5
+
+
 @dataclass
 class ValidationReport:
-    """All failures and warnings found while loading one cohort."""
+    """All failures, warnings and notes (readings of unambiguous spellings) found while loading one cohort."""
 
     source: str
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Failure] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -57,6 +73,7 @@ class ValidationReport:
         cols = ["level", "file", "row", "column", "value", "rule"]
         rows = [("error", f.file, f.row, f.column, f.value, f.rule) for f in self.failures]
         rows += [("warning", f.file, f.row, f.column, f.value, f.rule) for f in self.warnings]
+        rows += [("note", f.file, f.row, f.column, f.value, f.rule) for f in self.notes]
         return pd.DataFrame(rows, columns=cols)
 
     def __str__(self) -> str:
@@ -68,7 +85,30 @@ class ValidationReport:
             lines.append(f"{self.source}: INVALID — {n} problem{'s' if n != 1 else ''}")
             lines += [f"  ERROR   {f}" for f in self.failures]
         lines += [f"  WARNING {w}" for w in self.warnings]
+        lines += [f"  NOTE    {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def notes_from_readings(readings) -> list[Note]:
+    """NOTE lines for readings (:class:`dttstudy.normalise.Reading`): one per cell, or — when one rule read more
+    than :data:`NOTES_LISTED` cells of one column — the first :data:`NOTES_SHOWN` and a count of the rest."""
+    groups: dict = {}
+    for r in readings:
+        groups.setdefault((r.file, r.column, r.rule), []).append(r)
+    out = []
+    for (file, column, rule), rs in groups.items():
+        if rs[0].text is not None:
+            out += [Note(r.file, r.rows[0] if r.rows else None, r.column, None, r.message, r.rule) for r in rs]
+            continue
+        cells = sorted((row, r) for r in rs for row in r.rows)
+        total = sum(r.count for r in rs)
+        shown = cells if total <= NOTES_LISTED else cells[:NOTES_SHOWN]
+        out += [Note(file, row, column, None, r.message, rule) for row, r in shown]
+        if total > len(shown):
+            kinds = "; ".join(f"{r.message} ×{r.count:,}" for r in rs[:5]) + (" …" if len(rs) > 5 else "")
+            out.append(Note(file, None, column, None, f"and {total - len(shown):,} more '{rule}' readings in this "
+                            f"column ({kinds})", rule))
+    return out
 
 
 class CohortValidationError(ValueError):
@@ -84,7 +124,10 @@ def _fmt(v) -> str:
         return str(bool(v)).lower()
     if isinstance(v, (int, float, np.integer, np.floating)):
         return f"{float(v):g}"
-    return repr(str(v))
+    text = str(v)
+    if len(text) > 60:
+        text = text[:57] + "…"
+    return repr(text)
 
 
 def _is_missing(v) -> bool:
@@ -99,6 +142,63 @@ def _row(index) -> int:
 # --------------------------------------------------------------------------------------------------
 # Parsing raw text cells into typed columns (type failures are reported here, per cell)
 # --------------------------------------------------------------------------------------------------
+
+#: Values a spreadsheet shows for a formula that failed; a cell holding one is an error, never "missing".
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+_EXCEL_ERRORS = frozenset(e.casefold() for e in EXCEL_ERRORS)
+
+
+def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
+                 ) -> tuple[pd.DataFrame, list[Failure], set[tuple[int, str]]]:
+    """Cell rules checked on the text as written, before any reading: spreadsheet error values (every column),
+    text longer than :data:`dttstudy.privacy.MAX_TEXT_LENGTH` and calendar dates (text, code and id columns).
+
+    Returns the table with those cells emptied (so they are not reported twice), the failures, and the
+    (index, column) of every cell reported. Each distinct text is examined once.
+    """
+    failures: list[Failure] = []
+    reported: set[tuple[int, str]] = set()
+    out = raw
+    for col in table.columns:
+        if col.name not in raw.columns or raw[col.name].dtype != object:
+            continue
+        s = raw[col.name]
+        uniq = pd.Series(s.dropna().unique(), dtype=object)
+        if uniq.empty:
+            continue
+        text = uniq.astype(str)
+        stripped = text.str.strip()
+        err = stripped.str.casefold().isin(_EXCEL_ERRORS)
+        rules = {}
+        for u, e in zip(uniq[err], stripped[err]):
+            rules[u] = (f"spreadsheet error value {e}: correct the formula or enter the value itself", e)
+        if col.kind in ("text", "code", "id"):
+            long_ = ~err & (text.str.len() > MAX_TEXT_LENGTH)
+            for u, n in zip(uniq[long_], text[long_].str.len()):
+                rules[u] = (f"text longer than {MAX_TEXT_LENGTH} characters ({n:,}): enter a short term or code, "
+                            "not a note", None)
+            dated = ~err & ~long_ & text.map(has_calendar_date).astype(bool)
+            for u in uniq[dated]:
+                rules[u] = ("looks like a calendar date: remove it (no dates in the data; time is months since "
+                            "DTT start)", None)
+        if not rules:
+            continue
+        bad = s.isin(list(rules)).to_numpy()
+        idx = raw.index[bad]
+        vals = s[bad]
+        for i, v in zip(idx[:MAX_LISTED], vals.iloc[:MAX_LISTED]):
+            rule, shown = rules[v]
+            failures.append(Failure(file, _row(i), col.name, shown, rule))
+        if len(idx) > MAX_LISTED:
+            failures.append(Failure(file, None, col.name, None, f"{len(idx) - MAX_LISTED:,} more cells with error "
+                                    "values, long text or calendar dates not listed"))
+        reported |= {(int(i), col.name) for i in idx}
+        if out is raw:
+            out = raw.copy()
+        out.loc[bad, col.name] = None
+    return out, failures, reported
+
 
 def parse_table(raw: pd.DataFrame, table: S.Table, file: str) -> tuple[pd.DataFrame, list[Failure]]:
     """Turn raw cells into typed columns. Unparseable cells become missing and are reported.
@@ -224,9 +324,10 @@ def check_columns(typed: pd.DataFrame, table: S.Table, file: str,
         value = rec.failure_case
         col = table.column(column)
         if col.codes and isinstance(value, str) and value not in col.codes:
-            fix = [c for c in col.codes if c.lower() == value.strip().lower()]
-            if fix:
-                rule += f" (did you mean '{fix[0]}'? codes are case- and space-sensitive)"
+            hint = suggest(column, value)
+            if hint:
+                rule += f" (did you mean {hint}? spellings are read only when unambiguous; see the synonyms " \
+                        "table in the data dictionary)"
         failures.append(Failure(file, _row(idx), column, value, rule))
     return failures
 
@@ -283,6 +384,11 @@ def check_treatments(t: pd.DataFrame, file: str) -> list[Failure]:
         for i in _rows(t, (t["status"] == "maintained") & t["stop_reason"].notna()):
             out.append(Failure(file, _row(i), "stop_reason", t.at[i, "stop_reason"],
                                "must be empty when status is 'maintained'"))
+        if "next_therapy" in cols:
+            for i in _rows(t, (t["status"] == "maintained") & t["next_therapy"].notna()):
+                out.append(Failure(file, _row(i), "next_therapy", t.at[i, "next_therapy"],
+                                   "must be empty when status is 'maintained' (a maintained DTT has no next "
+                                   "therapy yet)"))
         for i in _rows(t, (t["status"] == "discontinued") & t["stop_reason"].isna()):
             out.append(Failure(file, _row(i), "stop_reason", None,
                                "a discontinued DTT needs a stop_reason"))
