@@ -1,24 +1,59 @@
-"""Command line: ``dttstudy validate | summary | check | reproduce``.
+"""Command line: dttstudy validate | summary | check | reproduce | synth | template | execute-notebooks.
 
-Exit codes: 0 success, 1 invalid data or a failed check/run, 2 usage error. Bad data never produce a
-Python traceback: the validation report is printed instead.
+Exit codes: 0 success; 1 invalid data or a failed check or run; 2 a usage error (unknown parameter, refused
+output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C). Bad data never produce a Python
+traceback: the validation report is printed instead.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from . import __version__
+
+DESCRIPTION = """\
+dttstudy: reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
+
+commands:
+  validate           check a cohort and list every problem by file, row and column
+  summary            validate a cohort and print an overview
+  check              compare every published number of Wang et al. 2025 with the computed one
+  reproduce          validate the data and regenerate every table, figure and the report
+  synth              write a synthetic, schema-valid cohort (no patient data)
+  template           write empty cohort files (CSV and .xlsx) to fill in
+  execute-notebooks  re-run the committed notebooks in place on the reference cohort
+
+Cohort data are a folder of four CSV files (patients, treatments, visits, adverse_events) or one .xlsx
+workbook with four sheets of those names; without --data the bundled reconstructed reference cohort is used.
+Run 'dttstudy COMMAND --help' for a command's options.
+
+exit codes: 0 success; 1 invalid data or failed check/run; 2 usage error (nothing changed); 130 interrupted.
+"""
+
+
+class _Usage(Exception):
+    """A usage error: one line on stderr, exit 2."""
+
+
+def _data(args):
+    """The cohort given by ``--data`` or the positional path (not both)."""
+    pos, opt = getattr(args, "path", None), getattr(args, "data", None)
+    if pos is not None and opt is not None and pos != opt:
+        raise _Usage(f"give the cohort once: either --data {opt} or {pos}")
+    return opt if opt is not None else pos
 
 
 def _cmd_validate(args) -> int:
     from .cohort import validate
 
-    report = validate(args.path, allow_identifiers=args.allow_identifiers)
+    report = validate(_data(args), allow_identifiers=args.allow_identifiers)
     print(report)
     return 0 if report.ok else 1
 
 
 def _load(args):
-    """The cohort, or None after printing the validation report (unknown-column warnings are left to
+    """The cohort, or None after printing the validation report (warnings and notes are left to
     ``dttstudy validate``)."""
     import warnings
 
@@ -28,7 +63,7 @@ def _load(args):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return load_cohort(args.path, allow_identifiers=getattr(args, "allow_identifiers", False))
+            return load_cohort(_data(args), allow_identifiers=getattr(args, "allow_identifiers", False))
     except CohortValidationError as err:
         print(err.report, file=sys.stderr)
         return None
@@ -65,36 +100,35 @@ def _cmd_check(args) -> int:
     return 0
 
 
-def _parse_parameters(items: list[str]) -> dict:
-    import json
-
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"-p expects NAME=VALUE, got {item!r}")
-        try:
-            out[name.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[name.strip()] = value
-    return out
-
-
 def _cmd_reproduce(args) -> int:
+    from .parameters import ParameterError, parse_cli
     from .pipeline import reproduce
 
     try:
-        params = _parse_parameters(args.parameter)
-    except ValueError as err:
-        print(err, file=sys.stderr)
-        return 2
-    return reproduce(args.data, args.out, args.jobs, params, force=args.force, echo=lambda m: print(m, flush=True))
+        params = parse_cli(args.parameter)
+    except ParameterError as err:
+        raise _Usage(str(err)) from None
+    if args.jobs < 1:
+        raise _Usage("--jobs must be at least 1")
+    return reproduce(_data(args), args.out, args.jobs, params, force=args.force,
+                     echo=lambda m: print(m, flush=True))
 
 
 def _cmd_template(args) -> int:
+    from pathlib import Path
+
+    from .paths import TABLE_NAMES
     from .schema import write_templates
 
-    for f in write_templates(args.folder):
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        raise _Usage(f"{folder} is a file: give a folder for the templates")
+    names = [f"{n}.csv" for n in TABLE_NAMES] + ["cohort_template.xlsx"]
+    existing = [n for n in names if (folder / n).exists()]
+    if existing and not args.force:
+        raise _Usage(f"{folder / existing[0]} already exists (filled-in data?): nothing was written; choose "
+                     f"another folder or pass --force to overwrite the templates")
+    for f in write_templates(folder):
         print(f)
     return 0
 
@@ -106,63 +140,138 @@ def _cmd_execute_notebooks(args) -> int:
 
 
 def _cmd_synth(args) -> int:
+    from pathlib import Path
+
     from .synth import synth_cohort, write_cohort
 
     if args.patients < 1:
-        print("--patients must be at least 1", file=sys.stderr)
-        return 2
-    out = write_cohort(synth_cohort(args.patients, args.seed), args.out)
-    print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {out}")
+        raise _Usage("--patients must be at least 1")
+    out = Path(args.out)
+    if out.exists() and not args.force and (out.is_file() or any(out.iterdir())):
+        raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
+    tables = synth_cohort(args.patients, args.seed)
+    if out.suffix.lower() == ".xlsx":
+        from .render import to_excel
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        written = to_excel({n: _text_booleans(df) for n, df in tables.items()}, out)
+    else:
+        written = write_cohort(tables, out)
+    print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {written}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dttstudy", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _text_booleans(df):
+    import numpy as np
 
-    def add_path(p):
-        p.add_argument("path", nargs="?", default=None,
-                       help="cohort folder (four CSV files) or .xlsx workbook; default: the bundled reference cohort")
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == bool:
+            df[c] = np.where(df[c], "true", "false")
+    return df
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .parameters import help_text
+
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="dttstudy", description=DESCRIPTION, formatter_class=raw)
+    parser.add_argument("--version", action="version", version=f"dttstudy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_data(p, positional=True):
+        if positional:
+            p.add_argument("path", nargs="?", default=None, metavar="PATH",
+                           help="cohort folder or .xlsx workbook (same as --data)")
+        p.add_argument("--data", default=None, metavar="PATH",
+                       help="cohort folder (four CSV files) or .xlsx workbook; default: the bundled reconstructed "
+                            "reference cohort")
+
+    def add_identifiers(p):
         p.add_argument("--allow-identifiers", action="store_true",
-                       help="accept columns that look like direct identifiers (they are dropped)")
+                       help="load although columns look like direct identifiers (they are dropped)")
 
-    p = sub.add_parser("validate", help="validate a cohort and print every problem found")
-    add_path(p)
+    p = sub.add_parser("validate", help="check a cohort and list every problem", formatter_class=raw,
+                       description="Check a cohort against the data contract and list every problem by file, row "
+                                   "and column (exit 0 valid, 1 invalid).")
+    add_data(p)
+    add_identifiers(p)
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("summary", help="validate a cohort and print its summary")
-    add_path(p)
+    p = sub.add_parser("summary", help="validate a cohort and print an overview",
+                       description="Validate a cohort and print counts by disease, regimen, status, visits and AEs.")
+    add_data(p)
+    add_identifiers(p)
     p.set_defaults(func=_cmd_summary)
 
-    p = sub.add_parser("check", help="compare every published number of the paper with the computed one")
-    add_path(p)
+    p = sub.add_parser("check", help="published numbers vs computed",
+                       description="Compare every number Wang et al. 2025 print with the number computed from the "
+                                   "cohort (exit 1 on any mismatch).")
+    add_data(p)
+    add_identifiers(p)
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("reproduce", help="validate the data and regenerate every table and figure")
-    p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
-    p.add_argument("--out", default="reports", help="report folder (default: reports)")
-    p.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default: 2)")
+    p = sub.add_parser("reproduce", help="regenerate every table, figure and the report", formatter_class=raw,
+                       description="Validate the data, run every notebook with Papermill and write the report "
+                                   "folder (report.html, index.html, tables, figures, provenance).",
+                       epilog=help_text() + "\n\nThe report folder is replaced only if dttstudy wrote it; without "
+                              "--out the reference cohort goes to reports/ and any other cohort to a folder named "
+                              "after the data, beside it (my_cohort/ -> my_cohort_report/).")
+    add_data(p, positional=False)
+    p.add_argument("--out", default=None, metavar="FOLDER",
+                   help="report folder (default: reports/ for the reference cohort, DATA_report/ for other data)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run in parallel (default: 2)")
     p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="notebook parameter, e.g. -p disease=CD -p crp_uln=10 -p timepoints=3,6")
+                   help="analysis parameter (listed below), e.g. -p disease=CD -p timepoints=3,6 -p window=1.5")
     p.add_argument("--force", action="store_true", help="re-execute every notebook even if nothing changed")
     p.set_defaults(func=_cmd_reproduce)
 
-    p = sub.add_parser("synth", help="write a synthetic, schema-valid cohort (no patient data)")
-    p.add_argument("--patients", type=int, required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("synth", help="write a synthetic cohort (no patient data)",
+                       description="Write a schema-valid synthetic cohort: a folder of four CSV files, or one "
+                                   "workbook when --out ends in .xlsx.")
+    p.add_argument("--patients", type=int, required=True, metavar="N", help="number of patients")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes; default 0)")
+    p.add_argument("--out", required=True, metavar="PATH", help="folder for four CSV files, or a .xlsx file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("template", help="write empty cohort files (CSV and .xlsx) to fill in")
-    p.add_argument("folder")
+    p = sub.add_parser("template", help="write empty cohort files to fill in",
+                       description="Write the four empty CSV files and cohort_template.xlsx into FOLDER. Existing "
+                                   "files are never overwritten unless --force is given.")
+    p.add_argument("folder", metavar="FOLDER", help="where to write the templates")
+    p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place on the reference cohort")
-    p.add_argument("--jobs", type=int, default=2)
+    p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place",
+                       description="Re-execute the committed notebooks on the reference cohort so that their "
+                                   "checked outputs are current.")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run in parallel (default: 2)")
     p.set_defaults(func=_cmd_execute_notebooks)
+    return parser
 
-    args = parser.parse_args(argv)
-    return args.func(args)
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except _Usage as err:
+        print(f"dttstudy: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dttstudy: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `dttstudy check | head`): stop quietly
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except OSError:
+            pass
+        return 141
+    except (OSError, RuntimeError) as err:  # unreadable paths, symlink loops, full disks
+        print(f"dttstudy: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

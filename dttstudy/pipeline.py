@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -110,23 +109,12 @@ def _exporter():
     return _EXPORTER
 
 
-def _git_commit() -> dict:
-    def git(*args):
-        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10)
-    try:
-        head = git("rev-parse", "HEAD")
-        if head.returncode != 0:
-            return {"commit": "unknown", "dirty": None}
-        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "dttstudy", "notebooks", "data")
-        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": "unknown", "dirty": None}
-
-
 def _versions() -> dict:
+    """Library versions (Python as major.minor: the environment is pinned for it, patch releases do not change
+    results, and a report regenerated on another patch release stays byte-identical)."""
     from importlib import metadata
 
-    out = {"python": platform.python_version()}
+    out = {"python": ".".join(platform.python_version_tuple()[:2])}
     for p in _PACKAGES:
         try:
             out[p] = metadata.version(p)
@@ -135,19 +123,34 @@ def _versions() -> dict:
     return out
 
 
+def package_sha256() -> str:
+    """One hash of the package's source (file names and contents), identifying the code that made a report."""
+    pkg = hashlib.sha256()
+    for f in sorted(PACKAGE_DIR.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".csv", ".json") and "__pycache__" not in f.parts:
+            pkg.update(f.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + f.read_bytes())
+    return pkg.hexdigest()
+
+
 def provenance(parameters: dict, cohort_prov: dict) -> dict:
+    """What made the report, identified by content: the data files, the parameters, the notebooks, the published
+    data, the package source and the library versions (hashes, so the same inputs give the same record)."""
     inputs = {}
     for nb in notebooks():
         inputs[f"notebooks/{nb.name}"] = _sha256(nb)
     for f in sorted(PUBLISHED_DIR.glob("*.csv")):
         inputs[f"data/published/{f.name}"] = _sha256(f)
+    data = {"source": cohort_prov.get("source"), "format": cohort_prov.get("format"),
+            "reconstructed": cohort_prov.get("reconstructed"), "sha256": cohort_prov.get("sha256")}
+    for key in ("encoding", "readings"):
+        if cohort_prov.get(key):
+            data[key] = cohort_prov[key]
     return {
-        "data": {"source": cohort_prov.get("source"), "format": cohort_prov.get("format"),
-                 "reconstructed": cohort_prov.get("reconstructed"), "sha256": cohort_prov.get("sha256")},
+        "data": data,
         "parameters": parameters,
         "inputs_sha256": inputs,
+        "package": {"name": "dttstudy", "version": __version__, "source_sha256": package_sha256()},
         "versions": _versions(),
-        "git": _git_commit(),
         "command": "dttstudy reproduce",
     }
 
@@ -237,16 +240,6 @@ def _index(out: Path, names: list[str], banner: str) -> None:
     (out / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` with two renames (the old report survives until the new one is complete)."""
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def _data_files(data) -> list[Path]:
     src = Path(data) if data is not None else REFERENCE_DIR
     if src.is_dir():
@@ -257,9 +250,6 @@ def _data_files(data) -> list[Path]:
 def notebook_keys(data, parameters: dict) -> dict[str, str]:
     """What each notebook's output depends on, hashed: the notebook file, the parameters, the data files, the
     published data, the package (version and source) and the versions of the libraries it uses."""
-    pkg = hashlib.sha256()
-    for f in sorted(PACKAGE_DIR.glob("*.py")):
-        pkg.update(f.name.encode() + b"\0" + f.read_bytes())
     from importlib import metadata
 
     libs = {}
@@ -269,7 +259,7 @@ def notebook_keys(data, parameters: dict) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             libs[name] = None
     common = json.dumps({
-        "parameters": parameters, "version": __version__, "package": pkg.hexdigest(), "libraries": libs,
+        "parameters": parameters, "version": __version__, "package": package_sha256(), "libraries": libs,
         "data": {f.name: _sha256(f) for f in _data_files(data)},
         "published": {f.name: _sha256(f) for f in sorted(PUBLISHED_DIR.glob("*.csv"))},
     }, sort_keys=True, default=str)
@@ -290,20 +280,33 @@ def _reusable(out: Path, cache: dict, name: str, key: str) -> bool:
             and all((out / f).is_file() for f in files + [f"notebooks/{name}.ipynb", f"html/{name}.html"]))
 
 
-def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 2, parameters: dict | None = None,
+def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int = 2, parameters: dict | None = None,
               force: bool = False, echo=print) -> int:
-    """Validate, execute the notebooks into a fresh report and swap it in. Returns an exit code.
+    """Validate, execute the notebooks into a fresh report and swap it in. Returns an exit code: 0 done, 1 invalid
+    data or a failed notebook, 2 a usage error (unknown parameter, refused output folder) with nothing touched.
+
+    ``out`` defaults to the tracked ``reports/`` for the bundled reference cohort and to a folder named after the
+    data, beside it, for any other cohort (:func:`dttstudy.outputs.default_out`). An existing ``out`` is replaced
+    only when the package wrote it (:func:`dttstudy.outputs.check_target`).
 
     A notebook whose inputs (:func:`notebook_keys`) are unchanged since the last successful run into ``out`` is
     not executed again: its outputs are carried over. With nothing changed the command returns at once.
     ``force`` re-executes everything.
     """
-    parameters = dict(parameters or {})
-    for key in ("data_path", "output_dir"):
-        if key in parameters:
-            echo(f"-p {key} is set by dttstudy reproduce itself (use --data / --out)")
-            return 2
-    out = Path(out).resolve()
+    from .outputs import MANIFEST, TargetError, check_target, default_out, resolve, swap_in, write_manifest
+    from .parameters import ParameterError, check
+
+    try:
+        parameters = check(dict(parameters or {}), allow_paths=False)
+        data_abs_path = resolve(data, "--data") if data is not None else None
+        if data_abs_path is not None and not data_abs_path.exists():
+            raise TargetError(f"--data {data}: no such file or folder")
+        reference = data_abs_path is None or data_abs_path == REFERENCE_DIR.resolve()
+        out = resolve(default_out(data) if out is None else out, "--out")
+        check_target(out, data_abs_path, reference=reference)
+    except (ParameterError, TargetError) as err:
+        echo(str(err))
+        return 2
     keys = notebook_keys(data, parameters)
     cache = {} if force else _read_cache(out)
     if cache.get("keys") == keys and all(_reusable(out, cache, n, k) for n, k in keys.items()):
@@ -327,12 +330,8 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
         return 1
     for w in caught:
         echo(f"WARNING {w.message}")
-    try:
-        typed = typed_params(data, ".", **parameters)
-    except (TypeError, ValueError) as err:
-        echo(f"invalid parameter: {err}")
-        return 2
-    data_abs = str(Path(data).resolve()) if data is not None else None
+    typed = typed_params(None, None, **parameters)
+    data_abs = None if reference else str(data_abs_path)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -359,7 +358,7 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
             # longest first (file size as a proxy), so that two workers finish close together
             todo.sort(key=lambda nb: nb.stat().st_size, reverse=True)
             futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
-                                {**parameters, "data_path": data_abs, "output_dir": f".parts/{nb.stem}"},
+                                notebook_parameters(nb.stem, parameters, data_abs, f".parts/{nb.stem}"),
                                 str(tmp), 2, str(tmp / "html" / f"{nb.stem}.html")): nb for nb in todo}
             for k, fut in enumerate(as_completed(futs), 1):
                 r = fut.result()
@@ -384,19 +383,35 @@ def reproduce(data: str | None = None, out: str | Path = "reports", jobs: int = 
             status[r.name] = "executed"
         shutil.rmtree(tmp / ".parts")
         _workbook(tmp / "tables")
-        prov = provenance(typed.as_dict() | {"data_path": data_abs, "output_dir": str(out.name)},
+        prov = provenance(typed.as_dict() | {"data_path": data_abs if data_abs is None else Path(data_abs).name,
+                                             "output_dir": None},
                           cohort.provenance)
-        prov["notebooks"] = dict(sorted(status.items()))
-        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
         _index(tmp, [nb.stem for nb in nbs], cohort_banner(cohort))
-        (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs}, indent=1, sort_keys=True)
-                                      + "\n")
-        _swap_in(tmp, out)
+        (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
+                                                 indent=1, sort_keys=True) + "\n")
+        write_manifest(tmp, __version__)
+        check_target(out, data_abs_path, reference=reference)  # still ours after the run
+        swap_in(tmp, out)
+    except TargetError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        echo(str(err))
+        return 2
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     echo(f"Report written to {out} (open index.html)")
     return 0
+
+
+def notebook_parameters(stem: str, parameters: dict, data_path: str | None, output_dir: str) -> dict:
+    """What Papermill injects into one notebook: the declared parameters that notebook has, as typed values."""
+    from .parameters import for_notebook
+
+    names = {p.name for p in for_notebook(stem)}
+    typed = {k: (list(v) if isinstance(v, tuple) else v) for k, v in parameters.items() if k in names}
+    return {**typed, "data_path": data_path, "output_dir": output_dir}
 
 
 def execute_in_place(jobs: int = 2, echo=print) -> int:

@@ -37,20 +37,35 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _inert_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and header) made inert for spreadsheets; numeric columns untouched."""
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    if not text and not any(isinstance(c, str) and c.startswith(FORMULA_TRIGGERS) for c in df.columns):
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].map(inert)
+    return out.rename(columns=inert)
+
+
 def to_csv(df: pd.DataFrame) -> str:
-    return df.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    """CSV text; text cells that a spreadsheet would run as a formula are written inert (see :func:`inert`)."""
+    return _inert_frame(df).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def to_markdown(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = None) -> str:
-    """GitHub-flavoured Markdown table (pipes escaped)."""
-    esc = lambda s: _cell(s).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = [f"**{title}**", ""] if title else []
+    """GitHub-flavoured Markdown table. Cell text is HTML-escaped (Markdown renderers pass raw HTML through) and
+    pipes are escaped, so text typed into a cell is shown, never run."""
+    def esc(v):
+        return html.escape(_cell(v), quote=False).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"**{esc(title)}**", ""] if title else []
     lines.append("| " + " | ".join(esc(c) for c in df.columns) + " |")
     lines.append("|" + "|".join("---" for _ in df.columns) + "|")
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(esc(v) for v in row) + " |")
     for n in notes or []:
-        lines += ["", f"_{n}_"]
+        lines += ["", f"_{esc(n)}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -105,7 +120,7 @@ def to_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in tables.items():
-            df.to_excel(xw, sheet_name=name[:31], index=False)
+            _inert_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
         props = xw.book.properties
         from datetime import datetime
 

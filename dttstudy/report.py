@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .parameters import PARAMETERS, check, windows
 from .render import to_csv, to_html, to_latex, to_markdown
 
 
 @dataclass(frozen=True)
 class Params:
+    """The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."""
+
     data_path: str | None = None
     output_dir: str | None = None
     disease: str = "all"
@@ -23,44 +26,45 @@ class Params:
     definition: str = "paper"
     ci_method: str = "clopper-pearson"
     crp_uln: float = 5.0
+    window: float | None = None
+    #: notebook-specific parameters (e.g. the literature notebook's), checked like the others
     extra: dict = field(default_factory=dict)
 
     @property
+    def windows(self) -> dict:
+        """Visit-window half-widths for the timepoints: ``window`` everywhere when set, else the paper's."""
+        return windows(self.timepoints, self.window)
+
+    @property
     def response_kwargs(self) -> dict:
-        return {"definition": self.definition, "crp_uln": self.crp_uln}
+        return {"definition": self.definition, "crp_uln": self.crp_uln, "windows": self.windows}
 
     def as_dict(self) -> dict:
         d = asdict(self)
         d["timepoints"] = list(self.timepoints)
-        return d
+        extra = d.pop("extra")
+        return d | dict(sorted(extra.items()))
 
 
-def _none(v):
-    return None if v in (None, "", "None", "none", "null") else v
+_DEFAULT = object()
 
 
-def _timepoints(v) -> tuple[float, ...]:
-    if isinstance(v, str):
-        v = [x for x in v.replace("[", "").replace("]", "").replace(";", ",").split(",") if x.strip()]
-    out = []
-    for x in v:
-        f = float(x)
-        out.append(int(f) if f.is_integer() else f)
-    return tuple(out)
+def params(data_path=_DEFAULT, output_dir=_DEFAULT, disease=_DEFAULT, timepoints=_DEFAULT, definition=_DEFAULT,
+           ci_method=_DEFAULT, crp_uln=_DEFAULT, window=_DEFAULT, **extra) -> Params:
+    """Typed, checked notebook parameters.
 
-
-def params(data_path=None, output_dir=None, disease="all", timepoints=(3, 6, 9), definition="paper",
-           ci_method="clopper-pearson", crp_uln=5.0, **extra) -> Params:
-    """Typed, checked notebook parameters (accepts the strings Papermill passes from the command line)."""
-    disease = str(disease)
-    if disease not in ("all", "UC", "CD"):
-        raise ValueError(f"disease must be 'all', 'UC' or 'CD', not {disease!r}")
-    if definition not in ("paper", "simple"):
-        raise ValueError(f"definition must be 'paper' or 'simple', not {definition!r}")
-    if ci_method not in ("clopper-pearson", "wilson"):
-        raise ValueError(f"ci_method must be 'clopper-pearson' or 'wilson', not {ci_method!r}")
-    return Params(_none(data_path), _none(output_dir), disease, _timepoints(timepoints), definition, ci_method,
-                  float(crp_uln), extra)
+    Accepts the strings of ``dttstudy reproduce -p`` and Papermill's typed values alike (``-p timepoints 6`` gives
+    an int, ``-p timepoints 3,6`` a string). Unknown names and unreadable values raise
+    :class:`~dttstudy.parameters.ParameterError` with every problem listed; a timepoint without a visit window
+    fails here, before any analysis runs.
+    """
+    given = {k: v for k, v in dict(data_path=data_path, output_dir=output_dir, disease=disease,
+                                    timepoints=timepoints, definition=definition, ci_method=ci_method,
+                                    crp_uln=crp_uln, window=window).items() if v is not _DEFAULT}
+    checked = check(given | extra)
+    values = {p.name: p.default for p in PARAMETERS if not p.notebooks} | {
+        k: v for k, v in checked.items() if k in given}
+    return Params(**values, extra={k: checked[k] for k in extra})
 
 
 def _dirs(output_dir) -> tuple[Path, Path] | None:
@@ -73,11 +77,12 @@ def _dirs(output_dir) -> tuple[Path, Path] | None:
 
 
 def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None,
-               notes: list[str] | None = None) -> list[Path]:
-    """Write ``tables/<name>.{csv,md,html,tex}`` under ``output_dir`` (nothing when ``output_dir`` is None)."""
+               notes: list[str] | None = None) -> None:
+    """Write ``tables/<name>.{csv,md,html,tex}`` under ``output_dir`` (nothing when ``output_dir`` is None).
+    Returns nothing, so a notebook cell ending with it displays nothing."""
     dirs = _dirs(output_dir)
     if dirs is None:
-        return []
+        return
     tdir = dirs[0]
     files = []
     for ext, text in (("csv", to_csv(df)), ("md", to_markdown(df, title, notes)),
@@ -87,14 +92,14 @@ def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None
         files.append(f)
     meta = tdir / f"{name}.json"
     meta.write_text(json.dumps({"title": title, "notes": notes or []}, indent=1, ensure_ascii=False) + "\n")
-    return files
 
 
-def save_figure(fig, name: str, output_dir) -> list[Path]:
-    """Write ``figures/<name>.png`` and ``.svg`` with no timestamps and a fixed SVG hash salt."""
+def save_figure(fig, name: str, output_dir) -> None:
+    """Write ``figures/<name>.png`` (300 dpi) and ``.svg`` with no timestamps and a fixed SVG hash salt.
+    Returns nothing, so a notebook cell ending with it displays nothing."""
     dirs = _dirs(output_dir)
     if dirs is None:
-        return []
+        return
     import matplotlib
 
     matplotlib.rcParams["svg.hashsalt"] = "dttstudy"
@@ -102,9 +107,8 @@ def save_figure(fig, name: str, output_dir) -> list[Path]:
     fdir = dirs[1]
     png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
     # the figure functions lay themselves out (tight_layout), so no second "tight" rendering pass is needed
-    fig.savefig(png, dpi=150, metadata={"Software": None})
+    fig.savefig(png, dpi=300, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    return [png, svg]
 
 
 def cohort_banner(cohort) -> str:
@@ -124,11 +128,13 @@ def rates_text(rates: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def show(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = None):
-    """Display a table as Markdown (stable across pandas versions, readable in JupyterLab and HTML)."""
-    from IPython.display import Markdown, display
+def show(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = None) -> None:
+    """Display a table: escaped HTML for JupyterLab and the rendered pages (text typed into a cell is shown, never
+    run), Markdown as the plain-text fallback."""
+    from IPython.display import display
 
-    display(Markdown(to_markdown(df, title, notes)))
+    display({"text/html": to_html(df, title, notes, table_id="shown"),
+             "text/plain": to_markdown(df, title, notes)}, raw=True)
 
 
 def load(p: Params):

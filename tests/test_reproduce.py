@@ -58,7 +58,10 @@ def test_provenance(fresh):
         assert prov["data"]["sha256"][f] == hashlib.sha256((REFERENCE / f).read_bytes()).hexdigest()
     assert prov["versions"]["pandas"] == pd.__version__
     assert prov["parameters"]["crp_uln"] == 5.0
-    assert "commit" in prov["git"]
+    from dttstudy.pipeline import package_sha256
+
+    assert prov["package"]["source_sha256"] == package_sha256()
+    assert "git" not in prov  # identified by content: a fresh clone regenerates the committed file
 
 
 def test_invalid_data_runs_nothing(tmp_path, minimal_tables):
@@ -72,20 +75,36 @@ def test_invalid_data_runs_nothing(tmp_path, minimal_tables):
     assert "Traceback" not in res.stdout + res.stderr
 
 
-def test_failing_notebook_keeps_the_previous_report(tmp_path):
+def test_failing_notebook_keeps_the_previous_report(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from dttstudy import pipeline
+    from dttstudy.outputs import MANIFEST
+
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = json.loads((ROOT / "notebooks" / "06_reproduction.ipynb").read_text())
+    nb["cells"].append({"cell_type": "code", "id": "boom", "metadata": {}, "execution_count": None, "outputs": [],
+                        "source": "raise RuntimeError('deliberate failure')"})
+    (nbdir / "06_reproduction.ipynb").write_text(json.dumps(nb))
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
     out = tmp_path / "reports"
     out.mkdir()
     (out / "marker.txt").write_text("previous report")
-    res = run("--out", str(out), "-p", "timepoints=[3,4]")   # no visit window defined for month 4
-    assert res.returncode == 1
-    assert "failed at cell" in res.stdout and ".ipynb" in res.stdout
+    (out / MANIFEST).write_text(json.dumps({"written_by": "dttstudy", "files": ["marker.txt"]}))
+    said = []
+    assert pipeline.reproduce(None, out, 1, echo=said.append) == 1
+    text = "\n".join(said)
+    assert "failed at cell" in text and "deliberate failure" in text and "06_reproduction.ipynb" in text
     assert (out / "marker.txt").read_text() == "previous report"
-    assert [p.name for p in tmp_path.iterdir()] == ["reports"]  # no temporary folder left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "reports"]  # no temporary folder left
+    shutil.rmtree(nbdir)
 
 
 def test_bad_parameter_is_a_usage_error(tmp_path):
     res = run("--out", str(tmp_path / "o"), "-p", "disease=IBD")
-    assert res.returncode == 2 and "disease" in res.stdout
+    assert res.returncode == 2 and "disease must be one of all, UC, CD" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
