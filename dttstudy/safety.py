@@ -212,6 +212,80 @@ class KaplanMeier:
                               "ci_type": self.ci_type, "level": self.level}])
 
 
+def km_by_group(tte: pd.DataFrame, by: str, *, level: float = 0.95, time: str = "time", event: str = "event"
+                ) -> dict[str, KaplanMeier]:
+    """One fitted :class:`KaplanMeier` per value of ``by`` (e.g. ``"disease"``, ``"regimen"``), keyed and
+    labelled by that value, in sorted order. Rows with a missing ``by`` are left out. Same censoring rule and
+    CI type as the overall curve; stack the results with :func:`km_estimates`."""
+    return {str(val): KaplanMeier(level).fit(g, time=time, event=event, label=str(val))
+            for val, g in tte.groupby(by, sort=True)}
+
+
+def km_estimates(kms: dict[str, KaplanMeier], by: str = "") -> pd.DataFrame:
+    """Long frame of the curves of :func:`km_by_group`, for plotting: one row per group × event or censoring
+    time, columns ``by`` (the grouping variable's name), ``group``, then those of
+    :attr:`KaplanMeier.estimates_` — ``time``, ``at_risk``, ``events``, ``censored``, ``survival`` (step
+    function, right-continuous: the value holds from ``time`` until the next row's time), ``ci_lower``,
+    ``ci_upper`` and ``ci_type``. Every curve starts at 1 from time 0 (lifelines adds a time-0 row)."""
+    parts = [km.estimates_.assign(group=g) for g, km in kms.items()]
+    cols = ["by", "group", "time", "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper", "ci_type"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True).assign(by=by)[cols]
+
+
+#: Groups smaller than this make :func:`logrank_test` decline to test (as Table 1 does for UC vs CD).
+LOGRANK_MIN_GROUP_N = 2
+
+
+def logrank_test(tte: pd.DataFrame, by: str, *, time: str = "time", event: str = "event",
+                 min_group_n: int = LOGRANK_MIN_GROUP_N) -> pd.DataFrame:
+    """Log-rank test of equal survival across the groups of ``by`` (k groups, chi-square on k − 1 df; the
+    Mantel–Haenszel form with the hypergeometric variance, as R's ``survdiff`` with ``rho = 0``).
+
+    Returns one row: ``by``, ``groups`` (k), ``n``, ``events``, ``observed`` and ``expected`` (events per group
+    as "group=count" text, in group order), ``chi2``, ``df``, ``p_value``, ``test`` ('log-rank test', '' when
+    not tested) and ``no_test_reason``: fewer than two groups, no events, or a group with fewer than
+    ``min_group_n`` patients (default 2; pass 1 to test regardless).
+    """
+    from lifelines.statistics import multivariate_logrank_test
+
+    d = tte[[time, event, by]].dropna(subset=[by])
+    sizes = d.groupby(by, sort=True).size()
+    row = {"by": by, "groups": len(sizes), "n": len(d), "events": int(d[event].sum()), "observed": "",
+           "expected": "", "chi2": np.nan, "df": np.nan, "p_value": np.nan, "test": "", "no_test_reason": ""}
+    small = sizes[sizes < min_group_n]
+    if len(sizes) < 2:
+        row["no_test_reason"] = "no test: fewer than two groups"
+    elif row["events"] == 0:
+        row["no_test_reason"] = "no test: no events"
+    elif len(small):
+        row["no_test_reason"] = (f"no test: fewer than {min_group_n} patients in "
+                                 + ", ".join(f"{g} (n = {k})" for g, k in small.items()))
+    else:
+        res = multivariate_logrank_test(d[time].astype(float), d[by].astype(str), d[event].astype(int))
+        obs, exp = _observed_expected(d, by, time, event)
+        row.update({"observed": "; ".join(f"{g}={v:g}" for g, v in obs.items()),
+                    "expected": "; ".join(f"{g}={v:.3f}" for g, v in exp.items()),
+                    "chi2": float(res.test_statistic), "df": int(res.degrees_of_freedom),
+                    "p_value": float(res.p_value), "test": "log-rank test"})
+    return pd.DataFrame([row])
+
+
+def _observed_expected(d: pd.DataFrame, by: str, time: str, event: str) -> tuple[pd.Series, pd.Series]:
+    """Observed and expected (under equal hazards) events per group."""
+    times = np.sort(d.loc[d[event] == 1, time].unique())
+    t_all = d[time].to_numpy(float)
+    n_all = _at_risk(t_all, times)
+    d_all = d.loc[d[event] == 1, time].value_counts().reindex(times, fill_value=0).to_numpy(float)
+    obs, exp = {}, {}
+    for g, gg in d.groupby(by, sort=True):
+        n_g = _at_risk(gg[time].to_numpy(float), times)
+        obs[str(g)] = float(gg[event].sum())
+        exp[str(g)] = float((d_all * n_g / n_all).sum())
+    return pd.Series(obs), pd.Series(exp)
+
+
 def _at_risk(all_times: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Number with time >= x, for each x."""
     srt = np.sort(all_times)
@@ -235,23 +309,83 @@ def competing_first_ae(cohort: Cohort, *, grace_months: float = 0) -> pd.DataFra
     return tte.assign(status=status)[["patient_id", "disease", "regimen", "time", "status", "censor_reason"]]
 
 
-def cumulative_incidence(data: pd.DataFrame, time: str = "time", status: str = "status") -> pd.DataFrame:
-    """Aalen–Johansen cumulative incidence with one competing event.
+#: Confidence-interval transformations for the cumulative incidence (names as R's ``conf.type``).
+CIF_CI_TYPES = {"log": "log", "plain": "plain (linear)"}
+
+
+def cumulative_incidence(data: pd.DataFrame, time: str = "time", status: str = "status", *, level: float = 0.95,
+                         ci_type: str = "log") -> pd.DataFrame:
+    """Aalen–Johansen cumulative incidence with one competing event, with pointwise confidence intervals.
 
     ``status``: 1 = event of interest, 2 = competing event, 0 = censored. At each distinct time t_j with n_j at
-    risk, d1_j events and d2_j competing events: S(t_j) = S(t_{j-1}) (1 − (d1_j + d2_j)/n_j) and
-    CIF1(t_j) = CIF1(t_{j-1}) + S(t_{j-1}) d1_j/n_j (likewise CIF2). Ties are handled exactly, with no jitter.
+    risk (time ≥ t_j), d1_j events and d2_j competing events: S(t_j) = S(t_{j-1}) (1 − (d1_j + d2_j)/n_j) and
+    CIF1(t_j) = CIF1(t_{j-1}) + S(t_{j-1}) d1_j/n_j (likewise CIF2). Ties are handled exactly, with no jitter;
+    a patient censored at t_j is still at risk at t_j.
+
+    Standard errors are infinitesimal-jackknife (IJ) ones: the square root of the sum over patients of the
+    squared derivative of the estimate with respect to that patient's case weight — what R's
+    ``survfit(Surv(time, factor(status)) ~ 1)`` (survival ≥ 3) reports for a multi-state model. Pointwise
+    intervals, as R's default ``conf.type = "log"``: exp(log p ± z·SE/p), upper bound capped at 1, missing
+    where p = 0; ``ci_type="plain"``: p ± z·SE clipped to [0, 1].
+
+    Columns: time, at_risk, events, competing, censored (counts at exactly that time), cif_event,
+    cif_event_se, cif_event_ci_lower, cif_event_ci_upper, cif_competing (with the same three companions),
+    event_free (probability of neither event yet), ci_type and level.
     """
+    if ci_type not in CIF_CI_TYPES:
+        raise ValueError(f"ci_type must be one of {sorted(CIF_CI_TYPES)}")
     d = data[[time, status]].astype(float)
-    times = np.sort(d[time].unique())
+    t_all = d[time].to_numpy(float)
     st = d[status].to_numpy()
+    times = np.sort(np.unique(t_all))
     per = {k: d.loc[st == k, time].value_counts().reindex(times, fill_value=0).to_numpy(float) for k in (0, 1, 2)}
-    n = _at_risk(d[time].to_numpy(float), times).astype(float)
-    hazard_all = (per[1] + per[2]) / n
-    surv = np.cumprod(1 - hazard_all)
+    n = _at_risk(t_all, times).astype(float)
+    h1, h2 = per[1] / n, per[2] / n
+    surv = np.cumprod(1 - (h1 + h2))
     surv_before = np.concatenate([[1.0], surv[:-1]])
-    return pd.DataFrame({
-        "time": times, "at_risk": n.astype(int), "events": per[1].astype(int), "competing": per[2].astype(int),
-        "censored": per[0].astype(int), "cif_event": np.cumsum(surv_before * per[1] / n),
-        "cif_competing": np.cumsum(surv_before * per[2] / n), "event_free": surv,
-    })
+    cif1, cif2 = np.cumsum(surv_before * h1), np.cumsum(surv_before * h2)
+    se1, se2 = _aj_ij_se(t_all, st, times, n, h1, h2, surv_before)
+    z = float(_st_norm_ppf(1 - (1 - level) / 2))
+    out = pd.DataFrame({"time": times, "at_risk": n.astype(int), "events": per[1].astype(int),
+                        "competing": per[2].astype(int), "censored": per[0].astype(int)})
+    for name, p, se in (("cif_event", cif1, se1), ("cif_competing", cif2, se2)):
+        lo, hi = _cif_ci(p, se, z, ci_type)
+        out[name], out[f"{name}_se"], out[f"{name}_ci_lower"], out[f"{name}_ci_upper"] = p, se, lo, hi
+    out["event_free"] = surv
+    out["ci_type"] = CIF_CI_TYPES[ci_type]
+    out["level"] = level
+    return out
+
+
+def _st_norm_ppf(q: float) -> float:
+    from scipy import stats
+
+    return stats.norm.ppf(q)
+
+
+def _aj_ij_se(t_all, st, times, n, h1, h2, surv_before) -> tuple[np.ndarray, np.ndarray]:
+    """Infinitesimal-jackknife standard errors of both cumulative incidences (derivatives by the chain rule
+    through n_j, d_kj and the product-limit S)."""
+    at_risk = t_all[:, None] >= times[None, :]
+    at_time = t_all[:, None] == times[None, :]
+    dh1 = ((at_time & (st == 1)[:, None]) - at_risk * h1) / n
+    dh2 = ((at_time & (st == 2)[:, None]) - at_risk * h2) / n
+    dh = dh1 + dh2
+    h = h1 + h2
+    m = len(times)
+    ds_before = np.zeros_like(dh)  # derivative of S(t_{j-1})
+    for j in range(1, m):
+        ds_before[:, j] = ds_before[:, j - 1] * (1 - h[j - 1]) - surv_before[j - 1] * dh[:, j - 1]
+    d1 = np.cumsum(ds_before * h1 + surv_before * dh1, axis=1)
+    d2 = np.cumsum(ds_before * h2 + surv_before * dh2, axis=1)
+    return np.sqrt((d1 ** 2).sum(axis=0)), np.sqrt((d2 ** 2).sum(axis=0))
+
+
+def _cif_ci(p: np.ndarray, se: np.ndarray, z: float, ci_type: str) -> tuple[np.ndarray, np.ndarray]:
+    if ci_type == "plain":
+        return np.clip(p - z * se, 0, 1), np.clip(p + z * se, 0, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = np.where(p > 0, z * se / p, np.nan)
+        lo = np.where(p > 0, np.exp(np.log(np.where(p > 0, p, 1)) - half), np.nan)
+        hi = np.where(p > 0, np.minimum(1.0, np.exp(np.log(np.where(p > 0, p, 1)) + half)), np.nan)
+    return lo, hi

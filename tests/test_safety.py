@@ -9,8 +9,12 @@ import pytest
 from scipy import stats
 
 from dttstudy import load_cohort
-from dttstudy.safety import (KaplanMeier, ae_incidence, cumulative_incidence, exposure_adjusted_incidence,
-                             time_on_dtt, time_to_first_ae)
+import shutil
+import subprocess
+
+from dttstudy.safety import (KaplanMeier, ae_incidence, competing_first_ae, cumulative_incidence,
+                             exposure_adjusted_incidence, km_by_group, km_estimates, logrank_test, time_on_dtt,
+                             time_to_first_ae)
 
 from builders import cohort
 
@@ -132,3 +136,154 @@ def test_reference_cohort_km_is_monotone_and_bounded():
     s = km.estimates_["survival"].to_numpy()
     assert np.all(np.diff(s) <= 0) and s.min() >= 0 and s.max() <= 1
     assert int(km.estimates_["events"].sum()) == 4
+
+
+# --- pointwise CIs of the Aalen–Johansen estimate -------------------------------------------------------------
+
+# ties within and across event types, censoring tied with events, last patient has the event
+CR = pd.DataFrame({"time": [1, 1, 2, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9, 10],
+                   "status": [1, 2, 1, 0, 2, 1, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1]})
+# R 4.2.2, survival 3.5-3:
+#   fit <- survfit(Surv(t, factor(s, 0:2)) ~ 1); x <- summary(fit)
+#   cbind(x$time, x$pstate[,2], x$std.err[,2], x$lower[,2], x$upper[,2], x$pstate[,3], x$std.err[,3])
+R_CR = {  # time: (cif_event, se, lower, upper, cif_competing, se_competing)
+    1: (0.0625, 0.0605153647845, 0.00936931126163, 0.416919652995, 0.0625, 0.0605153647845),
+    2: (0.125, 0.0826797284708, 0.03418952863314, 0.457011272886, 0.125, 0.0826797284708),
+    3: (0.193181818182, 0.1004668677701, 0.06970872701183, 0.535359293962, 0.125, 0.0826797284708),
+    4: (0.261363636364, 0.1126930110307, 0.11226123610333, 0.608499895283, 0.193181818182, 0.1004668677701),
+    6: (0.339285714286, 0.1246230469365, 0.16516221818082, 0.696980200353, 0.271103896104, 0.1169161547655),
+    8: (0.436688311688, 0.1378090817900, 0.23526177236018, 0.810572323978, 0.368506493506, 0.1343896749476),
+    10: (0.631493506494, 0.1343896749476, 0.41612385243200, 0.958330185623, 0.368506493506, 0.1343896749476),
+}
+
+
+def test_aalen_johansen_ci_against_r_survfit():
+    r = cumulative_incidence(CR).set_index("time")
+    for t, (p1, se1, lo1, hi1, p2, se2) in R_CR.items():
+        row = r.loc[t]
+        assert row["cif_event"] == pytest.approx(p1, abs=1e-11)
+        assert row["cif_event_se"] == pytest.approx(se1, abs=1e-11)
+        assert (row["cif_event_ci_lower"], row["cif_event_ci_upper"]) == (pytest.approx(lo1, abs=1e-11),
+                                                                          pytest.approx(hi1, abs=1e-11))
+        assert row["cif_competing"] == pytest.approx(p2, abs=1e-11)
+        assert row["cif_competing_se"] == pytest.approx(se2, abs=1e-11)
+    assert (r["ci_type"] == "log").all() and (r["level"] == 0.95).all()
+
+
+def test_aalen_johansen_ci_reference_cohort_against_r():
+    # R: survfit(Surv(time, factor(status, 0:2)) ~ 1) on competing_first_ae(load_cohort()) ->
+    #   first TEAE: t=2 0.05555555556 (se 0.05399029532, 0.008270052877–0.3732043554); t=3 0.23263888889
+    #   (se 0.10206494373, 0.098454887811–0.5497020395); DTT stopped first: t=6 0.279040404
+    #   (se 0.11732378470, 0.12239836030–0.6361486126)
+    r = cumulative_incidence(competing_first_ae(load_cohort())).set_index("time")
+    assert r.loc[2, ["cif_event_se", "cif_event_ci_lower", "cif_event_ci_upper"]].tolist() == pytest.approx(
+        [0.05399029532, 0.008270052877, 0.3732043554], abs=1e-9)
+    assert r.loc[3, ["cif_event", "cif_event_se", "cif_event_ci_lower", "cif_event_ci_upper"]].tolist() == \
+        pytest.approx([0.23263888889, 0.10206494373, 0.098454887811, 0.5497020395], abs=1e-9)
+    assert r.loc[6, ["cif_competing", "cif_competing_se", "cif_competing_ci_lower",
+                     "cif_competing_ci_upper"]].tolist() == pytest.approx(
+        [0.279040404, 0.11732378470, 0.12239836030, 0.6361486126], abs=1e-9)
+    # no competing event yet: the log interval is undefined (R: NA)
+    assert math.isnan(r.loc[2, "cif_competing_ci_lower"]) and r.loc[2, "cif_competing_se"] == 0
+
+
+def test_aalen_johansen_se_closed_form_without_censoring():
+    # no censoring: the cumulative incidence is the plain proportion F = k/N and its IJ variance F(1 - F)/N
+    d = pd.DataFrame({"time": [1, 2, 2, 3, 4, 5, 6, 7], "status": [1, 2, 1, 1, 2, 1, 2, 2]})
+    r = cumulative_incidence(d).set_index("time")
+    z = stats.norm.ppf(0.975)
+    for t, k in ((1, 1), (2, 2), (3, 3), (5, 4), (7, 4)):
+        f = k / 8
+        se = math.sqrt(f * (1 - f) / 8)
+        assert r.loc[t, "cif_event"] == pytest.approx(f) and r.loc[t, "cif_event_se"] == pytest.approx(se)
+        assert r.loc[t, "cif_event_ci_lower"] == pytest.approx(f * math.exp(-z * se / f))
+        assert r.loc[t, "cif_event_ci_upper"] == pytest.approx(min(1, f * math.exp(z * se / f)))
+    plain = cumulative_incidence(d, ci_type="plain", level=0.9).set_index("time")
+    se = math.sqrt(0.5 * 0.5 / 8)
+    z90 = stats.norm.ppf(0.95)
+    assert plain.loc[5, "cif_event_ci_lower"] == pytest.approx(0.5 - z90 * se)
+    assert plain.loc[1, "cif_competing_ci_lower"] == 0 and plain.loc[1, "ci_type"] == "plain (linear)"
+    with pytest.raises(ValueError):
+        cumulative_incidence(d, ci_type="log-log")
+
+
+needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
+
+
+def _rscript(code: str) -> list[float]:
+    out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, check=True, timeout=120)
+    return [float(x) for x in out.stdout.split()]
+
+
+@needs_r
+def test_aalen_johansen_and_logrank_against_live_r():
+    t = ",".join(str(x) for x in CR["time"])
+    st = ",".join(str(x) for x in CR["status"])
+    try:
+        r = _rscript(f"suppressMessages(library(survival)); x <- summary(survfit(Surv(c({t}), "
+                     f"factor(c({st}), 0:2)) ~ 1)); cat(sprintf('%.15g', c(x$pstate[,2], x$std.err[,2], x$lower[,2], x$upper[,2])))")
+    except subprocess.CalledProcessError as e:
+        if "no package called" in e.stderr:
+            pytest.skip("R package survival is not installed")
+        raise
+    k = len(R_CR)
+    ours = cumulative_incidence(CR).set_index("time").loc[list(R_CR)]
+    for i, col in enumerate(["cif_event", "cif_event_se", "cif_event_ci_lower", "cif_event_ci_upper"]):
+        assert ours[col].tolist() == pytest.approx(r[i * k:(i + 1) * k], abs=1e-9)
+    g = ",".join(f'"{x}"' for x in LR["group"])
+    r = _rscript(f"suppressMessages(library(survival)); s <- survdiff(Surv(c({','.join(map(str, LR['time']))}), "
+                 f"c({','.join(map(str, LR['event']))})) ~ c({g})); cat(sprintf('%.15g', s$chisq))")
+    assert logrank_test(LR, "group").loc[0, "chi2"] == pytest.approx(r[0], rel=1e-9)
+
+
+# --- Kaplan–Meier by group and the log-rank test ---------------------------------------------------------------
+
+LR = pd.DataFrame({"time": [1, 3, 4, 2, 5, 6], "event": [1, 1, 0, 1, 1, 0], "group": list("AAABBB")})
+
+
+def test_logrank_hand_worked():
+    # event times 1, 2, 3, 5 with (n, n_A, d): (6, 3, 1), (5, 2, 1), (4, 2, 1), (2, 0, 1)
+    # E_A = 3/6 + 2/5 + 2/4 + 0 = 1.4; O_A = 2
+    # V = sum n_A n_B d (n - d) / (n^2 (n - 1)) = 0.25 + 0.24 + 0.25 + 0 = 0.74 -> chi2 = 0.6^2 / 0.74
+    row = logrank_test(LR, "group").iloc[0]
+    assert row["chi2"] == pytest.approx(0.36 / 0.74) and row["df"] == 1
+    assert row["p_value"] == pytest.approx(stats.chi2.sf(0.36 / 0.74, 1))
+    assert row["observed"] == "A=2; B=2" and row["expected"] == "A=1.400; B=2.600"
+    assert (row["test"], row["no_test_reason"], row["n"], row["events"], row["groups"]) == \
+        ("log-rank test", "", 6, 4, 2)
+
+
+def test_logrank_reference_cohort_against_r_survdiff():
+    c = load_cohort()
+    # R: survdiff(Surv(time, event) ~ disease) on time_to_first_ae -> chisq 0.295397799081, p 0.58678207701
+    row = logrank_test(time_to_first_ae(c), "disease").iloc[0]
+    assert row["chi2"] == pytest.approx(0.295397799081, rel=1e-9)
+    assert row["p_value"] == pytest.approx(0.58678207701, rel=1e-9)
+    # R: survdiff(Surv(time, event) ~ regimen) on time_on_dtt -> chisq 14.1545741057 on 5 df, p 0.014656787505
+    # (expected for ADA+VDZ 0.574358974359)
+    row = logrank_test(time_on_dtt(c), "regimen", min_group_n=1).iloc[0]
+    assert row["chi2"] == pytest.approx(14.1545741057, rel=1e-9) and row["df"] == 5
+    assert row["p_value"] == pytest.approx(0.014656787505, rel=1e-9)
+    assert "ADA+VDZ=0.574" in row["expected"]
+
+
+def test_logrank_declines_small_groups_and_degenerate_data():
+    c = load_cohort()
+    row = logrank_test(time_to_first_ae(c), "regimen").iloc[0]  # ADA+UST and VDZ+TOF have one patient each
+    assert math.isnan(row["p_value"]) and row["test"] == ""
+    assert row["no_test_reason"] == "no test: fewer than 2 patients in ADA+UST (n = 1), VDZ+TOF (n = 1)"
+    assert logrank_test(LR.assign(event=0), "group").loc[0, "no_test_reason"] == "no test: no events"
+    assert logrank_test(LR.assign(group="A"), "group").loc[0, "no_test_reason"] == "no test: fewer than two groups"
+
+
+def test_km_by_group_is_the_km_of_each_subset():
+    kms = km_by_group(LR, "group")
+    assert list(kms) == ["A", "B"]
+    a = kms["A"].estimates_.set_index("time")["survival"]
+    # group A: events at 1 and 3, censored at 4 -> S = 2/3, then 2/3 * 1/2
+    assert a.loc[1] == pytest.approx(2 / 3) and a.loc[3] == pytest.approx(1 / 3) and a.loc[4] == pytest.approx(1 / 3)
+    long = km_estimates(kms, "group")
+    assert list(long.columns[:3]) == ["by", "group", "time"] and (long["by"] == "group").all()
+    assert len(long) == len(kms["A"].estimates_) + len(kms["B"].estimates_)
+    b = long[long["group"] == "B"].set_index("time")["survival"]
+    assert b.loc[2] == pytest.approx(2 / 3) and b.loc[5] == pytest.approx(1 / 3)

@@ -212,13 +212,13 @@ def test_contingency_test_monte_carlo_fallback_is_named_and_repeatable():
 @needs_r
 def test_rank_and_exact_tests_against_live_r():
     r = rscript("x <- c(1.1,2.2,3.3,4.4,5.5); y <- c(6.1,2.5,7.2,8.3,9.4,3.9); "
-                "cat(wilcox.test(x, y)$p.value, suppressWarnings(wilcox.test(c(1,2,2,3,5), c(3,4,4,6,7,8)))$p.value,"
+                "cat(sprintf('%.15g', c(wilcox.test(x, y)$p.value, suppressWarnings(wilcox.test(c(1,2,2,3,5), c(3,4,4,6,7,8)))$p.value,"
                 " suppressWarnings(wilcox.test(c(2,2,0,3,4,1), rep(1,6), paired=TRUE))$p.value,"
-                " fisher.test(matrix(c(0,1,0,2,2,1,5,0,0,6,1,0), ncol=2, byrow=TRUE))$p.value)")
-    assert mann_whitney([1.1, 2.2, 3.3, 4.4, 5.5], [6.1, 2.5, 7.2, 8.3, 9.4, 3.9])[1] == pytest.approx(r[0], rel=1e-6)
-    assert mann_whitney([1, 2, 2, 3, 5], [3, 4, 4, 6, 7, 8])[1] == pytest.approx(r[1], rel=1e-6)
-    assert wilcoxon_signed_rank([1] * 6, [2, 2, 0, 3, 4, 1])[1] == pytest.approx(r[2], rel=1e-6)
-    assert fisher_exact_rxc([[0, 1], [0, 2], [2, 1], [5, 0], [0, 6], [1, 0]]) == pytest.approx(r[3], rel=1e-6)
+                " fisher.test(matrix(c(0,1,0,2,2,1,5,0,0,6,1,0), ncol=2, byrow=TRUE))$p.value)))")
+    assert mann_whitney([1.1, 2.2, 3.3, 4.4, 5.5], [6.1, 2.5, 7.2, 8.3, 9.4, 3.9])[1] == pytest.approx(r[0], rel=1e-9)
+    assert mann_whitney([1, 2, 2, 3, 5], [3, 4, 4, 6, 7, 8])[1] == pytest.approx(r[1], rel=1e-9)
+    assert wilcoxon_signed_rank([1] * 6, [2, 2, 0, 3, 4, 1])[1] == pytest.approx(r[2], rel=1e-9)
+    assert fisher_exact_rxc([[0, 1], [0, 2], [2, 1], [5, 0], [0, 6], [1, 0]]) == pytest.approx(r[3], rel=1e-9)
 
 
 def test_wilcoxon_no_change():
