@@ -138,7 +138,7 @@ class DisplayTable:
         g = gt.GT(df, groupname_col="_group" if has_groups else None, id=table_id, auto_align=False)
         g = g.fmt(lambda v: v, columns=keys)
         labels = {}
-        for k, c in zip(keys, self.columns):
+        for k, c in zip(keys, self.columns):  # header text escaped here, marks added as markup
             text = html.escape(c.label)
             if c.mark:
                 text += f'<sup class="dtt-mark">{html.escape(c.mark)}</sup>'
@@ -535,6 +535,9 @@ def table1_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             label_marks[0] = disease_marks[only]
         p_cells = []
         p_mark = ""
+        reason = ""
+        if "no_test_reason" in block:
+            reason = next((str(x) for x in block["no_test_reason"] if isinstance(x, str) and x), "")
         if has_p:
             if test and not only:
                 if test not in test_marks:
@@ -542,6 +545,14 @@ def table1_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                     footnotes.append((test_marks[test], test + "."))
                 p_mark = test_marks[test]
                 p_cells = [fmt_p(pv)]
+            elif reason and not only and "within one disease" not in reason:
+                # not tested: the p cell says so, the footnote says why
+                key = reason[:1].upper() + reason[1:] + "."
+                if key not in test_marks:
+                    test_marks[key] = next(next_mark)
+                    footnotes.append((test_marks[key], key))
+                p_mark = test_marks[key]
+                p_cells = [NA]
             else:
                 p_cells = [""]
         lv = [str(x) if isinstance(x, str) else "" for x in levels["level"]]
@@ -665,7 +676,7 @@ def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 def ae_incidence_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Patients with ≥ 1 TEAE overall and by subgroup: one label row per grouping, indented groups."""
     cell_col = "n/N (%; 95% CI)"
-    cols = [Column(label("group")), Column("Patients with ≥ 1 TEAE, n/N (%; 95% CI)", align="center"),
+    cols = [Column(label("group")), Column(label("teae_patients"), align="center"),
             Column(label("events"), align="right")]
     rows: list[Row] = []
     for by in dict.fromkeys(tidy["by"]):
@@ -696,12 +707,12 @@ def ae_incidence_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 def ae_exposure_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """EAIR and EAER per 100 patient-years with exact Poisson CIs."""
     cols = [Column(label("group")), Column(label("patients"), align="right"),
-            Column(label("patients_with_event"), spanner="First TEAE", align="right"),
-            Column(label("patient_years_at_risk"), spanner="First TEAE", align="right"),
-            Column("EAIR per 100 PY (95% CI)", spanner="First TEAE", align="center"),
-            Column(label("events"), spanner="All TEAEs", align="right"),
-            Column(label("patient_years_exposure"), spanner="All TEAEs", align="right"),
-            Column("EAER per 100 PY (95% CI)", spanner="All TEAEs", align="center")]
+            Column(label("patients_with_event"), spanner=label("first_teae"), align="right"),
+            Column(label("patient_years_at_risk"), spanner=label("first_teae"), align="right"),
+            Column(label("eair_ci"), spanner=label("first_teae"), align="center"),
+            Column(label("events"), spanner=label("all_teae"), align="right"),
+            Column(label("patient_years_exposure"), spanner=label("all_teae"), align="right"),
+            Column(label("eaer_ci"), spanner=label("all_teae"), align="center")]
     rows = []
     for by in dict.fromkeys(tidy["by"]):
         sub = tidy[tidy["by"] == by]
@@ -732,8 +743,8 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
     """CRP and albumin change from baseline: laboratory values as row groups, months as label rows with the
     subgroups indented; no test (blank p) for a group with fewer than ``min_n_test`` paired values."""
     cols = [Column(label("group")), Column(label("n"), align="right"),
-            Column(label("baseline_mean_sd").replace(", mean (SD)", ", median (Q1–Q3)"), align="center"),
-            Column(label("value_mean").replace(", mean", ", median (Q1–Q3)"), align="center"),
+            Column(label("baseline_median_iqr"), align="center"),
+            Column(label("value_median_iqr"), align="center"),
             Column(label("change_mean_sd"), align="center"), Column(label("change_median_iqr"), align="center"),
             Column(label("p_value"), align="center")]
     test_marks: dict[str, str] = {}
@@ -828,7 +839,7 @@ def followup_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     spec.append(("score_0m", label("score_0m"), None, "n"))
     for m in _month_cols(tidy):
         sp = _month_label(m)
-        spec += [(f"score_{m}m", "Score", sp, "n"), (f"response_{m}m", "Response", sp, None),
+        spec += [(f"score_{m}m", label("score_m"), sp, "n"), (f"response_{m}m", label("response_m"), sp, None),
                  (f"crp_{m}m", label("crp"), sp, "change")]
     spec += [("endoscopic_response", label("endoscopic_response"), None, None),
              ("adverse_events", label("adverse_events"), None, None)]
@@ -862,16 +873,16 @@ def table2_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 
     spec = [("patient_id", label("patient_id"), None, None), ("center", label("center"), None, None),
             ("sex", label("sex"), None, None), ("disease", label("disease"), None, None),
-            ("regimen", label("regimen"), None, None), ("steroid_at_start", "Steroid at start", None, None),
-            ("age_at_diagnosis", "Age at diagnosis, y", None, "age"),
-            ("disease_duration", "Duration, y", None, "stat"),
-            (lambda r: r.get("montreal"), "Montreal", None, None), ("abdominal_surgery", "Abdominal surgery", None, None),
-            ("perianal_surgery", "Perianal surgery", None, None),
-            ("failed_biologics", "Biologics", "Failed, n", "n"),
-            ("failed_immunomodulators", "IS / SM", "Failed, n", "n"),
-            (activity, "Activity", "Month 0", None), (endo, "Endoscopy", "Month 0", None),
-            ("limberg", label("limberg"), "Month 0", "n"), ("crp", label("crp"), "Month 0", "change"),
-            ("albumin", label("albumin"), "Month 0", "lab"), ("hematocrit", label("hematocrit"), "Month 0", "lab")]
+            ("regimen", label("regimen"), None, None), ("steroid_at_start", label("steroid_at_start_short"), None, None),
+            ("age_at_diagnosis", label("age_short"), None, "age"),
+            ("disease_duration", label("duration_short"), None, "stat"),
+            (lambda r: r.get("montreal"), label("montreal_short"), None, None), ("abdominal_surgery", label("abdominal_surgery"), None, None),
+            ("perianal_surgery", label("perianal_surgery"), None, None),
+            ("failed_biologics", label("failed_biologics_short"), label("failed_n"), "n"),
+            ("failed_immunomodulators", label("failed_immunomodulators_short"), label("failed_n"), "n"),
+            (activity, label("activity"), _month_label(0), None), (endo, label("endoscopy"), _month_label(0), None),
+            ("limberg", label("limberg"), _month_label(0), "n"), ("crp", label("crp"), _month_label(0), "change"),
+            ("albumin", label("albumin"), _month_label(0), "lab"), ("hematocrit", label("hematocrit"), _month_label(0), "lab")]
     spec = [s for s in spec if callable(s[0]) or (s[0] in tidy.columns and tidy[s[0]].notna().any())]
     notes = [("", "Activity: partial Mayo score (pMayo, UC) or Harvey–Bradshaw Index (HBI, CD); endoscopy: Mayo "
                   "endoscopic subscore (MES, UC) or SES-CD (CD). IS / SM: immunosuppressants, thalidomide or oral "
@@ -923,6 +934,45 @@ def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                 [None, r["events"], r["total"], None], [None, 0, 0, None]) for _, r in tidy.iterrows()]
     return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows,
                         [("", "95% CI: Clopper–Pearson exact.")], stub=False)
+
+
+@builder("paper_check")
+def paper_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Published numbers beside the computed ones: each row printed with the decimals the paper used (taken
+    from the comparison rule, else from the published value), status in words."""
+    cols = [Column(label("where"), wrap=True), Column(label("section")), Column(label("published"), align="right"),
+            Column(label("computed"), align="right"), Column(label("published_n"), align="right"),
+            Column(label("computed_n"), align="right"), Column(label("status_check")), Column(label("rule"), wrap=True)]
+    rows = []
+    for _, r in tidy.iterrows():
+        m = re.search(r"to (\d+) decimals", str(r.get("rule", "")))
+        places = int(m.group(1)) if m else _places(r.get("published"))
+        cells = [str(r.get("where", "")), str(r.get("section", "")), _fixed(r.get("published"), places),
+                 _fixed(r.get("computed"), places), _text(r.get("published_n")), _text(r.get("computed_n")),
+                 level(r.get("status")), _text(r.get("rule"))]
+        vals = [None, None, r.get("published") if _is_num(r.get("published")) else None,
+                r.get("computed") if _is_num(r.get("computed")) else None, None, None, None, None]
+        rows.append(Row(cells, vals, [None, None, places, places, None, None, None, None]))
+    notes = [("", "Match: equal after rounding as the paper printed; rounding: differs only by the paper's rounding "
+                  "or truncation; conflict: the paper contradicts itself (data/reference/README.md).")]
+    return DisplayTable(name, "Published numbers and the numbers computed from the cohort", cols, rows, notes,
+                        stub=False)
+
+
+def _places(v) -> int:
+    if not _is_num(v):
+        return 0
+    s = repr(float(v))
+    return 0 if s.endswith(".0") else min(len(s.split(".")[1]), 4)
+
+
+def _fixed(v, places: int) -> str:
+    from .stats import round_half_up
+
+    if not _is_num(v):
+        return "" if _nan(v) else str(v)
+    out = f"{round_half_up(float(v), places):.{places}f}"
+    return out.replace("-", "\u2212") if float(out) != 0 else out.lstrip("-")
 
 
 #: Tidy table names with a dedicated builder (others use :func:`generic`; ``forest_*`` share one builder).

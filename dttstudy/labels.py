@@ -92,6 +92,14 @@ LABELS: dict[str, str] = {
     "method": "Method", "transform": "Transform", "hartung_knapp": "Hartung–Knapp", "continuity": "Continuity",
     "pooled_pct": "Pooled, %", "pooled_ci": "Pooled, % (95% CI)", "this_cohort": "This cohort, n/N",
     "this_cohort_pct": "This cohort, %", "subgroup_p": "Subgroup p-value", "pooled_events": "Events",
+    # composite and short headers of the display tables (dttstudy.display)
+    "status_check": "Status", "eair_ci": "EAIR per 100 PY (95% CI)", "eaer_ci": "EAER per 100 PY (95% CI)",
+    "teae_patients": "Patients with ≥ 1 TEAE, n/N (%; 95% CI)", "first_teae": "First TEAE", "all_teae": "All TEAEs",
+    "baseline_median_iqr": "Baseline, median (Q1–Q3)", "value_median_iqr": "Follow-up, median (Q1–Q3)",
+    "steroid_at_start_short": "Steroid at start", "age_short": "Age at diagnosis, y", "duration_short":
+    "Duration, y", "montreal_short": "Montreal", "failed_n": "Failed, n", "failed_biologics_short": "Biologics",
+    "failed_immunomodulators_short": "IS / SM", "activity": "Activity", "endoscopy": "Endoscopy",
+    "score_m": "Score", "response_m": "Response",
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".
