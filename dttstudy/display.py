@@ -416,10 +416,46 @@ def _label_or_record(name: str, unlabelled: list[str]) -> str:
         return label(name, strict=False)
 
 
+#: Method columns: when constant over a table of several rows they become one footnote instead of a column.
+METHOD_COLUMNS = ("endpoint", "definition", "ci_method", "ci_type", "method", "transform", "hartung_knapp",
+                  "level", "continuity", "unit", "parameter", "test")
+
+#: (estimate, lower, upper, label key, statistic): an estimate and its interval shown in one column.
+INTERVAL_COLUMNS = (("proportion", "ci_lower", "ci_upper", "proportion_ci", "proportion"),
+                    ("pooled_pct", "ci_low", "ci_high", "pooled_ci", "pct"),
+                    ("pct", "ci_low", "ci_high", "pct_ci", "pct"),
+                    ("survival", "ci_lower", "ci_upper", "survival_ci", "prob"))
+
+
+def _merge_intervals(tidy: pd.DataFrame) -> pd.DataFrame:
+    t = tidy.copy()
+    for est, lo, hi, key, st in INTERVAL_COLUMNS:
+        if {est, lo, hi} <= set(t.columns):
+            t[est] = [est_ci(a, b, c, st) if _is_num(a) else "" for a, b, c in zip(t[est], t[lo], t[hi])]
+            t = t.drop(columns=[lo, hi]).rename(columns={est: key})
+    if {"pi_lower", "pi_upper"} <= set(t.columns):
+        t["pi_lower"] = [interval(a, b, "proportion") if _is_num(a) else "" for a, b in
+                         zip(t["pi_lower"], t["pi_upper"])]
+        t = t.drop(columns=["pi_upper"]).rename(columns={"pi_lower": "pi"})
+    return t
+
+
 def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayTable:
     """Any tidy table: headers from the label dictionary, coded values as words, one decimal rule per column
-    (see :data:`COLUMN_STATS`), numbers right-aligned and kept as numbers for the spreadsheet."""
+    (see :data:`COLUMN_STATS`), an estimate and its interval in one column (:data:`INTERVAL_COLUMNS`), method
+    columns that are constant moved to a footnote (:data:`METHOD_COLUMNS`), numbers right-aligned and kept as
+    numbers for the spreadsheet."""
     unlabelled: list[str] = []
+    method_notes = []
+    if len(tidy) > 1:
+        for c in METHOD_COLUMNS:
+            if c in tidy.columns and tidy[c].nunique(dropna=False) == 1:
+                v = tidy[c].iloc[0]
+                if not _nan(v) and str(v) != "":
+                    shown = f"{100 * float(v):g}%" if c == "level" and _is_num(v) else level(v)
+                    method_notes.append(f"{_label_or_record(c, unlabelled)}: {shown}")
+                tidy = tidy.drop(columns=[c])
+    tidy = _merge_intervals(tidy)
     cols, stats = [], []
     for c in tidy.columns:
         st = _column_stat(c, tidy[c]) if pd.api.types.is_numeric_dtype(tidy[c]) else None
@@ -444,7 +480,7 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
                 values.append(None)
                 decs.append(None)
         rows.append(Row(cells, values, decs))
-    notes = []
+    notes = [("", "; ".join(method_notes) + ".")] if method_notes else []
     codes = [v for c in ("regimen", "agent", "suspected_agent", "group") if c in tidy.columns for v in tidy[c]]
     if codes and abbreviation_note(codes):
         notes.append(("", abbreviation_note(codes) + "."))

@@ -43,7 +43,7 @@ LABELS: dict[str, str] = {
     "serious": "Serious", "action": "Action taken", "outcome": "Outcome", "severity": "Severity",
     "treatment_emergent": "Treatment-emergent",
     # Table 1
-    "variable": "Characteristic", "level": "Level", "statistic": "Statistic", "UC": "UC", "CD": "CD",
+    "variable": "Characteristic", "level": "Confidence level", "statistic": "Statistic", "UC": "UC", "CD": "CD",
     "Total": "Total", "total": "Total", "p_value": "p-value", "p": "p-value", "test": "Test",
     # Tables 3-4
     "score": "Activity score", "score_0m": "Score, month 0", "adverse_events": "Adverse events",
@@ -51,7 +51,7 @@ LABELS: dict[str, str] = {
     # rates
     "endpoint": "Endpoint", "definition": "Definition", "analysis_set": "Analysis set", "by": "Subgroup by",
     "group": "Group", "n": "n", "N": "N", "pct": "%", "ci_low": "95% CI lower, %", "ci_high": "95% CI upper, %",
-    "ci_method": "CI method", "level_": "Confidence level", "n/N (%; 95% CI)": "n/N (%; 95% CI)",
+    "ci_method": "CI method", "n/N (%; 95% CI)": "n/N (%; 95% CI)",
     "events": "Events", "patients": "Patients", "patients_with_event": "Patients with an event",
     "patient_years_at_risk": "Patient-years at risk", "patient_years_exposure": "Patient-years of exposure",
     "eair_per_100py": "EAIR per 100 PY", "eair_ci_low": "EAIR 95% CI lower", "eair_ci_high": "EAIR 95% CI upper",
@@ -90,7 +90,8 @@ LABELS: dict[str, str] = {
     "k": "Studies", "pi_lower": "95% PI lower", "pi_upper": "95% PI upper", "estimate": "Estimate (logit)",
     "se": "SE (logit)", "tau2": "τ²", "tau": "τ", "i2": "I², %", "q": "Q", "df": "df", "q_pvalue": "Q p-value",
     "method": "Method", "transform": "Transform", "hartung_knapp": "Hartung–Knapp", "continuity": "Continuity",
-    "pooled_pct": "Pooled, %", "pooled_ci": "Pooled, % (95% CI)", "this_cohort": "This cohort, n/N",
+    "pooled_pct": "Pooled, %", "pooled_ci": "Pooled, % (95% CI)", "pi": "95% PI", "pct_ci": "% (95% CI)",
+    "pi_pct": "95% PI, %", "this_cohort": "This cohort, n/N",
     "this_cohort_pct": "This cohort, %", "subgroup_p": "Subgroup p-value", "pooled_events": "Events",
     # composite and short headers of the display tables (dttstudy.display)
     "status_check": "Status", "eair_ci": "EAIR per 100 PY (95% CI)", "eaer_ci": "EAER per 100 PY (95% CI)",
