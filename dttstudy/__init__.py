@@ -22,6 +22,7 @@ _EXPORTS = {
     "table1": "tables", "table2": "tables", "table3": "tables", "table4": "tables",
     "response_table": "tables", "lab_table": "tables", "ae_table": "tables",
     "paper_check": "check", "study_facts": "check",
+    "DisplayTable": "display", "build_display": "display", "write_docx": "documents", "write_xlsx": "documents",
     "pool_proportions": "meta", "study_proportions": "meta", "pool_by_subgroup": "meta", "leave_one_out": "meta",
 }
 
