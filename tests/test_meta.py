@@ -682,3 +682,72 @@ def test_properties(data, method, transform, hk):
         for other in ("DL", "PM"):
             t2 = pool_proportions(x, n, method=other, transform=transform).tau2
             assert ll >= reml_loglik_matrix(t2, y, v) - 1e-9
+
+
+# --------------------------------------------------------------------------
+# Sensitivity table
+# --------------------------------------------------------------------------
+def _rows(x, n, ids=None):
+    ids = ids or [f"s{i}" for i in range(len(x))]
+    return pd.DataFrame({"study_id": ids, "arm": [""] * len(x), "label": [f"Study {i}" for i in ids],
+                         "events": x, "total": n, "verified": [True] * len(x)})
+
+
+def test_sensitivity_table_rows_and_main_against_metafor():
+    from dttstudy.sensitivity import SENSITIVITY_COLUMNS, sensitivity_from_rows
+
+    main = _rows(X4, N4)
+    arms = _rows([12, 25, 8, 10, 20], [40, 50, 30, 15, 30], ["s0", "s1", "s2", "s3", "s3"])
+    t = sensitivity_from_rows(main, {"arms as separate units": ("each arm", arms),
+                                     "with overlapping studies": ("added back", main.copy()),
+                                     "without unverified rows": ("removed", None)})
+    assert tuple(t.columns) == SENSITIVITY_COLUMNS
+    assert list(t["analysis"][:4]) == ["main", "arms as separate units", "with overlapping studies",
+                                       "without unverified rows"]
+    # main row: GLMM, R metafor rma.glmm(measure = "PLO", xi = c(12, 25, 8, 30), ni = c(40, 50, 30, 45))
+    # b = -0.2660953048, tau2 = 0.3648476267, I2 = 76.6166653080
+    m = t.iloc[0]
+    assert m["pooled_pct"] == pytest.approx(100 * expit(-0.2660953048), rel=1e-4)
+    assert m["tau2"] == pytest.approx(0.3648476267, rel=1e-4) and m["i2"] == pytest.approx(76.6166653080, rel=1e-4)
+    assert m["k"] == 4 and m["n"] == sum(N4) and m["events"] == sum(X4)
+    assert "GLMM" in m["method"] and m["pi_method"] == "z"
+    # same-as-main rows say so and repeat the main numbers
+    for name in ("with overlapping studies", "without unverified rows"):
+        r = t[t["analysis"] == name].iloc[0]
+        assert r["same_as_main"] and "same as main" in r["detail"] and r["pooled_pct"] == m["pooled_pct"]
+    assert t.iloc[1]["k"] == 5 and not t.iloc[1]["same_as_main"]
+    # leave-one-out: one row per study, each the GLMM of the other three
+    loo = t[t["analysis"] == "leave-one-out"]
+    assert list(loo["detail"]) == [f"without Study s{i}" for i in range(4)]
+    ref = pool_proportions(X4[1:], N4[1:], method="GLMM")
+    assert loo.iloc[0]["pooled_pct"] == pytest.approx(100 * ref.proportion, rel=1e-9)
+    # inverse-variance logit REML: R metafor rma(measure = "PLO", ..., method = "REML"): b = -0.2651413301
+    iv = t[t["analysis"] == "inverse-variance logit (REML)"].iloc[0]
+    assert iv["pooled_pct"] == pytest.approx(100 * expit(-0.2651413301), rel=1e-4)
+    ft = t[t["analysis"] == "Freeman-Tukey (REML)"].iloc[0]
+    assert "Freeman-Tukey" in ft["method"]
+
+
+def test_sensitivity_table_hartung_knapp_option_for_iv_rows():
+    from dttstudy.sensitivity import sensitivity_from_rows
+
+    t = sensitivity_from_rows(_rows(X4, N4), hartung_knapp=True, hk_adhoc=True, leave_one_out=False)
+    iv = t[t["analysis"] == "inverse-variance logit (REML)"].iloc[0]
+    # R: rma(measure = "PLO", xi = X4, ni = N4, method = "REML", test = "adhoc") -> ci.lb = -1.5199245528
+    assert iv["ci_low"] == pytest.approx(100 * expit(-1.5199245528), rel=1e-4)
+    assert iv["ci_method"] == "t(k-1)" and iv["pi_method"] == "t(k-1)"
+    assert t.iloc[0]["ci_method"] == "z"  # the GLMM main row keeps its Wald CI
+
+
+def test_sensitivity_table_from_the_literature():
+    from dttstudy.literature import load_literature, select
+    from dttstudy.sensitivity import sensitivity_table
+
+    lit = load_literature()
+    t = sensitivity_table(lit, "clinical_response")
+    main = select(lit, "clinical_response")
+    assert t.iloc[0]["k"] == len(main) and t.iloc[0]["n"] == main["total"].sum()
+    assert (t["analysis"] == "leave-one-out").sum() == len(main)
+    assert t[t["analysis"] == "without unverified rows"].iloc[0]["same_as_main"]
+    assert {"arms as separate units", "with overlapping studies", "with mixed-indication studies",
+            "inverse-variance logit (REML)", "Freeman-Tukey (REML)"} <= set(t["analysis"])
