@@ -29,6 +29,8 @@ _EXPORTS = {
     "paper_check": "check", "study_facts": "check",
     "DisplayTable": "display", "build_display": "display", "write_docx": "documents", "write_xlsx": "documents",
     "pool_proportions": "meta", "study_proportions": "meta", "pool_by_subgroup": "meta", "leave_one_out": "meta",
+    "fit_glmm": "glmm", "q_profile_ci": "heterogeneity", "i2_from_tau2": "heterogeneity",
+    "sensitivity_table": "sensitivity", "forest_data": "forest", "forest_plot": "forest",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
