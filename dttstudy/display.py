@@ -826,6 +826,76 @@ def _nan(v) -> bool:
 
 
 # --- per-patient tables ---------------------------------------------------------------------------------------
+@builder("lab_change_per_patient")
+def lab_per_patient_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """CRP and albumin per patient, wide: laboratory values as row groups, one row per patient, baseline then
+    value and change from baseline under one spanner per month; "–" where the month has no paired value."""
+    months = sorted(dict.fromkeys(tidy["month"]), key=float)
+    cols = [Column(label("patient_id")), Column(label("disease")), Column(label("regimen")),
+            Column(label("baseline"), align="right")]
+    for m in months:
+        cols += [Column(label("value"), spanner=_month_label(m), align="right"),
+                 Column(label("change_short"), spanner=_month_label(m), align="right")]
+    rows = []
+    shifted = False
+    for lab in dict.fromkeys(tidy["lab"]):
+        sub = tidy[tidy["lab"] == lab]
+        st = "change" if lab == "crp" else "lab"
+        for pid in sorted(dict.fromkeys(sub["patient_id"])):
+            pr = sub[sub["patient_id"] == pid]
+            first = pr.iloc[0]
+            cells = [str(pid), _text(first["disease"]), _text(first["regimen"]), fmt(first["baseline"], st)]
+            vals = [None, None, None, first["baseline"]]
+            decs = [None, None, None, _DECIMALS_OF[st]]
+            for m in months:
+                hit = pr[pr["month"] == m]
+                if hit.empty:
+                    cells += [NA, NA]
+                    vals += [None, None]
+                    decs += [None, None]
+                    continue
+                r = hit.iloc[0]
+                shifted = shifted or ("visit_month" in r and _is_num(r["visit_month"])
+                                      and float(r["visit_month"]) != float(m))
+                cells += [fmt(r["value"], st), fmt(r["change"], st)]
+                vals += [r["value"], r["change"]]
+                decs += [_DECIMALS_OF[st]] * 2
+            rows.append(Row(cells, vals, decs, group=level(lab)))
+    notes = [("", "Change: value minus baseline, for patients with both values; – no paired value at that month.")]
+    if shifted:
+        notes.append(("", "Some values come from a visit inside the month's window rather than at the month itself "
+                          "(visit_month in the tidy table)."))
+    notes.append(("", abbreviation_note(["CRP", "UC", "CD", *tidy["regimen"].astype(str)]) + "."))
+    return DisplayTable(name, "CRP and albumin per patient", cols, rows, notes, stub=False)
+
+
+def _codes_in_text(v) -> str:
+    """Free text with coded values in parentheses made readable: "DTT stopped (de_escalation)" ->
+    "DTT stopped (de-escalation)"."""
+    if _nan(v):
+        return ""
+    return re.sub(r"\(([a-z_]+)\)", lambda m: f"({level(m.group(1)).lower()})", str(v))
+
+
+@builder("tte_first_ae")
+def tte_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Time to first AE per patient, patient first: time, event or censoring with its reason, first event."""
+    spec = [("patient_id", label("patient_id"), None, None), ("disease", label("disease"), None, None),
+            ("regimen", label("regimen"), None, None), ("time", label("time"), None, "months"),
+            (lambda r: "Event" if r.get("event") == 1 else "Censored", label("event"), None, None),
+            ("first_event", label("first_event"), None, None),
+            (lambda r: _codes_in_text(r.get("censor_reason")), label("censor_reason"), None, None),
+            ("dtt_months", label("dtt_months"), None, "months"), ("status", label("status"), None, None)]
+    spec = [s for s in spec if callable(s[0]) or s[0] in tidy.columns]
+    param = ", ".join(dict.fromkeys(tidy["parameter"].astype(str))) if "parameter" in tidy else ""
+    notes = [("", (f"Parameter: {param}. " if param else "") + "Patients without a treatment-emergent adverse "
+                  "event are censored at the end of DTT: the stop month when DTT was discontinued, the last month on "
+                  "DTT when it was maintained.")]
+    notes.append(("", abbreviation_note(["UC", "CD", "DTT", *tidy.get("regimen", pd.Series(dtype=str))
+                                         .astype(str)]) + "."))
+    return _per_patient(name, tidy, spec, "Time to first treatment-emergent adverse event per patient", notes)
+
+
 
 def _num_cell(v, st):
     return (fmt(v, st), v, _DECIMALS_OF.get(st, 0)) if _is_num(v) else ("" if _nan(v) else _text(v), None, None)

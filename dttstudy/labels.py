@@ -100,7 +100,7 @@ LABELS: dict[str, str] = {
     "steroid_at_start_short": "Steroid at start", "age_short": "Age at diagnosis, y", "duration_short":
     "Duration, y", "montreal_short": "Montreal", "failed_n": "Failed, n", "failed_biologics_short": "Biologics",
     "failed_immunomodulators_short": "IS / SM", "activity": "Activity", "endoscopy": "Endoscopy",
-    "score_m": "Score", "response_m": "Response",
+    "score_m": "Score", "response_m": "Response", "change_short": "Change",
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".
