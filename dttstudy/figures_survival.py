@@ -1,0 +1,191 @@
+"""Time-to-event figures: Kaplan–Meier curves (one or several groups) and cumulative incidence with a competing
+event, each with a table of numbers at risk under the plot on the same month grid."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .figures_theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_LINESTYLES, month_grid, plain, plt, set_caption,
+                            set_month_axis, themed)
+from .stats import format_p
+
+_RISK_ROWS = {"at_risk": "At risk", "events": "Events", "censored": "Censored"}
+_ROW_HEIGHT = 0.2  # inches per risk-table row
+
+
+def _p_text(p: float) -> str:
+    f = format_p(p)
+    return f"p {f[0]} {f[1:]}" if f.startswith("<") else f"p = {f}"
+
+
+def _as_list(km, labels):
+    if isinstance(km, dict):
+        kms, names = list(km.values()), list(km.keys())
+    elif isinstance(km, (list, tuple)):
+        kms, names = list(km), [k.label for k in km]
+    else:
+        kms, names = [km], [km.label]
+    if labels is not None:
+        names = list(labels)
+        if len(names) != len(kms):
+            raise ValueError(f"{len(kms)} curves but {len(names)} labels")
+    return kms, [str(n) for n in names]
+
+
+def _layout(n_rows: int, main_height: float = 3.4, width: float = FULL_WIDTH):
+    """Figure with the plot on top and a risk table of ``n_rows`` rows under it, sharing the month axis."""
+    table_h = _ROW_HEIGHT * n_rows + 0.55
+    fig, (ax, tab) = plt().subplots(2, 1, figsize=(width, main_height + table_h + 0.5), sharex=True,
+                                    gridspec_kw={"height_ratios": [main_height, table_h], "hspace": 0.08},
+                                    layout="constrained")
+    return fig, ax, tab
+
+
+def _risk_table(tab, ticks, rows, title: str) -> None:
+    """rows: (label, values at the ticks, colour). Numbers centred under the ticks, labels left of the axis."""
+    tab.set_axis_off()
+    n = len(rows)
+    tab.set_ylim(n + 0.9, -0.9)  # the row below the table holds the footnote
+    tab.text(0, -0.55, title, transform=tab.get_yaxis_transform(), ha="left", va="center", fontsize=8,
+             fontweight="bold")
+    for j, (label, values, colour) in enumerate(rows):
+        tab.text(-0.015, j + 0.2, plain(label), transform=tab.get_yaxis_transform(), ha="right", va="center",
+                 fontsize=8, color=colour)
+        for t, v in zip(ticks, values):
+            tab.text(t, j + 0.2, f"{int(v)}", ha="center", va="center", fontsize=8, color=colour)
+
+
+@themed
+def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT start", ylabel: str = "Probability",
+            *, labels=None, logrank_p: float | None = None, test_name: str = "log-rank", risk_rows=None,
+            legend_loc: str = "lower left"):
+    """KMunicate-style Kaplan–Meier plot of one or several groups.
+
+    Parameters
+    ----------
+    km : a fitted :class:`dttstudy.safety.KaplanMeier`, a list of them, or a dict ``{label: km}``.
+    times : month ticks, also the times of the risk table (default: the month grid up to the longest follow-up).
+    labels : group labels (default: each estimator's ``label``).
+    logrank_p : p-value of a test comparing the groups, printed in the plot when given (``test_name`` names it).
+    risk_rows : rows of the risk table per group, from ``"at_risk"``, ``"events"``, ``"censored"`` (default all
+        three for up to two groups, at risk only for more).
+
+    Draws each group's step curve (colour *and* line style per group), its pointwise CI band, censor marks
+    (vertical ticks) and, under the plot, the number at risk (time ≥ t) and the cumulative events and censored
+    up to t, at each tick. The legend gives n and the median (NR = not reached); the footnote the CI type.
+    """
+    kms, names = _as_list(km, labels)
+    tmax = max(float(k.data_["time"].max()) for k in kms if len(k.data_)) if any(len(k.data_) for k in kms) else 0
+    ticks = list(times) if times is not None else month_grid(tmax)
+    if risk_rows is None:
+        risk_rows = tuple(_RISK_ROWS) if len(kms) <= 2 else ("at_risk",)
+    multi = len(kms) > 1
+    fig, ax, tab = _layout(len(kms) * len(risk_rows))
+    handles = []
+    table = []
+    for g, (k, name) in enumerate(zip(kms, names)):
+        colour = GROUP_COLOURS[g % len(GROUP_COLOURS)] if multi else "#0072B2"
+        ls = GROUP_LINESTYLES[g % len(GROUP_LINESTYLES)]
+        e = k.estimates_
+        label = f"{name} (n = {len(k.data_)}; median {k.median_label})" if multi else name
+        line, = ax.step(e["time"], e["survival"], where="post", color=colour, ls=ls, lw=1.8, label=plain(label),
+                        zorder=3)
+        handles.append(line)
+        ax.fill_between(e["time"], e["ci_lower"], e["ci_upper"], step="post", color=colour,
+                        alpha=0.12 if multi else 0.18, lw=0, zorder=1)
+        cens = k.data_[k.data_["event"] == 0]
+        if len(cens):
+            ct = np.sort(cens["time"].unique())
+            ax.plot(ct, k.at(ct)["survival"].to_numpy(), marker="|", ms=9, mew=1.4, ls="none", color=colour,
+                    zorder=4)
+        rt = k.risk_table(ticks)
+        for row in risk_rows:
+            table.append((f"{name}: {_RISK_ROWS[row].lower()}" if multi else _RISK_ROWS[row], rt[row],
+                          colour if multi else "#111111"))
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    level = int(round(kms[0].level * 100))
+    handles.append(Patch(facecolor="#888888" if multi else "#0072B2", alpha=0.3, label=f"{level}% CI"))
+    handles.append(Line2D([], [], marker="|", ms=9, mew=1.4, ls="none", color="#333333", label="censored"))
+    leg_title = f"{test_name} {_p_text(logrank_p)}" if logrank_p is not None else None
+    ax.legend(handles=handles, loc=legend_loc, title=leg_title, alignment="left")
+    ax.set_ylim(0, 1.03)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    set_month_axis(ax, ticks, xlabel)
+    ax.tick_params(labelbottom=True)
+    _risk_table(tab, ticks, table, "Number at risk (time ≥ t)" + ("; events and censored up to t (cumulative)"
+                                                                  if len(risk_rows) > 1 else ""))
+    n_note = f"n = {len(kms[0].data_)}; median {kms[0].median_label}; " if not multi else ""
+    fig.text(0.005, 0.003, f"{n_note}shaded: {level}% CI, {kms[0].ci_type}; ticks on the curves: censored",
+             fontsize=7, ha="left", va="bottom")
+    groups = f" by group ({', '.join(names)})" if multi else ""
+    test = f" The groups are compared with the {test_name} test ({_p_text(logrank_p)})." \
+        if logrank_p is not None else ""
+    set_caption(fig, f"{title or 'Kaplan–Meier estimate'}{groups}. Kaplan–Meier estimate with pointwise {level}% "
+                f"confidence band ({kms[0].ci_type}); vertical ticks mark censored patients. Under the plot: "
+                f"number at risk at each time and cumulative events and censorings up to it. Median: NR = not "
+                f"reached.{test}")
+    return fig
+
+
+def _at_risk_from_cif(ci: pd.DataFrame, ticks) -> np.ndarray:
+    """At risk at t = at risk at the first distinct time ≥ t (no one leaves between distinct times); 0 after."""
+    times = ci["time"].to_numpy(float)
+    n = ci["at_risk"].to_numpy(int)
+    idx = np.searchsorted(times, np.asarray(ticks, float), side="left")
+    return np.where(idx < len(times), n[np.minimum(idx, len(times) - 1)], 0)
+
+
+def _cumulative(ci: pd.DataFrame, col: str, ticks) -> np.ndarray:
+    times = ci["time"].to_numpy(float)
+    c = np.concatenate([[0], np.cumsum(ci[col].to_numpy(int))])
+    return c[np.searchsorted(times, np.asarray(ticks, float), side="right")]
+
+
+@themed
+def cumulative_incidence_plot(ci: pd.DataFrame, title: str, event_label="first adverse event",
+                              competing_label="DTT stopped first", *, times=None, level: float = 0.95,
+                              ylabel: str = "Cumulative incidence"):
+    """Aalen–Johansen cumulative incidence of the event and of the competing event, numbers at risk under it.
+
+    ``ci`` is the table of :func:`dttstudy.safety.cumulative_incidence` (``time``, ``at_risk``, ``events``,
+    ``competing``, ``cif_event``, ``cif_competing``); when it has ``ci_lower``/``ci_upper`` (the event's
+    pointwise confidence limits) the band is drawn. ``times``: month ticks and risk-table times (default: the
+    month grid up to the last time, the same grid as :func:`km_plot`).
+    """
+    t_all = ci["time"].to_numpy(float)
+    ticks = list(times) if times is not None else month_grid(float(t_all.max()) if len(t_all) else 0)
+    fig, ax, tab = _layout(3)
+    ev_colour, comp_colour = "#D55E00", "#555555"
+    t = np.concatenate([[0.0], t_all])
+    ev = np.concatenate([[0.0], ci["cif_event"].to_numpy(float)])
+    comp = np.concatenate([[0.0], ci["cif_competing"].to_numpy(float)])
+    ax.step(t, ev, where="post", color=ev_colour, lw=1.8, label=plain(event_label), zorder=3)
+    ax.step(t, comp, where="post", color=comp_colour, lw=1.5, ls="--", label=plain(competing_label), zorder=3)
+    band = {"ci_lower", "ci_upper"} <= set(ci.columns)
+    if band:
+        lo = np.concatenate([[0.0], ci["ci_lower"].to_numpy(float)])
+        hi = np.concatenate([[0.0], ci["ci_upper"].to_numpy(float)])
+        ax.fill_between(t, lo, hi, step="post", color=ev_colour, alpha=0.15, lw=0, zorder=1,
+                        label=f"{int(round(level * 100))}% CI ({plain(event_label)})")
+    ax.set_ylim(0, 1.03)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    set_month_axis(ax, ticks)
+    ax.tick_params(labelbottom=True)
+    rows = [("At risk", _at_risk_from_cif(ci, ticks), "#111111"),
+            ("Events", _cumulative(ci, "events", ticks), ev_colour),
+            ("Competing", _cumulative(ci, "competing", ticks), comp_colour)]
+    _risk_table(tab, ticks, rows, f"Number at risk (time ≥ t); events ({plain(event_label)}) and competing "
+                f"events ({plain(competing_label)}) up to t")
+    band_text = (f" Shaded: pointwise {int(round(level * 100))}% confidence band of the {event_label}."
+                 if band else "")
+    fig.text(0.005, 0.003, "Aalen–Johansen estimator; the competing event ends follow-up for the event",
+             fontsize=7, ha="left", va="bottom")
+    set_caption(fig, f"{title}. Aalen–Johansen cumulative incidence of the {event_label} (solid) with "
+                f"{competing_label} as a competing event (dashed).{band_text} Under the plot: number at risk at "
+                "each time and cumulative numbers of each event up to it.")
+    return fig
