@@ -30,6 +30,7 @@ data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstru
 output_dir = None  # folder for tables/ and figures/ (None: display only)
 disease = "all"  # "all", "UC" or "CD"
 timepoints = [3, 6, 9]  # months since DTT start
+window = None  # visit-window half-width in months for every timepoint (None: the paper's windows)
 definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
 ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
@@ -37,7 +38,7 @@ crp_uln = 5.0  # CRP upper limit of normal, mg/L
 # %%
 from dttstudy import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
+p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
@@ -67,7 +68,7 @@ report.save_figure(fig, "clinical_response", p.output_dir)
 
 # %%
 endo = response_rates(cohort, [None], endpoint="endoscopic_response", by="disease", ci_method=p.ci_method,
-                      horizon=max(p.timepoints))
+                      horizon=max(p.timepoints), windows=p.windows)
 report.show(response_table(endo), "Endoscopic response within the follow-up")
 report.save_table(endo, "endoscopic_response_rates", p.output_dir, "Endoscopic response within the follow-up")
 
@@ -83,9 +84,10 @@ print(report.rates_text(endo[endo["group"] == "All"]))
 # bleeding subscore 0 (UC).
 
 # %%
-simple = response_rates(cohort, p.timepoints, definition="simple", crp_uln=p.crp_uln,
+simple = response_rates(cohort, p.timepoints, definition="simple", crp_uln=p.crp_uln, windows=p.windows,
                         analysis_sets=("observed",), ci_method=p.ci_method)
-remission = response_rates(cohort, p.timepoints, endpoint="clinical_remission", ci_method=p.ci_method)
+remission = response_rates(cohort, p.timepoints, endpoint="clinical_remission", ci_method=p.ci_method,
+                           windows=p.windows)
 report.show(response_table(simple), "Clinical response, simple definition")
 report.show(response_table(remission), "Clinical remission")
 report.save_table(simple, "clinical_response_simple", p.output_dir, "Clinical response, simple definition")

@@ -26,6 +26,7 @@ data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstru
 output_dir = None  # folder for tables/ and figures/ (None: display only)
 disease = "all"  # "all", "UC" or "CD"
 timepoints = [3, 6, 9]  # months since DTT start
+window = None  # visit-window half-width in months for every timepoint (None: the paper's windows)
 definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
 ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
@@ -33,16 +34,16 @@ crp_uln = 5.0  # CRP upper limit of normal, mg/L
 # %%
 from dttstudy import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
+p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
 from dttstudy.labs import lab_changes, lab_summary
 from dttstudy.tables import lab_table
 
-changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints)
+changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows)
 summary = lab_summary(changes, by="disease")
-report.show(lab_table(cohort, ("crp", "albumin"), p.timepoints), "CRP (mg/L) and albumin (g/L): change from baseline")
+report.show(lab_table(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows), "CRP (mg/L) and albumin (g/L): change from baseline")
 report.save_table(summary, "lab_change_summary", p.output_dir, "CRP and albumin: change from baseline")
 report.save_table(changes, "lab_change_per_patient", p.output_dir, "CRP and albumin per patient")
 

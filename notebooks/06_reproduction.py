@@ -28,6 +28,7 @@ data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstru
 output_dir = None  # folder for tables/ and figures/ (None: display only)
 disease = "all"  # "all", "UC" or "CD"
 timepoints = [3, 6, 9]  # months since DTT start
+window = None  # visit-window half-width in months for every timepoint (None: the paper's windows)
 definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
 ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
@@ -35,7 +36,7 @@ crp_uln = 5.0  # CRP upper limit of normal, mg/L
 # %%
 from dttstudy import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln)
+p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%

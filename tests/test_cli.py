@@ -1,0 +1,75 @@
+"""The command line never shows a traceback: broken pipes, Ctrl-C, usage errors; help in plain text."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import REFERENCE, ROOT
+
+DTT = [sys.executable, "-m", "dttstudy.cli"]
+
+
+def test_help_lists_every_command_in_plain_text():
+    res = subprocess.run(DTT + ["--help"], capture_output=True, text=True)
+    assert res.returncode == 0
+    for cmd in ("validate", "summary", "check", "reproduce", "synth", "template", "execute-notebooks"):
+        assert cmd in res.stdout
+    assert "``" not in res.stdout and ":func:" not in res.stdout  # no reStructuredText markup
+
+
+def test_every_option_has_help():
+    from dttstudy.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            assert a.help, f"{name}: option {a.option_strings or a.dest} has no help"
+
+
+def test_version():
+    from dttstudy import __version__
+
+    res = subprocess.run(DTT + ["--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.strip() == f"dttstudy {__version__}"
+
+
+def test_data_option_on_every_cohort_command():
+    for cmd in ("validate", "summary", "check"):
+        a = subprocess.run(DTT + [cmd, "--data", str(REFERENCE)], capture_output=True, text=True)
+        b = subprocess.run(DTT + [cmd, str(REFERENCE)], capture_output=True, text=True)
+        assert a.returncode == b.returncode == 0 and a.stdout == b.stdout, cmd
+
+
+def test_broken_pipe_is_quiet():
+    res = subprocess.run(f"{sys.executable} -m dttstudy.cli check | head -1", shell=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    assert "Traceback" not in res.stderr and "BrokenPipeError" not in res.stderr
+    assert res.stdout.strip()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+    proc = subprocess.Popen(DTT + ["reproduce", "--out", str(tmp_path / "o"), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait until notebooks are running, then interrupt
+    line = proc.stdout.readline()
+    deadline = time.time() + 120
+    while "Running" not in line and time.time() < deadline:
+        line = proc.stdout.readline()
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in out + err and "interrupted" in err
+    assert not (tmp_path / "o").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # the temporary build folder is gone too
+
+
+def test_synth_writes_a_workbook(tmp_path):
+    res = subprocess.run(DTT + ["synth", "--patients", "12", "--seed", "3", "--out", str(tmp_path / "s.xlsx")],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run(DTT + ["validate", str(tmp_path / "s.xlsx")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout
