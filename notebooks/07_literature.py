@@ -18,31 +18,38 @@
 # # Literature comparison: published DTT cohorts and random-effects pooling
 #
 # Published cohorts of dual-targeted therapy (`data/published/literature.csv`, sources and derivations in
-# `literature.md`) beside this cohort. Each study's proportion has a Clopper–Pearson exact CI; the other
-# studies are pooled with a random-effects model on the logit scale (REML by default; 0.5 added to both cells
-# only for studies with 0 or all events). This cohort's own row is computed from its data, never typed in, and
-# is shown beside the pooled estimate, not inside it. Definitions of response and remission differ between
-# studies (see `literature.md`), and most cohorts are small and retrospective: the pooled values are context,
-# not a benchmark.
+# `literature.md`) beside this cohort. The unit of analysis is the **study**: the arms of a multi-arm study are
+# summed into one row (they share centre, protocol and often patients' histories) and shown indented under it.
+# Each study's proportion has a Clopper–Pearson exact CI. The other studies are pooled with a **binomial–normal
+# generalised linear mixed model** (random-intercept logistic regression, maximum likelihood, adaptive
+# Gauss–Hermite quadrature with 7 nodes; exact binomial likelihood, so zero-event and all-event studies need no
+# continuity correction) — the model R's `meta` package uses by default and `metafor::rma.glmm` fits. The
+# inverse-variance logit (REML) and Freeman–Tukey models are kept as named sensitivity analyses. This cohort's
+# own row is computed from its data, never typed in, and is shown beside the pooled estimate, not inside it;
+# with the bundled cohort it comes from **reconstructed** records (and clinical remission is not a published
+# figure at all). Definitions of response and remission differ between studies (see `literature.md`), and most
+# cohorts are small and retrospective: the pooled values are context, not a benchmark.
 
 # %% tags=["parameters"]
 data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
 output_dir = None  # folder for tables/ and figures/ (None: display only)
 disease = "all"  # "all", "UC" or "CD"
 timepoints = [3, 6, 9]  # months since DTT start
+window = None  # visit-window half-width in months for every timepoint (None: the paper's windows)
 definition = "paper"  # clinical response definition: "paper" or "simple" (sensitivity analysis)
 ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
-outcome = "clinical_response"  # main outcome for the subgroup and leave-one-out analyses
+outcome = "clinical_response"  # main outcome for the sensitivity, subgroup and leave-one-out analyses
 subgroup = "regimen_class"  # or "disease", "population"
-method = "REML"  # "REML", "DL" or "PM"
-include = "main"  # "main" (adult, refractory, patient-based, no overlap) or "all"
-cohort_month = 9  # month at which this cohort's response and remission are taken
+method = "GLMM"  # pooling model: "GLMM", or inverse-variance logit with tau^2 by "REML", "DL" or "PM"
+include = "main"  # "main" (the written inclusion rule) or "all" (adds paediatric, non-refractory, perianal)
+cohort_month = 9.0  # month at which this cohort's response and remission are taken
 
 # %%
 from dttstudy import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, outcome=outcome,
+p = report.params(data_path=data_path, output_dir=output_dir, disease=disease, timepoints=timepoints,
+                  definition=definition, ci_method=ci_method, crp_uln=crp_uln, window=window, outcome=outcome,
                   subgroup=subgroup, method=method, include=include, cohort_month=cohort_month)
 cohort = report.load(p)
 
@@ -52,40 +59,50 @@ from dttstudy import literature as lit_
 lit = lit_.load_literature()
 cm = float(p.extra["cohort_month"])
 mine = lit_.cohort_rows(cohort, cm, **p.response_kwargs)
-mine["label"] = f"This cohort ({'reconstructed' if cohort.reconstructed else 'own data'})"
 print(f"{lit['study_id'].nunique()} published studies, {len(lit)} rows; "
       f"{int(lit['verified'].sum())} rows verified against their source")
-report.show(mine[["outcome", "timepoint", "events", "total"]], "This cohort (computed from the data)")
+report.show(mine[["outcome", "label", "timepoint", "events", "total"]], "This cohort (computed from the data)")
 report.save_table(mine, "literature_this_cohort", p.output_dir, "This cohort in the literature format")
 
 # %% [markdown]
 # ## Forest plots
+#
+# Rows are studies (arms indented, shown but not pooled separately); the diamond is the pooled estimate with
+# its 95 % CI, the line under it the 95 % prediction interval (normal quantile, as metafor for the GLMM). The
+# weight column of the GLMM is the approximate inverse-variance weight with the GLMM's τ² (the GLMM itself has
+# no study weights).
 
 # %%
+import pandas as pd
+
 from dttstudy import forest
 from dttstudy.meta import study_proportions
 
+pool_method = p.extra["method"]
 summary = []
 for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response", "any_ae"):
-    rows = lit_.select(lit, outcome_, p.extra["include"])
-    per, pooled = forest.forest_data(rows, method=p.extra["method"])
+    rows = lit_.select(lit, outcome_, p.extra["include"], units="study")
+    arms = lit_.select(lit, outcome_, p.extra["include"], units="arm")
+    per, pooled = forest.forest_data(rows, method=pool_method, arms=arms)
     own = mine[mine["outcome"] == outcome_]
     hl = None
     if len(own):
         hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
-    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl)
+    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
+                             timepoint=f"latest timepoint reported per study (this cohort: {cm:g} months)")
     report.save_figure(fig, f"forest_{outcome_}", p.output_dir)
     report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies")
     if pooled is not None:
         summary.append({"outcome": outcome_, "k": pooled.k, "patients": pooled.total,
                         "pooled_pct": 100 * pooled.proportion, "ci_low": 100 * pooled.ci_lower,
-                        "ci_high": 100 * pooled.ci_upper, "i2": pooled.i2, "tau2": pooled.tau2,
-                        "method": pooled.method,
+                        "ci_high": 100 * pooled.ci_upper,
+                        "pi_low": 100 * pooled.pi_lower if pooled.pi_lower is not None else float("nan"),
+                        "pi_high": 100 * pooled.pi_upper if pooled.pi_upper is not None else float("nan"),
+                        "tau2": pooled.tau2, "i2": pooled.i2, "method": pooled.model_description,
                         "this_cohort": (f"{int(own['events'].iloc[0])}/{int(own['total'].iloc[0])}"
                                         if len(own) else "—"),
+                        "this_cohort_label": own["label"].iloc[0] if len(own) else "",
                         "this_cohort_pct": 100 * hl["proportion"].iloc[0] if hl is not None else float("nan")})
-
-import pandas as pd
 
 summary = pd.DataFrame(summary)
 report.show(summary.round(2), "Pooled estimate of the other studies beside this cohort")
@@ -95,29 +112,67 @@ report.save_table(summary, "literature_pooled_vs_cohort", p.output_dir, "Pooled 
 # NBVAL_CHECK_OUTPUT
 for r in summary.itertuples():
     print(f"{r.outcome}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}; k={r.k}, "
-          f"I2={r.i2:.0f}%, {r.method}) vs this cohort {r.this_cohort} ({r.this_cohort_pct:.1f}%)")
+          f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%, {r.method}) vs {r.this_cohort_label} {r.this_cohort} "
+          f"({r.this_cohort_pct:.1f}%)")
 
 # %% [markdown]
-# ## Regimen classes, subgroup test and leave-one-out
+# ## The main model in words
 
 # %%
-from dttstudy.meta import leave_one_out, pool_by_subgroup
+main_rows = lit_.select(lit, p.extra["outcome"], p.extra["include"], units="study")
+from dttstudy.meta import pool_proportions
 
-classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=p.extra["method"])
+main_fit = pool_proportions(main_rows["events"], main_rows["total"], method=pool_method,
+                            labels=list(main_rows["label"]))
+print(f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}:")
+print(main_fit.summary())
+
+# %% [markdown]
+# ## Sensitivity analyses
+#
+# One row per analysis: the main analysis; arms as separate units; overlapping studies added back;
+# mixed-indication studies added back; unverified rows removed ("same as main": the main rule already leaves
+# them out) or added back; leave-one-out; and the inverse-variance logit (REML) and Freeman–Tukey models on the
+# main units. n is the number of patients pooled; I² is computed from τ² as metafor does.
+
+# %%
+from dttstudy.sensitivity import sensitivity_table
+
+sens = sensitivity_table(lit, p.extra["outcome"], p.extra["include"], method=pool_method)
+report.show(sens.drop(columns=["ci_method", "note"]).round(2),
+            f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}: sensitivity analyses")
+report.save_table(sens, "literature_sensitivity", p.output_dir,
+                  f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}: sensitivity analyses")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for r in sens.itertuples():
+    print(f"{r.analysis} ({r.detail}): k={r.k}, n={r.n}, {r.pooled_pct:.1f}% ({r.ci_low:.1f}–{r.ci_high:.1f}), "
+          f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%")
+
+# %% [markdown]
+# ## Regimen classes and subgroup test
+#
+# Regimen classes are compared with arms as units (the arms of one study can belong to different classes), with
+# the inverse-variance logit model of the published regimen-level meta-analysis.
+
+# %%
+from dttstudy.meta import pool_by_subgroup
+
+iv_method = pool_method if pool_method != "GLMM" else "REML"
+classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=iv_method)
 report.show(classes.round(2), "Pooled proportions by regimen class")
 report.save_table(classes, "literature_regimen_classes", p.output_dir, "Pooled proportions by regimen class")
 
-rows = lit_.select(lit, p.extra["outcome"], p.extra["include"])
-sub = pool_by_subgroup(rows, p.extra["subgroup"], method=p.extra["method"])
+sub_rows = lit_.select(lit, p.extra["outcome"], p.extra["include"], units="arm")
+sub = pool_by_subgroup(sub_rows, p.extra["subgroup"], method=iv_method)
 report.show(sub.pooled.round(3), f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {p.extra['subgroup']}")
 report.show(sub.test.round(4), "Test for subgroup differences")
-loo = leave_one_out(rows["events"], rows["total"], labels=list(lit_.study_label(rows)), method=p.extra["method"])
-report.show(loo[["omitted", "k", "proportion", "ci_lower", "ci_upper", "i2"]].round(3), "Leave-one-out")
-report.save_table(loo, "literature_leave_one_out", p.output_dir, "Leave-one-out")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 t = sub.test.iloc[0]
-print(f"{p.extra['outcome']} by {p.extra['subgroup']}: Q_between {t['q_between']:.3f}, df {int(t['df'])}, "
-      f"p {t['p_value']:.4f}")
-print(f"leave-one-out range: {100 * loo['proportion'].min():.1f}–{100 * loo['proportion'].max():.1f}%")
+print(f"{p.extra['outcome']} by {p.extra['subgroup']} ({iv_method}, arms as units): Q_between {t['q_between']:.3f}, "
+      f"df {int(t['df'])}, p {t['p_value']:.4f}")
+loo = sens[sens["analysis"] == "leave-one-out"]
+print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{loo['pooled_pct'].max():.1f}%")
