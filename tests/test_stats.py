@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dttstudy.stats import (binomial_ci, contingency_test, fisher_exact_rxc, format_p, mann_whitney,
-                            poisson_rate_ci, round_half_up, wilcoxon_signed_rank)
+from dttstudy.stats import (binomial_ci, contingency_test, fisher_exact_rxc, fisher_monte_carlo, format_p,
+                            mann_whitney, poisson_rate_ci, round_half_up, wilcoxon_signed_rank)
 
 needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 
@@ -207,6 +207,16 @@ def test_contingency_test_monte_carlo_fallback_is_named_and_repeatable():
     a = contingency_test(t, max_tables=3, monte_carlo_tables=20_000)
     assert a == contingency_test(t, max_tables=3, monte_carlo_tables=20_000)
     assert "Monte Carlo, 20,000 tables" in a[1] and a[0] == pytest.approx(0.10303, abs=0.01)
+
+
+def test_fisher_monte_carlo_close_to_the_exact_value_and_fine_for_large_cohorts():
+    # exact p 0.103030303 (R fisher.test); with 20,000 tables the Monte Carlo SE is about 0.0022
+    assert fisher_monte_carlo([[3, 1, 0], [1, 2, 4]], 20_000, seed=7) == pytest.approx(0.10303, abs=0.009)
+    # a million patients with two rare categories: too many tables to enumerate; strong association -> the
+    # smallest possible Monte Carlo p, 1 / (B + 1)
+    big = [[300000, 200000], [200000, 299990], [2, 1], [3, 4]]
+    p, name = contingency_test(big, monte_carlo_tables=2_000)
+    assert p == pytest.approx(1 / 2001) and name.endswith("Monte Carlo, 2,000 tables)")
 
 
 @needs_r
