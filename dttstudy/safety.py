@@ -363,22 +363,41 @@ def _st_norm_ppf(q: float) -> float:
     return stats.norm.ppf(q)
 
 
-def _aj_ij_se(t_all, st, times, n, h1, h2, surv_before) -> tuple[np.ndarray, np.ndarray]:
-    """Infinitesimal-jackknife standard errors of both cumulative incidences (derivatives by the chain rule
-    through n_j, d_kj and the product-limit S)."""
-    at_risk = t_all[:, None] >= times[None, :]
-    at_time = t_all[:, None] == times[None, :]
-    dh1 = ((at_time & (st == 1)[:, None]) - at_risk * h1) / n
-    dh2 = ((at_time & (st == 2)[:, None]) - at_risk * h2) / n
-    dh = dh1 + dh2
-    h = h1 + h2
-    m = len(times)
-    ds_before = np.zeros_like(dh)  # derivative of S(t_{j-1})
-    for j in range(1, m):
-        ds_before[:, j] = ds_before[:, j - 1] * (1 - h[j - 1]) - surv_before[j - 1] * dh[:, j - 1]
-    d1 = np.cumsum(ds_before * h1 + surv_before * dh1, axis=1)
-    d2 = np.cumsum(ds_before * h2 + surv_before * dh2, axis=1)
-    return np.sqrt((d1 ** 2).sum(axis=0)), np.sqrt((d2 ** 2).sum(axis=0))
+def _aj_ij_se(t_all, st, times, n, h1, h2, surv_before, cells: int = 4_000_000
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Infinitesimal-jackknife standard errors of both cumulative incidences.
+
+    The derivative of each estimate with respect to patient i's case weight, by the chain rule through
+    n_j, d_kj and the product-limit S(t_{j-1}) = Π_{l<j} (1 − h_l), whose derivative is
+    S(t_{j-1}) Σ_{l<j} −h'_l / (1 − h_l) (h_l < 1 for every l before the last time). Only event times change the
+    estimates, so the work is done on them and carried forward; patients are processed in blocks of about
+    ``cells`` patient × time cells to bound memory on large cohorts.
+    """
+    ev = (h1 + h2) > 0
+    et = times[ev]
+    se1, se2 = np.zeros(len(times)), np.zeros(len(times))
+    if len(et) == 0:
+        return se1, se2
+    n_e, h1e, h2e, sb = n[ev], h1[ev], h2[ev], surv_before[ev]
+    he = h1e + h2e
+    ss1, ss2 = np.zeros(len(et)), np.zeros(len(et))
+    block = max(1, cells // len(et))
+    for a in range(0, len(t_all), block):
+        ti, si = t_all[a:a + block, None], st[a:a + block, None]
+        at_risk = ti >= et[None, :]
+        at_time = ti == et[None, :]
+        dh1 = ((at_time & (si == 1)) - at_risk * h1e) / n_e
+        dh2 = ((at_time & (si == 2)) - at_risk * h2e) / n_e
+        ds_before = np.zeros_like(dh1)
+        if len(et) > 1:
+            ds_before[:, 1:] = sb[1:] * np.cumsum(-(dh1 + dh2)[:, :-1] / (1 - he[:-1]), axis=1)
+        ss1 += (np.cumsum(ds_before * h1e + sb * dh1, axis=1) ** 2).sum(axis=0)
+        ss2 += (np.cumsum(ds_before * h2e + sb * dh2, axis=1) ** 2).sum(axis=0)
+    # carry each event time's value forward to the censoring-only times after it (0 before the first event)
+    idx = np.cumsum(ev) - 1
+    se1 = np.where(idx >= 0, np.sqrt(ss1)[np.maximum(idx, 0)], 0.0)
+    se2 = np.where(idx >= 0, np.sqrt(ss2)[np.maximum(idx, 0)], 0.0)
+    return se1, se2
 
 
 def _cif_ci(p: np.ndarray, se: np.ndarray, z: float, ci_type: str) -> tuple[np.ndarray, np.ndarray]:

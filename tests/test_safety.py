@@ -287,3 +287,19 @@ def test_km_by_group_is_the_km_of_each_subset():
     assert len(long) == len(kms["A"].estimates_) + len(kms["B"].estimates_)
     b = long[long["group"] == "B"].set_index("time")["survival"]
     assert b.loc[2] == pytest.approx(2 / 3) and b.loc[5] == pytest.approx(1 / 3)
+
+
+def test_aalen_johansen_se_same_when_computed_in_patient_blocks():
+    from dttstudy import safety
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"time": rng.integers(1, 30, 300).astype(float), "status": rng.integers(0, 3, 300)})
+    whole = cumulative_incidence(d)
+    original = safety._aj_ij_se.__defaults__
+    try:
+        safety._aj_ij_se.__defaults__ = (7,)  # blocks of a single patient
+        blocks = cumulative_incidence(d)
+    finally:
+        safety._aj_ij_se.__defaults__ = original
+    assert blocks["cif_event_se"].to_numpy() == pytest.approx(whole["cif_event_se"].to_numpy(), rel=1e-12)
+    assert blocks["cif_competing_se"].to_numpy() == pytest.approx(whole["cif_competing_se"].to_numpy(), rel=1e-12)
