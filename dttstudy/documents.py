@@ -101,16 +101,81 @@ def _write_cell(cell, text: str, mark: str = "", *, bold=False, italic=False, si
         m.font.size = Pt(size)
 
 
-def _add_table(doc, t: DisplayTable):
-    from docx.shared import Pt
+#: Left + right cell margin plus a little slack, in cm (the margins are set to 0.08 cm a side).
+_PAD_CM = 0.25
+
+
+def _cell_margins(table, cm: float = 0.08):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(cm / 2.54 * 1440)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.append(mar)
+
+
+_NARROW = set("iljtfr.,:;'|! ()[]-")
+
+
+def _em(text: str) -> float:
+    """Approximate width of ``text`` in Arial, in em (capitals and digits wide, i/l/t and punctuation narrow)."""
+    return sum(0.28 if ch in _NARROW else 0.68 if (ch.isupper() or ch.isdigit()) else 0.52 for ch in text)
+
+
+def _column_widths(t: DisplayTable, avail_cm: float, size_pt: float = 8.5) -> list[float]:
+    """Column widths in cm from the widest cell (a header may wrap at its words; free text wraps): free-text
+    columns give way first when the table is wider than the page, then every column is scaled down."""
+    em_cm = size_pt * 2.54 / 72
+    widths, wrap = [], []
+    for j, c in enumerate(t.columns):
+        body = [_em(r.cells[j] + r.marks.get(j, "")) + (1.5 * r.indent if j == 0 else 0)
+                for r in t.rows if j < len(r.cells)]
+        word = max((_em(w) * 1.2 for w in c.label.split()), default=1.0)  # bold header, wraps at spaces
+        widths.append(max([word, 1.5] + body) * em_cm + _PAD_CM)
+        wrap.append(c.wrap)
+    excess = sum(widths) - avail_cm
+    floor = 8 * em_cm + _PAD_CM
+    room = [max(0.0, w - floor) if wr else 0.0 for w, wr in zip(widths, wrap)]
+    if excess > 0 and sum(room) > 0:  # free-text columns give way in proportion to their length
+        share = min(1.0, excess / sum(room))
+        widths = [w - r * share for w, r in zip(widths, room)]
+    scale = min(1.0, avail_cm / sum(widths))
+    return [x * scale for x in widths]
+
+
+def _set_widths(table, t: DisplayTable, avail_cm: float, size_pt: float):
+    from docx.shared import Cm
+
+    _cell_margins(table)
+    widths = _column_widths(t, avail_cm, size_pt)
+    table.autofit = False
+    for j, col in enumerate(table.columns):
+        col.width = Cm(widths[j])
+    for tr in table._tbl.tr_lst:
+        j = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            tc.width = Cm(sum(widths[j:j + span]))
+            j += span
+
+
+def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
+    from docx.shared import Pt, RGBColor
 
     ncol = len(t.columns)
+    size = 7.5 if t.landscape else 8.5  # wide tables a little smaller
     cap = doc.add_paragraph(style="Caption") if "Caption" in [s.name for s in doc.styles] else doc.add_paragraph()
     r = cap.add_run(f"Table {t.number}." if t.number is not None else "")
     r.bold = True
     cap.add_run((" " if t.number is not None else "") + t.title)
     for run in cap.runs:
         run.font.size = Pt(10)
+        run.font.italic = False
+        run.font.color.rgb = RGBColor(0, 0, 0)
     cap.paragraph_format.keep_with_next = True
 
     runs = t._spanner_runs()
@@ -125,12 +190,12 @@ def _add_table(doc, t: DisplayTable):
             if n > 1:
                 cell = cell.merge(table.cell(0, first + n - 1))
             if s:
-                _write_cell(cell, s, bold=True, align="center")
+                _write_cell(cell, s, bold=True, align="center", size=size)
                 for j in range(first, first + n):
                     _set_cell_borders(table.cell(1, j), top=4)
     for j, c in enumerate(t.columns):
         _write_cell(table.cell(header_rows - 1, j), c.label, c.mark, bold=True,
-                    align=c.align if j else "left")
+                    align=c.align if j else "left", size=size)
     for i in range(header_rows):
         for j in range(ncol):
             if i == 0:
@@ -141,14 +206,15 @@ def _add_table(doc, t: DisplayTable):
         if gname:
             cells = table.add_row().cells
             merged = cells[0].merge(cells[-1]) if ncol > 1 else cells[0]
-            _write_cell(merged, gname, bold=True)
+            _write_cell(merged, gname, bold=True, size=size)
         for row in rows:
             cells = table.add_row().cells
             for j, text in enumerate(row.cells):
                 _write_cell(cells[j], text, row.marks.get(j, ""), align=t.columns[j].align if j else "left",
-                            indent=row.indent if j == 0 else 0)
+                            indent=row.indent if j == 0 else 0, size=size)
     for cell in table.rows[-1].cells:
         _set_cell_borders(cell, bottom=12)
+    _set_widths(table, t, avail_cm, size)
     for m, text in t.footnotes + ([("", t.source_note)] if t.source_note else []):
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
@@ -193,7 +259,7 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
             sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
             w, h = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
             sec.page_width, sec.page_height = w, h
-        _add_table(doc, t)
+        _add_table(doc, t, avail_cm=25.7 if landscape else 17.0)
     buf = io.BytesIO()
     doc.save(buf)
     path = Path(path)
