@@ -173,7 +173,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
             ax_num.text(0.08, y, f"({plo:.1f}–{phi:.1f})", fontsize=fs, va="center", color=c_pool)
         else:
             ax_lab.text(0.04, y, f"Prediction interval: not defined ({het})", fontsize=fs - 0.5, va="center",
-                        color=c_pool)
+                        color=c_pool)  # k = 1, no finite GLMM maximum, or t(k-2) with k < 3
         y -= 1
 
     if hl is not None:
@@ -205,7 +205,10 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     notes = ["Squares: each study with its Clopper–Pearson exact 95 % CI (size by patients); grey circles: arms "
              "of a multi-arm study, shown, not pooled separately."]
     if pooled is not None:
-        if pooled.method == "GLMM":
+        if pooled.method == "GLMM" and pooled.ci_method == "Clopper-Pearson":
+            notes.append("Diamond: " + pooled.note.replace("tau^2", "τ²") + " Weight: inverse-variance weight "
+                         "of the study logits (0.5 added to 0/all-event studies).")
+        elif pooled.method == "GLMM":
             notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), "
                          "Wald CI on the logit scale; line: prediction interval (normal quantile, as metafor). "
                          "Weight: approximate inverse-variance weight with the GLMM τ² (the GLMM has no exact "

@@ -516,8 +516,10 @@ def _pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_meth
         ll_sat = _binom_loglik(x, n, x / n)
         ll_fe = _binom_loglik(x, n, np.full(k, p))
         q = max(0.0, 2.0 * (ll_sat - ll_fe))
+        # ML standard error of a single binomial logit (defined when 0 < p < 1); used by subgroup tests
+        se1 = 1.0 / math.sqrt(ns * p * (1.0 - p)) if k == 1 and 0 < xs < ns else _NAN
         return PooledProportion(
-            proportion=p, ci_lower=float(lo[0]), ci_upper=float(hi[0]), estimate=_logit_or_nan(p), se=_NAN,
+            proportion=p, ci_lower=float(lo[0]), ci_upper=float(hi[0]), estimate=_logit_or_nan(p), se=se1,
             ci_method="Clopper-Pearson", tau2=0.0, tau=0.0, i2=0.0, q=q, df=k - 1,
             q_pvalue=float(stats.chi2.sf(q, k - 1)) if k > 1 else None, pi_lower=None, pi_upper=None,
             hartung_knapp=False, weights=tuple(float(t) for t in 100.0 * (1 / v) / np.sum(1 / v)),

@@ -89,7 +89,9 @@ for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response
     if len(own):
         hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
     fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
-                             timepoint=f"latest timepoint reported per study (this cohort: {cm:g} months)")
+                             timepoint=("whole follow-up reported per study (this cohort: DTT course)"
+                                        if outcome_.endswith("_ae") else
+                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"))
     report.save_figure(fig, f"forest_{outcome_}", p.output_dir)
     report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies")
     if pooled is not None:

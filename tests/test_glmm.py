@@ -248,3 +248,9 @@ def test_glmm_properties(data):
     assert 0.0 <= r.ci_lower <= r.proportion <= r.ci_upper <= 1.0
     if r.pi_lower is not None:
         assert r.pi_lower <= r.ci_lower + 1e-12 and r.ci_upper <= r.pi_upper + 1e-12
+
+
+def test_single_study_se_is_the_binomial_logit_se_for_subgroup_tests():
+    r = pool_proportions([45], [71], method="GLMM")
+    assert r.estimate == pytest.approx(math.log(45 / 26), abs=1e-12)
+    assert r.se == pytest.approx(math.sqrt(1 / 45 + 1 / 26), abs=1e-12)  # 1/sqrt(n p (1-p))
