@@ -427,6 +427,10 @@ INTERVAL_COLUMNS = (("proportion", "ci_lower", "ci_upper", "proportion_ci", "pro
                     ("survival", "ci_lower", "ci_upper", "survival_ci", "prob"))
 
 
+#: Text columns shown even when every row has the same value (identifiers, the row's own label).
+_KEEP_CONSTANT = {"patient_id", "study_id", "label", "group", "term", "regimen", "agent", "outcome", "omitted"}
+
+
 def _merge_intervals(tidy: pd.DataFrame) -> pd.DataFrame:
     t = tidy.copy()
     for est, lo, hi, key, st in INTERVAL_COLUMNS:
@@ -448,13 +452,19 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
     unlabelled: list[str] = []
     method_notes = []
     if len(tidy) > 1:
-        for c in METHOD_COLUMNS:
-            if c in tidy.columns and tidy[c].nunique(dropna=False) == 1:
+        for c in list(tidy.columns):
+            constant_text = (tidy[c].dtype == object or pd.api.types.is_bool_dtype(tidy[c])) and \
+                tidy[c].nunique(dropna=False) == 1 and c not in _KEEP_CONSTANT
+            if (c in METHOD_COLUMNS and tidy[c].nunique(dropna=False) == 1) or constant_text:
                 v = tidy[c].iloc[0]
                 if not _nan(v) and str(v) != "":
                     shown = f"{100 * float(v):g}%" if c == "level" and _is_num(v) else level(v)
                     method_notes.append(f"{_label_or_record(c, unlabelled)}: {shown}")
                 tidy = tidy.drop(columns=[c])
+    empty = [c for c in tidy.columns if len(tidy) and tidy[c].isna().all()]
+    if empty:
+        method_notes.append("no values: " + ", ".join(_label_or_record(c, unlabelled) for c in empty))
+        tidy = tidy.drop(columns=empty)
     tidy = _merge_intervals(tidy)
     cols, stats = [], []
     for c in tidy.columns:
@@ -480,7 +490,7 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
                 values.append(None)
                 decs.append(None)
         rows.append(Row(cells, values, decs))
-    notes = [("", "; ".join(method_notes) + ".")] if method_notes else []
+    notes = [("", _sentence("; ".join(method_notes)) + ".")] if method_notes else []
     codes = [v for c in ("regimen", "agent", "suspected_agent", "group") if c in tidy.columns for v in tidy[c]]
     if codes and abbreviation_note(codes):
         notes.append(("", abbreviation_note(codes) + "."))

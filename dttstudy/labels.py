@@ -81,7 +81,7 @@ LABELS: dict[str, str] = {
     "computed": "Computed", "computed_exact": "Computed (unrounded)", "computed_n": "Computed n/N",
     "published_n": "Published n/N", "rule": "Comparison rule", "note": "Note",
     # literature and meta-analysis
-    "study_id": "Study", "label": "Study", "first_author": "First author", "year": "Year", "journal": "Journal",
+    "study_id": "Study ID", "label": "Study", "first_author": "First author", "year": "Year", "journal": "Journal",
     "doi_or_url": "DOI or URL", "population": "Population", "refractory": "Refractory", "regimen_class":
     "Regimen class", "n_patients": "Patients", "timepoint": "Time point", "timepoint_months": "Time point, months",
     "derived_from_percent": "Derived from a percentage", "event_based": "Event-based", "trial_units": "Trial units",
