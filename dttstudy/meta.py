@@ -5,13 +5,24 @@ patients in clinical remission on a dual-targeted therapy combination) with a
 random-effects model, and provides the tables usually reported alongside a
 pooled estimate: per-study exact confidence intervals, study weights,
 subgroup analyses with a test for subgroup differences, and leave-one-out
-sensitivity analyses.
+sensitivity analyses. :func:`pool_proportions` is the entry point; the model
+fits live in :mod:`dttstudy.glmm` (binomial-normal GLMM) and
+:mod:`dttstudy.heterogeneity` (tau^2 estimators, I^2, Q-profile CI); the
+sensitivity table in :mod:`dttstudy.sensitivity`, forest plots in
+:mod:`dttstudy.forest`.
 
-Model
------
-Each study ``i`` contributes ``x_i`` events out of ``n_i`` patients.  The
-proportion is transformed to ``y_i`` with approximate within-study variance
-``v_i`` and the standard normal-normal random-effects model is fitted::
+Models
+------
+Each study ``i`` contributes ``x_i`` events out of ``n_i`` patients.
+
+``method="GLMM"`` (recommended for small and zero-event studies; the default
+of R's *meta* package): binomial-normal random-intercept logistic model,
+``x_i ~ Bin(n_i, expit(mu + u_i))``, ``u_i ~ N(0, tau^2)``, fitted by maximum
+likelihood with adaptive Gauss-Hermite quadrature; no continuity correction.
+
+``method="REML" | "DL" | "PM"`` (inverse-variance): the proportion is
+transformed to ``y_i`` with approximate within-study variance ``v_i`` and the
+normal-normal random-effects model is fitted::
 
     y_i ~ N(mu, v_i + tau^2)
 
@@ -56,6 +67,9 @@ results using inverse of Freeman-Tukey double arcsine transformation in
 meta-analysis of single proportions. Res Synth Methods 2019;10:476-483.
 Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in
 the case of the binomial. Biometrika 1934;26:404-413.
+Stijnen T, Hamza TH, Özdemir P. Random effects meta-analysis of event outcome
+in the framework of the generalized linear mixed model with applications in
+sparse data. Stat Med 2010;29:3046-3067.
 """
 
 from __future__ import annotations
