@@ -54,6 +54,27 @@ class Row:
     indent: int = 0
     marks: dict[int, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        self.cells = [str(c) for c in self.cells]
+        if self.values is not None:
+            self.values = [_plain_number(v) for v in self.values]
+        if self.decimals is not None:
+            self.decimals = [None if d is None else int(d) for d in self.decimals]
+
+
+def _plain_number(v):
+    """A Python int/float for the spreadsheet and JSON (numpy scalars unwrapped); None for anything else or
+    for a non-finite value."""
+    if v is None or isinstance(v, bool) or type(v).__name__ == "bool_":
+        return None
+    if hasattr(v, "item") and not isinstance(v, (int, float)):
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return int(v) if isinstance(v, int) else float(v)
+
 
 @dataclass
 class DisplayTable:
@@ -71,7 +92,7 @@ class DisplayTable:
     footnotes: list[tuple[str, str]] = field(default_factory=list)
     source_note: str | None = None
     number: int | None = None
-    stub: bool = True
+    stub: bool = True  # the first column labels the rows (levels are indented in it)
     unlabelled: list[str] = field(default_factory=list)
 
     # --- helpers -------------------------------------------------------------------------------------------

@@ -324,3 +324,19 @@ def test_json_round_trip(some_tables):
         assert back == t
         assert back.to_html() == t.to_html()
     json.loads(some_tables[0].to_json())
+
+
+def test_numpy_numbers_stay_numbers(tmp_path):
+    import openpyxl
+
+    from dttstudy.display import Column, Row
+
+    t = DisplayTable("x", "Counts", [Column("Patient"), Column("Patients", align="right")],
+                     [Row(["A", "3"], [None, np.int64(3)], [None, 0]), Row(["B", "–"], [None, np.float64("nan")])])
+    assert t.rows[0].values == [None, 3] and type(t.rows[0].values[1]) is int
+    assert t.rows[1].values == [None, None]
+    assert DisplayTable.from_json(t.to_json()) == t
+    write_xlsx([t], tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets[0]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    assert cells[3].data_type == "n" and cells["–"].data_type == "s"
