@@ -751,3 +751,43 @@ def test_sensitivity_table_from_the_literature():
     assert t[t["analysis"] == "without unverified rows"].iloc[0]["same_as_main"]
     assert {"arms as separate units", "with overlapping studies", "with mixed-indication studies",
             "inverse-variance logit (REML)", "Freeman-Tukey (REML)"} <= set(t["analysis"])
+
+
+def _r_available() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        return False
+    return subprocess.run(["Rscript", "-e", "library(metafor)"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _r_available(), reason="Rscript with metafor not installed")
+def test_inverse_variance_q_profile_and_hartung_knapp_match_metafor_live():
+    import json
+    import subprocess
+
+    script = ["suppressMessages(library(metafor)); out <- list()"]
+    for name, (x, n) in DATA.items():
+        for m in ("REML", "PM", "DL"):
+            script.append(
+                f'r <- rma(measure = "PLO", xi = c({",".join(map(str, x))}), ni = c({",".join(map(str, n))}),'
+                f' method = "{m}"); p <- predict(r); ci <- confint(r, control = list(tol = 1e-12));'
+                f' rk <- update(r, test = "knha"); pk <- predict(rk); ra <- update(r, test = "adhoc");'
+                f' out[["{name}_{m}"]] <- c(r$b, r$se, r$tau2, r$I2, p$pi.lb, p$pi.ub, ci$random[1, 2:3],'
+                " ci$random[3, 2:3], rk$se, rk$ci.lb, rk$ci.ub, pk$pi.lb, pk$pi.ub, ra$ci.lb, ra$ci.ub)")
+    script.append('cat("{", paste(sprintf("\\"%s\\": [%s]", names(out), sapply(out, function(v) '
+                  'paste(sprintf("%.12g", v), collapse = ", "))), collapse = ", "), "}")')
+    res = subprocess.run(["Rscript", "-e", "\n".join(script)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    live = json.loads(res.stdout)
+    for key, ref in live.items():
+        name, method = key.split("_")
+        r = pool_proportions(*DATA[name], method=method)
+        hk = pool_proportions(*DATA[name], method=method, hartung_knapp=True)
+        ad = pool_proportions(*DATA[name], method=method, hartung_knapp=True, hk_adhoc=True)
+        mine = [r.estimate, r.se, r.tau2, r.i2, logit(r.pi_lower), logit(r.pi_upper), r.tau2_ci_lower,
+                r.tau2_ci_upper, r.i2_ci_lower, r.i2_ci_upper, hk.se, logit(hk.ci_lower), logit(hk.ci_upper),
+                logit(hk.pi_lower), logit(hk.pi_upper), logit(ad.ci_lower), logit(ad.ci_upper)]
+        for i, (a, b) in enumerate(zip(mine, ref)):
+            assert close(a, b), (key, i)
