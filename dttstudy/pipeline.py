@@ -90,9 +90,35 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: in
     strip_volatile(nb)
     nbformat.write(nb, dst)
     if html:
-        body, _ = _exporter().from_notebook_node(nb)
-        Path(html).write_text(body, encoding="utf-8")
+        Path(html).write_text(render_page(nb), encoding="utf-8")
     return NotebookResult(name, True, time.perf_counter() - start)
+
+
+def render_page(nb) -> str:
+    """A notebook as a reader's page: no code, no cells that only print check text for nbval (marked
+    ``# NBVAL_CHECK_OUTPUT``), no stderr, the notebook's heading as the page title and a link back to the front
+    page."""
+    import copy
+    import re
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if "NBVAL_CHECK_OUTPUT" in cell.source or "injected-parameters" in cell.metadata.get("tags", []):
+                continue
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream"
+                                                                        and o.get("name") == "stderr")]
+        cells.append(cell)
+    title = next((m.group(1).strip() for c in cells if c.cell_type == "markdown"
+                  for m in [re.search(r"^#\s+(.+)$", c.source, flags=re.M)] if m), "dttstudy notebook")
+    back = nbformat.v4.new_markdown_cell("[← Report front page](../index.html) · [Full report](../report.html)")
+    back.id = "back-link"
+    nb.cells = [back] + cells
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
 
 
 _EXPORTER = None
@@ -155,37 +181,35 @@ def provenance(parameters: dict, cohort_prov: dict) -> dict:
     }
 
 
-def _workbook(tables_dir: Path) -> None:
-    import pandas as pd
+def _documents(out: Path, outputs: dict, order: list[str], cohort, typed, prov: dict) -> None:
+    """``report.html``, ``tables/tables.docx`` and ``tables/tables.xlsx``: every report table, numbered in
+    report order (the same numbers in all three)."""
+    from .documents import write_docx, write_xlsx
+    from .report_html import numbered_tables, saved_items, write_report
 
-    from .render import to_excel
-
-    sheets, used = {}, set()
-    for f in sorted(tables_dir.glob("*.csv")):
-        name = f.stem[:31]
-        k = 1
-        while name in used:
-            k += 1
-            name = f"{f.stem[:28]}_{k}"
-        used.add(name)
-        sheets[name] = pd.read_csv(f, keep_default_na=False)
-    if sheets:
-        to_excel(sheets, tables_dir / "tables.xlsx")
+    tables = numbered_tables(saved_items(out, outputs, order))
+    if tables:
+        title = "Dual-targeted therapy in refractory IBD — tables"
+        write_docx(tables, out / "tables" / "tables.docx", title=title, number=False)
+        write_xlsx(tables, out / "tables" / "tables.xlsx")
+    write_report(out, cohort, typed, outputs, order, prov)
 
 
-def _key_numbers(tables_dir: Path) -> list[tuple[str, str]]:
+def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]:
+    """The front page's key numbers, from the tables of this run (the paper check only for the reference cohort:
+    on other data the published numbers are compared, not checked)."""
     import pandas as pd
 
     rows = []
 
     def fmt(r):
-        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f}%, 95% CI {float(r['ci_low']):.1f}–"
+        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f} %; 95 % CI {float(r['ci_low']):.1f}–"
                 f"{float(r['ci_high']):.1f})") if int(r["N"]) else "not evaluable"
     f = tables_dir / "clinical_response_rates.csv"
     if f.is_file():
         d = pd.read_csv(f)
         for r in d[d["group"] == "All"].to_dict("records"):
-            label = "observed" if r["analysis_set"] == "observed" else "non-responder imputation"
+            label = "observed cases" if r["analysis_set"] == "observed" else "non-responder imputation"
             rows.append((f"Clinical response, month {r['month']:g} ({label})", fmt(r)))
     f = tables_dir / "endoscopic_response_rates.csv"
     if f.is_file():
@@ -196,47 +220,63 @@ def _key_numbers(tables_dir: Path) -> list[tuple[str, str]]:
     if f.is_file():
         d = pd.read_csv(f, keep_default_na=False)
         r = d[d["group"] == "All"].iloc[0]
-        rows.append(("Patients with a treatment-emergent AE", str(r["n/N (%; 95% CI)"])))
+        rows.append(("Patients with a treatment-emergent adverse event",
+                     fmt(r) if "N" in d.columns else str(r["n/N (%; 95% CI)"])))
     f = tables_dir / "paper_check.csv"
-    if f.is_file():
+    if reconstructed and f.is_file():
         d = pd.read_csv(f, keep_default_na=False)
         counts = d["status"].value_counts()
-        rows.append(("Paper check (published numbers)", ", ".join(
+        rows.append(("Published numbers reproduced", ", ".join(
             f"{s} {int(counts.get(s, 0))}" for s in ("match", "rounding", "conflict", "mismatch"))))
     return rows
 
 
-def _index(out: Path, names: list[str], banner: str) -> None:
-    import json as _json
+def _index(out: Path, names: list[str], cohort) -> None:
+    """The front page: data banner, key numbers, figures with captions, links to the report and every file."""
+    from .report import cohort_banner
+    from .report_html import SECTIONS
 
     tdir, fdir = out / "tables", out / "figures"
     e = html.escape
+    warn = "warn" if cohort.reconstructed else "own"
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>dttstudy report</title>",
-             "<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-             ".warn{background:#fff3cd;padding:8px;border:1px solid #e0c36c}img{max-width:300px;margin:4px}"
-             "</style></head><body>",
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>Dual-targeted therapy in refractory IBD — report front page</title>",
+             "<style>body{font-family:Arial,Helvetica,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 24px;"
+             "line-height:1.45;color:#1a1a1a}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.8em;"
+             "border-bottom:1px solid #ccc;padding-bottom:.2em}table{border-collapse:collapse}"
+             "td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;vertical-align:top}"
+             ".warn{background:#fdf3e7;border-left:5px solid #b45f06;padding:8px 12px}"
+             ".own{background:#eef4fa;border-left:5px solid #0b5394;padding:8px 12px}"
+             ".lead a{font-size:1.1em;font-weight:bold}"
+             ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:18px}"
+             "figure{margin:0}figure img{width:100%;height:auto;border:1px solid #eee}"
+             "figcaption{font-size:.85em;color:#333}ul.cols{columns:2}</style></head><body>",
              "<h1>Dual-targeted therapy in refractory IBD — study report</h1>",
-             f'<p class="warn">{e(banner)}</p>', "<h2>Key numbers</h2>", "<table>"]
-    for k, v in _key_numbers(tdir):
+             f'<p class="{warn}">{e(cohort_banner(cohort))}</p>',
+             '<p class="lead"><a href="report.html">Read the full report (report.html)</a> · '
+             '<a href="tables/tables.docx">all tables in Word</a> · <a href="tables/tables.xlsx">in Excel</a></p>',
+             "<h2>Key numbers</h2>", "<table>"]
+    for k, v in _key_numbers(tdir, cohort.reconstructed):
         parts.append(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>")
-    parts += ["</table>", "<h2>Notebooks</h2>", "<ul>"]
+    parts += ["</table>", "<h2>Figures</h2>", '<div class="figs">']
+    for f in sorted(fdir.glob("*.png")):
+        meta = fdir / f"{f.stem}.json"
+        caption = json.loads(meta.read_text(encoding="utf-8")).get("caption", "") if meta.is_file() else ""
+        parts.append(f'<figure><a href="figures/{e(f.stem)}.svg"><img src="figures/{e(f.name)}" '
+                     f'alt="{e(caption or f.stem)}"></a><figcaption>{e(caption or f.stem)}</figcaption></figure>')
+    parts += ["</div>", "<h2>Notebooks</h2>", "<ul>"]
     for name in names:
-        parts.append(f'<li><a href="html/{e(name)}.html">{e(name)}</a> '
-                     f'(<a href="notebooks/{e(name)}.ipynb">notebook</a>)</li>')
-    parts += ["</ul>", "<h2>Tables</h2>", "<ul>"]
+        parts.append(f'<li><a href="html/{e(name)}.html">{e(SECTIONS.get(name, name))}</a> '
+                     f'(<a href="notebooks/{e(name)}.ipynb">{e(name)}.ipynb</a>)</li>')
+    parts += ["</ul>", "<h2>Tables</h2>", '<ul class="cols">']
     for f in sorted(tdir.glob("*.csv")):
         meta = tdir / f"{f.stem}.json"
-        title = _json.loads(meta.read_text()).get("title") if meta.is_file() else None
+        title = json.loads(meta.read_text(encoding="utf-8")).get("title") if meta.is_file() else None
         links = " · ".join(f'<a href="tables/{e(f.stem)}.{x}">{x}</a>' for x in ("html", "csv", "md", "tex"))
         parts.append(f"<li>{e(title or f.stem)} — {links}</li>")
-    parts += ['</ul><p>All tables in one workbook: <a href="tables/tables.xlsx">tables.xlsx</a></p>',
-              "<h2>Figures</h2>"]
-    for f in sorted(fdir.glob("*.png")):
-        parts.append(f'<a href="figures/{e(f.stem)}.svg"><img src="figures/{e(f.name)}" alt="{e(f.stem)}"></a>')
-    parts += ['<h2>Provenance</h2><p><a href="provenance.json">provenance.json</a>: parameters, input hashes, '
-              "package versions and git commit.</p>", "</body></html>"]
+    parts += ["</ul>", '<h2>Provenance</h2><p><a href="provenance.json">provenance.json</a>: parameters, hashes '
+              "of the data, notebooks and package source, and library versions.</p>", "</body></html>"]
     (out / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
 
 
@@ -382,13 +422,13 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
             outputs[r.name] = files
             status[r.name] = "executed"
         shutil.rmtree(tmp / ".parts")
-        _workbook(tmp / "tables")
         prov = provenance(typed.as_dict() | {"data_path": data_abs if data_abs is None else Path(data_abs).name,
                                              "output_dir": None},
                           cohort.provenance)
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-        _index(tmp, [nb.stem for nb in nbs], cohort_banner(cohort))
+        _documents(tmp, outputs, [nb.stem for nb in nbs], cohort, typed, prov)
+        _index(tmp, [nb.stem for nb in nbs], cohort)
         (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
                                                  indent=1, sort_keys=True) + "\n")
         write_manifest(tmp, __version__)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from .parameters import PARAMETERS, check, windows
-from .render import to_csv, to_html, to_latex, to_markdown
+from .display import build_display
+from .render import to_csv, to_html, to_markdown
 
 
 @dataclass(frozen=True)
@@ -76,27 +77,58 @@ def _dirs(output_dir) -> tuple[Path, Path] | None:
     return base / "tables", base / "figures"
 
 
+_SEQ = [0]
+
+
+def _next_seq() -> int:
+    """Order of saving within a notebook: the report lists a notebook's tables and figures in this order."""
+    _SEQ[0] += 1
+    return _SEQ[0]
+
+
 def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None,
-               notes: list[str] | None = None) -> None:
-    """Write ``tables/<name>.{csv,md,html,tex}`` under ``output_dir`` (nothing when ``output_dir`` is None).
-    Returns nothing, so a notebook cell ending with it displays nothing."""
+               notes: list[str] | None = None, *, in_report: bool = True, display=None) -> None:
+    """Write one table under ``output_dir/tables`` (nothing when ``output_dir`` is None):
+
+    * ``<name>.csv`` — the tidy table, the machine-readable output (spreadsheet formulas neutralised);
+    * ``<name>.html``, ``.md``, ``.tex`` — the journal table of :func:`dttstudy.display.build_display`
+      (labels, formats, footnotes; every typed text escaped);
+    * ``<name>.json`` — title, notes, its place in the report (``in_report=False`` lists it only as a file) and the
+      display table, from which ``report.html``, ``tables.docx`` and ``tables.xlsx`` are assembled.
+
+    Returns nothing, so a notebook cell ending with it displays nothing.
+    """
     dirs = _dirs(output_dir)
     if dirs is None:
         return
     tdir = dirs[0]
-    files = []
-    for ext, text in (("csv", to_csv(df)), ("md", to_markdown(df, title, notes)),
-                      ("html", to_html(df, title, notes, table_id=name)), ("tex", to_latex(df, title, notes))):
-        f = tdir / f"{name}.{ext}"
-        f.write_text(text, encoding="utf-8")
-        files.append(f)
-    meta = tdir / f"{name}.json"
-    meta.write_text(json.dumps({"title": title, "notes": notes or []}, indent=1, ensure_ascii=False) + "\n")
+    disp = display if display is not None else build_display(name, df, title, notes)
+    for ext, text in (("csv", to_csv(df)), ("md", disp.to_markdown()), ("html", disp.to_html(standalone=True)),
+                      ("tex", disp.to_latex())):
+        (tdir / f"{name}.{ext}").write_text(text, encoding="utf-8")
+    meta = {"title": disp.title, "notes": notes or [], "seq": _next_seq(), "in_report": in_report,
+            "display": json.loads(disp.to_json())}
+    (tdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def save_figure(fig, name: str, output_dir) -> None:
-    """Write ``figures/<name>.png`` (300 dpi) and ``.svg`` with no timestamps and a fixed SVG hash salt.
-    Returns nothing, so a notebook cell ending with it displays nothing."""
+def table(df: pd.DataFrame, name: str, output_dir, title: str | None = None, notes: list[str] | None = None, *,
+          in_report: bool = True) -> None:
+    """Show the journal table of ``df`` in the notebook and save it (:func:`save_table`)."""
+    disp = build_display(name, df, title, notes)
+    _display_table(disp)
+    save_table(df, name, output_dir, title, notes, in_report=in_report, display=disp)
+
+
+def _display_table(disp) -> None:
+    from IPython.display import display
+
+    display({"text/html": disp.to_html(standalone=False), "text/plain": disp.to_markdown()}, raw=True)
+
+
+def save_figure(fig, name: str, output_dir, caption: str | None = None) -> None:
+    """Write ``figures/<name>.png`` (300 dpi), ``.svg`` (no timestamps, fixed hash salt) and ``.json`` (the
+    caption the report prints under the figure). Returns nothing, so a notebook cell ending with it displays
+    nothing."""
     dirs = _dirs(output_dir)
     if dirs is None:
         return
@@ -109,6 +141,22 @@ def save_figure(fig, name: str, output_dir) -> None:
     # the figure functions lay themselves out (tight_layout), so no second "tight" rendering pass is needed
     fig.savefig(png, dpi=300, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    meta = {"caption": caption or "", "seq": _next_seq()}
+    (fdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def figure(fig, name: str, output_dir, caption: str) -> None:
+    """Save a figure with its caption; show the figure, then its caption, in the notebook."""
+    import html as _html
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    save_figure(fig, name, output_dir, caption)
+    display(fig)
+    plt.close(fig)  # shown once, here, not again by the inline backend at the end of the cell
+    display({"text/html": f'<p class="dtt-caption"><i>{_html.escape(caption)}</i></p>', "text/plain": caption},
+            raw=True)
 
 
 def cohort_banner(cohort) -> str:
