@@ -250,13 +250,17 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
         sep, skip = m.group(1), 1
         readings.append(Reading("sep_line", name, None, None, None, rows=[1],
                                 text=f"first line 'sep={sep}' (a spreadsheet hint) skipped"))
-    first = next((line for line in lines[skip:] if line.strip()), "")
-    if sep == "," and "," not in first and "\t" in first:
-        sep = "\t"
-        readings.append(Reading("delimiter", name, None, None, None, rows=[skip + 1],
-                                text="tab-delimited file: read with tabs as the delimiter"))
-    if sep == ";" or (sep == "," and "," not in first and ";" in first):
-        report.failures.append(Failure(name, skip + 1, None, first[:60],
+    sample = [line for line in lines[skip:skip + _HEADER_SEARCH + 20] if line.strip()]
+    if sep == ",":
+        # the delimiter used most in the first lines (a title row may hold a comma or none)
+        counts = {d: sum(line.count(d) for line in sample) for d in (",", "\t", ";")}
+        sep = max(counts, key=lambda d: (counts[d], d == ","))
+        if sep == "\t":
+            readings.append(Reading("delimiter", name, None, None, None, rows=[skip + 1],
+                                    text="tab-delimited file: read with tabs as the delimiter"))
+    if sep == ";":
+        first = next((k for k, line in enumerate(lines[skip:], start=skip) if ";" in line), skip)
+        report.failures.append(Failure(name, first + 1, None, lines[first][:60],
                                        "semicolon-delimited file: save as comma-separated CSV with decimal "
                                        "points (in Excel: 'CSV UTF-8 (Comma delimited)')"))
         return None

@@ -134,8 +134,10 @@ def suggest(column: str, value) -> str | None:
     table = lookup(column)
     if not table or not isinstance(value, str) or not value.strip():
         return None
-    hit = difflib.get_close_matches(key(value), list(table), n=1, cutoff=0.75)
-    if not hit:
+    k = key(value)
+    hit = difflib.get_close_matches(k, list(table), n=1, cutoff=0.8)
+    # short spellings are suggested only as a prefix ('UCC' → 'UC'), never by chance ('NA' is not 'man')
+    if not hit or (len(k) < 5 and not (k.startswith(hit[0]) or hit[0].startswith(k))):
         return None
     code = table[hit[0]]
     s = synonyms()
@@ -196,6 +198,12 @@ def normalise_column(s: pd.Series, column: S.Column, file: str) -> tuple[pd.Seri
     if s.dtype != object:
         return s, []
     uniq = s.dropna().unique()
+    codes = set(_codes(column.name))
+    if column.kind == "id" or codes:  # most cells are already as declared: look only at the others
+        uniq = [u for u in uniq if u not in codes and (not isinstance(u, str) or u != u.strip() or codes
+                                                       or (column.nullable and u.strip().casefold() in missing_markers()))]
+    elif column.name != "montreal" and not column.nullable:
+        return s, []
     mapping, rules = {}, {}
     for u in uniq:
         new, rule = read_value(u, column)

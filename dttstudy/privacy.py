@@ -68,6 +68,17 @@ DATE_PATTERNS = (
 DATE_RE = re.compile("|".join(f"(?:{p})" for p in DATE_PATTERNS), flags=re.IGNORECASE)
 
 
+# every pattern above holds a year or 月: a cheap first look that rules out most texts (ids, codes, terms)
+_DATE_HINT = re.compile(r"(?:19|20)\d\d|月")
+
+
 def has_calendar_date(text: str) -> bool:
     """Whether a text holds something that reads as a calendar date (see :data:`DATE_PATTERNS`)."""
-    return bool(DATE_RE.search(str(text)))
+    text = str(text)
+    return bool(_DATE_HINT.search(text)) and bool(DATE_RE.search(text))
+
+
+def calendar_dates(texts) -> list[bool]:
+    """:func:`has_calendar_date` for many texts."""
+    hint, full = _DATE_HINT.search, DATE_RE.search
+    return [bool(hint(t)) and bool(full(t)) for t in map(str, texts)]

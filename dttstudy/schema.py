@@ -14,6 +14,25 @@ BIOLOGICS = ("IFX", "ADA", "GOL", "CZP", "VDZ", "NTZ", "UST", "RZB", "MIR", "GUS
 #: Oral small molecules.
 SMALL_MOLECULES = ("TOF", "UPA", "FIL", "OZA", "ETR")
 AGENTS = BIOLOGICS + SMALL_MOLECULES
+#: Glossary of the agent codes: generic name and class (mechanism). Brand and other spellings that are read as
+#: these codes are in ``dttstudy/data/synonyms.csv``.
+AGENT_GLOSSARY = {
+    "IFX": ("infliximab", "biologic: anti-TNF monoclonal antibody"),
+    "ADA": ("adalimumab", "biologic: anti-TNF monoclonal antibody"),
+    "GOL": ("golimumab", "biologic: anti-TNF monoclonal antibody"),
+    "CZP": ("certolizumab pegol", "biologic: anti-TNF (PEGylated Fab' fragment)"),
+    "VDZ": ("vedolizumab", "biologic: anti-α4β7 integrin (gut-selective)"),
+    "NTZ": ("natalizumab", "biologic: anti-α4 integrin"),
+    "UST": ("ustekinumab", "biologic: anti-IL-12/23 (p40)"),
+    "RZB": ("risankizumab", "biologic: anti-IL-23 (p19)"),
+    "MIR": ("mirikizumab", "biologic: anti-IL-23 (p19)"),
+    "GUS": ("guselkumab", "biologic: anti-IL-23 (p19)"),
+    "TOF": ("tofacitinib", "oral small molecule: JAK inhibitor (pan-JAK)"),
+    "UPA": ("upadacitinib", "oral small molecule: JAK1-selective inhibitor"),
+    "FIL": ("filgotinib", "oral small molecule: JAK1-selective inhibitor"),
+    "OZA": ("ozanimod", "oral small molecule: S1P receptor modulator"),
+    "ETR": ("etrasimod", "oral small molecule: S1P receptor modulator"),
+}
 
 DISEASES = ("UC", "CD")
 #: Scores that belong to one disease only; a value in the other disease's rows is an error.
@@ -193,7 +212,11 @@ def data_dictionary() -> "pandas.DataFrame":  # noqa: F821
 
 
 def data_dictionary_markdown() -> str:
-    """The contract as Markdown tables (embedded in ``data/reference/README.md``; a test keeps them in sync)."""
+    """The contract as Markdown tables (embedded in ``data/reference/README.md``; a test keeps them in sync):
+    the four tables, the glossary of agent codes, the spellings read as codes, and the privacy rules."""
+    from .normalise import table_markdown
+    from .privacy import MAX_TEXT_LENGTH
+
     d = data_dictionary()
     out = []
     for name, g in d.groupby("table", sort=False):
@@ -204,24 +227,48 @@ def data_dictionary_markdown() -> str:
             out.append(f"| `{r.column}` | {r.type} | {r.unit} | {'yes' if r.required else 'no'} | "
                        f"{'yes' if r.may_be_empty else 'no'} | {r.allowed} | {r.description} |")
         out.append("")
+    out += ["### Agent codes\n", "| code | agent | class |", "|---|---|---|"]
+    out += [f"| `{code}` | {name} | {cls} |" for code, (name, cls) in AGENT_GLOSSARY.items()]
+    out += ["", "### Spellings read as codes\n",
+            "Loading reads these spellings as the code beside them and says so in a NOTE line (file, row, column, "
+            "`read 'Stelara' as 'UST'`), also recorded in the report's provenance. Matching ignores case, spaces, "
+            "hyphens, underscores, dots and apostrophes. Any code is also read in another case or with spaces "
+            "for underscores (`ust` as `UST`, `no response` as `no_response`); spaces around codes and study ids "
+            "are dropped; a Montreal class written compactly or with commas is read in the canonical form "
+            "(`L3B1p`, `L3, B1 p`, `l3 b1 p` as `L3 B1 p`). Anything else is not guessed: it stays an error, with "
+            "a suggestion when one spelling is close. The table is `dttstudy/data/synonyms.csv`.\n",
+            table_markdown(), "",
+            "Files: UTF-8 (with or without byte-order mark); Windows-1252 and GB18030/GBK are recognised and "
+            "noted; comma- or tab-delimited; a first line `sep=,`, a delimiter at the end of every line, and "
+            "a title row above the header are accepted and noted. Header and sheet names may differ in case or "
+            "surrounding spaces. Semicolon-delimited files are refused (their decimal commas are ambiguous).", "",
+            "### Privacy at the door\n",
+            "Refused, with file, row and column: a column whose name looks like a direct identifier (a name, "
+            "initials, contact details, an address, a record, admission or ID-card number, or a calendar date — "
+            "in English, Chinese and a few other languages: e.g. `name`/`姓名`, `住院号`, `病案号`, `门诊号`, "
+            "`身份证号`, `tel`/`电话`, `e_mail`, `initials`, `address`/`住址`, `admitted_on`, `visit_date`); a "
+            "calendar date inside a text cell (`2023-03-14`, `14/03/2023`, `2023年3月14日`, `March 2023`); "
+            f"text longer than {MAX_TEXT_LENGTH} characters; spreadsheet error values (`#DIV/0!`, `#N/A`, "
+            "`#VALUE!`, `#REF!`, `#NAME?`, …); a column with values but an empty header. "
+            "`allow_identifiers=True` (`--allow-identifiers`) loads a cohort with identifier-like columns, "
+            "dropping them with a warning.", ""]
     return "\n".join(out)
 
 
 def write_templates(folder) -> list:
-    """Empty cohort files (header rows only) as four CSV files and one workbook, for a centre's own data."""
+    """Empty cohort files for a centre's own data: four CSV files (header rows only) and one workbook with the
+    four sheets (drop-down lists for coded columns, unit and allowed values as a note on each header) and a
+    filled ``example`` sheet that loading ignores. See :func:`dttstudy.templates.template_workbook`."""
     from pathlib import Path
 
-    import pandas as pd
-
-    from .render import to_excel
+    from .templates import template_workbook
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    frames = {t.name: pd.DataFrame(columns=t.column_names) for t in TABLES.values()}
     files = []
-    for name, df in frames.items():
-        f = folder / f"{name}.csv"
-        f.write_text(",".join(df.columns) + "\n", encoding="utf-8")
+    for t in TABLES.values():
+        f = folder / f"{t.name}.csv"
+        f.write_text(",".join(t.column_names) + "\n", encoding="utf-8")
         files.append(f)
-    files.append(to_excel(frames, folder / "cohort_template.xlsx"))
+    files.append(template_workbook(folder / "cohort_template.xlsx"))
     return files

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import schema as S
 from .normalise import suggest
-from .privacy import MAX_TEXT_LENGTH, has_calendar_date
+from .privacy import MAX_TEXT_LENGTH, calendar_dates
 
 #: At most this many failures are listed per file, column and rule; the rest are counted in one line.
 MAX_LISTED = 50
@@ -152,7 +152,8 @@ _EXCEL_ERRORS = frozenset(e.casefold() for e in EXCEL_ERRORS)
 def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
                  ) -> tuple[pd.DataFrame, list[Failure], set[tuple[int, str]]]:
     """Cell rules checked on the text as written, before any reading: spreadsheet error values (every column),
-    text longer than :data:`dttstudy.privacy.MAX_TEXT_LENGTH` and calendar dates (text, code and id columns).
+    text longer than :data:`dttstudy.privacy.MAX_TEXT_LENGTH` and calendar dates (text and code columns, and
+    study ids where they are unique).
 
     Returns the table with those cells emptied (so they are not reported twice), the failures, and the
     (index, column) of every cell reported. Each distinct text is examined once.
@@ -164,24 +165,27 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
         if col.name not in raw.columns or raw[col.name].dtype != object:
             continue
         s = raw[col.name]
-        uniq = pd.Series(s.dropna().unique(), dtype=object)
-        if uniq.empty:
+        uniq = s.dropna().unique()
+        if not len(uniq):
             continue
-        text = uniq.astype(str)
-        stripped = text.str.strip()
-        err = stripped.str.casefold().isin(_EXCEL_ERRORS)
+        text = [u if isinstance(u, str) else str(u) for u in uniq]
         rules = {}
-        for u, e in zip(uniq[err], stripped[err]):
-            rules[u] = (f"spreadsheet error value {e}: correct the formula or enter the value itself", e)
+        for u, t in zip(uniq, text):
+            if (t[:1] == "#" or t[:1].isspace()) and t.strip().casefold() in _EXCEL_ERRORS:
+                rules[u] = (f"spreadsheet error value {t.strip()}: correct the formula or enter the value itself",
+                            t.strip())
         if col.kind in ("text", "code", "id"):
-            long_ = ~err & (text.str.len() > MAX_TEXT_LENGTH)
-            for u, n in zip(uniq[long_], text[long_].str.len()):
-                rules[u] = (f"text longer than {MAX_TEXT_LENGTH} characters ({n:,}): enter a short term or code, "
-                            "not a note", None)
-            dated = ~err & ~long_ & text.map(has_calendar_date).astype(bool)
-            for u in uniq[dated]:
-                rules[u] = ("looks like a calendar date: remove it (no dates in the data; time is months since "
-                            "DTT start)", None)
+            lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+            for k in np.flatnonzero(lengths > MAX_TEXT_LENGTH):
+                if uniq[k] not in rules:
+                    rules[uniq[k]] = (f"text longer than {MAX_TEXT_LENGTH} characters ({lengths[k]:,}): enter a "
+                                      "short term or code, not a note", None)
+            # ids are looked at where they are unique (patients, treatments); elsewhere they must match those
+            if col.kind != "id" or col.unique:
+                for u, dated in zip(uniq, calendar_dates(text)):
+                    if dated and u not in rules:
+                        rules[u] = ("looks like a calendar date: remove it (no dates in the data; time is months "
+                                    "since DTT start)", None)
         if not rules:
             continue
         bad = s.isin(list(rules)).to_numpy()
