@@ -551,12 +551,14 @@ def table1_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     missing; p-values formatted with the test as a lettered footnote; disease-specific rows footnoted with their
     denominator (the other disease's cell and the total are "–").
 
-    N per column comes from the ``Patients`` row of the tidy table."""
+    N per column comes from the ``Patients`` row of the tidy table; a column with N = 0 (a cohort filtered to one
+    disease) is left out, with the rows that describe only that disease."""
     groups = [c for c in ("UC", "CD", "Total") if c in tidy.columns]
     pat = tidy[tidy["variable"] == "Patients"]
     if pat.empty:
         raise ValueError("Table 1 needs its 'Patients' row (the N of each column)")
     ns = {g: int(float(pat[g].iloc[0])) for g in groups}
+    groups = [g for g in groups if ns[g] > 0]  # a cohort of one disease: no empty column
     has_p = bool("test" in tidy.columns and tidy["test"].fillna("").astype(str).str.len().gt(0).any())
     cols = [Column(label("variable"))]
     cols += [Column(f"{label(g)}, N = {ns[g]}", align="center") for g in groups]
@@ -585,6 +587,8 @@ def table1_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         block = body[body["variable"] == var]
         m = _DISEASE_ONLY.search(var)
         only = m.group(1) if m else None
+        if only and only not in groups:
+            continue  # describes a disease this cohort does not have
         base = _DISEASE_ONLY.sub("", var)
         base = _sentence(label(base, strict=False) if base in _T1_VARIABLES else base)
         stats = [s for s in block["statistic"].fillna("") if s != "n"]

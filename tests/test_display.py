@@ -340,3 +340,10 @@ def test_numpy_numbers_stay_numbers(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets[0]
     cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
     assert cells[3].data_type == "n" and cells["–"].data_type == "s"
+
+
+def test_table1_of_one_disease_has_no_empty_column(cohort):
+    uc, _, _ = _ns_from_file()
+    t = build_display("table1_baseline", dttstudy.table1(cohort.filter(disease="UC")))
+    assert t.headers[:3] == ["Characteristic", f"UC, N = {uc}", f"Total, N = {uc}"]
+    assert not any("behaviour" in r.cells[0] or "location" in r.cells[0] for r in t.rows)
