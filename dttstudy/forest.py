@@ -223,5 +223,6 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
         notes.append(footnote)
     text = "\n".join(textwrap.fill(t, 150) for t in notes)
     fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left")
-    fig.suptitle(title + (f" — {timepoint}" if timepoint else ""), fontsize=10, fontweight="bold", x=0.01, ha="left", y=1 - 0.12 / height, va="top")
+    fig.suptitle(title + (f" — {timepoint}" if timepoint else ""), fontsize=10, fontweight="bold", x=0.01,
+                 ha="left", y=1 - 0.12 / height, va="top")
     return fig

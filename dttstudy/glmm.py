@@ -186,8 +186,8 @@ def fit_glmm(x, n, n_agq: int = 7) -> GLMMFit:
     tau = float(res.x)
     if profile(0.0) >= profile(tau) - 1e-12 or tau < 1e-7:
         tau = 0.0
-    mu, ll = cache[tau] if tau in cache else (None, profile(tau))
-    mu = cache[tau][0]
+    profile(tau)
+    mu, ll = cache[tau]
     se = _se_mu(mu, tau, x, n, n_agq)
     return GLMMFit(mu=mu, se=se, tau2=tau * tau, loglik=ll, n_agq=n_agq, boundary=tau == 0.0)
 
