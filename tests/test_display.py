@@ -347,3 +347,13 @@ def test_table1_of_one_disease_has_no_empty_column(cohort):
     t = build_display("table1_baseline", dttstudy.table1(cohort.filter(disease="UC")))
     assert t.headers[:3] == ["Characteristic", f"UC, N = {uc}", f"Total, N = {uc}"]
     assert not any("behaviour" in r.cells[0] or "location" in r.cells[0] for r in t.rows)
+
+
+def test_tables_saved_as_json_assemble_in_report_order(tmp_path, some_tables):
+    from dttstudy.documents import read_display_tables
+
+    for t in reversed(some_tables):           # written in any order, e.g. by separate notebooks
+        (tmp_path / f"{t.name}.display.json").write_text(t.to_json(), encoding="utf-8")
+    back = read_display_tables(tmp_path)
+    assert [t.name for t in back] == ["table1_baseline", "table3_maintained", "clinical_response_rates",
+                                      "km_first_ae"]
