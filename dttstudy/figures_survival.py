@@ -47,7 +47,7 @@ def _risk_table(tab, ticks, rows, title: str) -> None:
     n = len(rows)
     tab.set_ylim(n + 0.9, -0.9)  # the row below the table holds the footnote
     tab.text(0, -0.55, title, transform=tab.get_yaxis_transform(), ha="left", va="center", fontsize=8,
-             fontweight="bold")
+             fontweight="bold", in_layout=False)
     for j, (label, values, colour) in enumerate(rows):
         tab.text(-0.015, j + 0.2, plain(label), transform=tab.get_yaxis_transform(), ha="right", va="center",
                  fontsize=8, color=colour)
@@ -58,7 +58,7 @@ def _risk_table(tab, ticks, rows, title: str) -> None:
 @themed
 def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT start", ylabel: str = "Probability",
             *, labels=None, logrank_p: float | None = None, test_name: str = "log-rank", risk_rows=None,
-            legend_loc: str = "lower left"):
+            ci_band: bool | None = None, legend_loc: str | None = None):
     """KMunicate-style Kaplan–Meier plot of one or several groups.
 
     Parameters
@@ -69,6 +69,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     logrank_p : p-value of a test comparing the groups, printed in the plot when given (``test_name`` names it).
     risk_rows : rows of the risk table per group, from ``"at_risk"``, ``"events"``, ``"censored"`` (default all
         three for up to two groups, at risk only for more).
+    ci_band : draw the pointwise CI bands (default: for up to two groups; more bands hide each other).
+    legend_loc : legend position inside the plot (default lower left; outside on the right for > 2 groups).
 
     Draws each group's step curve (colour *and* line style per group), its pointwise CI band, censor marks
     (vertical ticks) and, under the plot, the number at risk (time ≥ t) and the cumulative events and censored
@@ -80,6 +82,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     if risk_rows is None:
         risk_rows = tuple(_RISK_ROWS) if len(kms) <= 2 else ("at_risk",)
     multi = len(kms) > 1
+    if ci_band is None:
+        ci_band = len(kms) <= 2
     fig, ax, tab = _layout(len(kms) * len(risk_rows))
     handles = []
     table = []
@@ -91,8 +95,9 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
         line, = ax.step(e["time"], e["survival"], where="post", color=colour, ls=ls, lw=1.8, label=plain(label),
                         zorder=3)
         handles.append(line)
-        ax.fill_between(e["time"], e["ci_lower"], e["ci_upper"], step="post", color=colour,
-                        alpha=0.12 if multi else 0.18, lw=0, zorder=1)
+        if ci_band:
+            ax.fill_between(e["time"], e["ci_lower"], e["ci_upper"], step="post", color=colour,
+                            alpha=0.12 if multi else 0.18, lw=0, zorder=1)
         cens = k.data_[k.data_["event"] == 0]
         if len(cens):
             ct = np.sort(cens["time"].unique())
@@ -106,10 +111,14 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     from matplotlib.patches import Patch
 
     level = int(round(kms[0].level * 100))
-    handles.append(Patch(facecolor="#888888" if multi else "#0072B2", alpha=0.3, label=f"{level}% CI"))
+    if ci_band:
+        handles.append(Patch(facecolor="#888888" if multi else "#0072B2", alpha=0.3, label=f"{level}% CI"))
     handles.append(Line2D([], [], marker="|", ms=9, mew=1.4, ls="none", color="#333333", label="censored"))
     leg_title = f"{test_name} {_p_text(logrank_p)}" if logrank_p is not None else None
-    ax.legend(handles=handles, loc=legend_loc, title=leg_title, alignment="left")
+    if legend_loc is None and len(kms) > 2:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title=leg_title, alignment="left")
+    else:
+        ax.legend(handles=handles, loc=legend_loc or "lower left", title=leg_title, alignment="left")
     ax.set_ylim(0, 1.03)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -118,13 +127,15 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     _risk_table(tab, ticks, table, "Number at risk (time ≥ t)" + ("; events and censored up to t (cumulative)"
                                                                   if len(risk_rows) > 1 else ""))
     n_note = f"n = {len(kms[0].data_)}; median {kms[0].median_label}; " if not multi else ""
-    fig.text(0.005, 0.003, f"{n_note}shaded: {level}% CI, {kms[0].ci_type}; ticks on the curves: censored",
+    band_note = f"shaded: {level}% CI, {kms[0].ci_type}; " if ci_band else ""
+    fig.text(0.005, 0.003, f"{n_note}{band_note}ticks on the curves: censored",
              fontsize=7, ha="left", va="bottom")
     groups = f" by group ({', '.join(names)})" if multi else ""
     test = f" The groups are compared with the {test_name} test ({_p_text(logrank_p)})." \
         if logrank_p is not None else ""
-    set_caption(fig, f"{title or 'Kaplan–Meier estimate'}{groups}. Kaplan–Meier estimate with pointwise {level}% "
-                f"confidence band ({kms[0].ci_type}); vertical ticks mark censored patients. Under the plot: "
+    band_text = f" with pointwise {level}% confidence band ({kms[0].ci_type})" if ci_band else ""
+    set_caption(fig, f"{title or 'Kaplan–Meier estimate'}{groups}. Kaplan–Meier estimate{band_text}; vertical "
+                f"ticks mark censored patients. Under the plot: "
                 f"number at risk at each time and cumulative events and censorings up to it. Median: NR = not "
                 f"reached.{test}")
     return fig
@@ -179,8 +190,7 @@ def cumulative_incidence_plot(ci: pd.DataFrame, title: str, event_label="first a
     rows = [("At risk", _at_risk_from_cif(ci, ticks), "#111111"),
             ("Events", _cumulative(ci, "events", ticks), ev_colour),
             ("Competing", _cumulative(ci, "competing", ticks), comp_colour)]
-    _risk_table(tab, ticks, rows, f"Number at risk (time ≥ t); events ({plain(event_label)}) and competing "
-                f"events ({plain(competing_label)}) up to t")
+    _risk_table(tab, ticks, rows, "Number at risk (time ≥ t); events and competing events up to t (cumulative)")
     band_text = (f" Shaded: pointwise {int(round(level * 100))}% confidence band of the {event_label}."
                  if band else "")
     fig.text(0.005, 0.003, "Aalen–Johansen estimator; the competing event ends follow-up for the event",

@@ -122,7 +122,9 @@ def swimmer_plot(cohort: Cohort, months=(3, 6, 9), *, colour_by: str = "regimen"
     if resp is not None and len(resp):
         last.append(resp["visit_month"].max())
     ticks = month_grid(float(np.nanmax(np.asarray(last, float))))
-    codes = codes_in(list(s["regimen"]) + ([] if compact else list(s["next_therapy"])))
+    # codes shown: regimens (row labels, or the legend when coloured by regimen) and next therapies
+    shown = [] if compact and colour_by != "regimen" else list(s["regimen"])
+    codes = codes_in(shown + ([] if compact else list(s["next_therapy"])))
     code_note = "Drug codes: " + agent_codes_text(codes, None) if codes else ""
     if compact:
         fig = _compact(s, ae, ticks, colour, colour_by, compact_height, code_note)
