@@ -46,10 +46,7 @@ cohort = report.load(p)
 from dttstudy.tables import table1, table2
 
 t1 = table1(cohort)
-notes1 = ["n (%) of the column total; median (Q1–Q3); mean (SD) where the paper reports means.",
-          "p: Fisher's exact test (2 × 2), Pearson's chi-square (larger tables), Mann–Whitney U (continuous)."]
-report.show(t1.drop(columns=["p_value"]), "Table 1. Baseline characteristics", notes1)
-report.save_table(t1, "table1_baseline", p.output_dir, "Table 1. Baseline characteristics", notes1)
+report.table(t1, "table1_baseline", p.output_dir, "Baseline characteristics")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -70,5 +67,41 @@ print(f"median follow-up before DTT, months: {cohort.patients['followup_before_d
 
 # %%
 t2 = table2(cohort)
-report.show(t2, "Table 2. Clinical data at baseline")
-report.save_table(t2, "table2_baseline_per_patient", p.output_dir, "Table 2. Clinical data at baseline")
+report.table(t2, "table2_baseline_per_patient", p.output_dir, "Clinical data at baseline, per patient")
+
+# %% [markdown]
+# ## Patient flow
+#
+# Why the response denominators change from month to month: every treated patient is, at each month, either
+# evaluable or not — with the reason (not yet reached, stopped DTT and why, no visit in the window).
+
+# %%
+from dttstudy.figures import patient_flow_plot
+from dttstudy.flow import patient_flow
+
+flow = patient_flow(cohort, p.timepoints, **p.response_kwargs)
+report.figure(patient_flow_plot(flow), "patient_flow", p.output_dir,
+              f"Patient flow: the {len(cohort.patients)} treated patients and the number evaluable for clinical "
+              f"response at month {', '.join(f'{m:g}' for m in p.timepoints)}, with the reason each other "
+              "patient is not evaluable.")
+report.save_table(flow, "patient_flow", p.output_dir, "Patient flow by month", in_report=False)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for m, g in flow[flow["month"] > 0].groupby("month"):
+    print(f"month {m:g}: " + ", ".join(f"{s} {n}" for s, n in zip(g["status"], g["n"]) if n))
+
+# %% [markdown]
+# ## Completeness and centres
+#
+# Values present per variable and visit (a Crohn's disease score is expected of CD patients only, a UC score of
+# UC patients only), and the patients, regimens and observed response of each centre.
+
+# %%
+from dttstudy.centres import centre_summary
+from dttstudy.completeness import completeness
+
+report.table(completeness(cohort, (0, *p.timepoints), windows=p.windows), "completeness", p.output_dir,
+             "Completeness of the visit data: values present of values expected")
+report.table(centre_summary(cohort, p.timepoints, **p.response_kwargs), "centre_summary", p.output_dir,
+             "Patients, regimens and observed clinical response by centre")

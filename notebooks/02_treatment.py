@@ -49,10 +49,8 @@ regimens["total"] = regimens.sum(axis=1)
 regimens = regimens.reset_index()
 agents = pd.concat([subjects["agent_1"], subjects["agent_2"]]).value_counts().rename_axis("agent")
 agents = agents.reset_index(name="patients")
-report.show(regimens, "Regimens by disease")
-report.show(agents, "Agents (each patient counts for both agents of the combination)")
-report.save_table(regimens, "regimens", p.output_dir, "Regimens by disease")
-report.save_table(agents, "agents", p.output_dir, "Agents used")
+report.table(regimens, "regimens", p.output_dir, "Regimens by disease")
+report.table(agents, "agents", p.output_dir, "Agents used (each patient counts for both agents of the combination)")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -66,10 +64,10 @@ print(f"DTT months: {subjects['dtt_months'].min():g}–{subjects['dtt_months'].m
 # ## Swimmer plot
 
 # %%
-from dttstudy.figures import swimmer_plot
+from dttstudy.figures import figure_caption, swimmer_plot
 
 fig = swimmer_plot(cohort, p.timepoints, **p.response_kwargs)
-report.save_figure(fig, "swimmer", p.output_dir)
+report.figure(fig, "swimmer", p.output_dir, figure_caption(fig))
 
 # %% [markdown]
 # ## Table 3 — patients maintained on DTT
@@ -81,13 +79,11 @@ report.save_figure(fig, "swimmer", p.output_dir)
 from dttstudy.tables import table3, table4
 
 t3 = table3(cohort, p.timepoints, **p.response_kwargs)
-report.show(t3, "Table 3. Follow-up of patients maintained on DTT")
-report.save_table(t3, "table3_maintained", p.output_dir, "Table 3. Follow-up of patients maintained on DTT")
+report.table(t3, "table3_maintained", p.output_dir, "Follow-up of patients maintained on DTT")
 
 # %% [markdown]
 # ## Table 4 — patients who discontinued DTT
 
 # %%
 t4 = table4(cohort, p.timepoints, **p.response_kwargs)
-report.show(t4, "Table 4. Patients who discontinued DTT")
-report.save_table(t4, "table4_discontinued", p.output_dir, "Table 4. Patients who discontinued DTT")
+report.table(t4, "table4_discontinued", p.output_dir, "Patients who discontinued DTT")

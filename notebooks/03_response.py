@@ -43,22 +43,20 @@ cohort = report.load(p)
 
 # %%
 from dttstudy.outcomes import response_rates
-from dttstudy.tables import response_table
 
 rates = response_rates(cohort, p.timepoints, by=["disease", "regimen"], ci_method=p.ci_method,
                        **p.response_kwargs)
-report.show(response_table(rates), "Clinical response by month")
-report.save_table(rates, "clinical_response_rates", p.output_dir, "Clinical response by month")
+report.table(rates, "clinical_response_rates", p.output_dir, "Clinical response by month")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 print(report.rates_text(rates[rates["group"] == "All"]))
 
 # %%
-from dttstudy.figures import response_plot
+from dttstudy.figures import figure_caption, response_plot
 
 fig = response_plot(rates, f"Clinical response ({p.definition} definition)")
-report.save_figure(fig, "clinical_response", p.output_dir)
+report.figure(fig, "clinical_response", p.output_dir, figure_caption(fig))
 
 # %% [markdown]
 # ## Endoscopic response
@@ -69,8 +67,7 @@ report.save_figure(fig, "clinical_response", p.output_dir)
 # %%
 endo = response_rates(cohort, [None], endpoint="endoscopic_response", by="disease", ci_method=p.ci_method,
                       horizon=max(p.timepoints), windows=p.windows)
-report.show(response_table(endo), "Endoscopic response within the follow-up")
-report.save_table(endo, "endoscopic_response_rates", p.output_dir, "Endoscopic response within the follow-up")
+report.table(endo, "endoscopic_response_rates", p.output_dir, "Endoscopic response within the follow-up")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -88,10 +85,8 @@ simple = response_rates(cohort, p.timepoints, definition="simple", crp_uln=p.crp
                         analysis_sets=("observed",), ci_method=p.ci_method)
 remission = response_rates(cohort, p.timepoints, endpoint="clinical_remission", ci_method=p.ci_method,
                            windows=p.windows)
-report.show(response_table(simple), "Clinical response, simple definition")
-report.show(response_table(remission), "Clinical remission")
-report.save_table(simple, "clinical_response_simple", p.output_dir, "Clinical response, simple definition")
-report.save_table(remission, "clinical_remission_rates", p.output_dir, "Clinical remission")
+report.table(simple, "clinical_response_simple", p.output_dir, "Clinical response, simple definition (sensitivity)")
+report.table(remission, "clinical_remission_rates", p.output_dir, "Clinical remission by month")
 
 # %%
 # NBVAL_CHECK_OUTPUT

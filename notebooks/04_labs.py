@@ -19,7 +19,8 @@
 #
 # Paired change from the month-0 value to each follow-up month (the visit closest to the month within its
 # window). Only patients with both values are included, so baseline and follow-up means describe the same
-# patients. Tests: Wilcoxon signed-rank (exact when there are no ties or zero changes and n ≤ 25).
+# patients. Tests: Wilcoxon signed-rank, as R's `wilcox.test` by default (exact below 50 pairs without ties or zero
+# changes, otherwise the normal approximation with continuity correction); groups under 2 pairs are not tested.
 
 # %% tags=["parameters"]
 data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
@@ -39,23 +40,22 @@ cohort = report.load(p)
 
 # %%
 from dttstudy.labs import lab_changes, lab_summary
-from dttstudy.tables import lab_table
 
 changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows)
 summary = lab_summary(changes, by="disease")
-report.show(lab_table(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows), "CRP (mg/L) and albumin (g/L): change from baseline")
-report.save_table(summary, "lab_change_summary", p.output_dir, "CRP and albumin: change from baseline")
-report.save_table(changes, "lab_change_per_patient", p.output_dir, "CRP and albumin per patient")
+report.table(summary, "lab_change_summary", p.output_dir, "CRP and albumin: paired change from baseline")
+report.table(changes, "lab_change_per_patient", p.output_dir, "CRP and albumin per patient", in_report=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in summary.itertuples():
+    test = f"p={r.p_value:.4f}, {r.test}" if r.test else f"no test: {r.no_test_reason}"
     print(f"{r.lab} month {r.month:g} {r.group}: n={r.n} baseline mean {r.baseline_mean:.3f} -> "
-          f"{r.value_mean:.3f} {r.unit} (p={r.p_value:.4f}, {r.test})")
+          f"{r.value_mean:.3f} {r.unit} ({test})")
 
 # %%
-from dttstudy.figures import paired_lab_plot
+from dttstudy.figures import figure_caption, paired_lab_plot
 
 for lab, unit in (("crp", "mg/L"), ("albumin", "g/L")):
-    fig = paired_lab_plot(changes, lab, unit)
-    report.save_figure(fig, f"paired_{lab}", p.output_dir)
+    fig = paired_lab_plot(changes, lab, unit, crp_uln=p.crp_uln)
+    report.figure(fig, f"paired_{lab}", p.output_dir, figure_caption(fig))

@@ -44,14 +44,11 @@ from dttstudy.safety import ae_listing, exposure_adjusted_incidence
 from dttstudy.tables import ae_table
 
 listing = ae_listing(cohort)
-report.show(listing, "Adverse events")
 inc = ae_table(cohort, ci_method=p.ci_method)
-report.show(inc, "Patients with at least one treatment-emergent AE")
 rates = exposure_adjusted_incidence(cohort, by="disease")
-report.show(rates.round(3), "Exposure-adjusted rates per 100 patient-years")
-report.save_table(listing, "ae_listing", p.output_dir, "Adverse events")
-report.save_table(inc, "ae_incidence", p.output_dir, "Patients with at least one treatment-emergent AE")
-report.save_table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted AE rates per 100 patient-years")
+report.table(listing, "ae_listing", p.output_dir, "Adverse events")
+report.table(inc, "ae_incidence", p.output_dir, "Patients with at least one treatment-emergent adverse event")
+report.table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted adverse-event rates per 100 patient-years")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -65,19 +62,21 @@ print(f"serious AEs: {int(listing['serious'].sum())}")
 # ## Time to first adverse event (Kaplan–Meier)
 
 # %%
-from dttstudy.figures import cumulative_incidence_plot, km_plot
-from dttstudy.safety import KaplanMeier, competing_first_ae, cumulative_incidence, time_on_dtt, time_to_first_ae
+from dttstudy.figures import cumulative_incidence_plot, figure_caption, km_plot
+from dttstudy.safety import (KaplanMeier, competing_first_ae, cumulative_incidence, km_by_group, logrank_test,
+                             time_on_dtt, time_to_first_ae)
 
 grid = sorted({0, *p.timepoints})
 tte = time_to_first_ae(cohort)
 km = KaplanMeier().fit(tte, label="free of adverse events")
 fig = km_plot(km, grid, "Time to first treatment-emergent adverse event", ylabel="Probability free of AE")
-report.save_figure(fig, "km_time_to_first_ae", p.output_dir)
+report.figure(fig, "km_time_to_first_ae", p.output_dir, figure_caption(fig))
 risk = km.risk_table(grid)
-report.show(risk, "At risk / events / censored (cumulative)")
-report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first AE per patient (cnsr: 1 = censored)")
-report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE")
-report.save_table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored")
+report.table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored",
+             in_report=False)
+report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first AE per patient (cnsr: 1 = censored)",
+                  in_report=False)
+report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE", in_report=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -85,18 +84,47 @@ print(km.summary().to_string(index=False))
 print(km.at(grid).round(4).to_string(index=False))
 
 # %% [markdown]
+# ## By disease, with the log-rank test
+#
+# Kaplan–Meier curves of the time to the first AE and of the time on DTT for UC and CD, compared with the
+# log-rank test (not computed when a group has fewer than 2 patients).
+
+# %%
+tests = []
+for what, data, ylabel, name in (("Time to first adverse event", tte, "Probability free of AE", "km_first_ae_by_disease"),
+                                 ("Time on DTT", time_on_dtt(cohort), "Probability still on DTT", "km_time_on_dtt_by_disease")):
+    kms = km_by_group(data, "disease")
+    lr = logrank_test(data, "disease")
+    tests.append(lr.assign(endpoint=what))
+    pval = lr["p_value"].iloc[0]
+    fig = km_plot(kms, grid, f"{what} by disease", ylabel=ylabel,
+                  logrank_p=None if pval != pval else float(pval))
+    report.figure(fig, name, p.output_dir, figure_caption(fig))
+import pandas as pd
+
+logrank = pd.concat(tests, ignore_index=True)
+report.table(logrank[["endpoint", *[c for c in logrank.columns if c != "endpoint"]]], "logrank_by_disease",
+             p.output_dir, "Log-rank tests by disease")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for r in logrank.itertuples():
+    print(f"{r.endpoint} by {r.by}: chi2 {r.chi2:.4f} on {r.df} df, p {r.p_value:.4f}" if r.test else
+          f"{r.endpoint} by {r.by}: no test ({r.no_test_reason})")
+
+# %% [markdown]
 # ## Time on DTT and cumulative incidence with a competing event
 
 # %%
 kd = KaplanMeier().fit(time_on_dtt(cohort), label="on DTT")
 fig = km_plot(kd, grid, "Time on DTT (any discontinuation is the event)", ylabel="Probability still on DTT")
-report.save_figure(fig, "km_time_on_dtt", p.output_dir)
-report.save_table(kd.estimates_, "km_time_on_dtt", p.output_dir, "Kaplan–Meier: time on DTT")
+report.figure(fig, "km_time_on_dtt", p.output_dir, figure_caption(fig))
+report.save_table(kd.estimates_, "km_time_on_dtt", p.output_dir, "Kaplan–Meier: time on DTT", in_report=False)
 cif = cumulative_incidence(competing_first_ae(cohort))
-fig = cumulative_incidence_plot(cif, "Cumulative incidence of a first AE (stopping DTT first competes)")
-report.save_figure(fig, "cif_first_ae", p.output_dir)
-report.show(cif.round(4), "Aalen–Johansen cumulative incidence")
-report.save_table(cif, "cif_first_ae", p.output_dir, "Cumulative incidence of a first AE")
+fig = cumulative_incidence_plot(cif, "Cumulative incidence of a first AE (stopping DTT first competes)",
+                                times=grid)
+report.figure(fig, "cif_first_ae", p.output_dir, figure_caption(fig))
+report.table(cif, "cif_first_ae", p.output_dir, "Cumulative incidence of a first adverse event (Aalen–Johansen)")
 
 # %%
 # NBVAL_CHECK_OUTPUT

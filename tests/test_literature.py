@@ -85,7 +85,7 @@ def test_bad_literature_file_names_row_and_column(tmp_path):
 
 def test_forest_data_and_regimen_table(lit):
     rows = select(lit, "any_ae", "main", units="arm")  # the regimen table's unit
-    per, pooled = forest_data(rows)
+    per, pooled = forest_data(rows, method="REML")
     assert len(per) == len(rows) and pooled.k == len(rows)
     assert ((per["ci_lower"] <= per["proportion"]) & (per["proportion"] <= per["ci_upper"])).all()
     t = regimen_class_table(lit)
