@@ -439,7 +439,7 @@ def _label_or_record(name: str, unlabelled: list[str]) -> str:
 
 #: Method columns: when constant over a table of several rows they become one footnote instead of a column.
 METHOD_COLUMNS = ("endpoint", "definition", "ci_method", "ci_type", "method", "transform", "hartung_knapp",
-                  "level", "continuity", "unit", "parameter", "test")
+                  "level", "continuity", "unit", "parameter", "test", "pi_method")
 
 #: (estimate, lower, upper, label key, statistic): an estimate and its interval shown in one column.
 INTERVAL_COLUMNS = (("proportion", "ci_lower", "ci_upper", "proportion_ci", "proportion"),
@@ -458,10 +458,10 @@ def _merge_intervals(tidy: pd.DataFrame) -> pd.DataFrame:
         if {est, lo, hi} <= set(t.columns):
             t[est] = [est_ci(a, b, c, st) if _is_num(a) else "" for a, b, c in zip(t[est], t[lo], t[hi])]
             t = t.drop(columns=[lo, hi]).rename(columns={est: key})
-    if {"pi_lower", "pi_upper"} <= set(t.columns):
-        t["pi_lower"] = [interval(a, b, "proportion") if _is_num(a) else "" for a, b in
-                         zip(t["pi_lower"], t["pi_upper"])]
-        t = t.drop(columns=["pi_upper"]).rename(columns={"pi_lower": "pi"})
+    for lo, hi, key, st in (("pi_lower", "pi_upper", "pi", "proportion"), ("pi_low", "pi_high", "pi_pct", "pct")):
+        if {lo, hi} <= set(t.columns):
+            t[lo] = [interval(a, b, st) if _is_num(a) else "" for a, b in zip(t[lo], t[hi])]
+            t = t.drop(columns=[hi]).rename(columns={lo: key})
     return t
 
 
@@ -1067,14 +1067,28 @@ def km_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 
 @builder("forest_")
 def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
-    """Per-study proportions of a literature outcome: study, events / total, proportion (95% CI)."""
+    """Per-study proportions of a literature outcome: study (arms indented under their study when the tidy table
+    has ``level``), events / total, proportion (95% CI) and the pooling weight."""
+    has_w = "weight" in tidy.columns
     cols = [Column(label("label")), Column(label("events"), align="right"), Column(label("total"), align="right"),
-            Column(label("proportion_ci"), align="center")]
-    rows = [Row([str(r["label"]), fmt(r["events"], "n"), fmt(r["total"], "n"),
-                 est_ci(r["proportion"], r["ci_lower"], r["ci_upper"], "proportion")],
-                [None, r["events"], r["total"], None], [None, 0, 0, None]) for _, r in tidy.iterrows()]
-    return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows,
-                        [("", "95% CI: Clopper–Pearson exact.")], stub=False)
+            Column(label("proportion_ci"), align="center")] + ([Column(label("weight"), align="right")]
+                                                               if has_w else [])
+    rows = []
+    for _, r in tidy.iterrows():
+        w = r.get("weight") if has_w else None
+        cells = [str(r["label"]), fmt(r["events"], "n"), fmt(r["total"], "n"),
+                 est_ci(r["proportion"], r["ci_lower"], r["ci_upper"], "proportion")]
+        vals, decs = [None, r["events"], r["total"], None], [None, 0, 0, None]
+        if has_w:
+            cells.append(fmt(w, "pct") if _is_num(w) and not _nan(w) else "")
+            vals.append(w)
+            decs.append(1)
+        indent = int(r["level"]) if "level" in tidy.columns and _is_num(r["level"]) else 0
+        rows.append(Row(cells, vals, decs, indent=indent))
+    notes = [("", "95% CI: Clopper–Pearson exact.")]
+    if "pooled" in tidy.columns and not tidy["pooled"].astype(bool).all():
+        notes.append(("", "Indented rows are the arms of the study above: shown, not pooled separately."))
+    return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows, notes)
 
 
 @builder("paper_check")

@@ -101,6 +101,9 @@ LABELS: dict[str, str] = {
     "Duration, y", "montreal_short": "Montreal", "failed_n": "Failed, n", "failed_biologics_short": "Biologics",
     "failed_immunomodulators_short": "IS / SM", "activity": "Activity", "endoscopy": "Endoscopy",
     "score_m": "Score", "response_m": "Response", "change_short": "Change",
+    # sensitivity analyses and forest tables
+    "analysis": "Analysis", "detail": "Detail", "pi_method": "PI method", "same_as_main": "Same as main analysis",
+    "arm": "Arm", "pooled": "Pooled", "weight": "Weight, %",
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".
