@@ -362,8 +362,8 @@ def test_tables_saved_as_json_assemble_in_report_order(tmp_path, some_tables):
 def test_forest_arms_indented_under_their_study():
     tidy = pd.DataFrame({"study_id": ["s1", "s1", "s2"], "arm": ["", "A", ""], "label": ["S 2020", "S 2020 — A arm",
                          "T 2021"], "level": [0, 1, 0], "pooled": [True, False, True], "events": [3, 1, 5],
-                         "total": [10, 4, 5], "proportion": [0.3, 0.25, 1.0], "ci_lower": [0.0667, 0.0063, 0.4782],
-                         "ci_upper": [0.6525, 0.8059, 1.0], "weight": [60.0, np.nan, 40.0]})
+                         "total": [10, 4, 5], "proportion": [0.3, 0.25, 1.0], "ci_lower": [0.06673951, 0.0063, 0.4782],
+                         "ci_upper": [0.65245995, 0.8059, 1.0], "weight": [60.0, np.nan, 40.0]})
     t = build_display("forest_clinical_response", tidy)
     assert [r.indent for r in t.rows] == [0, 1, 0]
     # R: binom.test(3, 10)$conf.int -> 0.06673951 0.65245995
