@@ -58,7 +58,7 @@ def _risk_table(tab, ticks, rows, title: str) -> None:
 @themed
 def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT start", ylabel: str = "Probability",
             *, labels=None, logrank_p: float | None = None, test_name: str = "log-rank", risk_rows=None,
-            ci_band: bool | None = None, legend_loc: str | None = None):
+            logrank: pd.DataFrame | None = None, ci_band: bool | None = None, legend_loc: str | None = None):
     """KMunicate-style Kaplan–Meier plot of one or several groups.
 
     Parameters
@@ -67,6 +67,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     times : month ticks, also the times of the risk table (default: the month grid up to the longest follow-up).
     labels : group labels (default: each estimator's ``label``).
     logrank_p : p-value of a test comparing the groups, printed in the plot when given (``test_name`` names it).
+    logrank : instead, the one-row result of :func:`dttstudy.safety.logrank_test`: its p-value, or "not tested"
+        with the reason (in the caption) when the test was declined.
     risk_rows : rows of the risk table per group, from ``"at_risk"``, ``"events"``, ``"censored"`` (default all
         three for up to two groups, at risk only for more).
     ci_band : draw the pointwise CI bands (default: for up to two groups; more bands hide each other).
@@ -77,6 +79,13 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     up to t, at each tick. The legend gives n and the median (NR = not reached); the footnote the CI type.
     """
     kms, names = _as_list(km, labels)
+    no_test = ""
+    if logrank is not None and len(logrank):
+        r = logrank.iloc[0]
+        if r.get("test"):
+            logrank_p, test_name = float(r["p_value"]), str(r["test"]).removesuffix(" test")
+        else:
+            no_test = str(r.get("no_test_reason", "")) or "no test"
     tmax = max(float(k.data_["time"].max()) for k in kms if len(k.data_)) if any(len(k.data_) for k in kms) else 0
     ticks = list(times) if times is not None else month_grid(tmax)
     if risk_rows is None:
@@ -114,7 +123,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     if ci_band:
         handles.append(Patch(facecolor="#888888" if multi else "#0072B2", alpha=0.3, label=f"{level}% CI"))
     handles.append(Line2D([], [], marker="|", ms=9, mew=1.4, ls="none", color="#333333", label="censored"))
-    leg_title = f"{test_name} {_p_text(logrank_p)}" if logrank_p is not None else None
+    leg_title = f"{test_name} {_p_text(logrank_p)}" if logrank_p is not None else \
+        (f"{test_name}: not tested" if no_test else None)
     if legend_loc is None and len(kms) > 2:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title=leg_title, alignment="left")
     else:
@@ -132,7 +142,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
              fontsize=7, ha="left", va="bottom")
     groups = f" by group ({', '.join(names)})" if multi else ""
     test = f" The groups are compared with the {test_name} test ({_p_text(logrank_p)})." \
-        if logrank_p is not None else ""
+        if logrank_p is not None else (f" Log-rank test not done ({no_test.removeprefix('no test: ')})." if no_test
+                                       else "")
     band_text = f" with pointwise {level}% confidence band ({kms[0].ci_type})" if ci_band else ""
     set_caption(fig, f"{title or 'Kaplan–Meier estimate'}{groups}. Kaplan–Meier estimate{band_text}; vertical "
                 f"ticks mark censored patients. Under the plot: "
@@ -155,32 +166,53 @@ def _cumulative(ci: pd.DataFrame, col: str, ticks) -> np.ndarray:
     return c[np.searchsorted(times, np.asarray(ticks, float), side="right")]
 
 
+def _band_columns(ci: pd.DataFrame, name: str) -> tuple[str, str] | None:
+    """The confidence-limit columns of ``cif_event``/``cif_competing`` (``<name>_ci_lower``/``_ci_upper``;
+    for the event also plain ``ci_lower``/``ci_upper``), or None when the table has none."""
+    for lo, hi in ((f"{name}_ci_lower", f"{name}_ci_upper"),) + ((("ci_lower", "ci_upper"),)
+                                                                   if name == "cif_event" else ()):
+        if {lo, hi} <= set(ci.columns):
+            return lo, hi
+    return None
+
+
 @themed
 def cumulative_incidence_plot(ci: pd.DataFrame, title: str, event_label="first adverse event",
-                              competing_label="DTT stopped first", *, times=None, level: float = 0.95,
-                              ylabel: str = "Cumulative incidence"):
+                              competing_label="DTT stopped first", *, times=None, level: float | None = None,
+                              competing_band: bool = False, ylabel: str = "Cumulative incidence"):
     """Aalen–Johansen cumulative incidence of the event and of the competing event, numbers at risk under it.
 
     ``ci`` is the table of :func:`dttstudy.safety.cumulative_incidence` (``time``, ``at_risk``, ``events``,
-    ``competing``, ``cif_event``, ``cif_competing``); when it has ``ci_lower``/``ci_upper`` (the event's
-    pointwise confidence limits) the band is drawn. ``times``: month ticks and risk-table times (default: the
-    month grid up to the last time, the same grid as :func:`km_plot`).
+    ``competing``, ``cif_event``, ``cif_competing``). When it carries pointwise confidence limits
+    (``cif_event_ci_lower``/``cif_event_ci_upper`` and the same for ``cif_competing``; plain ``ci_lower``/
+    ``ci_upper`` are read as the event's) the bands are drawn; a limit that is missing (the estimate is 0) is
+    drawn as the estimate. The competing event's band only with ``competing_band=True`` (two overlapping bands
+    hide each other). ``level`` defaults to the table's ``level`` column (else 0.95). ``times``: month
+    ticks and risk-table times (default: the month grid up to the last time, the same grid as :func:`km_plot`).
     """
     t_all = ci["time"].to_numpy(float)
     ticks = list(times) if times is not None else month_grid(float(t_all.max()) if len(t_all) else 0)
+    if level is None:
+        level = float(ci["level"].iloc[0]) if "level" in ci and len(ci) else 0.95
+    pct = f"{level * 100:g}%"
+    ci_type = f"{ci['ci_type'].iloc[0]} transformation" if "ci_type" in ci and len(ci) else ""
     fig, ax, tab = _layout(3)
-    ev_colour, comp_colour = "#D55E00", "#555555"
     t = np.concatenate([[0.0], t_all])
-    ev = np.concatenate([[0.0], ci["cif_event"].to_numpy(float)])
-    comp = np.concatenate([[0.0], ci["cif_competing"].to_numpy(float)])
-    ax.step(t, ev, where="post", color=ev_colour, lw=1.8, label=plain(event_label), zorder=3)
-    ax.step(t, comp, where="post", color=comp_colour, lw=1.5, ls="--", label=plain(competing_label), zorder=3)
-    band = {"ci_lower", "ci_upper"} <= set(ci.columns)
-    if band:
-        lo = np.concatenate([[0.0], ci["ci_lower"].to_numpy(float)])
-        hi = np.concatenate([[0.0], ci["ci_upper"].to_numpy(float)])
-        ax.fill_between(t, lo, hi, step="post", color=ev_colour, alpha=0.15, lw=0, zorder=1,
-                        label=f"{int(round(level * 100))}% CI ({plain(event_label)})")
+    drawn = []
+    for name, label, colour, ls, alpha in (("cif_event", event_label, "#D55E00", "-", 0.18),
+                                           ("cif_competing", competing_label, "#555555", "--", 0.12)):
+        est = np.concatenate([[0.0], ci[name].to_numpy(float)])
+        ax.step(t, est, where="post", color=colour, lw=1.8 if ls == "-" else 1.5, ls=ls, label=plain(label),
+                zorder=3)
+        cols = _band_columns(ci, name) if name == "cif_event" or competing_band else None
+        if cols is not None:
+            lo = np.concatenate([[0.0], ci[cols[0]].to_numpy(float)])
+            hi = np.concatenate([[0.0], ci[cols[1]].to_numpy(float)])
+            lo, hi = np.where(np.isnan(lo), est, lo), np.where(np.isnan(hi), est, hi)
+            ax.fill_between(t, lo, hi, step="post", color=colour, alpha=alpha, lw=0, zorder=1,
+                            hatch=None if ls == "-" else "////", edgecolor=colour if ls != "-" else None,
+                            label=f"{pct} CI, {plain(label)}")
+            drawn.append(label)
     ax.set_ylim(0, 1.03)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -188,13 +220,14 @@ def cumulative_incidence_plot(ci: pd.DataFrame, title: str, event_label="first a
     set_month_axis(ax, ticks)
     ax.tick_params(labelbottom=True)
     rows = [("At risk", _at_risk_from_cif(ci, ticks), "#111111"),
-            ("Events", _cumulative(ci, "events", ticks), ev_colour),
-            ("Competing", _cumulative(ci, "competing", ticks), comp_colour)]
+            ("Events", _cumulative(ci, "events", ticks), "#D55E00"),
+            ("Competing", _cumulative(ci, "competing", ticks), "#555555")]
     _risk_table(tab, ticks, rows, "Number at risk (time ≥ t); events and competing events up to t (cumulative)")
-    band_text = (f" Shaded: pointwise {int(round(level * 100))}% confidence band of the {event_label}."
-                 if band else "")
-    fig.text(0.005, 0.003, "Aalen–Johansen estimator; the competing event ends follow-up for the event",
-             fontsize=7, ha="left", va="bottom")
+    how = f" ({ci_type})" if ci_type else ""
+    band_text = (f" Shaded: pointwise {pct} confidence band{'s' if len(drawn) > 1 else ''}{how} of the "
+                 f"{' and of the '.join(drawn)}." if drawn else "")
+    fig.text(0.005, 0.003, "Aalen–Johansen estimator; the competing event ends follow-up for the event"
+             + (f"; shaded: pointwise {pct} CI{how}" if drawn else ""), fontsize=7, ha="left", va="bottom")
     set_caption(fig, f"{title}. Aalen–Johansen cumulative incidence of the {event_label} (solid) with "
                 f"{competing_label} as a competing event (dashed).{band_text} Under the plot: number at risk at "
                 "each time and cumulative numbers of each event up to it.")

@@ -327,11 +327,44 @@ def test_cumulative_incidence_plot_numbers_at_risk_and_band(name, request):
     k = texts.index("Competing")
     assert texts[k + 1:k + 1 + len(ticks)] == [str(int(((data["time"] <= t) & (data["status"] == 2)).sum()))
                                                for t in ticks]
-    assert not fig.axes[0].collections  # no band without ci_lower / ci_upper
-    band = cif.assign(ci_lower=cif["cif_event"] * 0.5, ci_upper=np.minimum(cif["cif_event"] * 1.5, 1))
-    fig = F.cumulative_incidence_plot(band, "CIF")
-    assert len(fig.axes[0].collections) == 1
-    assert "confidence band" in F.figure_caption(fig)
+    assert len(fig.axes[0].collections) == 1  # the event's band (the table carries its limits)
+    bare = cif.drop(columns=[c for c in cif.columns if "_ci_" in c])
+    assert not F.cumulative_incidence_plot(bare, "CIF").axes[0].collections
+    both = F.cumulative_incidence_plot(cif, "CIF", competing_band=True)
+    assert len(both.axes[0].collections) == 2
+    assert "confidence bands (log transformation) of the first adverse event and of the DTT stopped first" in \
+        F.figure_caption(both)
+
+
+def test_cumulative_incidence_band_follows_the_limits(reference):
+    cif = cumulative_incidence(competing_first_ae(reference))
+    fig = F.cumulative_incidence_plot(cif, "CIF", times=[0, 3, 6, 9])
+    band = fig.axes[0].collections[0]
+    ys = band.get_paths()[0].vertices[:, 1]
+    upper = cif["cif_event_ci_upper"].dropna()
+    assert ys.max() == pytest.approx(upper.max())
+    # where the estimate is 0 the limits are missing: the band is drawn at 0, not left open
+    assert np.isfinite(ys).all() and ys.min() == 0
+    legacy = cif.drop(columns=[c for c in cif.columns if "_ci_" in c]).assign(
+        ci_lower=cif["cif_event"] * 0.5, ci_upper=np.minimum(cif["cif_event"] * 1.5, 1))
+    ys = F.cumulative_incidence_plot(legacy, "CIF").axes[0].collections[0].get_paths()[0].vertices[:, 1]
+    assert ys.max() == pytest.approx(min(cif["cif_event"].max() * 1.5, 1))
+
+
+def test_km_plot_reads_a_logrank_result(reference):
+    from dttstudy.safety import km_by_group, logrank_test
+
+    tte = time_on_dtt(reference)
+    lr = logrank_test(tte, "disease")
+    fig = F.km_plot(km_by_group(tte, "disease"), [0, 3, 6, 9], "x", logrank=lr)
+    p = lr["p_value"].iloc[0]
+    expected = "log-rank p < 0.001" if p < 0.001 else f"log-rank p = {p:.3f}"
+    assert fig.axes[0].get_legend().get_title().get_text() == expected
+    declined = logrank_test(tte, "regimen")  # regimens with a single patient: the test is declined
+    assert declined["test"].iloc[0] == ""
+    fig = F.km_plot(km_by_group(tte, "regimen"), [0, 3, 6, 9], "y", logrank=declined)
+    assert fig.axes[0].get_legend().get_title().get_text() == "log-rank: not tested"
+    assert "Log-rank test not done (fewer than 2 patients in" in F.figure_caption(fig)
 
 
 def test_km_and_cif_share_the_month_grid(reference):
