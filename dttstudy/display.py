@@ -202,6 +202,12 @@ class DisplayTable:
             source_notes_font_size="12px", source_notes_padding="1px", table_font_color="#111111",
             column_labels_padding="5px",
         )
+        # table-scoped CSS, so the table looks the same embedded in a notebook or report as on its own page
+        g = g.opt_css(f"#{table_id} .gt_table{{margin-left:0!important}}"
+                      f"#{table_id} .gt_title{{font-weight:bold!important}}"
+                      f"#{table_id} .gt_col_heading,#{table_id} .gt_column_spanner{{white-space:normal}}"
+                      f"#{table_id} .dtt-mark{{font-size:75%;line-height:0;font-style:italic}}"
+                      f"#{table_id} .gt_sourcenote{{max-width:70em;white-space:normal}}")
         return g
 
     def to_html(self, standalone: bool = True) -> str:
@@ -312,9 +318,7 @@ class DisplayTable:
 
 
 _PAGE_CSS = ("body{margin:24px;background:#fff;font-family:-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
-             "sans-serif}.gt_table{margin-left:0!important}.gt_col_heading,.gt_column_spanner{white-space:normal}"
-             ".gt_title{font-weight:bold!important}.dtt-mark{font-size:75%;line-height:0;font-style:italic}"
-             ".gt_sourcenote{max-width:70em;white-space:normal}")
+             "sans-serif}")
 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
