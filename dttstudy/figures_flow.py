@@ -20,7 +20,7 @@ FLOW_STATUSES = ("treated", "evaluable", *FLOW_REASONS)
 _BOX = {"boxstyle": "round,pad=0.45", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.9}
 _EVAL_BOX = {**_BOX, "facecolor": "#E8F1F8", "edgecolor": "#0072B2"}
 _EXCL_BOX = {**_BOX, "facecolor": "#F7F7F7", "edgecolor": "#777777", "linestyle": "--"}
-COLUMN_WIDTH = 2.35  # inches per month
+COLUMN_WIDTH = 2.45  # inches per month
 
 
 def _check(flow: pd.DataFrame) -> tuple[int, list[float]]:
@@ -66,9 +66,9 @@ def patient_flow_plot(flow: pd.DataFrame, title: str = "Patient flow: treated an
     treated, months = _check(flow)
     k = max(len(months), 1)
     width = max(4.5, COLUMN_WIDTH * k + 0.3)
-    fig, ax = plt().subplots(figsize=(width, 4.2), layout="constrained")
+    fig, ax = plt().subplots(figsize=(width, 3.9), layout="constrained")
     ax.set_axis_off()
-    ax.set_xlim(0, k)
+    ax.set_xlim(0, k + 0.03)
     ax.set_ylim(0, 1)
     boxes = {"treated": ax.text(k / 2, 0.93, f"Treated with DTT\nn = {treated}", ha="center", va="center",
                                 fontsize=9, fontweight="bold", bbox=_BOX)}

@@ -418,6 +418,22 @@ def test_patient_flow_shows_what_does_not_add_up_and_rejects_unknown_status():
                                  "not_evaluable_other"}
 
 
+@pytest.mark.parametrize("name", COHORTS)
+def test_patient_flow_of_each_cohort_matches_the_response_denominators(name, request):
+    from dttstudy.flow import patient_flow
+
+    cohort = request.getfixturevalue(name)
+    fig = F.patient_flow_plot(patient_flow(cohort, (3, 6, 9)))
+    boxes = fig._dttstudy_artists["boxes"]
+    rates = d.response_rates(cohort, (3, 6, 9), analysis_sets=("observed",))
+    for m in (3, 6, 9):
+        big_n = int(rates.loc[(rates["month"] == m) & (rates["group"] == "All"), "N"].iloc[0])
+        assert boxes[f"evaluable_{m}"].get_text().endswith(f"n = {big_n}")
+        assert boxes[f"excluded_{m}"].get_text().startswith(f"Not evaluable: n = {len(cohort.patients) - big_n}")
+    assert boxes["treated"].get_text().endswith(f"n = {len(cohort.patients)}")
+    assert not any("unaccounted" in b.get_text() for b in boxes.values())
+
+
 def test_patient_flow_tiny_and_many_months():
     fig = F.patient_flow_plot(_flow([(0, "treated", 2), (3, "evaluable", 2)]))
     assert fig._dttstudy_artists["boxes"]["evaluable_3"].get_text().endswith("n = 2")
