@@ -197,7 +197,8 @@ class DisplayTable:
             column_labels_border_bottom_style="solid", column_labels_border_bottom_color="black",
             column_labels_border_bottom_width="1px", column_labels_vlines_style="none",
             column_labels_font_weight="bold", table_body_hlines_style="none", table_body_border_bottom_color="black",
-            table_body_border_bottom_width="2px", table_body_border_bottom_style="solid", row_group_font_weight="bold", row_group_border_top_style="none",
+            table_body_border_bottom_width="2px", table_body_border_bottom_style="solid",
+            row_group_font_weight="bold", row_group_border_top_style="none",
             row_group_border_bottom_style="none", row_group_padding="6px", data_row_padding="3px",
             source_notes_font_size="12px", source_notes_padding="1px", table_font_color="#111111",
             column_labels_padding="5px",
@@ -323,7 +324,8 @@ _PAGE_CSS = ("body{margin:24px;background:#fff;font-family:-apple-system,'Segoe 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
                   "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-                  "–": "--", "—": "---", "\u2212": "$-$", "≥": r"$\geq$", "≤": r"$\leq$", "×": r"$\times$", "τ": r"$\tau$",
+                  "–": "--", "—": "---", "\u2212": "$-$", "≥": r"$\geq$", "≤": r"$\leq$", "×": r"$\times$",
+                  "τ": r"$\tau$",
                   "²": r"\textsuperscript{2}", "\u2003": r"\quad{}", "’": "'"}
 
 
@@ -1018,16 +1020,19 @@ def table2_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 
     spec = [("patient_id", label("patient_id"), None, None), ("center", label("center"), None, None),
             ("sex", label("sex"), None, None), ("disease", label("disease"), None, None),
-            ("regimen", label("regimen"), None, None), ("steroid_at_start", label("steroid_at_start_short"), None, None),
+            ("regimen", label("regimen"), None, None),
+            ("steroid_at_start", label("steroid_at_start_short"), None, None),
             ("age_at_diagnosis", label("age_short"), None, "age"),
             ("disease_duration", label("duration_short"), None, "stat"),
-            (lambda r: r.get("montreal"), label("montreal_short"), None, None), ("abdominal_surgery", label("abdominal_surgery"), None, None),
+            (lambda r: r.get("montreal"), label("montreal_short"), None, None),
+            ("abdominal_surgery", label("abdominal_surgery"), None, None),
             ("perianal_surgery", label("perianal_surgery"), None, None),
             ("failed_biologics", label("failed_biologics_short"), label("failed_n"), "n"),
             ("failed_immunomodulators", label("failed_immunomodulators_short"), label("failed_n"), "n"),
             (activity, label("activity"), _month_label(0), None), (endo, label("endoscopy"), _month_label(0), None),
             ("limberg", label("limberg"), _month_label(0), "n"), ("crp", label("crp"), _month_label(0), "change"),
-            ("albumin", label("albumin"), _month_label(0), "lab"), ("hematocrit", label("hematocrit"), _month_label(0), "lab")]
+            ("albumin", label("albumin"), _month_label(0), "lab"),
+            ("hematocrit", label("hematocrit"), _month_label(0), "lab")]
     spec = [s for s in spec if callable(s[0]) or (s[0] in tidy.columns and tidy[s[0]].notna().any())]
     notes = [("", "Activity: partial Mayo score (pMayo, UC) or Harvey–Bradshaw Index (HBI, CD); endoscopy: Mayo "
                   "endoscopic subscore (MES, UC) or SES-CD (CD). IS / SM: immunosuppressants, thalidomide or oral "
