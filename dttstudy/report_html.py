@@ -36,7 +36,7 @@ SECTIONS = {
 CSS = """
 :root{--ink:#1a1a1a;--muted:#555;--rule:#d0d0d0;--accent:#0b5394}
 *{box-sizing:border-box}
-body{font-family:Georgia,'Times New Roman',serif;color:var(--ink);max-width:1040px;margin:0 auto;padding:24px 28px 60px;
+body{font-family:Georgia,'Times New Roman',serif;color:var(--ink);max-width:1260px;margin:0 auto;padding:24px 28px 60px;
  line-height:1.5;font-size:16px;background:#fff}
 h1{font-size:1.7em;line-height:1.25;margin:.2em 0 .3em}
 h2{font-size:1.3em;margin:2em 0 .5em;padding-top:.4em;border-top:2px solid var(--ink)}
@@ -45,11 +45,11 @@ p,li{max-width:46em}
 .sub{color:var(--muted);margin:0 0 1em}
 .banner{border-left:5px solid #b45f06;background:#fdf3e7;padding:10px 14px;margin:1em 0}
 .banner.own{border-left-color:var(--accent);background:#eef4fa}
-nav.toc{border:1px solid var(--rule);padding:10px 18px;margin:1.2em 0;font-family:Arial,Helvetica,sans-serif;
+nav.toc{border:1px solid var(--rule);padding:10px 18px;margin:1.2em 0;max-width:46em;font-family:Arial,Helvetica,sans-serif;
  font-size:.92em}
 nav.toc ol{margin:.3em 0;padding-left:1.4em} nav.toc a{color:var(--accent);text-decoration:none}
 figure{margin:1.4em 0 2em;page-break-inside:avoid}
-figure img{max-width:100%;height:auto;display:block;border:1px solid #eee}
+figure img{max-width:min(100%,940px);height:auto;display:block;border:1px solid #eee}
 figcaption,.tcap{font-family:Arial,Helvetica,sans-serif;font-size:.9em;color:#222;margin-top:.4em;max-width:56em}
 .tablewrap{overflow-x:auto;margin:1em 0 2em;font-family:Arial,Helvetica,sans-serif}
 .tablewrap .gt_table{margin-left:0!important}
