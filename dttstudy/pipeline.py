@@ -231,10 +231,11 @@ def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]
     return rows
 
 
-def _index(out: Path, names: list[str], cohort) -> None:
-    """The front page: data banner, key numbers, figures with captions, links to the report and every file."""
+def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> None:
+    """The front page: data banner, key numbers, figures (in report order, with the first sentence of their
+    caption), links to the report and every file."""
     from .report import cohort_banner
-    from .report_html import SECTIONS
+    from .report_html import SECTIONS, saved_items
 
     tdir, fdir = out / "tables", out / "figures"
     e = html.escape
@@ -260,9 +261,16 @@ def _index(out: Path, names: list[str], cohort) -> None:
     for k, v in _key_numbers(tdir, cohort.reconstructed):
         parts.append(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>")
     parts += ["</table>", "<h2>Figures</h2>", '<div class="figs">']
-    for f in sorted(fdir.glob("*.png")):
+    ordered = [it["name"] for _, items in saved_items(out, outputs or {}, names) for it in items
+               if it["kind"] == "figure"]
+    ordered += sorted(f.stem for f in fdir.glob("*.png") if f.stem not in ordered)
+    for stem in ordered:
+        f = fdir / f"{stem}.png"
+        if not f.is_file():
+            continue
         meta = fdir / f"{f.stem}.json"
         caption = json.loads(meta.read_text(encoding="utf-8")).get("caption", "") if meta.is_file() else ""
+        caption = caption.split(". ")[0].rstrip(".") + "." if caption else ""
         parts.append(f'<figure><a href="figures/{e(f.stem)}.svg"><img src="figures/{e(f.name)}" '
                      f'alt="{e(caption or f.stem)}"></a><figcaption>{e(caption or f.stem)}</figcaption></figure>')
     parts += ["</div>", "<h2>Notebooks</h2>", "<ul>"]
@@ -428,7 +436,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
         _documents(tmp, outputs, [nb.stem for nb in nbs], cohort, typed, prov)
-        _index(tmp, [nb.stem for nb in nbs], cohort)
+        _index(tmp, [nb.stem for nb in nbs], cohort, outputs)
         (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
                                                  indent=1, sort_keys=True) + "\n")
         write_manifest(tmp, __version__)

@@ -19,9 +19,10 @@
 #
 # Baseline characteristics of the patients who started dual-targeted therapy (DTT), by ulcerative colitis
 # (UC), Crohn's disease (CD) and in total. Categorical variables are n (%), continuous ones median (Q1–Q3),
-# with means where the paper reports means. UC-vs-CD p-values use Fisher's exact test for 2 × 2 tables,
-# Pearson's chi-square for larger tables and the Mann–Whitney U test for continuous variables; with 18
-# patients they describe, they do not test a hypothesis.
+# with means where the paper reports means. UC-vs-CD p-values use Fisher's exact test (the Fisher–Freeman–Halton
+# test for tables larger than 2 × 2 with an expected count below 5, Pearson's chi-square otherwise) and the
+# Mann–Whitney U test for continuous variables; each table names its test per row. In a small case series they
+# describe the groups, they do not test a hypothesis.
 
 # %% tags=["parameters"]
 data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
