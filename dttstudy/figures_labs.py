@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figures_theme import FULL_WIDTH, month_grid, plain, plt, set_caption, set_month_axis, themed
+from .figures_theme import FULL_WIDTH, month_grid, plt, set_caption, set_month_axis, themed
 from .outcomes import DEFAULT_CRP_ULN
 
 #: Albumin lower limit of normal, g/L.

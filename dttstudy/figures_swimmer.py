@@ -131,13 +131,16 @@ def swimmer_plot(cohort: Cohort, months=(3, 6, 9), *, colour_by: str = "regimen"
     else:
         fig = _detailed(s, ae, resp, ticks, colour, colour_by, code_note, months, response_kwargs)
     stops = ", ".join(lab.split(": ")[1] for r, (_, lab) in STOP_MARKERS.items() if (s["stop_reason"] == r).any())
+    after = ((s["status"] == "discontinued") & (s["last_followup"] > s["dtt_months"])).any()
+    has_next = s["next_therapy"].fillna("").astype(str).str.strip().ne("").any()
     what = ("Compact view (one line per patient, sorted by disease and time on DTT; clinical responses and next "
             "therapy not shown). " if compact else
             f"Circles: clinical response (filled) or no response (open) at the visit counted as month "
-            f"{', '.join(f'{m:g}' for m in months)}; dotted line: follow-up after DTT stopped; right column: "
-            "therapy after DTT. ")
+            f"{', '.join(f'{m:g}' for m in months)}"
+            + ("; dotted line: follow-up after DTT stopped" if after else "")
+            + ("; right column: therapy after DTT" if has_next else "") + ". ")
     set_caption(fig, f"Course of dual-targeted therapy per patient (n = {n}). Bars: months on DTT, coloured by "
-                f"{colour_by}. {what}Triangles: onset of an adverse event; markers at the end of a bar: reason DTT "
+                f"{colour_by}. {what}Triangles: onset of an adverse event; markers under the end of a bar: reason DTT "
                 f"stopped{f' ({stops})' if stops else ''}. {code_note + '.' if code_note else ''}")
     return fig
 
