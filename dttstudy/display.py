@@ -391,7 +391,7 @@ COLUMN_STATS: dict[str, str] = {
     "p_value": "p", "q_pvalue": "p", "subgroup_p": "p",
     "proportion": "proportion", "ci_lower": "proportion", "ci_upper": "proportion", "pi_lower": "proportion",
     "pi_upper": "proportion", "survival": "prob", "cif_event": "prob", "cif_competing": "prob",
-    "event_free": "prob", "time": "months", "onset_month": "months", "dtt_months": "months", "month": "months",
+    "event_free": "prob", "cif_event_se": "prob", "cif_competing_se": "prob", "time": "months", "onset_month": "months", "dtt_months": "months", "month": "months",
     "visit_month": "months", "timepoint_months": "months", "followup_before_dtt": "months",
     "age_at_diagnosis": "stat", "disease_duration": "stat",
     "patient_years_at_risk": "py", "patient_years_exposure": "py", "eair_per_100py": "rate",
@@ -451,7 +451,9 @@ METHOD_COLUMNS = ("endpoint", "definition", "ci_method", "ci_type", "method", "t
 INTERVAL_COLUMNS = (("proportion", "ci_lower", "ci_upper", "proportion_ci", "proportion"),
                     ("pooled_pct", "ci_low", "ci_high", "pooled_ci", "pct"),
                     ("pct", "ci_low", "ci_high", "pct_ci", "pct"),
-                    ("survival", "ci_lower", "ci_upper", "survival_ci", "prob"))
+                    ("survival", "ci_lower", "ci_upper", "survival_ci", "prob"),
+                    ("cif_event", "cif_event_ci_lower", "cif_event_ci_upper", "cif_event_ci", "prob"),
+                    ("cif_competing", "cif_competing_ci_lower", "cif_competing_ci_upper", "cif_competing_ci", "prob"))
 
 
 #: Text columns shown even when every row has the same value (identifiers, the row's own label).
@@ -1054,6 +1056,35 @@ def regimens_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 def agents_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     t = generic(name, tidy)
     t.title = "Agents used"
+    return t
+
+
+@builder("patient_flow")
+def patient_flow_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Patient flow wide: one row per status (started DTT, evaluable, why not), months as columns."""
+    months = sorted(dict.fromkeys(tidy["month"]), key=float)
+    cols = [Column(label("status_flow"))] + [Column(_month_label(m), align="right") for m in months]
+    rows = []
+    for status in dict.fromkeys(tidy["status"]):
+        sub = tidy[tidy["status"] == status]
+        cells, vals = [level(status)], [None]
+        for m in months:
+            hit = sub[sub["month"] == m]
+            v = hit["n"].iloc[0] if len(hit) else None
+            cells.append(fmt(v, "n") if v is not None else "")
+            vals.append(v)
+        rows.append(Row(cells, vals, [None] + [0] * len(months), indent=0 if status in ("treated", "evaluable")
+                        else 1))
+    notes = [("", "Indented rows: patients not evaluable at the month, by reason.")]
+    return DisplayTable(name, "Patient flow by month", cols, rows, notes)
+
+
+@builder("cif_first_ae")
+def cif_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Aalen–Johansen cumulative incidence: estimates with their 95% CI (standard errors stay in the tidy
+    table)."""
+    t = generic(name, tidy.drop(columns=[c for c in ("cif_event_se", "cif_competing_se") if c in tidy.columns]))
+    t.title = "Cumulative incidence of a first adverse event"
     return t
 
 

@@ -104,6 +104,16 @@ LABELS: dict[str, str] = {
     # sensitivity analyses and forest tables
     "analysis": "Analysis", "detail": "Detail", "pi_method": "PI method", "same_as_main": "Same as main analysis",
     "arm": "Arm", "pooled": "Pooled", "weight": "Weight, %",
+    # log-rank tests, cumulative incidence, patient flow
+    "groups": "Groups", "observed": "Observed events", "expected": "Expected events", "chi2": "χ²",
+    "no_test_reason": "Not tested because", "cif_event_ci": "Cumulative incidence of AE (95% CI)",
+    "cif_competing_ci": "Cumulative incidence of competing event (95% CI)", "cif_event_se": "SE, AE incidence",
+    "cif_competing_se": "SE, competing incidence", "status_flow": "Patients at the month",
+    # published meta-analysis check
+    "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
+    "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
+    "ft_split_pct": "Freeman–Tukey by study, %", "glmm_pct": "GLMM, %", "agrees_logit": "Agrees (logit)",
+    "agrees_ft": "Agrees (Freeman–Tukey)", "agrees_glmm": "Agrees (GLMM)",
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".
@@ -183,6 +193,11 @@ LEVELS: dict[str, str] = {
     "match": "Match", "rounding": "Rounding", "conflict": "Conflict",
     "biologic_small_molecule": "Biologic + small molecule", "dual_biologic": "Dual biologic",
     "mixed": "Mixed", "Overall": "Overall",
+    # patient flow
+    "treated": "Started DTT", "evaluable": "Evaluable", "not_yet_reached": "Follow-up not yet at the month",
+    "stopped_adverse_event": "Stopped DTT: adverse event", "stopped_no_response": "Stopped DTT: no response",
+    "stopped_de_escalation": "Stopped DTT: de-escalation", "stopped_other": "Stopped DTT: other reason",
+    "no_visit_in_window": "No visit in the month's window", "not_evaluable_other": "Not evaluable, other reason",
 }
 
 
@@ -277,6 +292,8 @@ def fmt(value, stat: str) -> str:
 def interval(lo, hi, stat: str) -> str:
     """"63.6–98.5", or "−11.92 to −2.60" when a bound is negative (a dash between negatives misreads)."""
     a, b = fmt(lo, stat), fmt(hi, stat)
+    if NA in (a, b):  # an interval with a missing bound is not shown
+        return NA
     return f"{a} to {b}" if (a + b).count(MINUS) else f"{a}–{b}"
 
 
@@ -295,7 +312,9 @@ def n_of_n_ci(n, N, pct, lo, hi) -> str:
 
 
 def est_ci(est, lo, hi, stat: str) -> str:
-    """"0.885 (0.614–0.970)": an estimate with its interval, all by the rule for ``stat``."""
+    """"0.885 (0.614–0.970)": an estimate with its interval, all by the rule for ``stat`` (the estimate alone
+    when a bound is missing, e.g. a cumulative incidence of 0 with no interval)."""
     if est is None or _isnan(est):
         return NA
-    return f"{fmt(est, stat)} ({interval(lo, hi, stat)})"
+    ci = interval(lo, hi, stat)
+    return fmt(est, stat) if ci == NA else f"{fmt(est, stat)} ({ci})"

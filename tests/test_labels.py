@@ -59,6 +59,8 @@ def test_composites():
     assert interval(-11.92, -2.6, "change") == f"{MINUS}11.92 to {MINUS}2.60"
     assert interval(0.9, 2.1, "change") == "0.90–2.10"
     assert est_ci(0.8854166667, 0.6138868899, 0.9701038976, "prob") == "0.885 (0.614–0.970)"
+    assert est_ci(0.0, float("nan"), float("nan"), "prob") == "0.000"
+    assert interval(float("nan"), 0.5, "prob") == NA
 
 
 def test_labels_come_from_the_dictionary_or_fail():
