@@ -217,16 +217,23 @@ def test_response_plot_labels_never_overlap(name, by, request):
         assert [t.get_text() for t in labels].count("15/17") == 2
 
 
-def test_response_plot_points_and_whiskers_are_the_rates(reference):
-    rates = d.response_rates(reference, (3, 6, 9))
+@pytest.mark.parametrize("ci_method", ["clopper-pearson", "wilson"])
+def test_response_plot_points_and_whiskers_are_the_rates(reference, ci_method):
+    from matplotlib.colors import to_hex
+
+    rates = d.response_rates(reference, (3, 6, 9), ci_method=ci_method)
     fig = F.response_plot(rates, "Clinical response")
     ax = fig.axes[0]
-    obs = rates[(rates["analysis_set"] == "observed") & (rates["group"] == "All")]
-    container = ax.containers[0]
-    assert np.allclose(container.lines[0].get_ydata(), obs["pct"].to_numpy())
-    segs = container.lines[2][0].get_segments()
-    assert np.allclose([s[0][1] for s in segs], obs["ci_low"]) and np.allclose([s[1][1] for s in segs],
-                                                                               obs["ci_high"])
+    for aset, colour in (("observed", "#0072b2"), ("nri", "#e69f00")):
+        want = rates[(rates["analysis_set"] == aset) & (rates["group"] == "All")].sort_values("month")
+        mine = [ln for ln in ax.lines if to_hex(ln.get_color()) == colour]
+        points = [ln for ln in mine if ln.get_linestyle() == "None"]
+        assert len(points) == 1 and np.allclose(points[0].get_ydata(), want["pct"])
+        assert points[0].get_zorder() > max(ln.get_zorder() for ln in mine if ln.get_linestyle() != "None")
+        whiskers = sorted((ln for ln in mine if ln.get_linestyle() != "None"), key=lambda ln: np.nanmin(ln.get_xdata()))
+        assert np.allclose([np.nanmin(ln.get_ydata()) for ln in whiskers], want["ci_low"])
+        assert np.allclose([np.nanmax(ln.get_ydata()) for ln in whiskers], want["ci_high"])
+    assert ("Wilson score" if ci_method == "wilson" else "Clopper–Pearson exact") in F.figure_caption(fig)
 
 
 def test_response_plot_by_needs_matching_rates(reference):
