@@ -115,6 +115,19 @@ _HEADER_SEARCH = 10
 _EMPTY = "\0empty-header-"
 
 
+# Short GB18030 texts can be valid UTF-8 too ('女' is C5 AE, which UTF-8 reads as 'Ů'): when UTF-8 gives rare
+# Latin letters and GB18030 gives only Chinese, the file is refused as ambiguous rather than guessed.
+_LATIN_EXTENDED = re.compile("[\u0100-\u024f]")
+_NOT_CHINESE = re.compile("[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    try:
+        return not _NOT_CHINESE.search(data.decode("gb18030"))
+    except UnicodeDecodeError:
+        return False
+
+
 def _decode(data: bytes) -> tuple[str | None, str]:
     """Text of a CSV file and the encoding it was read with; None if it is no plausible text encoding.
 
@@ -128,7 +141,10 @@ def _decode(data: bytes) -> tuple[str | None, str]:
         except UnicodeDecodeError:
             return None, ""
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text = data.decode("utf-8-sig")
+        if not text.isascii() and _LATIN_EXTENDED.search(text) and _reads_as_chinese(data):
+            return None, "ambiguous"
+        return text, "utf-8"
     except UnicodeDecodeError:
         pass
     if b"\x00" in data:
@@ -229,8 +245,10 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     text, enc = _decode(data)
     del data
     if text is None:
-        report.failures.append(Failure(name, None, None, None, "not UTF-8 text (nor Windows-1252 or GB18030): "
-                                       "save the file as CSV UTF-8"))
+        report.failures.append(Failure(name, None, None, None,
+                                       "text that reads both as UTF-8 and as GB18030 (GBK), differently: save the "
+                                       "file as CSV UTF-8" if enc == "ambiguous" else
+                                       "not UTF-8 text (nor Windows-1252 or GB18030): save the file as CSV UTF-8"))
         return None
     if enc != "utf-8":
         encodings[name] = enc

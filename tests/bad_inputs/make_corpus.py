@@ -249,6 +249,31 @@ def _rewrite(folder, name, fn, encoding="utf-8"):
     p.write_bytes(fn(p.read_text(encoding="utf-8")).encode(encoding))
 
 
+def zipfile_ok(path):
+    import zipfile
+
+    return zipfile.is_zipfile(path)
+
+
+def _stable(path):
+    """Fixed timestamps inside a workbook, so regenerating the corpus leaves unchanged cases byte-identical."""
+    import io
+    import re
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>2000-01-01T00:00:00Z\g<3>",
+                              data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    path.write_bytes(out.getvalue())
+
+
 def main():
     import pandas as pd
 
@@ -299,6 +324,7 @@ def main():
         df = pd.read_csv(f / P, dtype=str, keep_default_na=False)
         tmp = f / "_p.xlsx"
         df.to_excel(tmp, index=False)
+        _stable(tmp)
         tmp.replace(f / P)
     special("csv_that_is_an_excel_file", 1, P, None, None, "Excel workbook", csv_is_xlsx)
 
@@ -316,6 +342,8 @@ def main():
     special("encoding_gb18030_with_chinese_sex", 0, P, 2, "sex", "read '女' as 'F'",
             lambda f: _rewrite(f, P, str, "gb18030"),
             cells=gbk + [("patients", 0, "sex", "女"), ("patients", 1, "sex", "男")], clean=gbk)
+    special("encoding_gb18030_that_is_also_utf8", 1, P, None, None, "reads both as UTF-8 and as GB18030",
+            lambda f: _rewrite(f, P, str, "gb18030"), cells=[("patients", 0, "sex", "女"), ("patients", 1, "sex", "M")])
     special("encoding_utf16_tab_delimited", 0, V, None, None, "UTF-16",
             lambda f: _rewrite(f, V, lambda s: s.replace(",", "\t"), "utf-16"), clean=[])
     special("not_any_text_encoding", 1, P, None, None, "not UTF-8",
@@ -377,6 +405,8 @@ def main():
                 df.to_excel(xw, sheet_name=(rename or {}).get(t, t), index=False)
         if after:
             after(folder / "cohort.xlsx")
+        if zipfile_ok(folder / "cohort.xlsx"):
+            _stable(folder / "cohort.xlsx")
         _write_expected(folder, code, file, row, column, words, path="cohort.xlsx", clean=clean)
 
     def sheet(t):
