@@ -7,7 +7,8 @@ The functions live in one module per concern and are gathered here:
 
 * :func:`swimmer_plot` — course of DTT per patient (:mod:`dttstudy.figures_swimmer`);
 * :func:`response_plot` — response rates by month with CIs and n/N (:mod:`dttstudy.figures_response`);
-* :func:`paired_lab_plot` — CRP / albumin trajectories, mean with CI, reference limit (:mod:`dttstudy.figures_labs`);
+* :func:`paired_lab_plot` — CRP / albumin trajectories, mean with CI, reference limit; :func:`lab_change_plot` —
+  change from baseline by group, dots and median (IQR) (:mod:`dttstudy.figures_labs`);
 * :func:`km_plot`, :func:`cumulative_incidence_plot` — time to event with risk tables
   (:mod:`dttstudy.figures_survival`);
 * :func:`patient_flow_plot` — CONSORT-style flow of the denominators (:mod:`dttstudy.figures_flow`);
@@ -17,7 +18,7 @@ The functions live in one module per concern and are gathered here:
 from __future__ import annotations
 
 from .figures_flow import patient_flow_plot
-from .figures_labs import mean_ci, paired_lab_plot, trajectories
+from .figures_labs import lab_change_plot, mean_ci, paired_lab_plot, trajectories
 from .figures_response import response_plot
 from .figures_survival import cumulative_incidence_plot, km_plot
 from .figures_swimmer import swimmer_plot
@@ -25,7 +26,7 @@ from .figures_theme import (AGENT_NAMES, OKABE_ITO, agent_codes_text, figure_cap
                             theme)
 
 __all__ = ["swimmer_plot", "response_plot", "paired_lab_plot", "km_plot", "cumulative_incidence_plot",
-           "patient_flow_plot", "set_theme", "theme", "figure_caption", "month_grid", "OKABE_ITO", "AGENT_NAMES",
+           "patient_flow_plot", "lab_change_plot", "set_theme", "theme", "figure_caption", "month_grid", "OKABE_ITO", "AGENT_NAMES",
            "agent_codes_text", "mean_ci", "trajectories"]
 
 

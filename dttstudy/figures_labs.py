@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figures_theme import FULL_WIDTH, month_grid, plt, set_caption, set_month_axis, themed
+from .figures_theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, month_grid, plt, set_caption, set_month_axis,
+                            themed)
 from .outcomes import DEFAULT_CRP_ULN
 
 #: Albumin lower limit of normal, g/L.
@@ -106,4 +107,70 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
                 f"least one paired follow-up value). Diamonds with error bars: mean with {level * 100:g}% t-based "
                 "confidence interval of the patients with a value at that month (n under each month; it falls "
                 f"as patients leave follow-up).{lim_text}")
+    return fig
+
+
+@themed
+def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, by: str = "disease",
+                    value: str = "change"):
+    """Distribution of the paired change from baseline at each month, by group (seaborn strip and point plots).
+
+    ``value``: ``"change"`` (follow-up − baseline, in ``unit``) or ``"pct_change"`` (percent of baseline).
+    One dot per patient (not jittered, so the figure is the same on every run), and per group the median with
+    the interquartile range (25th–75th percentile of the patients' values), each group with its own colour and
+    marker; a dashed line at no change. The x labels give n per group.
+    """
+    import seaborn as sns
+
+    if value not in ("change", "pct_change"):
+        raise ValueError("value must be 'change' or 'pct_change'")
+    d = changes[changes["lab"] == lab].dropna(subset=[value])
+    if months is not None:
+        d = d[d["month"].isin(list(months))]
+    d = d.assign(month=d["month"].astype(float))
+    order = sorted(d["month"].unique())
+    groups = [g for g in ("UC", "CD") if g in set(d[by])] + sorted(set(d[by].dropna()) - {"UC", "CD"}, key=str)
+    palette = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
+    markers = [GROUP_MARKERS[i % len(GROUP_MARKERS)] for i in range(len(groups))]
+    fig, ax = plt().subplots(figsize=(FULL_WIDTH, 3.9), layout="constrained")
+    zero = ax.axhline(0, color="#555555", ls="--", lw=1, zorder=1)
+    if len(d):
+        sns.stripplot(data=d, x="month", y=value, hue=by, order=order, hue_order=groups, palette=palette,
+                      dodge=True, jitter=False, size=3.5, alpha=0.55, linewidth=0, legend=False, ax=ax, zorder=2)
+        k = len(groups)
+        sns.pointplot(data=d, x="month", y=value, hue=by, order=order, hue_order=groups, palette=palette,
+                      markers=markers, linestyles="none", dodge=0.8 - 0.8 / k if k > 1 else False,
+                      estimator="median", errorbar=("pi", 50), capsize=0.08, err_kws={"linewidth": 1.6},
+                      markersize=7, markeredgecolor="white", markeredgewidth=0.7, legend=False, ax=ax)
+        # dots to the left, summary to the right of each group's slot, so that neither hides the other
+        shift = 0.18 / max(k, 1)
+        for coll in ax.collections:
+            offsets = np.asarray(coll.get_offsets(), float)
+            if len(offsets):
+                coll.set_offsets(offsets - [shift, 0])
+        for ln in (ln for ln in ax.lines if ln is not zero):
+            ln.set_xdata(np.asarray(ln.get_xdata(), float) + shift)
+            if ln.get_linestyle() == "None":
+                ln.set_zorder(4)
+    counts = d.groupby(["month", by])["patient_id"].nunique()
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels([f"{m:g}\n" + " · ".join(f"{g} {int(counts.get((m, g), 0))}" for g in groups)
+                        for m in order])
+    ax.set_xlabel("Months since DTT start (n per group)")
+    name = _LAB_NAMES.get(lab, lab.capitalize())
+    ax.set_ylabel(f"Change in {name} from baseline ({unit})" if value == "change"
+                  else f"Change in {name} from baseline (%)")
+    ax.grid(axis="x", visible=False)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=palette[g], marker=m, ls="none", ms=7, markeredgecolor="white", label=str(g))
+               for g, m in zip(groups, markers)]
+    handles.append(Line2D([], [], color="#555555", marker="o", ls="none", ms=3.5, alpha=0.55,
+                          label="one patient"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title="median (IQR)")
+    ax.set_title(f"{name}: change from baseline by {by}")
+    what = "change from baseline" if value == "change" else "percent change from baseline"
+    set_caption(fig, f"{name} {what} ({unit if value == 'change' else '%'}) at each month, by {by}: one dot per "
+                "patient with a baseline and a value at that month (paired; nothing imputed), and the median with "
+                "the interquartile range per group. Dashed line: no change.")
     return fig

@@ -271,6 +271,30 @@ def test_paired_lab_plot_by_hand(tiny):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0\nn = 2", "3\nn = 2"]
 
 
+@pytest.mark.parametrize("name", COHORTS)
+def test_lab_change_plot_dots_and_medians(name, request):
+    cohort = request.getfixturevalue(name)
+    changes = d.lab_changes(cohort, ("crp",), (3, 6, 9))
+    fig = F.lab_change_plot(changes, "crp", "mg/L")
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == len(changes)  # one dot per patient and month
+    w, h = _pixels(fig)
+    assert w <= MAX_PIXELS and h <= MAX_PIXELS
+
+
+def test_lab_change_plot_by_hand(tiny):
+    from matplotlib.colors import to_hex
+
+    # month 3: U1 (UC) 3.1 − 12.5 = −9.4; C1 (CD) 18 − 20 = −2
+    fig = F.lab_change_plot(d.lab_changes(tiny, ("crp",), (3,)), "crp", "mg/L")
+    ax = fig.axes[0]
+    medians = {to_hex(ln.get_color()): ln.get_ydata()[0] for ln in ax.lines if ln.get_linestyle() == "None"}
+    assert medians == pytest.approx({"#0072b2": -9.4, "#e69f00": -2.0})
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["3\nUC 1 · CD 1"]
+    with pytest.raises(ValueError, match="value"):
+        F.lab_change_plot(d.lab_changes(tiny, ("crp",), (3,)), "crp", "mg/L", value="ratio")
+
+
 # --- Kaplan–Meier and cumulative incidence --------------------------------------------------------------------
 
 def _table_numbers(fig):
@@ -466,6 +490,7 @@ def test_same_data_same_bytes(reference, tmp_path):
         km = KaplanMeier().fit(time_to_first_ae(reference), label="free of AE")
         report.save_figure(F.km_plot(km, [0, 3, 6, 9], "KM"), "km", out)
         report.save_figure(F.patient_flow_plot(FLOW), "flow", out)
+        report.save_figure(F.lab_change_plot(changes, "crp", "mg/L"), "crp_change", out)
         return _digest(out / "figures")
     first, second = draw(tmp_path / "a"), draw(tmp_path / "b")
-    assert first == second and len(first) == 10
+    assert first == second and len(first) == 12
