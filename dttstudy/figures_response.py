@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .figures_theme import FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, plain, plt, set_caption, themed
-from .stats import CI_METHODS, binomial_ci
+from .stats import CI_METHODS
 
 ANALYSIS_SETS = {"observed": "observed cases", "nri": "non-responder imputation"}
 _ENDPOINT_LABELS = {"clinical_response": "clinical response", "clinical_remission": "clinical remission",
@@ -14,21 +14,9 @@ _ENDPOINT_LABELS = {"clinical_response": "clinical response", "clinical_remissio
 _OVERALL = "#000000"
 
 
-def _binary(g: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The 0/100 outcomes behind each n/N of a series (n responders, N − n not): their mean is the rate and
-    their count the denominator, so seaborn's estimator and the interval below reproduce the table."""
-    rows = [(float(m), label, v) for m, n, N in zip(g["month"], g["n"], g["N"])
-            for v in [100.0] * int(n) + [0.0] * int(N - n)]
-    return pd.DataFrame(rows, columns=["month", "series", "value"])
-
-
-def _binomial_errorbar(method: str, level: float):
-    """seaborn ``errorbar`` callable: the exact (or Wilson) interval of the 0/100 outcomes, in percent."""
-    def interval(values):
-        v = np.asarray(values, float)
-        lo, hi = binomial_ci(int(round(v.sum() / 100)), len(v), method, level)
-        return 100 * lo, 100 * hi
-    return interval
+def span(k: int) -> float:
+    """Width (in months-category units) over which the k series of a month are set side by side."""
+    return min(0.7, 0.18 * k)
 
 
 def _series(d: pd.DataFrame, by, include_overall: bool):
@@ -66,8 +54,6 @@ def response_plot(rates: pd.DataFrame, title: str, *, by: str | None = None, inc
     series gives n/N (responders / patients in the denominator) at each month. Months are evenly spaced
     categories (the visits the rates were computed for).
     """
-    import seaborn as sns
-
     if rates.empty:
         raise ValueError("no rates to plot")
     sets = list(dict.fromkeys(rates["analysis_set"]))
@@ -83,7 +69,6 @@ def response_plot(rates: pd.DataFrame, title: str, *, by: str | None = None, inc
                                gridspec_kw={"height_ratios": [3.3, table_h], "hspace": 0.05})
     level = float(rates["level"].iloc[0]) if "level" in rates else 0.95
     method = str(rates["ci_method"].iloc[0]) if "ci_method" in rates else CI_METHODS["clopper-pearson"]
-    method_key = {v: k for k, v in CI_METHODS.items()}.get(method, method)
     labels_out = []
     for p, ((aset, _), series) in enumerate(zip(panels, per_panel)):
         ax, tab = axes[0][p], axes[1][p]
@@ -94,17 +79,17 @@ def response_plot(rates: pd.DataFrame, title: str, *, by: str | None = None, inc
             colour = _OVERALL if overall else GROUP_COLOURS[(j - (1 if include_overall and by else 0))
                                                             % len(GROUP_COLOURS)]
             style[label] = (colour, "o" if overall else GROUP_MARKERS[j % len(GROUP_MARKERS)])
-        data = pd.concat([_binary(g, label) for label, g in series], ignore_index=True)
-        names = [label for label, _ in series]
-        sns.pointplot(data=data, x="month", y="value", hue="series", order=months, hue_order=names,
-                      palette={n: style[n][0] for n in names}, markers=[style[n][1] for n in names],
-                      linestyles="none", dodge=min(0.7, 0.18 * k) if k > 1 else False, estimator="mean",
-                      errorbar=_binomial_errorbar(method_key, level), capsize=0.06 if k <= 3 else 0.03,
-                      err_kws={"linewidth": 1.3}, markersize=6, markeredgecolor="white", markeredgewidth=0.6,
-                      legend=False, ax=ax)
-        for ln in ax.lines:  # the points over their own whiskers and the neighbours'
-            if ln.get_linestyle() == "None":
-                ln.set_zorder(4)
+        offsets = np.linspace(-span(k) / 2, span(k) / 2, k) if k > 1 else np.zeros(1)
+        for j, (label, g) in enumerate(series):
+            colour, marker = style[label]
+            g = g.sort_values("month")
+            x = np.array([xi[float(m)] for m in g["month"]]) + offsets[j]
+            ok = g["N"].to_numpy() > 0
+            pct, lo, hi = (g[c].to_numpy(float) for c in ("pct", "ci_low", "ci_high"))
+            bars = ax.errorbar(x[ok], pct[ok], yerr=[pct[ok] - lo[ok], hi[ok] - pct[ok]], fmt=marker,
+                               color=colour, ms=6, capsize=3 if k <= 3 else 2, elinewidth=1.3,
+                               markeredgecolor="white", markeredgewidth=0.6, label=plain(label), zorder=3)
+            bars.lines[0].set_zorder(4)  # the point over its own whisker and the neighbours'
         for j, (label, g) in enumerate(series):
             colour, marker = style[label]
             for m, n, N in zip(g["month"], g["n"], g["N"]):
@@ -127,7 +112,6 @@ def response_plot(rates: pd.DataFrame, title: str, *, by: str | None = None, inc
         ax.set_ylabel("")
         ax.tick_params(labelbottom=True)
         ax.set_xlabel("Months since DTT start")
-        ax.xaxis.label.set_visible(True)  # seaborn hides it on axes sharing x
         ax.grid(axis="x", visible=False)
         if aset is not None:
             ax.set_title(ANALYSIS_SETS.get(aset, str(aset)).capitalize(), fontsize=9)

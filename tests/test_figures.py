@@ -217,23 +217,34 @@ def test_response_plot_labels_never_overlap(name, by, request):
         assert [t.get_text() for t in labels].count("15/17") == 2
 
 
+def _whiskers(container):
+    segs = container.lines[2][0].get_segments()
+    return [s[0][1] for s in segs], [s[1][1] for s in segs]
+
+
 @pytest.mark.parametrize("ci_method", ["clopper-pearson", "wilson"])
 def test_response_plot_points_and_whiskers_are_the_rates(reference, ci_method):
-    from matplotlib.colors import to_hex
-
     rates = d.response_rates(reference, (3, 6, 9), ci_method=ci_method)
     fig = F.response_plot(rates, "Clinical response")
     ax = fig.axes[0]
-    for aset, colour in (("observed", "#0072b2"), ("nri", "#e69f00")):
+    for container, aset in zip(ax.containers, ("observed", "nri")):
         want = rates[(rates["analysis_set"] == aset) & (rates["group"] == "All")].sort_values("month")
-        mine = [ln for ln in ax.lines if to_hex(ln.get_color()) == colour]
-        points = [ln for ln in mine if ln.get_linestyle() == "None"]
-        assert len(points) == 1 and np.allclose(points[0].get_ydata(), want["pct"])
-        assert points[0].get_zorder() > max(ln.get_zorder() for ln in mine if ln.get_linestyle() != "None")
-        whiskers = sorted((ln for ln in mine if ln.get_linestyle() != "None"), key=lambda ln: np.nanmin(ln.get_xdata()))
-        assert np.allclose([np.nanmin(ln.get_ydata()) for ln in whiskers], want["ci_low"])
-        assert np.allclose([np.nanmax(ln.get_ydata()) for ln in whiskers], want["ci_high"])
+        assert np.allclose(container.lines[0].get_ydata(), want["pct"])
+        assert container.lines[0].get_zorder() > container.lines[2][0].get_zorder()  # point over whisker
+        lo, hi = _whiskers(container)
+        assert np.allclose(lo, want["ci_low"]) and np.allclose(hi, want["ci_high"])
     assert ("Wilson score" if ci_method == "wilson" else "Clopper–Pearson exact") in F.figure_caption(fig)
+
+
+def test_response_plot_whisker_for_a_single_patient(tiny):
+    # C1 stopped DTT for no response at month 4: under NRI 0/1 at months 6 and 9. Clopper–Pearson for 0/1:
+    # upper limit 1 − 0.025^(1/1) = 97.5 % (R: binom.test(0, 1)$conf.int -> 0.000 0.975)
+    rates = d.response_rates(tiny, (3, 6, 9))
+    fig = F.response_plot(rates, "tiny")
+    nri = fig.axes[0].containers[1]
+    lo, hi = _whiskers(nri)
+    assert lo[1:] == pytest.approx([0, 0]) and hi[1:] == pytest.approx([97.5, 97.5])
+    assert len(fig.axes[0].containers[0].lines[0].get_ydata()) == 1  # observed: N = 0 at 6 and 9, no point
 
 
 def test_response_plot_by_needs_matching_rates(reference):
