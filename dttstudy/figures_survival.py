@@ -140,15 +140,17 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     band_note = f"shaded: {level}% CI, {kms[0].ci_type}; " if ci_band else ""
     fig.text(0.005, 0.003, f"{n_note}{band_note}ticks on the curves: censored",
              fontsize=7, ha="left", va="bottom")
-    groups = f" by group ({', '.join(names)})" if multi else ""
+    groups = f" Groups: {', '.join(names)}." if multi else ""
     test = f" The groups are compared with the {test_name} test ({_p_text(logrank_p)})." \
         if logrank_p is not None else (f" Log-rank test not done ({no_test.removeprefix('no test: ')})." if no_test
                                        else "")
-    band_text = f" with pointwise {level}% confidence band ({kms[0].ci_type})" if ci_band else ""
-    set_caption(fig, f"{title or 'Kaplan–Meier estimate'}{groups}. Kaplan–Meier estimate{band_text}; vertical "
-                f"ticks mark censored patients. Under the plot: "
-                f"number at risk at each time and cumulative events and censorings up to it. Median: NR = not "
-                f"reached.{test}")
+    ci_type = kms[0].ci_type.replace(" (", ", ").replace(")", "")  # 'log-log, exponential Greenwood'
+    band_text = f" with pointwise {level}% confidence band ({ci_type})" if ci_band else ""
+    rows_text = ("number at risk at each time and cumulative events and censorings up to it"
+                 if len(risk_rows) > 1 else "number at risk at each time")
+    nr = " NR: median not reached." if any(k.median_label == "NR" for k in kms) else ""
+    set_caption(fig, f"{title or 'Kaplan–Meier estimate'}. Kaplan–Meier estimate{band_text}; vertical ticks mark "
+                f"censored patients.{groups} Under the plot: {rows_text}.{nr}{test}")
     return fig
 
 
