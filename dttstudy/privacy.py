@@ -22,7 +22,7 @@ MAX_TEXT_LENGTH = 200
 _TOKEN = r"(?:^|_){}(?:_|$)"
 IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
     ("a name", r"name|surname|姓名|名字|拼音|nombre|apellido|" + _TOKEN.format("nom") + "|" + _TOKEN.format("nome")),
-    ("initials", r"initials|" + _TOKEN.format("initial") + r"|缩写|首字母"),
+    ("initials", r"initials|^initial$|缩写|首字母"),
     ("contact details", r"phone|mobile|" + _TOKEN.format(r"tel(?:ephone|efon|efono)?(?:_?(?:no|number))?")
      + r"|e_?mail|邮箱|邮件|电话|手机|联系|微信|wechat|" + _TOKEN.format("fax")),
     ("an address", r"address|adresse|direcci[oó]n|street|" + _TOKEN.format("zip") + r"|post_?code|postal|住址|地址"),
@@ -58,7 +58,7 @@ _MM, _DD = r"(?:0?[1-9]|1[0-2])", r"(?:0?[1-9]|[12]\d|3[01])"
 DATE_PATTERNS = (
     rf"(?<!\d){_YEAR}[-/.]{_MM}[-/.]{_DD}(?!\d)",                      # 2023-03-14, 2023/3/14
     rf"(?<!\d){_DD}[-/.]{_DD}[-/.]{_YEAR}(?!\d)",                       # 14/03/2023, 3.14.2023
-    rf"(?<!\d){_YEAR}[-/.](?:0[1-9]|1[0-2])(?![\d/.-])",                # 2023-03
+    rf"(?<![0-9A-Za-z]){_YEAR}[-/.](?:0[1-9]|1[0-2])(?![\d/.-])",       # 2023-03 (not inside a code: P2023-01)
     rf"{_YEAR}\s*年\s*\d{{1,2}}\s*月",                                   # 2023年3月(14日)
     r"(?<!\d)\d{1,2}\s*月\s*\d{1,2}\s*[日号]",                          # 3月14日
     rf"\b{_MONTH_NAME}\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_YEAR}\b",  # March 2023, Mar 14, 2023

@@ -220,3 +220,150 @@ def test_cli_validate_missing_folder(tmp_path):
     assert res.returncode == 1
     assert "no such file or folder" in res.stdout
     assert "Traceback" not in res.stderr
+
+
+# --- privacy at the door ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,kind", [
+    ("姓名", "a name"), ("patient_name", "a name"), ("Surname", "a name"), ("initials", "initials"),
+    ("住院号", "a record or ID number"), ("病案号", "a record or ID number"), ("门诊号", "a record or ID number"),
+    ("身份证号", "a record or ID number"), ("ID card", "a record or ID number"), ("MRN", "a record or ID number"),
+    ("record number", "a record or ID number"), ("admission no", "a record or ID number"),
+    ("tel", "contact details"), ("Tel No", "contact details"), ("电话", "contact details"),
+    ("e_mail", "contact details"), ("E-mail", "contact details"), ("mobile", "contact details"),
+    ("address", "an address"), ("住址", "an address"), ("postcode", "an address"),
+    ("admitted_on", "a calendar date"), ("visit_date", "a calendar date"), ("出生日期", "a calendar date"),
+    ("dob", "a calendar date"), ("discharged", "a calendar date"),
+])
+def test_identifier_like_column_names(name, kind):
+    from dttstudy.privacy import identifier_kind
+
+    assert identifier_kind(name) == kind
+
+
+@pytest.mark.parametrize("name", ["smoking", "remarks", "bmi", "weight_kg", "hotel", "telomere", "initial_dose",
+                                  "zipper", "comment", "dosing_interval"])
+def test_harmless_column_names_are_not_identifiers(name):
+    from dttstudy.privacy import identifier_kind
+
+    assert identifier_kind(name) is None
+
+
+def test_no_declared_column_looks_like_an_identifier():
+    from dttstudy.privacy import identifier_kind
+    from dttstudy.schema import TABLES
+
+    assert [c for t in TABLES.values() for c in t.column_names if identifier_kind(c)] == []
+
+
+@pytest.mark.parametrize("text", ["2023-03-14", "on 2023/3/14", "14/03/2023", "14.03.2023", "3/14/2023", "2023-03",
+                                  "2023年3月14日", "2023年3月", "3月14日", "March 2023", "Mar 14, 2023",
+                                  "14 March 2023", "14-Mar-2023", "sept. 2021", "2021 June"])
+def test_calendar_dates_in_text_are_recognised(text):
+    from dttstudy.privacy import has_calendar_date
+
+    assert has_calendar_date(text)
+
+
+@pytest.mark.parametrize("text", ["herpes zoster", "L3 B2 p", "COVID-19", "IL-23", "UST 90 mg q8w", "E3", "2019",
+                                  "1/2/3", "HLA-B27", "may recur", "3 months", "P2023-01"])
+def test_other_text_is_not_a_date(text):
+    from dttstudy.privacy import has_calendar_date
+
+    assert not has_calendar_date(text)
+
+
+def test_identifier_columns_in_chinese_are_refused_unless_allowed_then_dropped(minimal_tables, tmp_path):
+    for r in minimal_tables["patients"]:
+        r["姓名"] = "某某"
+        r["住院号"] = "0012345"
+    folder = write_cohort(tmp_path / "c", minimal_tables)
+    report = validate(folder)
+    assert {(f.file, f.row, f.column) for f in report.failures} == {("patients.csv", 1, "姓名"),
+                                                                     ("patients.csv", 1, "住院号")}
+    with pytest.warns(UserWarning, match="direct identifier"):
+        cohort = load_cohort(folder, allow_identifiers=True)
+    assert not {"姓名", "住院号"} & set(cohort.patients.columns)
+
+
+def test_an_empty_header_is_called_an_empty_header(minimal_tables, tmp_path):
+    folder = write_cohort(tmp_path / "c", minimal_tables)
+    p = folder / "patients.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join([lines[0] + ","] + [line + ",x" for line in lines[1:]]) + "\n")
+    report = validate(folder)
+    [f] = report.failures
+    assert (f.file, f.row, f.column) == ("patients.csv", 1, "15") and "empty column header" in f.rule
+    assert "identifier" not in str(report)
+
+
+# --- readings (normalisation) --------------------------------------------------------------------------------
+
+def test_synonyms_table_reads_every_spelling_as_one_code_only():
+    from dttstudy.normalise import ambiguous_keys, synonyms
+    from dttstudy.schema import AGENTS, AGENT_GLOSSARY
+
+    assert ambiguous_keys() == []
+    s = synonyms()
+    assert set(s.loc[s["field"] == "agent", "reads_as"]) <= set(AGENTS)
+    assert set(AGENT_GLOSSARY) == set(AGENTS)
+    # every agent is reachable by its generic name
+    generic = s[(s["field"] == "agent") & (s["note"] == "generic name")]
+    assert {AGENT_GLOSSARY[c][0] for c in AGENTS} <= set(generic["spelling"])
+
+
+@pytest.mark.parametrize("written,read", [("L3B1", "L3 B1"), ("L3B1p", "L3 B1 p"), ("L3, B2", "L3 B2"),
+                                          ("l3 b1", "L3 B1"), ("L1+L4B3", "L1+L4 B3"), ("L1L4 B3", "L1+L4 B3"),
+                                          ("L4B2P", "L4 B2 p"), ("e2", "E2"), ("L3 B2 p", "L3 B2 p")])
+def test_montreal_spellings(written, read):
+    from dttstudy.normalise import read_montreal
+
+    assert read_montreal(written) == read
+
+
+@pytest.mark.parametrize("written", ["L3", "B1", "L5 B1", "L3 B4", "E4", "L3 B1 q", "pancolitis"])
+def test_montreal_spellings_that_are_not_read(written):
+    from dttstudy.normalise import read_montreal
+
+    assert read_montreal(written) is None
+
+
+def test_many_readings_of_one_rule_are_summarised(minimal_tables, tmp_path):
+    # 14 patients written 'female': rows 2-15; 5 listed, the other 9 counted (hand count)
+    base = minimal_tables["patients"][0]
+    minimal_tables["patients"] = [dict(base, patient_id=f"U{k}", sex="female") for k in range(1, 15)]
+    minimal_tables["treatments"] = [dict(minimal_tables["treatments"][0], patient_id=f"U{k}") for k in range(1, 15)]
+    minimal_tables["visits"] = [dict(minimal_tables["visits"][0], patient_id=f"U{k}") for k in range(1, 15)]
+    minimal_tables["adverse_events"] = []
+    report = validate(write_cohort(tmp_path / "c", minimal_tables))
+    assert report.ok, str(report)
+    notes = [n for n in report.notes if n.column == "sex"]
+    assert [n.row for n in notes] == [2, 3, 4, 5, 6, None]
+    assert notes[-1].rule == "and 9 more 'synonym' readings in this column (read 'female' as 'F' ×14)"
+    assert "  NOTE    patients.csv, row 2, column 'sex': read 'female' as 'F'" in str(report)
+
+
+def test_a_few_readings_are_listed_one_by_one(minimal_tables, tmp_path):
+    setcell("treatments", 0, "agent_1", "Stelara")(minimal_tables)
+    setcell("treatments", 1, "agent_2", "humira")(minimal_tables)
+    report = validate(write_cohort(tmp_path / "c", minimal_tables))
+    assert [str(n) for n in report.notes] == ["treatments.csv, row 2, column 'agent_1': read 'Stelara' as 'UST'",
+                                              "treatments.csv, row 3, column 'agent_2': read 'humira' as 'ADA'"]
+    assert report.to_frame()["level"].tolist() == ["note", "note"]
+
+
+def test_readings_are_in_the_provenance(minimal_tables, tmp_path):
+    setcell("treatments", 0, "agent_1", "Stelara")(minimal_tables)
+    cohort = load_cohort(write_cohort(tmp_path / "c", minimal_tables))
+    assert cohort.provenance["readings"] == [
+        {"rule": "synonym", "file": "treatments.csv", "column": "agent_1", "from": "Stelara", "to": "UST",
+         "count": 1, "rows": [2], "message": "read 'Stelara' as 'UST'"}]
+    assert "encoding" not in cohort.provenance
+    assert cohort.treatments.loc[0, "agent_1"] == "UST"
+
+
+def test_a_long_cell_is_shown_shortened(minimal_tables, tmp_path):
+    setcell("visits", 0, "crp", "9" * 500 + "x")(minimal_tables)
+    report = validate(write_cohort(tmp_path / "c", minimal_tables))
+    line = next(line for line in str(report).splitlines() if "column 'crp'" in line)
+    assert len(line) < 200 and "…" in line
