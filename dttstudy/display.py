@@ -139,23 +139,27 @@ class DisplayTable:
     def gt(self):
         """The table as a great_tables ``GT`` object with a fixed id (so HTML output is stable)."""
         import great_tables as gt
-        from great_tables import loc, style
 
         ncol = len(self.columns)
         keys = [f"c{i}" for i in range(ncol)]
-        df = pd.DataFrame([r.cells for r in self.rows], columns=keys, dtype=object)
-        marks = {(i, j): m for i, r in enumerate(self.rows) for j, m in r.marks.items()}
+        table_id = "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+
+        # every body cell escaped here, its mark and indentation added as markup (great_tables leaves
+        # formatter output as it is); layout by table-scoped CSS classes rather than per-cell styles, which
+        # great_tables resolves cell by cell
+        def cell_html(r: Row, j: int, text: str) -> str:
+            out = html.escape(text)
+            if r.marks.get(j):
+                out += f'<sup class="dtt-mark">{html.escape(r.marks[j])}</sup>'
+            if j == 0 and r.indent and self.stub:
+                out = f'<span class="dtt-indent-{int(r.indent)}">{out}</span>'
+            return out
+
+        df = pd.DataFrame([[cell_html(r, j, t) for j, t in enumerate(r.cells)] for r in self.rows],
+                          columns=keys, dtype=object)
         has_groups = any(r.group for r in self.rows)
         if has_groups:
             df["_group"] = [r.group or "" for r in self.rows]
-        table_id = "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
-        # escape every body cell ourselves and add its mark: great_tables leaves formatter output as it is
-        for i, r in enumerate(self.rows):
-            for j, text in enumerate(r.cells):
-                out = html.escape(text)
-                if marks.get((i, j)):
-                    out += f'<sup class="dtt-mark">{html.escape(marks[(i, j)])}</sup>'
-                df.iat[i, j] = out
         g = gt.GT(df, groupname_col="_group" if has_groups else None, id=table_id, auto_align=False)
         g = g.fmt(lambda v: v, columns=keys)
         labels = {}
@@ -173,16 +177,6 @@ class DisplayTable:
             g = g.cols_align(align=c.align if c.align in ("left", "right", "center") else "left", columns=k)
         if self.stub:
             g = g.cols_align(align="left", columns=keys[0])
-            for depth in sorted({r.indent for r in self.rows if r.indent}):
-                g = g.tab_style(style.css(f"padding-left: {0.4 + 1.2 * depth:.1f}em;"),
-                                loc.body(columns=keys[0], rows=[i for i, r in enumerate(self.rows)
-                                                               if r.indent == depth]))
-        nowrap = [k for k, c in zip(keys, self.columns) if not c.wrap]
-        if nowrap and self.rows:
-            g = g.tab_style(style.css("white-space: nowrap;"), loc.body(columns=nowrap))
-        wrap = [k for k, c in zip(keys, self.columns) if c.wrap]
-        if wrap and self.rows:
-            g = g.tab_style(style.css("min-width: 12em; max-width: 24em;"), loc.body(columns=wrap))
         g = g.tab_header(title=self.caption)
         for m, text in self.footnotes:
             g = g.tab_source_note(gt.html((f"<sup class=\"dtt-mark\">{html.escape(m)}</sup>&nbsp;" if m else "")
@@ -208,7 +202,12 @@ class DisplayTable:
                       f"#{table_id} .gt_title{{font-weight:bold!important}}"
                       f"#{table_id} .gt_col_heading,#{table_id} .gt_column_spanner{{white-space:normal}}"
                       f"#{table_id} .dtt-mark{{font-size:75%;line-height:0;font-style:italic}}"
-                      f"#{table_id} .gt_sourcenote{{max-width:70em;white-space:normal}}")
+                      f"#{table_id} .gt_sourcenote{{max-width:70em;white-space:normal}}"
+                      f"#{table_id} td.gt_row{{white-space:nowrap}}" + "".join(
+                          f"#{table_id} td.gt_row:nth-child({j + 1}){{white-space:normal;min-width:12em;"
+                          f"max-width:24em}}" for j, c in enumerate(self.columns) if c.wrap) + "".join(
+                          f"#{table_id} .dtt-indent-{d}{{padding-left:{1.2 * d:.1f}em}}"
+                          for d in sorted({r.indent for r in self.rows if r.indent})))
         return g
 
     def to_html(self, standalone: bool = True) -> str:
@@ -360,17 +359,35 @@ def builder(*names):
 _TABLE_PREFIX = re.compile(r"^\s*Table\s+\d+[.:]\s*")
 
 
+#: A display table shows at most this many rows of a listing (one row per patient, event or time); the rest
+#: are in the tidy CSV. A journal table longer than this is a data file, and Word, HTML and the workbook all
+#: slow down row by row.
+MAX_ROWS = 1000
+
+#: Tables that summarise (their size does not grow with the cohort): never cut.
+_SUMMARIES = {"table1_baseline", "clinical_response_rates", "endoscopic_response_rates", "clinical_response_simple",
+              "clinical_remission_rates", "lab_change_summary", "ae_incidence", "ae_exposure_adjusted",
+              "patient_flow", "regimens", "agents", "paper_check", "km_first_ae_risk_table"}
+
+
 def build_display(name: str, tidy: pd.DataFrame, title: str | None = None,
-                  notes: list[str] | None = None) -> DisplayTable:
+                  notes: list[str] | None = None, max_rows: int | None = MAX_ROWS) -> DisplayTable:
     """The journal table for the tidy table saved as ``name`` (see :data:`BUILDERS`); names without a builder get
     the generic one (labels from the dictionary, one decimal rule per column). A leading "Table N." in ``title``
-    is dropped: numbers are given when tables are assembled. ``notes`` are added as general footnotes."""
+    is dropped: numbers are given when tables are assembled. ``notes`` are added as general footnotes.
+
+    A listing longer than ``max_rows`` tidy rows (default :data:`MAX_ROWS`; ``None`` for no limit) shows its
+    first ``max_rows`` rows and says so in a footnote; summary tables are never cut."""
     f = _BUILDERS.get(name)
     if f is None:
         f = _builder_for_prefix(name)
-    t = f(name, tidy)
+    cut = max_rows is not None and name not in _SUMMARIES and len(tidy) > max_rows
+    t = f(name, tidy.head(max_rows) if cut else tidy)
     if title:
         t.title = _TABLE_PREFIX.sub("", title)
+    if cut:
+        t.footnotes.insert(0, ("", f"The first {max_rows:,} of {len(tidy):,} rows; every row is in the tidy "
+                                   f"table {name}.csv."))
     for n in notes or []:
         t.footnotes.append(("", n))
     return t

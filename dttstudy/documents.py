@@ -80,25 +80,36 @@ def _no_table_borders(table):
     tbl_pr.append(borders)
 
 
-def _write_cell(cell, text: str, mark: str = "", *, bold=False, italic=False, size=8.5, align="left",
-                indent: int = 0):
+def _table_text_style(doc, size: float):
+    """A paragraph style for table cells at ``size`` points (tight spacing), created once per document."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt
+
+    name = f"Table text {size:g}"
+    if name not in [s.name for s in doc.styles]:
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = doc.styles["Normal"]
+        st.font.size = Pt(size)
+        st.paragraph_format.space_before = Pt(1)
+        st.paragraph_format.space_after = Pt(1)
+    return doc.styles[name]
+
+
+def _write_cell(cell, text: str, mark: str = "", *, style: str, bold=False, align="left", indent: int = 0):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     p = cell.paragraphs[0]
-    p.paragraph_format.space_before = Pt(1)
-    p.paragraph_format.space_after = Pt(1)
-    p.alignment = {"right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}.get(
-        align, WD_ALIGN_PARAGRAPH.LEFT)
+    p._p.style = style  # the style id, set on the XML directly: python-docx's lookup by name is slow per cell
+    if align in ("right", "center"):
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "right" else WD_ALIGN_PARAGRAPH.CENTER
     if indent:
         p.paragraph_format.left_indent = Pt(9 * indent)
     run = p.add_run(text)  # python-docx writes text as XML text: nothing in it is interpreted
-    run.bold, run.italic = bold, italic
-    run.font.size = Pt(size)
+    if bold:
+        run.bold = True
     if mark:
-        m = p.add_run(mark)
-        m.font.superscript = True
-        m.font.size = Pt(size)
+        p.add_run(mark).font.superscript = True
 
 
 #: Left + right cell margin plus a little slack, in cm (the margins are set to 0.08 cm a side).
@@ -168,6 +179,7 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
 
     ncol = len(t.columns)
     size = 7.5 if t.landscape else 8.5  # wide tables a little smaller
+    style = _table_text_style(doc, size).style_id
     cap = doc.add_paragraph(style="Caption") if "Caption" in [s.name for s in doc.styles] else doc.add_paragraph()
     r = cap.add_run(f"Table {t.number}." if t.number is not None else "")
     r.bold = True
@@ -190,12 +202,12 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
             if n > 1:
                 cell = cell.merge(table.cell(0, first + n - 1))
             if s:
-                _write_cell(cell, s, bold=True, align="center", size=size)
+                _write_cell(cell, s, bold=True, align="center", style=style)
                 for j in range(first, first + n):
                     _set_cell_borders(table.cell(1, j), top=4)
     for j, c in enumerate(t.columns):
         _write_cell(table.cell(header_rows - 1, j), c.label, c.mark, bold=True,
-                    align=c.align if j else "left", size=size)
+                    align=c.align if j else "left", style=style)
     for i in range(header_rows):
         for j in range(ncol):
             if i == 0:
@@ -206,12 +218,12 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
         if gname:
             cells = table.add_row().cells
             merged = cells[0].merge(cells[-1]) if ncol > 1 else cells[0]
-            _write_cell(merged, gname, bold=True, size=size)
+            _write_cell(merged, gname, bold=True, style=style)
         for row in rows:
             cells = table.add_row().cells
             for j, text in enumerate(row.cells):
                 _write_cell(cells[j], text, row.marks.get(j, ""), align=t.columns[j].align if j else "left",
-                            indent=row.indent if j == 0 else 0, size=size)
+                            indent=row.indent if j == 0 else 0, style=style)
     for cell in table.rows[-1].cells:
         _set_cell_borders(cell, bottom=12)
     _set_widths(table, t, avail_cm, size)
@@ -270,6 +282,7 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
 # --- Excel -----------------------------------------------------------------------------------------------------
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_PLAIN_NUMBER = re.compile("[\u2212-]?(?!0\\d)\\d+(?:\\.\\d+)?")  # not "007": an identifier keeps its zeros
 
 
 def _sheet_names(tables: list[DisplayTable]) -> list[str]:
@@ -340,6 +353,11 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
                     v = row.values[j] if row.values and j < len(row.values) else None
                     d = row.decimals[j] if row.decimals and j < len(row.decimals) else None
                     mark = row.marks.get(j, "")
+                    if v is None and not mark and j > 0 and _PLAIN_NUMBER.fullmatch(text):
+                        # a number the builder passed as text (e.g. a count): stored as the number it shows
+                        v = float(text.replace("\u2212", "-"))
+                        d = len(text.split(".")[1]) if "." in text else 0
+                        v = int(v) if d == 0 else v
                     if v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and not mark:
                         fmt = "0" if not d else "0." + "0" * int(d)
                         put(ws, r, j + 1, float(v) if isinstance(v, float) else int(v), num_format=fmt)

@@ -400,3 +400,31 @@ def test_forest_arms_indented_under_their_study():
     assert t.rows[0].cells == ["S 2020", "3", "10", "0.300 (0.067–0.652)", "60.0"]
     assert t.rows[1].cells[-1] == ""
     assert any("not pooled" in n for _, n in t.footnotes)
+
+
+def test_long_listings_are_cut_with_a_note_summaries_never():
+    tidy = pd.DataFrame({"patient_id": [f"P{i:04d}" for i in range(30)], "crp": np.arange(30) / 3})
+    t = build_display("some_listing", tidy, max_rows=10)
+    assert len(t.rows) == 10 and t.rows[-1].cells[0] == "P0009"
+    assert t.footnotes[0][1] == "The first 10 of 30 rows; every row is in the tidy table some_listing.csv."
+    assert len(build_display("some_listing", tidy, max_rows=None).rows) == 30
+    flow = pd.DataFrame({"month": [0] + [3] * 12, "status": ["treated"] + [f"s{i}" for i in range(12)],
+                         "n": range(13)})
+    assert len(build_display("patient_flow", flow, max_rows=5).rows) == 13
+
+
+def test_xlsx_numbers_shown_as_text_are_stored_as_numbers(tmp_path, t1):
+    import openpyxl
+
+    from dttstudy.display import Column, Row
+
+    t = DisplayTable("x", "Counts", [Column("Patient"), Column("Patients"), Column("Centre")],
+                     [Row(["A", "12", "007"]), Row(["B", "−3.5", "C1"])])
+    write_xlsx([t, t1], tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets[0]
+    cells = [c for row in ws.iter_rows(min_row=4) for c in row if c.value is not None]
+    assert [(c.value, c.data_type) for c in cells[:6]] == [("A", "s"), (12, "n"), ("007", "s"), ("B", "s"),
+                                                            (-3.5, "n"), ("C1", "s")]
+    for ws in openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets:     # no number left as text anywhere
+        assert not any(isinstance(c.value, str) and re.fullmatch(r"-?(?!0\d)\d+(\.\d+)?", c.value)
+                       for row in ws.iter_rows() for c in row), ws.title
