@@ -96,9 +96,7 @@ for what, data, ylabel, name in (("Time to first adverse event", tte, "Probabili
     kms = km_by_group(data, "disease")
     lr = logrank_test(data, "disease")
     tests.append(lr.assign(endpoint=what))
-    pval = lr["p_value"].iloc[0]
-    fig = km_plot(kms, grid, f"{what} by disease", ylabel=ylabel,
-                  logrank_p=None if pval != pval else float(pval))
+    fig = km_plot(kms, grid, f"{what} by disease", ylabel=ylabel, logrank=lr)
     report.figure(fig, name, p.output_dir, figure_caption(fig))
 import pandas as pd
 
