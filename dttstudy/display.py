@@ -55,11 +55,20 @@ class Row:
     marks: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        self.cells = [str(c) for c in self.cells]
+        self.cells = [_clean(c) for c in self.cells]
         if self.values is not None:
             self.values = [_plain_number(v) for v in self.values]
         if self.decimals is not None:
             self.decimals = [None if d is None else int(d) for d in self.decimals]
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text) -> str:
+    """Text without control characters (XML, and so Word and Excel files, cannot hold them; tab and newline
+    are kept)."""
+    return _CONTROL.sub("", str(text))
 
 
 def _plain_number(v):
@@ -94,6 +103,13 @@ class DisplayTable:
     number: int | None = None
     stub: bool = True  # the first column labels the rows (levels are indented in it)
     unlabelled: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.title = _clean(self.title)
+        self.footnotes = [(_clean(m), _clean(t)) for m, t in self.footnotes]
+        for c in self.columns:
+            c.label = _clean(c.label)
+            c.spanner = None if c.spanner is None else _clean(c.spanner)
 
     # --- helpers -------------------------------------------------------------------------------------------
     @property

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
 TIDY = ROOT / "reports" / "tables"
 
-PAYLOADS = ["<script>alert(1)</script>", '=HYPERLINK("http://example.invalid","x")', "a & b | c", "@SUM(A1)"]
+PAYLOADS = ["<script>alert(1)</script>", '=HYPERLINK("http://example.invalid","x")', "a & b | c", "@SUM(A1)",
+            "bell\x07 and nul\x00"]
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +256,7 @@ def test_generic_one_decimal_rule_per_column():
 # --- escaping -----------------------------------------------------------------------------------------------------
 
 def _hostile() -> DisplayTable:
-    tidy = pd.DataFrame({"patient_id": PAYLOADS, "term": PAYLOADS[::-1], "crp": [1.0, 2.0, 3.0, 4.0]})
+    tidy = pd.DataFrame({"patient_id": PAYLOADS, "term": PAYLOADS[::-1], "crp": [1.0, 2.0, 3.0, 4.0, 5.0]})
     return build_display("ae_listing", tidy, title="<b>title</b> & more", notes=["<img src=x onerror=alert(1)>"])
 
 
@@ -286,6 +287,7 @@ def test_payloads_inert_in_docx_and_xlsx(tmp_path):
     values = [c for row in ws.iter_rows() for c in row if c.value is not None]
     texts = [c.value for c in values if isinstance(c.value, str)]
     assert "'" + PAYLOADS[1] in texts and "'" + PAYLOADS[3] in texts
+    assert "bell and nul" in texts                        # control characters dropped: XML cannot hold them
     assert not any(isinstance(v, str) and v.startswith(("=", "@", "+", "-")) for v in texts)
     assert all(c.data_type in ("s", "n") for c in values)
     sheet_xml = zipfile.ZipFile(tmp_path / "t.xlsx").read("xl/worksheets/sheet1.xml").decode()
