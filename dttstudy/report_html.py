@@ -293,7 +293,10 @@ def write_report(out: Path, cohort, p, outputs: dict[str, list[str]], order: lis
                 body.append(_figure_html(out, it["name"], it["meta"].get("caption", ""), fig_no))
             elif it["name"] in tables:
                 t = tables[it["name"]]
-                body.append(f'<div class="tablewrap" id="tab-{E(t.name)}">{t.to_html(standalone=False)}</div>')
+                quoted = it["name"] == "beside_wang2025"  # the paper's own statements, quoted
+                body.append(("<!-- quoted -->" if quoted else "")
+                            + f'<div class="tablewrap" id="tab-{E(t.name)}">{t.to_html(standalone=False)}</div>'
+                            + ("<!-- /quoted -->" if quoted else ""))
             else:
                 other_files.append(it)
     toc.append('</ol></li><li><a href="#files">Files and provenance</a></li></ol></nav>')
