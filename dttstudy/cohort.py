@@ -3,6 +3,14 @@
 A cohort is either a folder holding ``patients.csv``, ``treatments.csv``, ``visits.csv`` and
 ``adverse_events.csv``, or one ``.xlsx`` workbook with sheets of those names. With no path the bundled
 *reconstructed* reference cohort (``data/reference/``) is loaded.
+
+Reading forgives what is unambiguous and says what it read (a NOTE line per reading, and ``readings`` in the
+provenance): CSV files in UTF-8, UTF-16 with byte-order mark, Windows-1252 or GB18030/GBK (chosen by
+charset-normalizer among these only); comma- or tab-delimited; a ``sep=,`` first line; a delimiter at the end of
+every line; a title row above the header (CSV or sheet); header and sheet names in another case or with spaces;
+spellings of codes (:mod:`dttstudy.normalise`). It refuses, with file, row and column, what it cannot read
+safely: identifier-like columns, dates in text and overlong text (:mod:`dttstudy.privacy`), spreadsheet error
+values, duplicated columns, unnamed columns holding values, and a cohort without patients.
 """
 from __future__ import annotations
 
@@ -43,7 +51,9 @@ class Cohort:
         Typed tables as declared in :mod:`dttstudy.schema` (documented extra columns kept, others dropped).
     provenance : dict
         ``source`` (path), ``format`` (``csv`` or ``xlsx``), ``sha256`` (per file or workbook),
-        ``reconstructed`` (True for the bundled reference cohort) and ``label``.
+        ``reconstructed`` (True for the bundled reference cohort), ``label``, ``readings`` (every spelling read as
+        a code: rule, file, column, from, to, count, first rows, message) and, for files not in UTF-8,
+        ``encoding`` (file name → encoding used).
     """
 
     patients: pd.DataFrame
@@ -259,6 +269,8 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     lines = head.splitlines()
     if len(text) > len(head) and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut
+    if enc == "utf-8":
+        text = ""  # pandas reads the file itself; only other encodings are parsed from the decoded text
     if not any(line.strip() for line in lines):
         report.failures.append(Failure(name, None, None, None, "file is empty"))
         return None

@@ -200,8 +200,9 @@ def normalise_column(s: pd.Series, column: S.Column, file: str) -> tuple[pd.Seri
     uniq = s.dropna().unique()
     codes = set(_codes(column.name))
     if column.kind == "id" or codes:  # most cells are already as declared: look only at the others
-        uniq = [u for u in uniq if u not in codes and (not isinstance(u, str) or u != u.strip() or codes
-                                                       or (column.nullable and u.strip().casefold() in missing_markers()))]
+        missing = missing_markers() if column.nullable else frozenset()
+        uniq = [u for u in uniq if u not in codes and (not isinstance(u, str) or codes or u != u.strip()
+                                                       or u.strip().casefold() in missing)]
     elif column.name != "montreal" and not column.nullable:
         return s, []
     mapping, rules = {}, {}

@@ -7,7 +7,6 @@ rules that need more than one column or table are written out below, one functio
 """
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 

@@ -92,7 +92,8 @@ def test_templates_match_the_schema(tmp_path):
         assert committed.read_bytes() == f.read_bytes(), f"data/templates/{f.name} is stale"
     wb = pd.read_excel(ROOT / "data" / "templates" / "cohort_template.xlsx", sheet_name=None)
     assert list(wb) == list(TABLES) + ["example"]
-    assert {n: list(df.columns) for n, df in wb.items() if n in TABLES} == {n: t.column_names for n, t in TABLES.items()}
+    assert {n: list(df.columns) for n, df in wb.items() if n in TABLES} == {
+        n: t.column_names for n, t in TABLES.items()}
 
 
 def test_template_workbook_has_drop_downs_and_header_notes():
