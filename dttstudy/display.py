@@ -1112,6 +1112,59 @@ def patient_flow_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     return DisplayTable(name, "Patient flow by month", cols, rows, notes)
 
 
+@builder("completeness")
+def completeness_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Completeness wide: one row per visit variable, months as columns, cells "present/expected (%)"; a CD score
+    is expected of CD patients only, a UC score of UC patients only ("Expected of")."""
+    months = sorted(dict.fromkeys(tidy["month"]), key=float)
+    cols = [Column(label("visit_variable")), Column(label("applies_to"))] + [
+        Column(_month_label(m) if float(m) else "Baseline", align="right", spanner=label("completeness_cell"))
+        for m in months]
+    rows = []
+    for var in dict.fromkeys(tidy["variable"]):
+        sub = tidy[tidy["variable"] == var]
+        who = sub["applies_to"].iloc[0]
+        cells = [label(var), {"all": "All patients", "CD": "CD patients", "UC": "UC patients"}.get(who, str(who))]
+        for m in months:
+            hit = sub[sub["month"] == m]
+            if not len(hit) or int(hit["n_expected"].iloc[0]) == 0:
+                cells.append(NA)
+                continue
+            r = hit.iloc[0]
+            cells.append(f"{int(r['n_present'])}/{int(r['n_expected'])} ({fmt(r['pct_present'], 'pct')}%)")
+        rows.append(Row(cells))
+    basis = str(tidy["denominator"].iloc[0]) if "denominator" in tidy and len(tidy) else "followed"
+    notes = [("", "Expected: patients of the disease the variable belongs to" + (
+        " whose follow-up reached the month or who were seen in its window." if basis == "followed" else
+        ", all of them, at every month.")), ("", f"{NA}: no patient expected.")]
+    return DisplayTable(name, "Completeness of the visit data", cols, rows, notes)
+
+
+@builder("centre_summary")
+def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """One row per centre (and all patients): patients, UC, CD, regimens, observed clinical response by month."""
+    months = sorted({float(c.split("_")[1].rstrip("m")) for c in tidy.columns if re.fullmatch(r"response_[\d.]+m_n", c)})
+    cols = [Column(label("center")), Column(label("patients"), align="right"), Column("UC", align="right"),
+            Column("CD", align="right"), Column(label("regimens"), wrap=True)] + [
+        Column(_month_label(m), align="right", spanner="Clinical response, n/N (%)") for m in months]
+    rows = []
+    for r in tidy.to_dict("records"):
+        centre = "All centres" if r["center"] == "All" else str(r["center"])
+        cells = [centre, fmt(r["patients"], "n"), fmt(r["UC"], "n"), fmt(r["CD"], "n"), str(r["regimens"])]
+        vals = [None, r["patients"], r["UC"], r["CD"], None]
+        for m in months:
+            key = f"response_{m:g}m"
+            n, N = r.get(f"{key}_n"), r.get(f"{key}_N")
+            cells.append(NA if N is None or _nan(N) or int(N) == 0 else f"{int(n)}/{int(N)} ({fmt(100 * n / N, 'pct')}%)")
+            vals.append(None)
+        rows.append(Row(cells, vals, [None, 0, 0, 0, None] + [None] * len(months)))
+    notes = [("", "Clinical response: observed cases, patients evaluable at the month; – none evaluable.")]
+    codes = sorted(set(re.findall(r"\b[A-Z]{2,3}\b", " ".join(str(x) for x in tidy["regimens"]))))
+    if codes and abbreviation_note(codes):
+        notes.append(("", abbreviation_note(codes) + "."))
+    return DisplayTable(name, "Patients, regimens and clinical response by centre", cols, rows, notes)
+
+
 @builder("cif_first_ae")
 def cif_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Aalen–Johansen cumulative incidence: estimates with their 95% CI (standard errors stay in the tidy

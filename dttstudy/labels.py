@@ -109,6 +109,8 @@ LABELS: dict[str, str] = {
     "no_test_reason": "Not tested because", "cif_event_ci": "Cumulative incidence of AE (95% CI)",
     "cif_competing_ci": "Cumulative incidence of competing event (95% CI)", "cif_event_se": "SE, AE incidence",
     "cif_competing_se": "SE, competing incidence", "status_flow": "Patients at the month",
+    "visit_variable": "Variable", "applies_to": "Expected of", "completeness_cell": "Present / expected (%)",
+    "regimens": "Regimens (patients)",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",

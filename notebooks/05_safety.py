@@ -74,7 +74,7 @@ report.figure(fig, "km_time_to_first_ae", p.output_dir, figure_caption(fig))
 risk = km.risk_table(grid)
 report.table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored",
              in_report=False)
-report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first AE per patient (cnsr: 1 = censored)",
+report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first adverse event per patient",
                   in_report=False)
 report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE", in_report=False)
 
