@@ -1118,7 +1118,8 @@ def completeness_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     is expected of CD patients only, a UC score of UC patients only ("Expected of")."""
     months = sorted(dict.fromkeys(tidy["month"]), key=float)
     cols = [Column(label("visit_variable")), Column(label("applies_to"))] + [
-        Column(_month_label(m) if float(m) else "Baseline", align="right", spanner=label("completeness_cell"))
+        Column(_month_label(m) if float(m) else label("baseline_visit"), align="right",
+               spanner=label("completeness_cell"))
         for m in months]
     rows = []
     for var in dict.fromkeys(tidy["variable"]):
@@ -1146,7 +1147,7 @@ def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     months = sorted({float(c.split("_")[1].rstrip("m")) for c in tidy.columns if re.fullmatch(r"response_[\d.]+m_n", c)})
     cols = [Column(label("center")), Column(label("patients"), align="right"), Column("UC", align="right"),
             Column("CD", align="right"), Column(label("regimens"), wrap=True)] + [
-        Column(_month_label(m), align="right", spanner="Clinical response, n/N (%)") for m in months]
+        Column(_month_label(m), align="right", spanner=label("centre_response")) for m in months]
     rows = []
     for r in tidy.to_dict("records"):
         centre = "All centres" if r["center"] == "All" else str(r["center"])

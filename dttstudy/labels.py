@@ -110,7 +110,8 @@ LABELS: dict[str, str] = {
     "cif_competing_ci": "Cumulative incidence of competing event (95% CI)", "cif_event_se": "SE, AE incidence",
     "cif_competing_se": "SE, competing incidence", "status_flow": "Patients at the month",
     "visit_variable": "Variable", "applies_to": "Expected of", "completeness_cell": "Present / expected (%)",
-    "regimens": "Regimens (patients)",
+    "regimens": "Regimens (patients)", "centre_response": "Clinical response, n/N (%)",
+    "baseline_visit": "Baseline",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",

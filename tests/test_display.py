@@ -223,6 +223,8 @@ def _all_tidy(cohort):
         "logrank_by_disease": logrank_test(time_on_dtt(cohort), "disease").assign(endpoint="Time on DTT"),
         "patient_flow": patient_flow(cohort, (3, 6, 9)), "paper_check": dttstudy.paper_check(cohort),
         "published_meta_check": published_meta_check(),
+        "completeness": dttstudy.completeness(cohort, (0, 3, 6, 9)),
+        "centre_summary": dttstudy.centre_summary(cohort, (3, 6, 9)),
     }
     if TIDY.is_dir():
         for f in sorted(TIDY.glob("*.csv")):
