@@ -197,7 +197,7 @@ def _layout(rows: list[list], table: S.Table, file: str, report: ValidationRepor
     names: list[str] = []
     for j, h in enumerate(rows[header_at] if rows else []):
         h0 = "" if h is None else str(h).strip()
-        if not h0:
+        if not h0 or re.fullmatch(r"Unnamed: \d+(?:_level_\d+)?", h0):  # empty, or pandas' name for empty
             names.append(f"{_EMPTY}{j + 1}")
             continue
         c = canon.get(column_key(h0))

@@ -384,6 +384,9 @@ def main():
     special("empty_header_with_values", 1, P, 1, "15", "empty column header",
             lambda f: _rewrite(f, P, lambda s: "\n".join(line + ("," if k == 0 else ",x")
                                                          for k, line in enumerate(s.splitlines())) + "\n"))
+    special("unnamed_index_column_from_pandas", 1, P, 1, "1", "empty column header",
+            lambda f: _rewrite(f, P, lambda s: "\n".join(("Unnamed: 0," if k == 0 else f"{k - 1},") + line
+                                                         for k, line in enumerate(s.splitlines())) + "\n"))
     special("empty_header_in_the_middle_without_values", 0, A, 1, None, "empty column 2 without a header",
             lambda f: _rewrite(f, A, lambda s: "\n".join(line.replace(",", ",,", 1)
                                                          for line in s.splitlines()) + "\n"), clean=[])
