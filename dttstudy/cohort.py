@@ -441,6 +441,10 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
             raws[name] = _read_csv(f, report, S.TABLES[name], readings, encodings, allow_identifiers)
             if f.is_file():
                 prov["sha256"][f.name] = _sha256(f)
+        books = sorted(p.name for p in src.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm"))
+        if books and not prov["sha256"]:
+            report.failures.append(Failure(src.name, None, None, None, "no cohort CSV files here, but "
+                                           + ", ".join(books) + ": to load a workbook, give its path"))
     elif src.is_file() and src.suffix.lower() in (".xlsx", ".xlsm"):
         prov["format"] = "xlsx"
         prov["sha256"][src.name] = _sha256(src)

@@ -367,3 +367,12 @@ def test_a_long_cell_is_shown_shortened(minimal_tables, tmp_path):
     report = validate(write_cohort(tmp_path / "c", minimal_tables))
     line = next(line for line in str(report).splitlines() if "column 'crp'" in line)
     assert len(line) < 200 and "…" in line
+
+
+def test_a_folder_holding_only_a_workbook_points_to_it(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "c").mkdir()
+    pd.DataFrame({"a": [1]}).to_excel(tmp_path / "c" / "cohort.xlsx", index=False)
+    report = validate(tmp_path / "c")
+    assert any(f.file == "c" and "cohort.xlsx: to load a workbook, give its path" in f.rule for f in report.failures)
