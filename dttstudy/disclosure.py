@@ -28,8 +28,8 @@ subtraction from one margin or by any chain of them. The algorithm:
    unknowns ``u`` the equations read ``A_u u = b``; the cell is determined when every vector of the null
    space of ``A_u`` is zero in its position.
 3. If it is recoverable, also withhold the smallest published non-zero cell (zeros only when there is
-   no other; ties: file order) of the equation that gives it away (for a chain: the nearest equation of the
-   chain with a published cell; for the exact test: the equations of the combination that reveals it, found
+   no other; ties: file order) of the equations that give it away (for a chain: every equation of the chain;
+   for the exact test: the equations of the combination that reveals it, found
    from the pseudo-inverse). In one round each recoverable cell gets one such complement, except a cell
    whose revealing equations already received one in the same round: it waits for the next round, which
    may find it protected.
@@ -242,10 +242,10 @@ def _subtractions(cs: CellSet, hidden: set[str], block: list[str], eqs: list[int
 
 
 def _chain_candidates(cs: CellSet, target: str, hidden: set[str], revealed: dict[str, int]) -> list[str]:
-    """Published cells of the subtraction chain that reveals ``target`` (nearest equation first)."""
-    seen, frontier = {target}, [target]
+    """Published cells of the equations in the subtraction chain that reveals ``target``."""
+    seen, frontier, out = {target}, [target], []
     while frontier:
-        out, nxt = [], []
+        nxt = []
         for c in frontier:
             for d in cs.equations[revealed[c]]:
                 if d in seen:
@@ -255,7 +255,5 @@ def _chain_candidates(cs: CellSet, target: str, hidden: set[str], revealed: dict
                     out.append(d)
                 elif d in revealed:
                     nxt.append(d)
-        if out:
-            return out
         frontier = nxt
-    return []
+    return out

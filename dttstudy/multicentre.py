@@ -18,8 +18,9 @@ complementary suppression (:mod:`dttstudy.disclosure`). The coordinating centre 
   network declares with ``ae_vocabulary=``; case and spacing ignored); every other term is counted under
   :data:`OTHER_TERM`. The vocabulary is part of the parameters, so all centres must use the same list;
 * **life_tables** — time to first TEAE and time on DTT: events and censorings per month of the grid
-  ``[0, 1), [1, 2), …, [horizon, ∞)``; with ``event_times=True`` (off by default: the times themselves are
-  then shared) per distinct time instead, which lets the pooled Kaplan–Meier equal the patient-level one;
+  ``[0, 1), [1, 2), …, [horizon, ∞)``, pooled as an actuarial life table; with ``event_times=True`` (off by
+  default: the times themselves are then shared) per distinct time instead, which makes the pooled
+  Kaplan–Meier equal the patient-level one;
 * **labs** — paired change from baseline of CRP and albumin by month and disease: n, sums and sums of squares
   of baseline, follow-up and change; median and quartiles of the change only for groups of at least K.
 
@@ -126,6 +127,7 @@ class _Builder:
         self.cs = CellSet()
         self.tables: dict[str, list[dict]] = {}
         self.refs: list[tuple[str, int, str, str]] = []  # (table, row, column, cell id)
+        self.withheld_plain: list[str] = []  # withheld values outside the cell set (quantiles of small groups)
 
     def row(self, table: str, keys: dict, values: dict, *, guard: dict | None = None, plain: dict | None = None
             ) -> dict[str, str]:
@@ -141,6 +143,7 @@ class _Builder:
             r[col] = v
             self.refs.append((table, len(rows), col, cid))
         r.update(plain or {})
+        self.withheld_plain += [f"{ident}/{k}" for k, v in (plain or {}).items() if v == SUPPRESSED]
         rows.append(r)
         return ids
 
@@ -412,7 +415,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
         "disclosure": {"min_cell": min_cell, "marker": SUPPRESSED,
                        "rule": "counts 1..K-1 withheld, with complementary suppression over declared margins "
                                "(dttstudy.disclosure); sums only over groups of at least K",
-                       "withheld": [cid for _, _, _, cid in b.refs if cid in withheld]},
+                       "withheld": [cid for _, _, _, cid in b.refs if cid in withheld] + b.withheld_plain},
         "tables": tables,
     }
 
@@ -672,7 +675,7 @@ class PooledAnalysis:
             tab = (g.assign(events=pd.to_numeric(g["events"]), censored=pd.to_numeric(g["censored"]))
                    .groupby(key, sort=True)[["events", "censored"]].sum().reset_index()) if len(g) else \
                 pd.DataFrame(columns=[key, "events", "censored"])
-            km = life_table_km(tab, n_total, time=key, level=prm["level"])
+            km = life_table_km(tab, n_total, time=key, level=prm["level"], actuarial=not prm["event_times"])
             if not prm["event_times"]:
                 h = prm["life_table_horizon"]
                 km.insert(1, "end", [s + 1 if s < h else np.nan for s in km["start"]])
@@ -730,8 +733,8 @@ class PooledAnalysis:
                 f"{n} patients in the cells that were published. Response rates are summed counts with "
                 f"{self.rates_['ci_method'].iloc[0] if len(self.rates_) else ''} 95% CIs; between-centre "
                 f"heterogeneity by random-effects pooling of the centres' proportions ({meth}; τ², I²). "
-                f"Kaplan–Meier estimates are pooled from the centres' life tables "
-                f"({'every distinct time' if self.parameters['event_times'] else 'monthly grid'}); "
+                f"Survival is pooled from the centres' life tables "
+                f"({'Kaplan–Meier at every distinct time' if self.parameters['event_times'] else 'actuarial, monthly grid'}); "
                 f"exposure-adjusted rates from summed events and patient-years (exact Poisson CIs). "
                 f"{wh} cell(s) were withheld by the centres' disclosure control.")
 
@@ -739,15 +742,16 @@ class PooledAnalysis:
         return self.summary()
 
 
-def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level: float = 0.95) -> pd.DataFrame:
-    """Kaplan–Meier from a life table (``events`` and ``censored`` per row, rows in time order).
+def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level: float = 0.95,
+                  actuarial: bool = False) -> pd.DataFrame:
+    """Survival from a life table (``events`` and ``censored`` per row, rows in time order).
 
     At risk at a row = ``n_total`` minus everyone who had an event or was censored in earlier rows.
     S = Π (1 − d/n); log-log CI from Greenwood's Σ d / (n (n − d)) (as lifelines and
     :class:`dttstudy.safety.KaplanMeier`). With one row per distinct time this *is* the Kaplan–Meier
-    estimate. With one row per grid interval, censorings inside an interval are counted after its events
-    (the patient is taken as at risk for the whole interval), and ``survival`` is the value at the end of
-    the interval.
+    estimate (censored at a time = at risk at that time). With ``actuarial=True`` (used for the month grid)
+    a patient censored inside an interval counts as at risk for half of it, n' = n − c/2 (the standard
+    actuarial life table), and ``survival`` is the value at the end of the interval.
     """
     from scipy import stats as _st
 
@@ -758,7 +762,8 @@ def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level:
     d = t["events"].to_numpy(float)
     c = t["censored"].to_numpy(float)
     removed = np.concatenate([[0.0], np.cumsum(d + c)[:-1]])
-    n = n_total - removed
+    at_risk = n_total - removed
+    n = at_risk - c / 2 if actuarial else at_risk
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(np.where(n > 0, 1 - d / np.where(n > 0, n, 1), 1.0))
         gw = np.cumsum(np.where((n > d) & (n > 0), d / (n * (n - d)), 0.0))
@@ -767,7 +772,7 @@ def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level:
         se = np.sqrt(gw) / np.abs(logs)
         lo = np.where((surv < 1) & (surv > 0), surv ** np.exp(z * se), np.where(surv >= 1, 1.0, 0.0))
         hi = np.where((surv < 1) & (surv > 0), surv ** np.exp(-z * se), np.where(surv >= 1, 1.0, 0.0))
-    return pd.DataFrame({time: t[time].to_numpy(), "at_risk": n.astype(int), "events": d.astype(int),
+    return pd.DataFrame({time: t[time].to_numpy(), "at_risk": at_risk.astype(int), "events": d.astype(int),
                          "censored": c.astype(int), "survival": surv, "ci_lower": lo, "ci_upper": hi,
                          "ci_type": "log-log (exponential Greenwood)"})
 

@@ -1,0 +1,462 @@
+"""Multicentre pooling: correct by construction against the patient-level analysis of the concatenated cohort,
+and disclosure control checked by an independent exact solver over the file's own margins."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dttstudy import load_cohort
+from dttstudy.disclosure import SUPPRESSED, CellSet, suppress
+from dttstudy.labs import lab_changes, lab_summary
+from dttstudy.multicentre import (MANIFEST, OTHER_TERM, IncompatibleSummaries, cli_export_summary, cli_pool,
+                                  export_summary, life_table_km, pool, summary_json, write_pooled_report,
+                                  write_summary)
+from dttstudy.outcomes import response_rates
+from dttstudy.safety import KaplanMeier, ae_incidence, exposure_adjusted_incidence, time_on_dtt, time_to_first_ae
+from dttstudy.synth import synth_cohort, write_cohort
+
+
+def _by_centre(cohort):
+    return {c: cohort.filter(patients=list(g["patient_id"]))
+            for c, g in cohort.patients.groupby("center", sort=True)}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = write_cohort(synth_cohort(400, seed=3), tmp_path_factory.mktemp("synth") / "cohort")
+    return load_cohort(folder)
+
+
+@pytest.fixture(scope="module")
+def pooled_k0(synthetic):
+    return pool([export_summary(c, min_cell=0, centre=name) for name, c in _by_centre(synthetic).items()])
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_cohort()
+
+
+# ---- correct by construction ---------------------------------------------------------------------------------
+def test_pooled_response_counts_equal_concatenated_cohort(synthetic, pooled_k0):
+    assert synthetic.patients["center"].nunique() == 4
+    full = pd.concat([
+        response_rates(synthetic, (3, 6, 9), by=["disease", "regimen"]),
+        response_rates(synthetic, (3, 6, 9), endpoint="clinical_remission", by=["disease", "regimen"]),
+        response_rates(synthetic, [None], endpoint="endoscopic_response", by=["disease", "regimen"], horizon=9),
+    ], ignore_index=True)
+    keys = ["endpoint", "analysis_set", "month", "by", "group"]
+    got = pooled_k0.rates_.set_index(keys)
+    assert len(got) == len(full)
+    for r in full.itertuples():
+        g = got.loc[(r.endpoint, r.analysis_set, r.month, r.by, r.group)]
+        assert (g["n"], g["N"]) == (r.n, r.N), (r.endpoint, r.analysis_set, r.month, r.by, r.group)
+        if r.N:
+            assert (g["pct"], g["ci_low"], g["ci_high"]) == (r.pct, r.ci_low, r.ci_high)
+    assert (got["withheld_centres"] == "").all() and (got["centres"] == 4).all()
+
+
+def test_pooled_safety_equals_concatenated_cohort(synthetic, pooled_k0):
+    inc = pooled_k0.ae_incidence_.set_index(["by", "group"])
+    for by in (None, "disease", "regimen", "suspected_agent"):
+        for r in ae_incidence(synthetic, by).itertuples():
+            g = inc.loc[(r.by, r.group)]
+            assert (g["n"], g["N"], g["events"]) == (r.n, r.N, r.events), (r.by, r.group)
+    ex = pooled_k0.exposure_.set_index(["by", "group"])
+    for by in ("disease", "regimen"):
+        for r in exposure_adjusted_incidence(synthetic, by).itertuples():
+            g = ex.loc[(r.by, r.group)]
+            assert (g["patients"], g["patients_with_event"], g["events"]) == (r.patients, r.patients_with_event,
+                                                                              r.events)
+            assert g["patient_years_at_risk"] == pytest.approx(r.patient_years_at_risk, rel=1e-12)
+            assert g["patient_years_exposure"] == pytest.approx(r.patient_years_exposure, rel=1e-12)
+            assert g["eair_ci_high"] == pytest.approx(r.eair_ci_high, rel=1e-9)
+    # AE terms: every synthetic term is in the default vocabulary, so the pooled counts are the cohort's
+    ae = synthetic.adverse_events.merge(time_to_first_ae(synthetic)[["patient_id", "dtt_months"]])
+    ae = ae[ae["onset_month"] <= ae["dtt_months"]]
+    terms = pooled_k0.ae_terms_.set_index("term")
+    for term, g in ae.groupby("term"):
+        assert (terms.loc[term, "patients_with_event"], terms.loc[term, "events"]) == (g["patient_id"].nunique(),
+                                                                                        len(g))
+
+
+def test_pooled_labs_and_table1_equal_concatenated_cohort(synthetic, pooled_k0):
+    summ = lab_summary(lab_changes(synthetic), by="disease").set_index(["lab", "month", "group"])
+    labs = pooled_k0.labs_.set_index(["lab", "month", "group"])
+    for key, r in summ.iterrows():
+        g = labs.loc[key]
+        assert g["n"] == r["n"]
+        for col in ("baseline_mean", "value_mean", "change_mean", "change_sd"):
+            assert g[col] == pytest.approx(r[col], rel=1e-9, abs=1e-9)
+    t1 = pooled_k0.table1_.set_index(["variable", "level"])
+    p = synthetic.patients
+    assert t1.loc[("Patients", ""), "Total"] == len(p)
+    for sex, n in p.groupby(["sex", "disease"]).size().items():
+        assert t1.loc[("Sex", sex[0]), sex[1]] == n
+    subj = synthetic.subjects()
+    for reg, n in subj["regimen"].value_counts().items():
+        assert t1.loc[("Regimen", reg), "Total"] == n
+    cont = pooled_k0.table1_continuous_.set_index(["variable", "group"])
+    x = p["age_at_diagnosis"]
+    assert cont.loc[("Age at diagnosis, years", "Total"), "mean"] == pytest.approx(x.mean(), rel=1e-12)
+    assert cont.loc[("Age at diagnosis, years", "Total"), "sd"] == pytest.approx(x.std(ddof=1), rel=1e-9)
+
+
+@pytest.mark.parametrize("parameter,tte_func", [("time to first TEAE", time_to_first_ae),
+                                                ("time on DTT", time_on_dtt)])
+def test_pooled_km_with_every_distinct_time_equals_patient_level(synthetic, parameter, tte_func):
+    parts = [export_summary(c, min_cell=0, centre=n, event_times=True) for n, c in _by_centre(synthetic).items()]
+    got = pool(parts).km_[parameter].set_index("time")
+    km = KaplanMeier().fit(tte_func(synthetic)).estimates_.set_index("time")
+    km = km[km.index > 0]  # lifelines adds time 0 (S = 1) unless something happens there
+    got = got[got.index > 0]
+    assert list(got.index) == list(km.index)
+    assert np.abs(got["survival"] - km["survival"]).max() < 1e-12
+    assert (got["at_risk"] == km["at_risk"]).all() and (got["events"] == km["events"]).all()
+    inner = (km["survival"] > 0) & (km["survival"] < 1)
+    assert np.abs(got.loc[inner, "ci_lower"] - km.loc[inner, "ci_lower"]).max() < 1e-9
+    assert np.abs(got.loc[inner, "ci_upper"] - km.loc[inner, "ci_upper"]).max() < 1e-9
+
+
+def test_pooled_km_on_month_grid_close_to_patient_level(synthetic, pooled_k0):
+    """On the monthly grid the pooled curve is an actuarial life table (censored inside a month = at risk for
+    half of it). Largest difference from the patient-level Kaplan–Meier at the month ends for this cohort
+    (400 patients, seed 3): 0.0014 for time to first TEAE, 0.0070 for time on DTT (counting censorings after
+    the month's events instead would give 0.0118 and 0.0070); the test allows 0.01."""
+    for parameter, f in (("time to first TEAE", time_to_first_ae), ("time on DTT", time_on_dtt)):
+        grid = pooled_k0.km_[parameter]
+        km = KaplanMeier().fit(f(synthetic))
+        exact = km.at(grid["end"].dropna() - 1e-9)["survival"].to_numpy()  # S just before the month end
+        diff = np.abs(grid["survival"].to_numpy()[:len(exact)] - exact).max()
+        assert diff < 0.01, (parameter, diff)
+
+
+def test_life_table_km_hand_worked():
+    # 7 patients: events at 1, 2, 2, 4; censored at 2, 3, 5 (S(1) = 6/7, S(2) = 4/7, S(4) = 2/7)
+    tab = pd.DataFrame({"time": [1, 2, 3, 4, 5], "events": [1, 2, 0, 1, 0], "censored": [0, 1, 1, 0, 1]})
+    km = life_table_km(tab, 7).set_index("time")
+    assert km["survival"].tolist() == pytest.approx([6 / 7, 4 / 7, 4 / 7, 2 / 7, 2 / 7], abs=1e-15)
+    assert km["at_risk"].tolist() == [7, 6, 3, 2, 1]
+
+
+# ---- disclosure control --------------------------------------------------------------------------------------
+def test_two_by_two_with_margins_hand_worked():
+    """A 2 × 2 table with row, column and grand totals: the small cell a = 3 forces its row partner, its
+    column partner and the opposite cell (the only pattern that hides a); the margins stay published."""
+    cs = CellSet()
+    a, b, c, d = (cs.add(k, v) for k, v in (("a", 3), ("b", 10), ("c", 7), ("d", 8)))
+    r1, r2, c1, c2, t = (cs.add(k, v) for k, v in (("r1", 13), ("r2", 15), ("c1", 10), ("c2", 18), ("t", 28)))
+    for tot, parts in ((r1, [a, b]), (r2, [c, d]), (c1, [a, c]), (c2, [b, d]), (t, [r1, r2]), (t, [c1, c2])):
+        cs.total(tot, parts)
+    assert suppress(cs, 5) == {"a", "b", "c", "d"}
+    assert suppress(cs, 3) == set()  # 3 is not below 3
+    assert suppress(cs, 0) == set()
+
+
+def test_zero_cells_are_published_and_a_lone_small_cell_gets_a_complement():
+    cs = CellSet()
+    parts = [cs.add("x", 0), cs.add("y", 2), cs.add("z", 9), cs.add("w", 6)]
+    cs.total(cs.add("total", 17), parts)
+    # y = 2 is withheld; the smallest non-zero published cell of the margin (w = 6) hides it
+    assert suppress(cs, 5) == {"y", "w"}
+
+
+def _sensitive_truth(true: dict, k: int) -> dict[str, bool]:
+    """Per cell of the unsuppressed export: is it a count in 1..k-1, or a sum over a group of 1..k-1 patients?"""
+    out = {}
+    for table, rows in true["tables"].items():
+        for r in rows:
+            for col, v in r.items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out[(table, _key(table, r), col)] = v
+    return out
+
+
+_KEYS = {"baseline_counts": ("variable", "level"), "baseline_continuous": ("variable", "group"),
+         "response": ("endpoint", "analysis_set", "month", "by", "group"), "ae_incidence": ("by", "group"),
+         "ae_terms": ("term",), "life_tables": ("parameter", "start", "time"), "labs": ("lab", "month", "group")}
+_COUNTS = {"baseline_counts": ("UC", "CD", "Total"), "baseline_continuous": ("n",), "response": ("n", "N"),
+           "ae_incidence": ("patients_with_event", "events"), "ae_terms": ("patients_with_event", "events"),
+           "life_tables": ("events", "censored"), "labs": ("n",)}
+
+
+def _key(table, r):
+    return tuple(r.get(k) for k in _KEYS[table])
+
+
+class _Equations:
+    """The margins a reader can read off a centre file, written from the file's documented meaning (not from
+    the package's cell set). Variables are (table, key, column); implied ones use the column name they
+    describe (e.g. ('response', key, 'non_responders'))."""
+
+    def __init__(self, s: dict):
+        self.eqs: list[dict] = []
+        T = {name: {_key(name, r): r for r in rows} for name, rows in s["tables"].items()}
+        self.tables = T
+        bc = T["baseline_counts"]
+        P = {c: ("baseline_counts", ("Patients", ""), c) for c in ("UC", "CD", "Total")}
+        self.add({P["Total"]: 1, P["UC"]: -1, P["CD"]: -1})
+        by_var: dict[str, list] = {}
+        for (var, lev) in bc:
+            if var != "Patients":
+                by_var.setdefault(var, []).append(lev)
+                v = {c: ("baseline_counts", (var, lev), c) for c in ("UC", "CD", "Total")}
+                self.add({v["Total"]: 1, v["UC"]: -1, v["CD"]: -1})
+        for var, levs in by_var.items():
+            cols = ["UC", "Total"] if var.endswith("(UC)") else ["CD", "Total"] if var.endswith("(CD)") else \
+                ["UC", "CD", "Total"]
+            for c in cols:
+                self.add({P[c]: 1, **{("baseline_counts", (var, lev), c): -1 for lev in levs}})
+        for (var, grp), r in T["baseline_continuous"].items():
+            self.add({P[grp]: 1, ("baseline_continuous", (var, grp), "n"): -1,
+                      ("baseline_continuous", (var, grp), "missing"): -1})
+            if grp == "Total":
+                for col in ("n", "sum", "sum_squares"):
+                    self.add({("baseline_continuous", (var, g), col): s_ for g, s_ in
+                              (("Total", 1), ("UC", -1), ("CD", -1))})
+        groups: dict[tuple, dict] = {}
+        for key in T["response"]:
+            ep, aset, month, by, grp = key
+            self.add({("response", key, "N"): 1, ("response", key, "n"): -1, ("response", key, "non"): -1})
+            groups.setdefault((ep, aset, month), {}).setdefault(by, []).append(key)
+        for g in groups.values():
+            for col in ("n", "N"):
+                for by in ("disease", "regimen"):
+                    if by in g:
+                        self.add({("response", g["All"][0], col): 1, **{("response", k, col): -1 for k in g[by]}})
+        ai = T["ae_incidence"]
+        den = {("All", "All"): P["Total"], ("disease", "UC"): P["UC"], ("disease", "CD"): P["CD"]}
+        regs = [lev for (var, lev) in bc if var == "Regimen" and lev != "missing"]
+        for reg in regs:
+            den[("regimen", reg)] = ("baseline_counts", ("Regimen", reg), "Total")
+        self.den = den
+        for key in ai:
+            by, grp = key
+            if by == "suspected_agent":
+                n_exp = ("ae_incidence", key, "patients")
+                if grp == "unknown":
+                    self.add({n_exp: 1, P["Total"]: -1})
+                else:
+                    self.add({n_exp: 1, **{den[("regimen", r)]: -1 for r in regs if grp in r.split("+")}})
+                self.add({n_exp: 1, ("ae_incidence", key, "patients_with_event"): -1,
+                          ("ae_incidence", key, "free"): -1})
+            else:
+                self.add({den[key]: 1, ("ae_incidence", key, "patients_with_event"): -1,
+                          ("ae_incidence", key, "free"): -1})
+        for col in ("patients_with_event", "events", "patient_years_at_risk", "patient_years_exposure"):
+            for by in ("disease", "regimen"):
+                parts = [k for k in ai if k[0] == by]
+                if parts:
+                    self.add({("ae_incidence", ("All", "All"), col): 1, **{("ae_incidence", k, col): -1 for k in parts}})
+        for key in T.get("ae_terms", {}):
+            self.add({P["Total"]: 1, ("ae_terms", key, "patients_with_event"): -1, ("ae_terms", key, "free"): -1})
+        if T.get("ae_terms"):
+            self.add({("ae_incidence", ("All", "All"), "events"): 1,
+                      **{("ae_terms", k, "events"): -1 for k in T["ae_terms"]}})
+        for par in ("time to first TEAE", "time on DTT"):
+            rows = [k for k in T["life_tables"] if k[0] == par]
+            self.add({P["Total"]: 1, **{("life_tables", k, c): -1 for k in rows for c in ("events", "censored")}})
+        for (lab, month, grp) in T["labs"]:
+            if grp == "All" and (lab, month, "UC") in T["labs"] and (lab, month, "CD") in T["labs"]:
+                for col in T["labs"][(lab, month, grp)]:
+                    if col == "n" or col.startswith("sum"):
+                        self.add({("labs", (lab, month, g), col): s_ for g, s_ in
+                                  (("All", 1), ("UC", -1), ("CD", -1))})
+
+    def add(self, eq):
+        self.eqs.append(eq)
+
+    def published(self, var):
+        table, key, col = var
+        row = self.tables.get(table, {}).get(key)
+        return row is not None and col in row and row[col] != SUPPRESSED
+
+    def determined(self, unknown: list) -> set:
+        """Unknowns the equations fix, by exact Gauss–Jordan elimination modulo the prime 2^31 − 1 (the
+        coefficients are ±1, so ranks agree with the rationals except for astronomically unlikely primes)."""
+        p = 2_147_483_647
+        pos = {v: j for j, v in enumerate(unknown)}
+        rows = [eq for eq in self.eqs if any(v in pos for v in eq)]
+        a = np.zeros((len(rows), len(unknown)), dtype=np.int64)
+        for i, eq in enumerate(rows):
+            for v, c in eq.items():
+                if v in pos:
+                    a[i, pos[v]] = c % p
+        piv_rows, r = {}, 0
+        for j in range(a.shape[1]):
+            nz = np.flatnonzero(a[r:, j]) if r < a.shape[0] else []
+            if not len(nz):
+                continue
+            k = r + nz[0]
+            a[[r, k]] = a[[k, r]]
+            a[r] = (a[r] * pow(int(a[r, j]), p - 2, p)) % p
+            f = a[:, j].copy()
+            f[r] = 0
+            a = (a - (f[:, None] * a[r][None, :]) % p) % p
+            piv_rows[j] = r
+            r += 1
+        return {unknown[j] for j, i in piv_rows.items() if np.count_nonzero(a[i]) == 1}
+
+
+def _check_file(s: dict, true: dict, k: int):
+    eqs = _Equations(s)
+    truth = _Equations(true)
+    values = {}
+    for table, rows in truth.tables.items():
+        for key, r in rows.items():
+            for col, v in r.items():
+                values[(table, key, col)] = v
+    variables = {v for eq in eqs.eqs for v in eq}
+    unknown = sorted((v for v in variables if not eqs.published(v)), key=str)
+    # implied values (non-responders, patients without an event, …) from the true file's equations
+    todo = [v for v in unknown if v not in values]
+    while todo:
+        for v in list(todo):
+            eq = next((e for e in truth.eqs if v in e and all(x == v or x in values for x in e)), None)
+            if eq is not None:
+                values[v] = -sum(c * values[x] for x, c in eq.items() if x != v) / eq[v]
+                todo.remove(v)
+
+    def small(v):
+        table, key, col = v
+        if col in _COUNTS.get(table, ()) or col in ("non", "free", "missing", "patients"):
+            return 0 < values[v] < k
+        guard = {"baseline_continuous": "n", "labs": "n"}.get(table)
+        if guard:
+            return 0 < values[(table, key, guard)] < k
+        if table == "ae_incidence":  # patient-years: guarded by the group's patients
+            return 0 < values[eqs.den[key]] < k
+        return False
+
+    sensitive = [v for v in unknown if small(v)]
+    leaked = eqs.determined(unknown) & set(sensitive)
+    return leaked, sensitive, eqs
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_no_withheld_cell_recoverable_reference_centres(reference, k):
+    for name, c in _by_centre(reference).items():
+        s = export_summary(c, min_cell=k, centre=name)
+        true = export_summary(c, min_cell=0, centre=name)
+        leaked, sensitive, eqs = _check_file(s, true, k)
+        assert sensitive, "the reference centres are small: there must be something to protect"
+        assert not leaked, (name, sorted(leaked, key=str)[:5])
+
+
+def test_no_withheld_cell_recoverable_synthetic_centre(synthetic):
+    c = next(iter(_by_centre(synthetic).values()))
+    s = export_summary(c, min_cell=5, centre="A")
+    true = export_summary(c, min_cell=0, centre="A")
+    leaked, sensitive, _ = _check_file(s, true, 5)
+    assert sensitive and not leaked
+
+
+def test_every_small_count_is_withheld_and_listed(reference):
+    c = _by_centre(reference)["C2"]
+    s = export_summary(c, min_cell=5, centre="C2")
+    true = export_summary(c, min_cell=0, centre="C2")
+    listed = set(s["disclosure"]["withheld"])
+    marked = 0
+    for table, rows in s["tables"].items():
+        for r, t in zip(rows, true["tables"][table]):
+            for col, v in r.items():
+                if v == SUPPRESSED:
+                    marked += 1
+                elif col in _COUNTS.get(table, ()):
+                    assert v == t[col] and not (0 < v < 5), (table, r, col)
+    assert marked == len(listed) > 0
+
+
+def test_export_carries_no_identifiers_or_free_text(reference):
+    ae = reference.adverse_events.copy()
+    ae.loc[0, "term"] = "rash seen by Dr Miller on ward 5"
+    ae.loc[1, "term"] = "  Alopecia "  # vocabulary match ignores case and spacing
+    c = replace(reference, adverse_events=ae)
+    s = export_summary(c, min_cell=0, centre="C1")
+    text = summary_json(s)
+    assert "Miller" not in text
+    for pid in reference.patients["patient_id"]:
+        assert f'"{pid}"' not in text
+    terms = {r["term"] for r in s["tables"]["ae_terms"]}
+    assert OTHER_TERM in terms and "alopecia" in terms
+    assert terms <= set(s["parameters"]["ae_vocabulary"]) | {OTHER_TERM}
+    assert s["input_sha256"] != export_summary(reference, min_cell=0, centre="C1")["input_sha256"]
+    assert {"package_version", "parameters", "disclosure", "input_sha256"} <= set(s)
+
+
+def test_export_is_deterministic(reference):
+    a = summary_json(export_summary(reference, min_cell=5, centre="X"))
+    b = summary_json(export_summary(load_cohort(), min_cell=5, centre="X"))
+    assert a == b
+
+
+# ---- pooling rules and the report ----------------------------------------------------------------------------
+def test_pool_refuses_other_version_or_parameters(reference):
+    a = export_summary(reference, min_cell=0, centre="A")
+    b = export_summary(reference, min_cell=0, centre="B", crp_uln=10)
+    with pytest.raises(IncompatibleSummaries, match="crp_uln"):
+        pool([a, b])
+    c = dict(export_summary(reference, min_cell=0, centre="C"), package_version="0.0.9")
+    with pytest.raises(IncompatibleSummaries, match="package_version"):
+        pool([a, c])
+    with pytest.raises(IncompatibleSummaries, match="given twice"):
+        pool([a, a])
+
+
+def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
+    folder = Path(__file__).resolve().parent.parent / "data" / "reference"
+    files = []
+    for name, c in _by_centre(reference).items():
+        f = write_summary(export_summary(c, min_cell=0, centre=name), tmp_path / f"{name}.json")
+        files.append(str(f))
+    assert cli_export_summary(["--data", str(folder), "--out", str(tmp_path / "all.json"), "--min-cell", "5"]) == 0
+    out = tmp_path / "pooled"
+    assert cli_pool(files + ["--out", str(out)]) == 0
+    csv = pd.read_csv(out / "tables" / "clinical_response_rates.csv")
+    single = response_rates(reference, (3, 6, 9), by=["disease", "regimen"])
+    assert list(csv.columns[:len(single.columns)]) == list(single.columns)
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest["written_by"] == "dttstudy" and "index.html" in manifest["files"]
+    assert any(f.startswith("figures/forest_clinical_response") for f in manifest["files"])
+    first = {p.name: p.read_bytes() for p in (out / "tables").glob("*.csv")}
+    assert cli_pool(files + ["--out", str(out)]) == 0  # a folder the package wrote is replaced
+    assert {p.name: p.read_bytes() for p in (out / "tables").glob("*.csv")} == first
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep")
+    capsys.readouterr()
+    assert cli_pool(files + ["--out", str(other)]) == 2
+    assert "not written by dttstudy" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "keep"
+    bad = json.loads((tmp_path / "C1.json").read_text())
+    bad["parameters"]["definition"] = "simple"
+    (tmp_path / "C1.json").write_text(json.dumps(bad))
+    assert cli_pool(files + ["--out", str(tmp_path / "p2")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "definition" in err
+
+
+def test_index_html_escapes_declared_terms(tmp_path, reference):
+    vocab = ["<script>alert(1)</script>", "alopecia"]
+    parts = [export_summary(c, min_cell=0, centre=n, ae_vocabulary=vocab) for n, c in _by_centre(reference).items()]
+    write_pooled_report(pool(parts), tmp_path / "p")
+    html = (tmp_path / "p" / "index.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_suppressed_cells_named_in_pooled_output(reference):
+    parts = [export_summary(c, min_cell=5, centre=n) for n, c in _by_centre(reference).items()]
+    res = pool(parts)
+    assert len(res.withheld_) == sum(len(p["disclosure"]["withheld"]) for p in parts) > 0
+    r = res.rates_
+    assert (r["withheld_centres"] != "").any()
+    # a pooled cell only sums the centres that published it
+    full = pool([export_summary(c, min_cell=0, centre=n) for n, c in _by_centre(reference).items()]).rates_
+    assert (r["N"] <= full["N"]).all()
+    assert not math.isnan(res.heterogeneity_["k"].sum())
