@@ -193,6 +193,7 @@ def _allowed_header(text: str) -> bool:
 def _all_tidy(cohort):
     """The tidy tables the notebooks save, built here with the same package calls; any other table in the
     committed reports/tables (literature tables) is added from its CSV."""
+    from dttstudy.completeness import completeness
     from dttstudy.flow import patient_flow
     from dttstudy.literature import published_meta_check
     from dttstudy.safety import (competing_first_ae, cumulative_incidence, exposure_adjusted_incidence,
@@ -223,7 +224,7 @@ def _all_tidy(cohort):
         "logrank_by_disease": logrank_test(time_on_dtt(cohort), "disease").assign(endpoint="Time on DTT"),
         "patient_flow": patient_flow(cohort, (3, 6, 9)), "paper_check": dttstudy.paper_check(cohort),
         "published_meta_check": published_meta_check(),
-        "completeness": dttstudy.completeness(cohort, (0, 3, 6, 9)),
+        "completeness": completeness(cohort, (0, 3, 6, 9)),
         "centre_summary": dttstudy.centre_summary(cohort, (3, 6, 9)),
     }
     if TIDY.is_dir():
