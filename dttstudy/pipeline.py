@@ -378,6 +378,10 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         return 1
     for w in caught:
         echo(f"WARNING {w.message}")
+    from .cli import reading_lines
+
+    for line in reading_lines(cohort):
+        echo(line)
     typed = typed_params(None, None, **parameters)
     data_abs = None if reference else str(data_abs_path)
 

@@ -233,8 +233,15 @@ def _banner(cohort) -> str:
                 f"{n} records were built so that the definitions of Wang et al., Front Med 2025, applied to raw "
                 "scores and events, reproduce the numbers the paper prints. Where the paper contradicts itself the "
                 "reconstruction gives a number up; the reproduction section lists each.</p>")
+    readings = cohort.provenance.get("readings") or []
+    read = ""
+    if readings:
+        cells = sum(int(r.get("count") or 1) for r in readings)
+        rules = sorted({str(r.get("rule")) for r in readings})
+        read = (f" Loading read {cells} value{'s' if cells != 1 else ''} written in another unambiguous spelling "
+                f"({E(', '.join(rules))}); each reading is listed in provenance.json.")
     return (f'<p class="banner own"><b>Data: {E(cohort.label)}</b> — {n} patients, validated against the '
-            "dttstudy data contract. Results describe these data only.</p>")
+            f"dttstudy data contract. Results describe these data only.{read}</p>")
 
 
 def _reproduction(out: Path, cohort) -> tuple[str, str]:
