@@ -93,22 +93,28 @@ def _norm_term(t) -> str:
 
 
 def analysis_parameters(*, disease="all", timepoints=(3, 6, 9), definition="paper", ci_method="clopper-pearson",
-                        crp_uln=5.0, horizon=DEFAULT_HORIZON, event_times=False, ae_vocabulary=None,
+                        crp_uln=5.0, window=None, horizon=DEFAULT_HORIZON, event_times=False, ae_vocabulary=None,
                         level=0.95) -> dict:
-    """The analysis parameters a summary records; pooling requires them to be identical across centres."""
-    from .outcomes import DEFAULT_WINDOWS, NRI_REASONS
+    """The analysis parameters a summary records; pooling requires them to be identical across centres.
+    The common ones are checked as the notebooks check them (:func:`dttstudy.report.params`)."""
+    from .outcomes import NRI_REASONS
     from .report import params as _params
 
-    p = _params(None, None, disease, timepoints, definition, ci_method, crp_uln)
+    p = _params(disease=disease, timepoints=timepoints, definition=definition, ci_method=ci_method,
+                crp_uln=crp_uln, window=window)
     vocab = sorted({" ".join(str(t).split()) for t in (AE_VOCABULARY if ae_vocabulary is None else ae_vocabulary)},
                    key=_norm_term)
     if int(horizon) != horizon or horizon < 1:
         raise ValueError("horizon must be a whole number of months >= 1")
     return {"disease": p.disease, "timepoints": list(p.timepoints), "definition": p.definition,
             "ci_method": p.ci_method, "crp_uln": p.crp_uln, "level": float(level),
-            "windows": {f"{k:g}": v for k, v in sorted(DEFAULT_WINDOWS.items())}, "nri_reasons": list(NRI_REASONS),
+            "windows": {f"{k:g}": float(v) for k, v in sorted(p.windows.items())}, "nri_reasons": list(NRI_REASONS),
             "grace_months": 0, "endoscopy_horizon": max(p.timepoints), "labs": list(LABS),
             "life_table_horizon": int(horizon), "event_times": bool(event_times), "ae_vocabulary": vocab}
+
+
+def _windows(prm: dict) -> dict:
+    return {float(k) if "." in k else int(k): v for k, v in prm["windows"].items()}
 
 
 def _input_hash(cohort) -> str:
@@ -239,7 +245,7 @@ def _margins(b: _Builder, cells: dict[tuple, dict[str, str]], cols) -> None:
 def _response(b: _Builder, cohort, prm: dict) -> None:
     from .outcomes import response_rates
 
-    common = dict(by=["disease", "regimen"], ci_method=prm["ci_method"], level=prm["level"])
+    common = dict(by=["disease", "regimen"], ci_method=prm["ci_method"], level=prm["level"], windows=_windows(prm))
     runs = [("clinical_response", prm["timepoints"], {"definition": prm["definition"], "crp_uln": prm["crp_uln"]}),
             ("clinical_remission", prm["timepoints"], {}),
             ("endoscopic_response", [None], {"horizon": prm["endoscopy_horizon"]})]
@@ -343,7 +349,7 @@ def _life_tables(b: _Builder, cohort, prm: dict, n_all: str) -> None:
 def _labs(b: _Builder, cohort, prm: dict, min_cell: int) -> None:
     from .labs import lab_changes
 
-    ch = lab_changes(cohort, tuple(prm["labs"]), tuple(prm["timepoints"]))
+    ch = lab_changes(cohort, tuple(prm["labs"]), tuple(prm["timepoints"]), windows=_windows(prm))
     for lab in prm["labs"]:
         for month in prm["timepoints"]:
             g = ch[(ch["lab"] == lab) & (ch["month"] == month)]
@@ -377,7 +383,8 @@ def _labs(b: _Builder, cohort, prm: dict, min_cell: int) -> None:
 
 def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | None = None, disease="all",
                    timepoints=(3, 6, 9), definition="paper", ci_method="clopper-pearson", crp_uln=5.0,
-                   horizon: int = DEFAULT_HORIZON, event_times: bool = False, ae_vocabulary=None) -> dict:
+                   window=None, horizon: int = DEFAULT_HORIZON, event_times: bool = False,
+                   ae_vocabulary=None) -> dict:
     """Everything a pooled analysis needs from one centre, and nothing patient-level (see the module docstring).
 
     Cells with ``0 < count < min_cell`` and the cells that would let a reader recover them are written as
@@ -392,7 +399,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
         raise ValueError("min_cell must be a whole number >= 0")
     min_cell = int(min_cell)
     prm = analysis_parameters(disease=disease, timepoints=timepoints, definition=definition, ci_method=ci_method,
-                              crp_uln=crp_uln, horizon=horizon, event_times=event_times,
+                              crp_uln=crp_uln, window=window, horizon=horizon, event_times=event_times,
                               ae_vocabulary=ae_vocabulary)
     cohort = cohort.filter(disease=prm["disease"])
     b = _Builder()
@@ -989,6 +996,8 @@ def _export_args(p) -> None:
     p.add_argument("--definition", default="paper")
     p.add_argument("--ci-method", default="clopper-pearson")
     p.add_argument("--crp-uln", type=float, default=5.0)
+    p.add_argument("--window", type=float, default=None,
+                   help="visit-window half-width in months for every timepoint (default: the paper's windows)")
     p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
     p.add_argument("--event-times", action="store_true",
                    help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
@@ -1016,7 +1025,8 @@ def _cmd_export(args) -> int:
     try:
         s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, disease=args.disease,
                            timepoints=args.timepoints, definition=args.definition, ci_method=args.ci_method,
-                           crp_uln=args.crp_uln, horizon=args.horizon, event_times=args.event_times)
+                           crp_uln=args.crp_uln, window=args.window, horizon=args.horizon,
+                           event_times=args.event_times)
     except ValueError as err:
         print(f"export-summary: {err}", file=sys.stderr)
         return 2
