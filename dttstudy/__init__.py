@@ -31,6 +31,7 @@ _EXPORTS = {
     "pool_proportions": "meta", "study_proportions": "meta", "pool_by_subgroup": "meta", "leave_one_out": "meta",
     "fit_glmm": "glmm", "q_profile_ci": "heterogeneity", "i2_from_tau2": "heterogeneity",
     "sensitivity_table": "sensitivity", "forest_data": "forest", "forest_plot": "forest",
+    "export_summary": "multicentre", "PooledAnalysis": "multicentre",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -137,8 +137,10 @@ print(real.summary())
 r5 = real.rates_
 report.table(r5[r5["endpoint"] == "clinical_response"], "multicentre_clinical_response", p.output_dir,
              f"Pooled clinical response, K = {DEFAULT_MIN_CELL}")
-report.table(real.withheld_, "multicentre_withheld_cells", p.output_dir,
-             f"Values withheld by the centres (K = {DEFAULT_MIN_CELL})")
+report.save_table(real.withheld_, "multicentre_withheld_cells", p.output_dir,
+                  f"Values withheld by the centres (K = {DEFAULT_MIN_CELL}), by name")
+print(real.withheld_.head(12).to_string(index=False))
+print(f"... {len(real.withheld_)} in all: every one is in multicentre_withheld_cells.csv")
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -460,3 +460,21 @@ def test_suppressed_cells_named_in_pooled_output(reference):
     full = pool([export_summary(c, min_cell=0, centre=n) for n, c in _by_centre(reference).items()]).rates_
     assert (r["N"] <= full["N"]).all()
     assert not math.isnan(res.heterogeneity_["k"].sum())
+
+
+def test_add_commands_wires_both_subcommands(tmp_path):
+    import argparse
+
+    from dttstudy.multicentre import add_commands
+
+    parser = argparse.ArgumentParser(prog="dttstudy")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["export-summary", "--out", str(tmp_path / "c.json"), "--min-cell", "0",
+                              "--centre", "ALL"])
+    assert args.func(args) == 0
+    s = json.loads((tmp_path / "c.json").read_text())
+    assert s["centre"] == "ALL" and s["disclosure"]["withheld"] == []
+    args = parser.parse_args(["pool", str(tmp_path / "c.json"), "--out", str(tmp_path / "p")])
+    assert args.func(args) == 0 and (tmp_path / "p" / "index.html").is_file()
+    args = parser.parse_args(["export-summary", "--out", str(tmp_path / "d.json"), "--centre", "<b>"])
+    assert args.func(args) == 2 and not (tmp_path / "d.json").exists()
