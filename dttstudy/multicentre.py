@@ -264,7 +264,7 @@ def _response(b: _Builder, cohort, prm: dict) -> None:
             _margins(b, cells, ("n", "N"))
 
 
-def _safety(b: _Builder, cohort, prm: dict, denominators: dict[str, str]) -> None:
+def _safety(b: _Builder, cohort, prm: dict, denominators: dict[str, str]) -> dict[str, str]:
     from . import schema as S
     from .safety import _teae, time_to_first_ae
 
@@ -321,21 +321,29 @@ def _safety(b: _Builder, cohort, prm: dict, denominators: dict[str, str]) -> Non
         term_events.append(ids["events"])
     if term_events:
         b.cs.total(cells[("All", "All")]["events"], term_events)
+    return cells[("All", "All")]
 
 
-def _life_tables(b: _Builder, cohort, prm: dict, n_all: str) -> None:
+def _life_tables(b: _Builder, cohort, prm: dict, n_all: str, ae_all: dict[str, str]) -> None:
+    """Life tables, with the identities a reader can check against other tables declared as margins: the
+    first-TEAE table's events are the patients with a TEAE; with distinct times, Σ time × (events + censored)
+    is 12 × the patient-years at risk (first TEAE) or on DTT (time on DTT)."""
     from .safety import time_on_dtt, time_to_first_ae
 
-    for name, tte in (("time to first TEAE", time_to_first_ae(cohort)), ("time on DTT", time_on_dtt(cohort))):
+    for name, tte, py in (("time to first TEAE", time_to_first_ae(cohort), "patient_years_at_risk"),
+                          ("time on DTT", time_on_dtt(cohort), "patient_years_exposure")):
         t = tte["time"].to_numpy(float)
         e = tte["event"].to_numpy(int) == 1
-        parts = []
+        parts, events, person_time = [], [], {}
         if prm["event_times"]:
             for x in np.unique(t):
                 at = t == x
                 ids = b.row("life_tables", {"parameter": name, "time": _num(x)},
                             {"events": int((at & e).sum()), "censored": int((at & ~e).sum())})
                 parts += [ids["events"], ids["censored"]]
+                events.append(ids["events"])
+                person_time.update({ids["events"]: -x / 12, ids["censored"]: -x / 12})
+            b.cs.equation({ae_all[py]: 1.0, **person_time})
         else:
             h = prm["life_table_horizon"]
             for k in range(h + 1):
@@ -343,7 +351,10 @@ def _life_tables(b: _Builder, cohort, prm: dict, n_all: str) -> None:
                 ids = b.row("life_tables", {"parameter": name, "start": k, "end": k + 1 if k < h else None},
                             {"events": int((inside & e).sum()), "censored": int((inside & ~e).sum())})
                 parts += [ids["events"], ids["censored"]]
+                events.append(ids["events"])
         b.cs.total(n_all, parts)
+        if name == "time to first TEAE":
+            b.cs.total(ae_all["patients_with_event"], events)
 
 
 def _labs(b: _Builder, cohort, prm: dict, min_cell: int) -> None:
@@ -405,8 +416,8 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
     b = _Builder()
     den = _baseline(b, cohort)
     _response(b, cohort, prm)
-    _safety(b, cohort, prm, den)
-    _life_tables(b, cohort, prm, den["All"])
+    ae_all = _safety(b, cohort, prm, den)
+    _life_tables(b, cohort, prm, den["All"], ae_all)
     _labs(b, cohort, prm, min_cell)
     withheld = suppress(b.cs, min_cell)
     tables = {name: [dict(r) for r in rows] for name, rows in b.tables.items()}
@@ -588,11 +599,11 @@ class PooledAnalysis:
         method, note = self.heterogeneity_method, ""
         try:
             res = pool_proportions(g["n"].tolist(), g["N"].tolist(), method=method, labels=g["centre"].tolist())
-        except ValueError as err:
-            if "method" not in str(err):
-                raise
+        except (ValueError, RuntimeError, ArithmeticError) as err:
+            # an estimator this version lacks, or a GLMM that cannot be fitted: say so and use REML
             method = "REML"
-            note = f"{self.heterogeneity_method} not available in dttstudy.meta: REML on the logit scale instead"
+            note = (f"{self.heterogeneity_method} not fitted ({type(err).__name__}: {err}); inverse-variance "
+                    "REML on the logit scale instead")
             res = pool_proportions(g["n"].tolist(), g["N"].tolist(), method=method, labels=g["centre"].tolist())
         return {**base, "method": method, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue,
                 "re_pct": 100 * res.proportion, "re_ci_low": 100 * res.ci_lower, "re_ci_high": 100 * res.ci_upper,

@@ -262,6 +262,9 @@ class _Equations:
         for par in ("time to first TEAE", "time on DTT"):
             rows = [k for k in T["life_tables"] if k[0] == par]
             self.add({P["Total"]: 1, **{("life_tables", k, c): -1 for k in rows for c in ("events", "censored")}})
+            if par == "time to first TEAE":  # patients with a first TEAE = the table's events
+                self.add({("ae_incidence", ("All", "All"), "patients_with_event"): 1,
+                          **{("life_tables", k, "events"): -1 for k in rows}})
         for (lab, month, grp) in T["labs"]:
             if grp == "All" and (lab, month, "UC") in T["labs"] and (lab, month, "CD") in T["labs"]:
                 for col in T["labs"][(lab, month, grp)]:
