@@ -17,7 +17,7 @@ complementary suppression (:mod:`dttstudy.disclosure`). The coordinating centre 
   centres, so a term leaves the centre only when it matches :data:`AE_VOCABULARY` (or the vocabulary the
   network declares with ``ae_vocabulary=``; case and spacing ignored); every other term is counted under
   :data:`OTHER_TERM`. The vocabulary is part of the parameters, so all centres must use the same list;
-* **life_tables** — time to first TEAE and time on DTT: events and censorings per month of the grid
+* **life_tables** — time to first TEAE and time on DTT: at risk, events and censorings per month of the grid
   ``[0, 1), [1, 2), …, [horizon, ∞)``, pooled as an actuarial life table; with ``event_times=True`` (off by
   default: the times themselves are then shared) per distinct time instead, which makes the pooled
   Kaplan–Meier equal the patient-level one;
@@ -334,24 +334,28 @@ def _life_tables(b: _Builder, cohort, prm: dict, n_all: str, ae_all: dict[str, s
                           ("time on DTT", time_on_dtt(cohort), "patient_years_exposure")):
         t = tte["time"].to_numpy(float)
         e = tte["event"].to_numpy(int) == 1
-        parts, events, person_time = [], [], {}
+        parts, events, person_time, prev = [], [], {}, None
         if prm["event_times"]:
-            for x in np.unique(t):
-                at = t == x
-                ids = b.row("life_tables", {"parameter": name, "time": _num(x)},
-                            {"events": int((at & e).sum()), "censored": int((at & ~e).sum())})
-                parts += [ids["events"], ids["censored"]]
-                events.append(ids["events"])
-                person_time.update({ids["events"]: -x / 12, ids["censored"]: -x / 12})
-            b.cs.equation({ae_all[py]: 1.0, **person_time})
+            rows = [(x, t == x) for x in np.unique(t)]
+            keys = [{"parameter": name, "time": _num(x)} for x, _ in rows]
         else:
             h = prm["life_table_horizon"]
-            for k in range(h + 1):
-                inside = (t >= k) & ((t < k + 1) if k < h else True)
-                ids = b.row("life_tables", {"parameter": name, "start": k, "end": k + 1 if k < h else None},
-                            {"events": int((inside & e).sum()), "censored": int((inside & ~e).sum())})
-                parts += [ids["events"], ids["censored"]]
-                events.append(ids["events"])
+            rows = [(k, (t >= k) & ((t < k + 1) if k < h else True)) for k in range(h + 1)]
+            keys = [{"parameter": name, "start": k, "end": k + 1 if k < h else None} for k, _ in rows]
+        for (x, inside), key in zip(rows, keys):
+            ids = b.row("life_tables", key, {"at_risk": int((t >= x).sum()), "events": int((inside & e).sum()),
+                                             "censored": int((inside & ~e).sum())})
+            # at risk = at risk at the previous row minus its events and censorings (the first: everyone)
+            if prev is None:
+                b.cs.total(n_all, [ids["at_risk"]])
+            else:
+                b.cs.total(prev["at_risk"], [ids["at_risk"], prev["events"], prev["censored"]])
+            prev = ids
+            parts += [ids["events"], ids["censored"]]
+            events.append(ids["events"])
+            person_time.update({ids["events"]: -x / 12, ids["censored"]: -x / 12})
+        if prm["event_times"]:
+            b.cs.equation({ae_all[py]: 1.0, **person_time})
         b.cs.total(n_all, parts)
         if name == "time to first TEAE":
             b.cs.total(ae_all["patients_with_event"], events)
@@ -746,15 +750,16 @@ class PooledAnalysis:
         meth = ", ".join(sorted(set(het["method"]) - {""})) or "—"
         wh = len(self.withheld_)
         ks = sorted(set(self.centres_["min_cell"]))
+        surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"
         return (f"{k} centres ({', '.join(self.centres_['centre'])}) shared aggregate results only "
                 f"(dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
                 f"{n} patients in the cells that were published. Response rates are summed counts with "
                 f"{self.rates_['ci_method'].iloc[0] if len(self.rates_) else ''} 95% CIs; between-centre "
                 f"heterogeneity by random-effects pooling of the centres' proportions ({meth}; τ², I²). "
                 f"Survival is pooled from the centres' life tables "
-                f"({'Kaplan–Meier at every distinct time' if self.parameters['event_times'] else 'actuarial, monthly grid'}); "
+                f"({surv}); "
                 f"exposure-adjusted rates from summed events and patient-years (exact Poisson CIs). "
-                f"{wh} cell(s) were withheld by the centres' disclosure control.")
+                f"{wh} value(s) were withheld by the centres' disclosure control.")
 
     def __str__(self) -> str:
         return self.summary()

@@ -183,7 +183,7 @@ _KEYS = {"baseline_counts": ("variable", "level"), "baseline_continuous": ("vari
          "ae_terms": ("term",), "life_tables": ("parameter", "start", "time"), "labs": ("lab", "month", "group")}
 _COUNTS = {"baseline_counts": ("UC", "CD", "Total"), "baseline_continuous": ("n",), "response": ("n", "N"),
            "ae_incidence": ("patients_with_event", "events"), "ae_terms": ("patients_with_event", "events"),
-           "life_tables": ("events", "censored"), "labs": ("n",)}
+           "life_tables": ("at_risk", "events", "censored"), "labs": ("n",)}
 
 
 def _key(table, r):
@@ -253,7 +253,8 @@ class _Equations:
             for by in ("disease", "regimen"):
                 parts = [k for k in ai if k[0] == by]
                 if parts:
-                    self.add({("ae_incidence", ("All", "All"), col): 1, **{("ae_incidence", k, col): -1 for k in parts}})
+                    self.add({("ae_incidence", ("All", "All"), col): 1,
+                              **{("ae_incidence", k, col): -1 for k in parts}})
         for key in T.get("ae_terms", {}):
             self.add({P["Total"]: 1, ("ae_terms", key, "patients_with_event"): -1, ("ae_terms", key, "free"): -1})
         if T.get("ae_terms"):
@@ -262,6 +263,13 @@ class _Equations:
         for par in ("time to first TEAE", "time on DTT"):
             rows = [k for k in T["life_tables"] if k[0] == par]
             self.add({P["Total"]: 1, **{("life_tables", k, c): -1 for k in rows for c in ("events", "censored")}})
+            for i, k in enumerate(rows):  # at risk: everyone at the first row, then minus events and censored
+                if i == 0:
+                    self.add({P["Total"]: 1, ("life_tables", k, "at_risk"): -1})
+                else:
+                    j = rows[i - 1]
+                    self.add({("life_tables", j, "at_risk"): 1, ("life_tables", k, "at_risk"): -1,
+                              ("life_tables", j, "events"): -1, ("life_tables", j, "censored"): -1})
             if par == "time to first TEAE":  # patients with a first TEAE = the table's events
                 self.add({("ae_incidence", ("All", "All"), "patients_with_event"): 1,
                           **{("life_tables", k, "events"): -1 for k in rows}})
