@@ -712,8 +712,12 @@ class PooledAnalysis:
         if not len(df):
             self.labs_ = pd.DataFrame(columns=["lab", "month", "group", "n"])
             return
+        from .labs import LABS as _UNITS
+
         s = _pooled_sum(df, ["lab", "month", "group"], cols)
         out = s[["lab", "month", "group"]].copy()
+        out.insert(1, "unit", out["lab"].map(_UNITS).fillna(""))
+        out.insert(3, "by", np.where(out["group"] == "All", "All", "disease"))
         out["n"] = s["n"].astype(int)
         n = s["n"].astype(float)
         for v in ("baseline", "value", "change"):
@@ -925,15 +929,15 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
         for pname, fname, ylabel in (("time to first TEAE", "km_first_ae_pooled", "Probability free of AE"),
                                      ("time on DTT", "km_time_on_dtt_pooled", "Probability still on DTT")):
             km = res.km_[pname]
-            table(km, fname, f"Pooled Kaplan–Meier: {pname}")
-            time = "time" if res.parameters["event_times"] else "start"
-            figure(km_life_table_plot(km, f"Pooled Kaplan–Meier: {pname}", ylabel, time), fname,
-                   f"Pooled Kaplan–Meier: {pname}")
+            exact = res.parameters["event_times"]
+            title = f"Pooled {'Kaplan–Meier' if exact else 'actuarial life table (monthly)'}: {pname}"
+            table(km, fname, title)
+            figure(km_life_table_plot(km, title, ylabel, "time" if exact else "start"), fname, title)
         table(res.labs_, "lab_changes", "Lab change from baseline (pooled)")
         table(res.table1_, "table1_counts", "Baseline characteristics: counts (pooled)")
         table(res.table1_continuous_, "table1_continuous", "Baseline characteristics: mean (SD) (pooled)")
         table(res.centres_, "centres", "Centres")
-        table(res.withheld_, "withheld_cells", "Cells withheld by the centres' disclosure control")
+        table(res.withheld_, "withheld_cells", "Values withheld by the centres' disclosure control")
         cr = res.centre_rates_
         for h in res.heterogeneity_.itertuples():
             if h.analysis_set != "observed":
@@ -952,6 +956,10 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             title = f"{h.endpoint.replace('_', ' ').capitalize()}, month {_fmt(h.month)} (observed cases)"
             figure(forest_by_centre(sel, het, title), name, title)
         (tmp / "index.html").write_text(_index_html(res, entries), encoding="utf-8")
+        prov = {"package_version": res.package_version, "parameters": res.parameters,
+                "centres": res.centres_.to_dict(orient="records")}
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
         (tmp / MANIFEST).write_text(json.dumps({"written_by": "dttstudy", "files": files}, indent=1) + "\n",
                                     encoding="utf-8")

@@ -435,9 +435,12 @@ def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["written_by"] == "dttstudy" and "index.html" in manifest["files"]
     assert any(f.startswith("figures/forest_clinical_response") for f in manifest["files"])
-    first = {p.name: p.read_bytes() for p in (out / "tables").glob("*.csv")}
-    assert cli_pool(files + ["--out", str(out)]) == 0  # a folder the package wrote is replaced
-    assert {p.name: p.read_bytes() for p in (out / "tables").glob("*.csv")} == first
+    def files_of(folder):
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    first = files_of(out)
+    assert cli_pool(files + ["--out", str(out)]) == 0  # a folder the package wrote is replaced, byte-identical
+    assert files_of(out) == first
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep")
