@@ -592,7 +592,9 @@ class PooledAnalysis:
         for k, g in self.centre_rates_.groupby(keys[:4], sort=False, dropna=False):
             g = g[g["N"] > 0]
             rows.append({**dict(zip(keys[:4], k)), **self._heterogeneity(g)})
-        self.heterogeneity_ = pd.DataFrame(rows)
+        cols = keys[:4] + ["k", "n", "N", "method", "tau2", "i2", "q", "q_pvalue", "re_pct", "re_ci_low",
+                           "re_ci_high", "note"]
+        self.heterogeneity_ = pd.DataFrame(rows, columns=cols)
 
     def _heterogeneity(self, g: pd.DataFrame) -> dict:
         from .meta import pool_proportions
@@ -751,7 +753,7 @@ class PooledAnalysis:
         k = len(self.centres_)
         n = int(self.table1_.loc[self.table1_["variable"] == "Patients", "Total"].sum())
         het = self.heterogeneity_
-        meth = ", ".join(sorted(set(het["method"]) - {""})) or "—"
+        meth = ", ".join(sorted(set(het["method"].dropna()) - {""})) or "none fitted: no centre published a rate"
         wh = len(self.withheld_)
         ks = sorted(set(self.centres_["min_cell"]))
         surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"

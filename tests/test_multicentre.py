@@ -492,3 +492,13 @@ def test_add_commands_wires_both_subcommands(tmp_path):
     assert args.func(args) == 0 and (tmp_path / "p" / "index.html").is_file()
     args = parser.parse_args(["export-summary", "--out", str(tmp_path / "d.json"), "--centre", "<b>"])
     assert args.func(args) == 2 and not (tmp_path / "d.json").exists()
+
+
+def test_pooling_when_centres_withheld_everything(reference, tmp_path):
+    """Three tiny CD-only centres with K = 5 publish almost nothing: pooling still works and says so."""
+    parts = [export_summary(c, min_cell=5, centre=n, disease="CD") for n, c in _by_centre(reference).items()]
+    res = pool(parts)
+    assert (res.rates_["centres"] < 3).all()
+    assert "withheld" in res.summary()
+    write_pooled_report(res, tmp_path / "p")
+    assert (tmp_path / "p" / "tables" / "withheld_cells.csv").is_file()
