@@ -620,9 +620,6 @@ class PooledAnalysis:
         from .stats import CI_METHODS, binomial_ci, poisson_rate_ci
 
         prm = self.parameters
-        base = _pooled_sum(_frame(self.summaries, "baseline_counts", ["variable", "level"]),
-                           ["variable", "level"], list(_COLS))
-        pat = base[base["variable"] == "Patients"].iloc[0] if (base["variable"] == "Patients").any() else None
         # denominators: patients per group; a centre that withheld them is left out of the group below
         den = _frame(self.summaries, "baseline_counts", ["variable", "level"])
         dens = {}
@@ -675,11 +672,22 @@ class PooledAnalysis:
                          "ci_method": "exact Poisson (Garwood)", "centres": r.centres,
                          "withheld_centres": r.withheld_centres})
         self.exposure_ = pd.DataFrame(rows)
+        # denominator of a term: the patients of every centre that published its total and the term's counts
+        # (a centre with no such event lists no row: it adds 0 events and all its patients)
+        totals = {r.centre: r.Total for r in den.itertuples() if r.variable == "Patients"}
         terms = _frame(self.summaries, "ae_terms", ["term"])
-        t = _pooled_sum(terms, ["term"], ["patients_with_event", "events"]) if len(terms) else \
-            pd.DataFrame(columns=["term", "patients_with_event", "events", "centres", "withheld_centres"])
-        total = int(pat["Total"]) if pat is not None else 0
-        t["N"] = total
+        if len(terms):
+            hidden_total = terms["centre"].map(lambda c: totals.get(c) == SUPPRESSED)
+            terms = terms.astype({"patients_with_event": object, "events": object})
+            terms.loc[hidden_total, ["patients_with_event", "events"]] = SUPPRESSED
+            t = _pooled_sum(terms, ["term"], ["patients_with_event", "events"])
+        else:
+            t = pd.DataFrame(columns=["term", "patients_with_event", "events", "centres", "withheld_centres"])
+        published = {c: v for c, v in totals.items() if v != SUPPRESSED}
+        t["N"] = [int(sum(v for c, v in published.items() if c not in str(w).split(", ")))
+                  for w in t["withheld_centres"]]
+        for c in ("patients_with_event", "events"):
+            t[c] = t[c].astype(int)
         self.ae_terms_ = t[["term", "patients_with_event", "events", "N", "centres", "withheld_centres"]]
 
     # Kaplan–Meier ------------------------------------------------------------------------------------------
