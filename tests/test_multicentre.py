@@ -81,6 +81,7 @@ def test_pooled_safety_equals_concatenated_cohort(synthetic, pooled_k0):
     ae = synthetic.adverse_events.merge(time_to_first_ae(synthetic)[["patient_id", "dtt_months"]])
     ae = ae[ae["onset_month"] <= ae["dtt_months"]]
     terms = pooled_k0.ae_terms_.set_index("term")
+    assert (terms["N"] == len(synthetic.patients)).all()
     for term, g in ae.groupby("term"):
         assert (terms.loc[term, "patients_with_event"], terms.loc[term, "events"]) == (g["patient_id"].nunique(),
                                                                                         len(g))
@@ -165,17 +166,6 @@ def test_zero_cells_are_published_and_a_lone_small_cell_gets_a_complement():
     cs.total(cs.add("total", 17), parts)
     # y = 2 is withheld; the smallest non-zero published cell of the margin (w = 6) hides it
     assert suppress(cs, 5) == {"y", "w"}
-
-
-def _sensitive_truth(true: dict, k: int) -> dict[str, bool]:
-    """Per cell of the unsuppressed export: is it a count in 1..k-1, or a sum over a group of 1..k-1 patients?"""
-    out = {}
-    for table, rows in true["tables"].items():
-        for r in rows:
-            for col, v in r.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    out[(table, _key(table, r), col)] = v
-    return out
 
 
 _KEYS = {"baseline_counts": ("variable", "level"), "baseline_continuous": ("variable", "group"),
