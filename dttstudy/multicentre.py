@@ -897,12 +897,15 @@ def _owned(folder: Path) -> bool:
 
 
 def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
-    """Write the pooled tables (CSV, MD, HTML, LaTeX), figures (PNG, SVG), ``index.html`` and the manifest to
+    """Write the pooled tables (CSV, MD, HTML, LaTeX; all of them in ``tables.docx`` and ``tables.xlsx``), figures
+    (PNG, SVG), ``index.html``, ``provenance.json`` and the manifest to
     ``out``. A non-empty ``out`` is replaced only when it carries the package's manifest; the report is built in
     a sibling folder and swapped in when complete."""
     import tempfile
 
     from . import report
+    from .display import build_display
+    from .documents import write_docx, write_xlsx
     from .report import save_figure, save_table
 
     out = Path(out)
@@ -914,8 +917,12 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
         report._SEQ[0] = 0  # the order numbers saved with each table restart, so the report is byte-identical
         entries = []  # (kind, name, title)
 
+        displays = []
+
         def table(df, name, title, notes=None):
-            save_table(df, name, tmp, title, notes)
+            disp = build_display(name, df, title, notes)
+            save_table(df, name, tmp, title, notes, display=disp)
+            displays.append(disp)
             entries.append(("table", name, title))
 
         def figure(fig, name, title):
@@ -965,6 +972,10 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             name = f"forest_{h.endpoint}_m{_fmt(h.month)}"
             title = f"{h.endpoint.replace('_', ' ').capitalize()}, month {_fmt(h.month)} (observed cases)"
             figure(forest_by_centre(sel, het, title), name, title)
+        write_docx(displays, tmp / "tables" / "tables.docx", title="Pooled multicentre tables")
+        write_xlsx(displays, tmp / "tables" / "tables.xlsx")
+        entries += [("document", "tables/tables.docx", "All tables (Word)"),
+                    ("document", "tables/tables.xlsx", "All tables (Excel, one sheet per table)")]
         (tmp / "index.html").write_text(_index_html(res, entries), encoding="utf-8")
         prov = {"package_version": res.package_version, "parameters": res.parameters,
                 "centres": res.centres_.to_dict(orient="records")}
@@ -1002,6 +1013,10 @@ def _index_html(res: PooledAnalysis, entries) -> str:
         if kind == "figure":
             n = escape(name)
             lines.append(f'<li><a href="figures/{n}.svg">{escape(title)}</a> (<a href="figures/{n}.png">PNG</a>)</li>')
+    lines += ["</ul>", "<h2>Documents</h2><ul>"]
+    for kind, name, title in entries:
+        if kind == "document":
+            lines.append(f'<li><a href="{escape(name)}">{escape(title)}</a></li>')
     lines += ["</ul>", f"<h2>Parameters</h2><pre>{escape(prm)}</pre>", "</body></html>", ""]
     return "\n".join(lines)
 
