@@ -1,4 +1,5 @@
-"""Command line: dttstudy validate | summary | check | reproduce | synth | template | execute-notebooks.
+"""Command line: dttstudy validate | summary | check | reproduce | synth | template | export-summary | pool |
+execute-notebooks.
 
 Exit codes: 0 success; 1 invalid data or a failed check or run; 2 a usage error (unknown parameter, refused
 output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C). Bad data never produce a Python
@@ -22,6 +23,8 @@ commands:
   reproduce          validate the data and regenerate every table, figure and the report
   synth              write a synthetic, schema-valid cohort (no patient data)
   template           write empty cohort files (CSV and .xlsx) to fill in
+  export-summary     write a centre's aggregate summary (no patient-level data) for a multicentre study
+  pool               pool centres' summaries into one report
   execute-notebooks  re-run the committed notebooks in place on the reference cohort
 
 Cohort data are a folder of four CSV files (patients, treatments, visits, adverse_events) or one .xlsx
@@ -261,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER", help="where to write the templates")
     p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=_cmd_template)
+
+    from .multicentre import add_commands
+
+    add_commands(sub)  # export-summary, pool
 
     p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place",
                        description="Re-execute the committed notebooks on the reference cohort so that their "

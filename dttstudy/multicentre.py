@@ -1040,11 +1040,15 @@ def _export_args(p) -> None:
     p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
                    help=f"minimum cell count K (default {DEFAULT_MIN_CELL}; 0 turns suppression off, for testing)")
     p.add_argument("--centre", default=None, help="centre code written into the file (letters, digits, _ . -)")
-    p.add_argument("--disease", default="all")
-    p.add_argument("--timepoints", default="3,6,9")
-    p.add_argument("--definition", default="paper")
-    p.add_argument("--ci-method", default="clopper-pearson")
-    p.add_argument("--crp-uln", type=float, default=5.0)
+    from .parameters import BY_NAME
+
+    p.add_argument("--disease", default="all", help=BY_NAME["disease"].help + " (default all)")
+    p.add_argument("--timepoints", default="3,6,9", help=BY_NAME["timepoints"].help + " (default 3,6,9)")
+    p.add_argument("--definition", default="paper", help=BY_NAME["definition"].help + " (default paper)")
+    p.add_argument("--ci-method", default="clopper-pearson",
+                   help=BY_NAME["ci_method"].help + ": clopper-pearson (default) or wilson")
+    p.add_argument("--crp-uln", type=float, default=5.0, help=BY_NAME["crp_uln"].help + " (default 5)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing summary file")
     p.add_argument("--window", type=float, default=None,
                    help="visit-window half-width in months for every timepoint (default: the paper's windows)")
     p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
@@ -1064,6 +1068,12 @@ def _cmd_export(args) -> int:
     from .cohort import load_cohort
     from .validation import CohortValidationError
 
+    from pathlib import Path
+
+    if Path(args.out).exists() and not args.force:
+        print(f"export-summary: {args.out} already exists: nothing was written; choose another name or pass "
+              f"--force", file=sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)

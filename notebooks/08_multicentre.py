@@ -57,7 +57,14 @@ from dttstudy.multicentre import export_summary
 
 settings = dict(disease=p.disease, timepoints=p.timepoints, definition=p.definition, ci_method=p.ci_method,
                 crp_uln=p.crp_uln, window=p.window)
-centres = {c: cohort.filter(patients=list(g["patient_id"])) for c, g in cohort.patients.groupby("center")}
+import re
+
+# a centre is named by its code in the summaries; a centre value that is not a short code (free text) is
+# replaced by its position, so that nothing typed into the data leaves a centre
+centres = {}
+for k, (c, g) in enumerate(cohort.patients.groupby("center"), 1):
+    name = c if re.fullmatch(r"[A-Za-z0-9_.\-]{1,40}", str(c)) else f"centre_{k}"
+    centres[name] = cohort.filter(patients=list(g["patient_id"]))
 demo = [export_summary(c, min_cell=0, centre=name, **settings) for name, c in centres.items()]
 shared = [export_summary(c, min_cell=DEFAULT_MIN_CELL, centre=name, **settings) for name, c in centres.items()]
 
