@@ -31,8 +31,10 @@ PY = sys.executable
 FLOOR_IMPORTS = ("import numpy, pandas, scipy.stats, matplotlib, matplotlib.pyplot, lifelines\n"
                  "from IPython.display import Markdown, display\n"
                  "import dttstudy\n"
-                 "from dttstudy import (check, cohort, figures, labs, literature, meta, outcomes, report, safety,\n"
-                 "                      tables)\n")
+                 "from dttstudy.analysis import check, labs, outcomes, safety, tables\n"
+                 "from dttstudy.intake import cohort\n"
+                 "from dttstudy.reporting import figures, report\n"
+                 "from dttstudy.synthesis import literature, meta\n")
 
 
 def machine() -> str:
@@ -58,7 +60,7 @@ def machine() -> str:
 def bench_overhead(jobs: int = 2) -> dict:
     import nbformat
 
-    from dttstudy.pipeline import execute_notebook, notebooks
+    from dttstudy.reporting.pipeline import execute_notebook, notebooks
 
     n = len(notebooks())
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,7 +84,7 @@ def bench_overhead(jobs: int = 2) -> dict:
             "import sys, time\n"
             "from concurrent.futures import ProcessPoolExecutor\n"
             "from pathlib import Path\n"
-            "from dttstudy.pipeline import execute_notebook\n"
+            "from dttstudy.reporting.pipeline import execute_notebook\n"
             f"d = Path({str(floor_dir)!r}); out = d / 'out'; out.mkdir()\n"
             f"with ProcessPoolExecutor({jobs}) as pool:\n"
             "    rs = list(pool.map(execute_notebook, [str(p) for p in sorted(d.glob('*.ipynb'))],\n"
@@ -105,7 +107,7 @@ def bench_overhead(jobs: int = 2) -> dict:
 
 
 def bench_scaling(sizes) -> list[dict]:
-    from dttstudy.synth import synth_cohort, write_cohort
+    from dttstudy.intake.synth import synth_cohort, write_cohort
 
     rows = []
     for n in sizes:
@@ -115,7 +117,7 @@ def bench_scaling(sizes) -> list[dict]:
                 "import json, resource, sys, time\n"
                 f"sys.path.insert(0, {str(HERE)!r})\n"
                 "import workload\n"
-                "import dttstudy.cohort, dttstudy.outcomes, dttstudy.labs, dttstudy.safety, dttstudy.tables, "
+                "import dttstudy.intake.cohort, dttstudy.analysis.outcomes, dttstudy.analysis.labs, dttstudy.analysis.safety, dttstudy.analysis.tables, "
                 "lifelines, scipy.stats\n"
                 "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
                 f"t = workload.run({str(Path(tmp) / 'cohort')!r})\n"

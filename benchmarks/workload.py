@@ -7,7 +7,7 @@ import time
 
 def run(path) -> dict[str, float]:
     import dttstudy
-    from dttstudy import labs, outcomes, safety, tables
+    from dttstudy.analysis import labs, outcomes, safety, tables
 
     t = {}
     t0 = time.perf_counter()

@@ -1,5 +1,17 @@
 """dttstudy — reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
 
+The modules follow the study's flow:
+
+* ``dttstudy.intake`` — data in: the cohort contract (schema), reading and validating a centre's files, templates,
+  synthetic cohorts;
+* ``dttstudy.analysis`` — one cohort: outcomes, labs, safety, statistics, tables, patient flow, completeness;
+* ``dttstudy.synthesis`` — pooling: published cohorts (GLMM, inverse-variance), forest plots, sensitivity
+  analyses, and centres pooled from aggregate summaries;
+* ``dttstudy.reporting`` — journal tables, figures, the notebooks' helpers, report.html, Word/Excel, the pipeline;
+* ``dttstudy.parameters`` (the declared analysis parameters), ``dttstudy.cli`` (the command line),
+  ``dttstudy.paths``.
+
+The names most used are importable from ``dttstudy`` itself (``dttstudy.load_cohort``, ``dttstudy.table1``, …).
 Heavy libraries are imported on first use, so ``import dttstudy`` stays fast.
 """
 from __future__ import annotations
@@ -10,28 +22,40 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "Cohort": "cohort", "load_cohort": "cohort", "validate": "cohort",
-    "CohortValidationError": "validation", "ValidationReport": "validation",
-    "data_dictionary": "schema",
-    "clinical_response": "outcomes", "clinical_remission": "outcomes", "endoscopic_response": "outcomes",
-    "steroid_free": "outcomes", "response_rates": "outcomes", "visit_at": "outcomes",
-    "lab_changes": "labs", "lab_summary": "labs",
-    "ae_listing": "safety", "ae_incidence": "safety", "exposure_adjusted_incidence": "safety",
-    "time_to_first_ae": "safety", "time_on_dtt": "safety", "KaplanMeier": "safety",
-    "competing_first_ae": "safety", "cumulative_incidence": "safety",
-    "km_by_group": "safety", "km_estimates": "safety", "logrank_test": "safety",
-    "patient_flow": "flow", "flow_status": "flow", "completeness": "completeness",
-    "centre_summary": "centres",
-    "fisher_exact_rxc": "stats", "contingency_test": "stats", "mann_whitney": "stats",
-    "wilcoxon_signed_rank": "stats",
-    "table1": "tables", "table2": "tables", "table3": "tables", "table4": "tables",
-    "response_table": "tables", "lab_table": "tables", "ae_table": "tables",
-    "paper_check": "check", "study_facts": "check",
-    "DisplayTable": "display", "build_display": "display", "write_docx": "documents", "write_xlsx": "documents",
-    "pool_proportions": "meta", "study_proportions": "meta", "pool_by_subgroup": "meta", "leave_one_out": "meta",
-    "fit_glmm": "glmm", "q_profile_ci": "heterogeneity", "i2_from_tau2": "heterogeneity",
-    "sensitivity_table": "sensitivity", "forest_data": "forest", "forest_plot": "forest",
-    "export_summary": "multicentre", "PooledAnalysis": "multicentre",
+    # intake
+    "Cohort": "intake.cohort", "load_cohort": "intake.cohort", "validate": "intake.cohort",
+    "data_dictionary": "intake.schema",
+    "CohortValidationError": "intake.validation", "ValidationReport": "intake.validation",
+    # analysis
+    "centre_summary": "analysis.centres",
+    "paper_check": "analysis.check", "study_facts": "analysis.check",
+    "completeness": "analysis.completeness",
+    "patient_flow": "analysis.flow", "flow_status": "analysis.flow",
+    "lab_changes": "analysis.labs", "lab_summary": "analysis.labs",
+    "clinical_response": "analysis.outcomes", "clinical_remission": "analysis.outcomes",
+    "endoscopic_response": "analysis.outcomes", "steroid_free": "analysis.outcomes",
+    "response_rates": "analysis.outcomes", "visit_at": "analysis.outcomes",
+    "ae_listing": "analysis.safety", "ae_incidence": "analysis.safety",
+    "exposure_adjusted_incidence": "analysis.safety", "time_to_first_ae": "analysis.safety",
+    "time_on_dtt": "analysis.safety", "KaplanMeier": "analysis.safety", "competing_first_ae": "analysis.safety",
+    "cumulative_incidence": "analysis.safety", "km_by_group": "analysis.safety", "km_estimates": "analysis.safety",
+    "logrank_test": "analysis.safety",
+    "fisher_exact_rxc": "analysis.stats", "contingency_test": "analysis.stats", "mann_whitney": "analysis.stats",
+    "wilcoxon_signed_rank": "analysis.stats",
+    "table1": "analysis.tables", "table2": "analysis.tables", "table3": "analysis.tables",
+    "table4": "analysis.tables", "response_table": "analysis.tables", "lab_table": "analysis.tables",
+    "ae_table": "analysis.tables",
+    # synthesis
+    "forest_data": "synthesis.forest", "forest_plot": "synthesis.forest",
+    "fit_glmm": "synthesis.glmm",
+    "q_profile_ci": "synthesis.heterogeneity", "i2_from_tau2": "synthesis.heterogeneity",
+    "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
+    "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
+    "export_summary": "synthesis.multicentre", "PooledAnalysis": "synthesis.multicentre",
+    "sensitivity_table": "synthesis.sensitivity",
+    # reporting
+    "DisplayTable": "reporting.display", "build_display": "reporting.display",
+    "write_docx": "reporting.documents", "write_xlsx": "reporting.documents",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -48,7 +48,7 @@ def _data(args):
 
 
 def _cmd_validate(args) -> int:
-    from .cohort import validate
+    from .intake.cohort import validate
 
     report = validate(_data(args), allow_identifiers=args.allow_identifiers)
     print(report)
@@ -60,8 +60,8 @@ def _load(args):
     ``dttstudy validate``)."""
     import warnings
 
-    from .cohort import load_cohort
-    from .validation import CohortValidationError
+    from .intake.cohort import load_cohort
+    from .intake.validation import CohortValidationError
 
     try:
         with warnings.catch_warnings():
@@ -93,7 +93,7 @@ def reading_lines(cohort) -> list[str]:
 
 
 def _cmd_summary(args) -> int:
-    from .summary import cohort_summary
+    from .analysis.summary import cohort_summary
 
     cohort = _load(args)
     if cohort is None:
@@ -105,7 +105,7 @@ def _cmd_summary(args) -> int:
 def _cmd_check(args) -> int:
     import pandas as pd
 
-    from .check import check_summary, paper_check
+    from .analysis.check import check_summary, paper_check
 
     cohort = _load(args)
     if cohort is None:
@@ -125,7 +125,7 @@ def _cmd_check(args) -> int:
 
 def _cmd_reproduce(args) -> int:
     from .parameters import ParameterError, parse_cli
-    from .pipeline import reproduce
+    from .reporting.pipeline import reproduce
 
     try:
         params = parse_cli(args.parameter)
@@ -141,7 +141,7 @@ def _cmd_template(args) -> int:
     from pathlib import Path
 
     from .paths import TABLE_NAMES
-    from .schema import write_templates
+    from .intake.schema import write_templates
 
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():
@@ -157,7 +157,7 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_execute_notebooks(args) -> int:
-    from .pipeline import execute_in_place
+    from .reporting.pipeline import execute_in_place
 
     return execute_in_place(args.jobs)
 
@@ -165,7 +165,7 @@ def _cmd_execute_notebooks(args) -> int:
 def _cmd_synth(args) -> int:
     from pathlib import Path
 
-    from .synth import synth_cohort, write_cohort
+    from .intake.synth import synth_cohort, write_cohort
 
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
@@ -174,7 +174,7 @@ def _cmd_synth(args) -> int:
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
     tables = synth_cohort(args.patients, args.seed)
     if out.suffix.lower() == ".xlsx":
-        from .render import to_excel
+        from .reporting.render import to_excel
 
         out.parent.mkdir(parents=True, exist_ok=True)
         written = to_excel({n: _text_booleans(df) for n, df in tables.items()}, out)
@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=_cmd_template)
 
-    from .multicentre import add_commands
+    from .synthesis.multicentre import add_commands
 
     add_commands(sub)  # export-summary, pool
 

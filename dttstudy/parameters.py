@@ -1,7 +1,7 @@
 """The analysis parameters, declared once.
 
 Every parameter a notebook accepts is declared here with its type, default and meaning. The command line
-(``dttstudy reproduce -p NAME=VALUE``), :func:`dttstudy.report.params` (the notebooks' typed parameters) and the
+(``dttstudy reproduce -p NAME=VALUE``), :func:`dttstudy.reporting.report.params` (the notebooks' typed parameters) and the
 notebooks' ``parameters`` cells all follow this list; a test checks that each notebook declares exactly its
 parameters with these defaults. Names are checked against the list and values are parsed into their declared
 type before anything runs: nothing a user types is ever pasted into code.
@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 #: The paper's visit windows (months either side of the target month); the same table as
-#: :data:`dttstudy.outcomes.DEFAULT_WINDOWS`, repeated here so the command line can check months without pandas.
+#: :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`, repeated here so the command line can check months without pandas.
 PAPER_WINDOWS = {3: 0.5, 6: 1.0, 9: 1.0, 12: 1.0}
 
 

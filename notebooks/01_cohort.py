@@ -35,7 +35,7 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
@@ -44,7 +44,7 @@ cohort = report.load(p)
 # ## Table 1 — baseline characteristics
 
 # %%
-from dttstudy.tables import table1, table2
+from dttstudy.analysis.tables import table1, table2
 
 t1 = table1(cohort)
 report.table(t1, "table1_baseline", p.output_dir, "Baseline characteristics")
@@ -77,8 +77,8 @@ report.table(t2, "table2_baseline_per_patient", p.output_dir, "Clinical data at 
 # evaluable or not — with the reason (not yet reached, stopped DTT and why, no visit in the window).
 
 # %%
-from dttstudy.figures import patient_flow_plot
-from dttstudy.flow import patient_flow
+from dttstudy.reporting.figures import patient_flow_plot
+from dttstudy.analysis.flow import patient_flow
 
 flow = patient_flow(cohort, p.timepoints, **p.response_kwargs)
 report.figure(patient_flow_plot(flow), "patient_flow", p.output_dir,
@@ -99,8 +99,8 @@ for m, g in flow[flow["month"] > 0].groupby("month"):
 # UC patients only), and the patients, regimens and observed response of each centre.
 
 # %%
-from dttstudy.centres import centre_summary
-from dttstudy.completeness import completeness
+from dttstudy.analysis.centres import centre_summary
+from dttstudy.analysis.completeness import completeness
 
 report.table(completeness(cohort, (0, *p.timepoints), windows=p.windows), "completeness", p.output_dir,
              "Completeness of the visit data: values present of values expected")

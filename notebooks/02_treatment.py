@@ -31,7 +31,7 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
@@ -64,7 +64,7 @@ print(f"DTT months: {subjects['dtt_months'].min():g}–{subjects['dtt_months'].m
 # ## Swimmer plot
 
 # %%
-from dttstudy.figures import figure_caption, swimmer_plot
+from dttstudy.reporting.figures import figure_caption, swimmer_plot
 
 fig = swimmer_plot(cohort, p.timepoints, **p.response_kwargs)
 report.figure(fig, "swimmer", p.output_dir, figure_caption(fig))
@@ -76,7 +76,7 @@ report.figure(fig, "swimmer", p.output_dir, figure_caption(fig))
 # endoscopic response within the follow-up; adverse events. "—" = no evaluable assessment.
 
 # %%
-from dttstudy.tables import table3, table4
+from dttstudy.analysis.tables import table3, table4
 
 t3 = table3(cohort, p.timepoints, **p.response_kwargs)
 report.table(t3, "table3_maintained", p.output_dir, "Follow-up of patients maintained on DTT")

@@ -36,13 +36,13 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
-from dttstudy.outcomes import response_rates
+from dttstudy.analysis.outcomes import response_rates
 
 rates = response_rates(cohort, p.timepoints, by=["disease", "regimen"], ci_method=p.ci_method,
                        **p.response_kwargs)
@@ -53,7 +53,7 @@ report.table(rates, "clinical_response_rates", p.output_dir, "Clinical response 
 print(report.rates_text(rates[rates["group"] == "All"]))
 
 # %%
-from dttstudy.figures import figure_caption, response_plot
+from dttstudy.reporting.figures import figure_caption, response_plot
 
 fig = response_plot(rates, f"Clinical response ({p.definition} definition)")
 report.figure(fig, "clinical_response", p.output_dir, figure_caption(fig))

@@ -33,13 +33,13 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
-from dttstudy.labs import lab_changes, lab_summary
+from dttstudy.analysis.labs import lab_changes, lab_summary
 
 changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows)
 summary = lab_summary(changes, by="disease")
@@ -54,7 +54,7 @@ for r in summary.itertuples():
           f"{r.value_mean:.3f} {r.unit} ({test})")
 
 # %%
-from dttstudy.figures import figure_caption, paired_lab_plot
+from dttstudy.reporting.figures import figure_caption, paired_lab_plot
 
 for lab, unit in (("crp", "mg/L"), ("albumin", "g/L")):
     fig = paired_lab_plot(changes, lab, unit, crp_uln=p.crp_uln)

@@ -34,14 +34,14 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
-from dttstudy.safety import ae_listing, exposure_adjusted_incidence
-from dttstudy.tables import ae_table
+from dttstudy.analysis.safety import ae_listing, exposure_adjusted_incidence
+from dttstudy.analysis.tables import ae_table
 
 listing = ae_listing(cohort)
 inc = ae_table(cohort, ci_method=p.ci_method)
@@ -62,9 +62,9 @@ print(f"serious AEs: {int(listing['serious'].sum())}")
 # ## Time to first adverse event (Kaplan–Meier)
 
 # %%
-from dttstudy.figures import cumulative_incidence_plot, figure_caption, km_plot
-from dttstudy.safety import (KaplanMeier, competing_first_ae, cumulative_incidence, km_by_group, logrank_test,
-                             time_on_dtt, time_to_first_ae)
+from dttstudy.reporting.figures import cumulative_incidence_plot, figure_caption, km_plot
+from dttstudy.analysis.safety import (KaplanMeier, competing_first_ae, cumulative_incidence, km_by_group,
+                                      logrank_test, time_on_dtt, time_to_first_ae)
 
 grid = sorted({0, *p.timepoints})
 tte = time_to_first_ae(cohort)

@@ -35,13 +35,13 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
 
 # %%
-from dttstudy.check import check_summary, paper_check
+from dttstudy.analysis.check import check_summary, paper_check
 
 check = paper_check(cohort, crp_uln=p.crp_uln, definition=p.definition)
 if cohort.reconstructed:

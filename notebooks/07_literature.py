@@ -46,7 +46,7 @@ include = "main"  # "main" (the written inclusion rule) or "all" (adds paediatri
 cohort_month = 9.0  # month at which this cohort's response and remission are taken
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path=data_path, output_dir=output_dir, disease=disease, timepoints=timepoints,
                   definition=definition, ci_method=ci_method, crp_uln=crp_uln, window=window, outcome=outcome,
@@ -54,7 +54,7 @@ p = report.params(data_path=data_path, output_dir=output_dir, disease=disease, t
 cohort = report.load(p)
 
 # %%
-from dttstudy import literature as lit_
+from dttstudy.synthesis import literature as lit_
 
 lit = lit_.load_literature()
 cm = float(p.extra["cohort_month"])
@@ -75,8 +75,8 @@ report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "litera
 # %%
 import pandas as pd
 
-from dttstudy import forest
-from dttstudy.meta import study_proportions
+from dttstudy.synthesis import forest
+from dttstudy.synthesis.meta import study_proportions
 
 pool_method = p.extra["method"]
 summary = []
@@ -127,7 +127,7 @@ for r in summary.itertuples():
 
 # %%
 main_rows = lit_.select(lit, p.extra["outcome"], p.extra["include"], units="study")
-from dttstudy.meta import pool_proportions
+from dttstudy.synthesis.meta import pool_proportions
 
 main_fit = pool_proportions(main_rows["events"], main_rows["total"], method=pool_method,
                             labels=list(main_rows["label"]))
@@ -143,7 +143,7 @@ print(main_fit.summary())
 # main units. n is the number of patients pooled; I² is computed from τ² as metafor does.
 
 # %%
-from dttstudy.sensitivity import sensitivity_table
+from dttstudy.synthesis.sensitivity import sensitivity_table
 
 sens = sensitivity_table(lit, p.extra["outcome"], p.extra["include"], method=pool_method)
 report.table(sens, "literature_sensitivity", p.output_dir,
@@ -162,7 +162,7 @@ for r in sens.itertuples():
 # the inverse-variance logit model of the published regimen-level meta-analysis.
 
 # %%
-from dttstudy.meta import pool_by_subgroup
+from dttstudy.synthesis.meta import pool_by_subgroup
 
 iv_method = pool_method if pool_method != "GLMM" else "REML"
 classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=iv_method)
@@ -190,7 +190,7 @@ print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{lo
 # cannot be recomputed.
 
 # %%
-from dttstudy.literature import published_meta_check
+from dttstudy.synthesis.literature import published_meta_check
 
 pub = published_meta_check()
 report.table(pub, "published_meta_check", p.output_dir, "Anderson et al. 2026: printed vs recomputed pooled percentages")

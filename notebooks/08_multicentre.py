@@ -40,7 +40,7 @@ ci_method = "clopper-pearson"  # or "wilson"
 crp_uln = 5.0  # CRP upper limit of normal, mg/L
 
 # %%
-from dttstudy import report
+from dttstudy.reporting import report
 
 p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
 cohort = report.load(p)
@@ -52,8 +52,8 @@ cohort = report.load(p)
 # runs `dttstudy export-summary --data its_cohort --out centre.json --centre C1` on its own machine.
 
 # %%
-from dttstudy.disclosure import DEFAULT_MIN_CELL
-from dttstudy.multicentre import export_summary
+from dttstudy.synthesis.disclosure import DEFAULT_MIN_CELL
+from dttstudy.synthesis.multicentre import export_summary
 
 settings = dict(disease=p.disease, timepoints=p.timepoints, definition=p.definition, ci_method=p.ci_method,
                 crp_uln=p.crp_uln, window=p.window)
@@ -82,7 +82,7 @@ for name, c, s in zip(centres, centres.values(), shared):
 # patient-level Kaplan–Meier.
 
 # %%
-from dttstudy.multicentre import pool
+from dttstudy.synthesis.multicentre import pool
 
 demo_pool = pool(demo)
 print(demo_pool.summary())
@@ -94,7 +94,7 @@ report.table(demo_pool.heterogeneity_, "multicentre_demo_heterogeneity", p.outpu
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from dttstudy.outcomes import response_rates
+from dttstudy.analysis.outcomes import response_rates
 
 full = response_rates(cohort, p.timepoints, by=["disease", "regimen"], ci_method=p.ci_method,
                       **p.response_kwargs)
@@ -110,7 +110,7 @@ for h in demo_pool.heterogeneity_.itertuples():
 # %%
 import matplotlib.pyplot as plt
 
-from dttstudy.multicentre import forest_by_centre, km_life_table_plot
+from dttstudy.synthesis.multicentre import forest_by_centre, km_life_table_plot
 
 cr, het = demo_pool.centre_rates_, demo_pool.heterogeneity_
 m = max(p.timepoints)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dttstudy.cohort import Cohort
+from dttstudy.intake.cohort import Cohort
 
 VISIT_COLS = ["patient_id", "month", "on_dtt", "hbi", "partial_mayo", "rectal_bleeding", "mes", "ses_cd",
               "limberg", "crp", "albumin", "hematocrit"]

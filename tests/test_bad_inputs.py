@@ -88,7 +88,7 @@ def test_validate(case, capsys):
 
 @pytest.mark.parametrize("case", [c for c in CASES if expected(c)["exit"] == 1], ids=lambda c: c.name)
 def test_reproduce_runs_nothing_and_keeps_the_previous_report(case, tmp_path, capsys):
-    from dttstudy.outputs import write_manifest
+    from dttstudy.reporting.outputs import write_manifest
 
     out = tmp_path / "report"
     out.mkdir()

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from dttstudy import load_cohort
-from dttstudy.centres import centre_summary
-from dttstudy.outcomes import response_rates
+from dttstudy.analysis.centres import centre_summary
+from dttstudy.analysis.outcomes import response_rates
 
 from builders import cd, combine, uc
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.check import paper_check
+from dttstudy.analysis.check import paper_check
 
 from conftest import REFERENCE
 

@@ -79,7 +79,7 @@ def test_loaded_tables_are_independent_of_later_edits():
 
 
 def test_templates_match_the_schema(tmp_path):
-    from dttstudy.schema import TABLES, write_templates
+    from dttstudy.intake.schema import TABLES, write_templates
 
     from conftest import ROOT
 
@@ -120,7 +120,7 @@ def test_template_example_is_valid_and_loading_ignores_the_example_sheet(tmp_pat
     from openpyxl import load_workbook
 
     from conftest import ROOT
-    from dttstudy.templates import EXAMPLE
+    from dttstudy.intake.templates import EXAMPLE
 
     folder = tmp_path / "csv"
     folder.mkdir()
@@ -146,7 +146,7 @@ def _messy_reference(folder):
     classes, missing-value markers, header case, stray spaces, GB18030, tabs, a sep= line, trailing commas."""
     import numpy as np
 
-    from dttstudy.normalise import synonyms
+    from dttstudy.intake.normalise import synonyms
 
     folder.mkdir()
     read = {n: pd.read_csv(REFERENCE / f"{n}.csv", dtype=str, keep_default_na=False)
@@ -200,7 +200,7 @@ def test_reference_cohort_spelled_as_centres_do_gives_the_same_analysis(tmp_path
 def test_readings_are_noted_counted_and_kept_in_provenance(tmp_path):
     import json
 
-    from dttstudy.validation import NOTES_SHOWN
+    from dttstudy.intake.validation import NOTES_SHOWN
 
     folder = _messy_reference(tmp_path / "messy")
     report = validate(folder)
@@ -228,7 +228,7 @@ def test_readings_are_noted_counted_and_kept_in_provenance(tmp_path):
 
 
 def test_vectorised_regimen_labels_agree_with_the_rule():
-    from dttstudy.schema import AGENTS, regimen_label, regimen_labels
+    from dttstudy.intake.schema import AGENTS, regimen_label, regimen_labels
 
     pairs = [(a, b) for a in AGENTS for b in AGENTS if a != b]
     got = regimen_labels([a for a, _ in pairs], [b for _, b in pairs])

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.completeness import completeness
+from dttstudy.analysis.completeness import completeness
 
 from builders import cd, combine, uc
 

@@ -15,9 +15,9 @@ import pytest
 from scipy import stats as st
 
 import dttstudy
-from dttstudy.display import BUILDERS, DisplayTable, build_display, generic
-from dttstudy.documents import write_docx, write_tables, write_xlsx
-from dttstudy.labels import LABELS, NA
+from dttstudy.reporting.display import BUILDERS, DisplayTable, build_display, generic
+from dttstudy.reporting.documents import write_docx, write_tables, write_xlsx
+from dttstudy.reporting.labels import LABELS, NA
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
@@ -193,10 +193,10 @@ def _allowed_header(text: str) -> bool:
 def _all_tidy(cohort):
     """The tidy tables the notebooks save, built here with the same package calls; any other table in the
     committed reports/tables (literature tables) is added from its CSV."""
-    from dttstudy.completeness import completeness
-    from dttstudy.flow import patient_flow
-    from dttstudy.literature import published_meta_check
-    from dttstudy.safety import (competing_first_ae, cumulative_incidence, exposure_adjusted_incidence,
+    from dttstudy.analysis.completeness import completeness
+    from dttstudy.analysis.flow import patient_flow
+    from dttstudy.synthesis.literature import published_meta_check
+    from dttstudy.analysis.safety import (competing_first_ae, cumulative_incidence, exposure_adjusted_incidence,
                                  logrank_test, time_on_dtt)
 
     s = cohort.subjects()
@@ -364,7 +364,7 @@ def test_json_round_trip(some_tables):
 def test_numpy_numbers_stay_numbers(tmp_path):
     import openpyxl
 
-    from dttstudy.display import Column, Row
+    from dttstudy.reporting.display import Column, Row
 
     t = DisplayTable("x", "Counts", [Column("Patient"), Column("Patients", align="right")],
                      [Row(["A", "3"], [None, np.int64(3)], [None, 0]), Row(["B", "–"], [None, np.float64("nan")])])
@@ -385,7 +385,7 @@ def test_table1_of_one_disease_has_no_empty_column(cohort):
 
 
 def test_tables_saved_as_json_assemble_in_report_order(tmp_path, some_tables):
-    from dttstudy.documents import read_display_tables
+    from dttstudy.reporting.documents import read_display_tables
 
     for t in reversed(some_tables):           # written in any order, e.g. by separate notebooks
         (tmp_path / f"{t.name}.display.json").write_text(t.to_json(), encoding="utf-8")
@@ -421,7 +421,7 @@ def test_long_listings_are_cut_with_a_note_summaries_never():
 def test_xlsx_numbers_shown_as_text_are_stored_as_numbers(tmp_path, t1):
     import openpyxl
 
-    from dttstudy.display import Column, Row
+    from dttstudy.reporting.display import Column, Row
 
     t = DisplayTable("x", "Counts", [Column("Patient"), Column("Patients"), Column("Centre")],
                      [Row(["A", "12", "007"]), Row(["B", "−3.5", "C1"])])

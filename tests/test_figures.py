@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 import dttstudy as d
-from dttstudy import figures as F
-from dttstudy import report
-from dttstudy.figures_flow import FLOW_REASONS, flow_counts
-from dttstudy.figures_labs import LIMIT_COLOUR, MEAN_COLOUR
-from dttstudy.figures_swimmer import COMPACT_HEIGHT
-from dttstudy.safety import KaplanMeier, competing_first_ae, cumulative_incidence, time_on_dtt, time_to_first_ae
-from dttstudy.synth import synth_cohort, write_cohort
+from dttstudy.reporting import figures as F
+from dttstudy.reporting import report
+from dttstudy.reporting.figures_flow import FLOW_REASONS, flow_counts
+from dttstudy.reporting.figures_labs import LIMIT_COLOUR, MEAN_COLOUR
+from dttstudy.reporting.figures_swimmer import COMPACT_HEIGHT
+from dttstudy.analysis.safety import KaplanMeier, competing_first_ae, cumulative_incidence, time_on_dtt, time_to_first_ae
+from dttstudy.intake.synth import synth_cohort, write_cohort
 
 from conftest import MINIMAL, write_cohort as write_minimal
 
@@ -394,7 +394,7 @@ def test_cumulative_incidence_band_follows_the_limits(reference):
 
 
 def test_km_plot_reads_a_logrank_result(reference):
-    from dttstudy.safety import km_by_group, logrank_test
+    from dttstudy.analysis.safety import km_by_group, logrank_test
 
     tte = time_on_dtt(reference)
     lr = logrank_test(tte, "disease")
@@ -462,7 +462,7 @@ def test_patient_flow_shows_what_does_not_add_up_and_rejects_unknown_status():
 
 @pytest.mark.parametrize("name", COHORTS)
 def test_patient_flow_of_each_cohort_matches_the_response_denominators(name, request):
-    from dttstudy.flow import patient_flow
+    from dttstudy.analysis.flow import patient_flow
 
     cohort = request.getfixturevalue(name)
     fig = F.patient_flow_plot(patient_flow(cohort, (3, 6, 9)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.flow import FLOW_STATUSES, flow_status, patient_flow
-from dttstudy.outcomes import response_rates
+from dttstudy.analysis.flow import FLOW_STATUSES, flow_status, patient_flow
+from dttstudy.analysis.outcomes import response_rates
 
 from builders import cd, combine, uc
 

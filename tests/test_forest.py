@@ -1,4 +1,4 @@
-"""Forest plot data and figure (dttstudy.forest)."""
+"""Forest plot data and figure (dttstudy.synthesis.forest)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dttstudy.forest import OKABE_ITO, forest_data, forest_plot
-from dttstudy.meta import study_proportions
+from dttstudy.synthesis.forest import OKABE_ITO, forest_data, forest_plot
+from dttstudy.synthesis.meta import study_proportions
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.filterwarnings("error")

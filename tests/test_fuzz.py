@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dttstudy.cli import main
-from dttstudy.validation import EXCEL_ERRORS, ValidationReport
+from dttstudy.intake.validation import EXCEL_ERRORS, ValidationReport
 
 from conftest import MINIMAL, write_cohort
 

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from dttstudy.labels import (MINUS, NA, UnknownLabel, abbreviation_note, est_ci, fmt, fmt_p, interval, is_labelled,
+from dttstudy.reporting.labels import (MINUS, NA, UnknownLabel, abbreviation_note, est_ci, fmt, fmt_p, interval, is_labelled,
                              label, level, n_of_n_ci, n_pct)
 
 

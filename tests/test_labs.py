@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dttstudy.labs import lab_changes, lab_summary
+from dttstudy.analysis.labs import lab_changes, lab_summary
 
 from builders import cohort
 

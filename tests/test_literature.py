@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.forest import forest_data
-from dttstudy.literature import (OUTCOMES, THIS_STUDY, cohort_rows, load_literature, overlap_sets,
+from dttstudy.synthesis.forest import forest_data
+from dttstudy.synthesis.literature import (OUTCOMES, THIS_STUDY, cohort_rows, load_literature, overlap_sets,
                                  regimen_class_table, select, study_label)
 
 from conftest import ROOT

@@ -1,4 +1,4 @@
-"""Tests for dttstudy.meta.
+"""Tests for dttstudy.synthesis.meta.
 
 Expected values are computed independently inside the tests (closed forms
 written out step by step with numpy, scipy/statsmodels closed-form routines,
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from dttstudy.meta import (
+from dttstudy.synthesis.meta import (
     PooledProportion,
     leave_one_out,
     pool_by_subgroup,
@@ -694,7 +694,7 @@ def _rows(x, n, ids=None):
 
 
 def test_sensitivity_table_rows_and_main_against_metafor():
-    from dttstudy.sensitivity import SENSITIVITY_COLUMNS, sensitivity_from_rows
+    from dttstudy.synthesis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_from_rows
 
     main = _rows(X4, N4)
     arms = _rows([12, 25, 8, 10, 20], [40, 50, 30, 15, 30], ["s0", "s1", "s2", "s3", "s3"])
@@ -729,7 +729,7 @@ def test_sensitivity_table_rows_and_main_against_metafor():
 
 
 def test_sensitivity_table_hartung_knapp_option_for_iv_rows():
-    from dttstudy.sensitivity import sensitivity_from_rows
+    from dttstudy.synthesis.sensitivity import sensitivity_from_rows
 
     t = sensitivity_from_rows(_rows(X4, N4), hartung_knapp=True, hk_adhoc=True, leave_one_out=False)
     iv = t[t["analysis"] == "inverse-variance logit (REML)"].iloc[0]
@@ -740,8 +740,8 @@ def test_sensitivity_table_hartung_knapp_option_for_iv_rows():
 
 
 def test_sensitivity_table_from_the_literature():
-    from dttstudy.literature import load_literature, select
-    from dttstudy.sensitivity import sensitivity_table
+    from dttstudy.synthesis.literature import load_literature, select
+    from dttstudy.synthesis.sensitivity import sensitivity_table
 
     lit = load_literature()
     t = sensitivity_table(lit, "clinical_response")

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.disclosure import SUPPRESSED, CellSet, suppress
-from dttstudy.labs import lab_changes, lab_summary
-from dttstudy.multicentre import (MANIFEST, OTHER_TERM, IncompatibleSummaries, cli_export_summary, cli_pool,
+from dttstudy.synthesis.disclosure import SUPPRESSED, CellSet, suppress
+from dttstudy.analysis.labs import lab_changes, lab_summary
+from dttstudy.synthesis.multicentre import (MANIFEST, OTHER_TERM, IncompatibleSummaries, cli_export_summary, cli_pool,
                                   export_summary, life_table_km, pool, summary_json, write_pooled_report,
                                   write_summary)
-from dttstudy.outcomes import response_rates
-from dttstudy.safety import KaplanMeier, ae_incidence, exposure_adjusted_incidence, time_on_dtt, time_to_first_ae
-from dttstudy.synth import synth_cohort, write_cohort
+from dttstudy.analysis.outcomes import response_rates
+from dttstudy.analysis.safety import KaplanMeier, ae_incidence, exposure_adjusted_incidence, time_on_dtt, time_to_first_ae
+from dttstudy.intake.synth import synth_cohort, write_cohort
 
 
 def _by_centre(cohort):
@@ -469,7 +469,7 @@ def test_suppressed_cells_named_in_pooled_output(reference):
 def test_add_commands_wires_both_subcommands(tmp_path):
     import argparse
 
-    from dttstudy.multicentre import add_commands
+    from dttstudy.synthesis.multicentre import add_commands
 
     parser = argparse.ArgumentParser(prog="dttstudy")
     add_commands(parser.add_subparsers(dest="command", required=True))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dttstudy.outcomes import (clinical_remission, clinical_response, endoscopic_response, response_rates,
+from dttstudy.analysis.outcomes import (clinical_remission, clinical_response, endoscopic_response, response_rates,
                                steroid_free, visit_at)
 
 from builders import cd, cohort, combine, uc

@@ -124,7 +124,7 @@ def test_a_symlink_loop_is_a_clear_error(tmp_path):
 
 
 def test_default_out_for_other_data_is_named_after_the_data(tmp_path):
-    from dttstudy.outputs import REFERENCE_REPORT, default_out
+    from dttstudy.reporting.outputs import REFERENCE_REPORT, default_out
 
     assert default_out(None) == REFERENCE_REPORT
     assert default_out(REFERENCE) == REFERENCE_REPORT
@@ -153,8 +153,8 @@ def test_synth_refuses_to_overwrite_without_force(tmp_path):
 @pytest.mark.parametrize("name", ["report", "nested/deeper/report"])
 def test_an_owned_report_is_replaced_and_a_new_one_created(tmp_path, name, monkeypatch):
     """A folder the package wrote (manifest lists every file) is replaced; the manifest lists what is there."""
-    from dttstudy import pipeline
-    from dttstudy.outputs import MANIFEST, read_manifest
+    from dttstudy.reporting import pipeline
+    from dttstudy.reporting.outputs import MANIFEST, read_manifest
 
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()

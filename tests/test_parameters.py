@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from dttstudy import parameters as P
-from dttstudy import report
+from dttstudy.reporting import report
 
 
 def cli(*args):
@@ -102,7 +102,7 @@ def test_help_lists_every_parameter_with_its_default():
 
 
 def test_notebook_injection_gets_only_declared_typed_values():
-    from dttstudy.pipeline import notebook_parameters
+    from dttstudy.reporting.pipeline import notebook_parameters
 
     typed = P.check({"timepoints": "3,6", "outcome": "any_ae"})
     got = notebook_parameters("03_response", typed, None, ".parts/03_response")

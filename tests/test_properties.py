@@ -6,9 +6,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dttstudy.outcomes import clinical_response, rate_table
-from dttstudy.safety import KaplanMeier
-from dttstudy.stats import binomial_ci
+from dttstudy.analysis.outcomes import clinical_response, rate_table
+from dttstudy.analysis.safety import KaplanMeier
+from dttstudy.analysis.stats import binomial_ci
 
 from builders import cd, combine, uc
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dttstudy.literature import PUBLISHED_META_FILE, published_meta_check
-from dttstudy.meta import pool_proportions
+from dttstudy.synthesis.literature import PUBLISHED_META_FILE, published_meta_check
+from dttstudy.synthesis.meta import pool_proportions
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_zero_event_result_does_not_depend_on_the_unknown_number_of_studies(spli
 def _glmm(x, n):
     try:
         return pool_proportions(x, n, method="GLMM")
-    except ValueError as err:  # the binomial-normal model is not available in this version of dttstudy.meta
+    except ValueError as err:  # the binomial-normal model is not available in this version of dttstudy.synthesis.meta
         pytest.skip(f"method='GLMM' not available: {err}")
 
 

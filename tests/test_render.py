@@ -5,7 +5,7 @@ import hashlib
 
 import pandas as pd
 
-from dttstudy.render import to_html, to_latex, to_markdown, write_tables
+from dttstudy.reporting.render import to_html, to_latex, to_markdown, write_tables
 
 DF = pd.DataFrame({"a|b": ["x|y", "50%"], "n": [1.5, float("nan")]})
 

@@ -63,7 +63,7 @@ def test_provenance(fresh):
         assert prov["data"]["sha256"][f] == hashlib.sha256((REFERENCE / f).read_bytes()).hexdigest()
     assert prov["versions"]["pandas"] == pd.__version__
     assert prov["parameters"]["crp_uln"] == 5.0
-    from dttstudy.pipeline import package_sha256
+    from dttstudy.reporting.pipeline import package_sha256
 
     assert prov["package"]["source_sha256"] == package_sha256()
     assert "git" not in prov  # identified by content: a fresh clone regenerates the committed file
@@ -84,8 +84,8 @@ def test_failing_notebook_keeps_the_previous_report(tmp_path, monkeypatch):
     import json
     import shutil
 
-    from dttstudy import pipeline
-    from dttstudy.outputs import MANIFEST
+    from dttstudy.reporting import pipeline
+    from dttstudy.reporting.outputs import MANIFEST
 
     nbdir = tmp_path / "notebooks"
     nbdir.mkdir()
@@ -143,7 +143,7 @@ def test_incremental_rerun(tmp_path, monkeypatch):
     """Unchanged inputs: nothing runs. A changed notebook: only it runs, the rest is carried over unchanged."""
     import shutil
 
-    from dttstudy import pipeline
+    from dttstudy.reporting import pipeline
 
     nbdir = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", nbdir)

@@ -12,7 +12,7 @@ from dttstudy import load_cohort
 import shutil
 import subprocess
 
-from dttstudy.safety import (KaplanMeier, ae_incidence, competing_first_ae, cumulative_incidence,
+from dttstudy.analysis.safety import (KaplanMeier, ae_incidence, competing_first_ae, cumulative_incidence,
                              exposure_adjusted_incidence, km_by_group, km_estimates, logrank_test, time_on_dtt,
                              time_to_first_ae)
 
@@ -290,7 +290,7 @@ def test_km_by_group_is_the_km_of_each_subset():
 
 
 def test_aalen_johansen_se_same_when_computed_in_patient_blocks():
-    from dttstudy import safety
+    from dttstudy.analysis import safety
 
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"time": rng.integers(1, 30, 300).astype(float), "status": rng.integers(0, 3, 300)})

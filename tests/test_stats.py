@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dttstudy.stats import (binomial_ci, contingency_test, fisher_exact_rxc, fisher_monte_carlo, format_p,
+from dttstudy.analysis.stats import (binomial_ci, contingency_test, fisher_exact_rxc, fisher_monte_carlo, format_p,
                             mann_whitney, poisson_rate_ci, round_half_up, wilcoxon_signed_rank)
 
 needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")

@@ -7,7 +7,7 @@ import pytest
 
 from dttstudy import validate
 from dttstudy.cli import main
-from dttstudy.synth import synth_cohort, write_cohort
+from dttstudy.intake.synth import synth_cohort, write_cohort
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

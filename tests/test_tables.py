@@ -6,8 +6,8 @@ import pytest
 from scipy import stats
 
 from dttstudy import load_cohort
-from dttstudy.tables import ae_table, lab_table, response_table, table1, table2, table3, table4
-from dttstudy.outcomes import response_rates
+from dttstudy.analysis.tables import ae_table, lab_table, response_table, table1, table2, table3, table4
+from dttstudy.analysis.outcomes import response_rates
 
 from conftest import REFERENCE
 

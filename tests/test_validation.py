@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from dttstudy import load_cohort, validate
-from dttstudy.validation import CohortValidationError
+from dttstudy.intake.validation import CohortValidationError
 
 from conftest import add_row, chain, drop_column, setcell, write_cohort
 
@@ -236,7 +236,7 @@ def test_cli_validate_missing_folder(tmp_path):
     ("dob", "a calendar date"), ("discharged", "a calendar date"),
 ])
 def test_identifier_like_column_names(name, kind):
-    from dttstudy.privacy import identifier_kind
+    from dttstudy.intake.privacy import identifier_kind
 
     assert identifier_kind(name) == kind
 
@@ -244,14 +244,14 @@ def test_identifier_like_column_names(name, kind):
 @pytest.mark.parametrize("name", ["smoking", "remarks", "bmi", "weight_kg", "hotel", "telomere", "initial_dose",
                                   "zipper", "comment", "dosing_interval"])
 def test_harmless_column_names_are_not_identifiers(name):
-    from dttstudy.privacy import identifier_kind
+    from dttstudy.intake.privacy import identifier_kind
 
     assert identifier_kind(name) is None
 
 
 def test_no_declared_column_looks_like_an_identifier():
-    from dttstudy.privacy import identifier_kind
-    from dttstudy.schema import TABLES
+    from dttstudy.intake.privacy import identifier_kind
+    from dttstudy.intake.schema import TABLES
 
     assert [c for t in TABLES.values() for c in t.column_names if identifier_kind(c)] == []
 
@@ -260,7 +260,7 @@ def test_no_declared_column_looks_like_an_identifier():
                                   "2023年3月14日", "2023年3月", "3月14日", "March 2023", "Mar 14, 2023",
                                   "14 March 2023", "14-Mar-2023", "sept. 2021", "2021 June"])
 def test_calendar_dates_in_text_are_recognised(text):
-    from dttstudy.privacy import has_calendar_date
+    from dttstudy.intake.privacy import has_calendar_date
 
     assert has_calendar_date(text)
 
@@ -268,7 +268,7 @@ def test_calendar_dates_in_text_are_recognised(text):
 @pytest.mark.parametrize("text", ["herpes zoster", "L3 B2 p", "COVID-19", "IL-23", "UST 90 mg q8w", "E3", "2019",
                                   "1/2/3", "HLA-B27", "may recur", "3 months", "P2023-01"])
 def test_other_text_is_not_a_date(text):
-    from dttstudy.privacy import has_calendar_date
+    from dttstudy.intake.privacy import has_calendar_date
 
     assert not has_calendar_date(text)
 
@@ -300,8 +300,8 @@ def test_an_empty_header_is_called_an_empty_header(minimal_tables, tmp_path):
 # --- readings (normalisation) --------------------------------------------------------------------------------
 
 def test_synonyms_table_reads_every_spelling_as_one_code_only():
-    from dttstudy.normalise import ambiguous_keys, synonyms
-    from dttstudy.schema import AGENTS, AGENT_GLOSSARY
+    from dttstudy.intake.normalise import ambiguous_keys, synonyms
+    from dttstudy.intake.schema import AGENTS, AGENT_GLOSSARY
 
     assert ambiguous_keys() == []
     s = synonyms()
@@ -316,14 +316,14 @@ def test_synonyms_table_reads_every_spelling_as_one_code_only():
                                           ("l3 b1", "L3 B1"), ("L1+L4B3", "L1+L4 B3"), ("L1L4 B3", "L1+L4 B3"),
                                           ("L4B2P", "L4 B2 p"), ("e2", "E2"), ("L3 B2 p", "L3 B2 p")])
 def test_montreal_spellings(written, read):
-    from dttstudy.normalise import read_montreal
+    from dttstudy.intake.normalise import read_montreal
 
     assert read_montreal(written) == read
 
 
 @pytest.mark.parametrize("written", ["L3", "B1", "L5 B1", "L3 B4", "E4", "L3 B1 q", "pancolitis"])
 def test_montreal_spellings_that_are_not_read(written):
-    from dttstudy.normalise import read_montreal
+    from dttstudy.intake.normalise import read_montreal
 
     assert read_montreal(written) is None
 

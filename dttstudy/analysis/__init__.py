@@ -1,0 +1,1 @@
+"""Analysis of one cohort: outcomes, labs, safety, statistics, tables, patient flow, completeness."""

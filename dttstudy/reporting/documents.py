@@ -1,0 +1,425 @@
+"""Display tables assembled into documents: one Word file (``tables.docx``) and one Excel workbook.
+
+Both are zip containers that normally carry the time of saving; here every timestamp and core property is fixed
+and every zip member is written in order with a fixed date, so the same tables give byte-identical files.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from .display import DisplayTable
+from .render import inert
+
+FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
+_FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def numbered(tables: list[DisplayTable], start: int = 1) -> list[DisplayTable]:
+    """Give the tables consecutive numbers (in list order) and return them."""
+    for i, t in enumerate(tables, start):
+        t.number = i
+    return tables
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """Rewrite a zip container in member order with fixed dates and fixed core-property times."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                for tag in (rb"dcterms:created", rb"dcterms:modified", rb"cp:lastPrinted"):
+                    body = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)",
+                                  rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+# --- Word ------------------------------------------------------------------------------------------------------
+
+def _set_cell_borders(cell, **edges):
+    """Borders of one table cell, e.g. ``top=12`` (eighths of a point); 0 removes the edge."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.append(borders)
+    for edge, size in edges.items():
+        el = borders.find(qn(f"w:{edge}"))
+        if el is None:
+            el = OxmlElement(f"w:{edge}")
+            borders.append(el)
+        el.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            el.set(qn("w:sz"), str(size))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+
+
+def _no_table_borders(table):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _table_text_style(doc, size: float):
+    """A paragraph style for table cells at ``size`` points (tight spacing), created once per document."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt
+
+    name = f"Table text {size:g}"
+    if name not in [s.name for s in doc.styles]:
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = doc.styles["Normal"]
+        st.font.size = Pt(size)
+        st.paragraph_format.space_before = Pt(1)
+        st.paragraph_format.space_after = Pt(1)
+    return doc.styles[name]
+
+
+def _write_cell(cell, text: str, mark: str = "", *, style: str, bold=False, align="left", indent: int = 0):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    p = cell.paragraphs[0]
+    p._p.style = style  # the style id, set on the XML directly: python-docx's lookup by name is slow per cell
+    if align in ("right", "center"):
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "right" else WD_ALIGN_PARAGRAPH.CENTER
+    if indent:
+        p.paragraph_format.left_indent = Pt(9 * indent)
+    run = p.add_run(text)  # python-docx writes text as XML text: nothing in it is interpreted
+    if bold:
+        run.bold = True
+    if mark:
+        p.add_run(mark).font.superscript = True
+
+
+#: Left + right cell margin plus a little slack, in cm (the margins are set to 0.08 cm a side).
+_PAD_CM = 0.25
+
+
+def _cell_margins(table, cm: float = 0.08):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(cm / 2.54 * 1440)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.append(mar)
+
+
+_NARROW = set("iljtfr.,:;'|! ()[]-")
+
+
+def _em(text: str) -> float:
+    """Approximate width of ``text`` in Arial, in em (capitals and digits wide, i/l/t and punctuation narrow)."""
+    return sum(0.28 if ch in _NARROW else 0.68 if (ch.isupper() or ch.isdigit()) else 0.52 for ch in text)
+
+
+def _column_widths(t: DisplayTable, avail_cm: float, size_pt: float = 8.5) -> list[float]:
+    """Column widths in cm from the widest cell (a header may wrap at its words; free text wraps): free-text
+    columns give way first when the table is wider than the page, then every column is scaled down."""
+    em_cm = size_pt * 2.54 / 72
+    widths, wrap = [], []
+    for j, c in enumerate(t.columns):
+        body = [_em(r.cells[j] + r.marks.get(j, "")) + (1.5 * r.indent if j == 0 else 0)
+                for r in t.rows if j < len(r.cells)]
+        word = max((_em(w) * 1.2 for w in c.label.split()), default=1.0)  # bold header, wraps at spaces
+        widths.append(max([word, 1.5] + body) * em_cm + _PAD_CM)
+        wrap.append(c.wrap)
+    excess = sum(widths) - avail_cm
+    floor = 8 * em_cm + _PAD_CM
+    room = [max(0.0, w - floor) if wr else 0.0 for w, wr in zip(widths, wrap)]
+    if excess > 0 and sum(room) > 0:  # free-text columns give way in proportion to their length
+        share = min(1.0, excess / sum(room))
+        widths = [w - r * share for w, r in zip(widths, room)]
+    scale = min(1.0, avail_cm / sum(widths))
+    return [x * scale for x in widths]
+
+
+def _set_widths(table, t: DisplayTable, avail_cm: float, size_pt: float):
+    from docx.shared import Cm
+
+    _cell_margins(table)
+    widths = _column_widths(t, avail_cm, size_pt)
+    table.autofit = False
+    for j, col in enumerate(table.columns):
+        col.width = Cm(widths[j])
+    for tr in table._tbl.tr_lst:
+        j = 0
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            tc.width = Cm(sum(widths[j:j + span]))
+            j += span
+
+
+def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
+    from docx.shared import Pt, RGBColor
+
+    ncol = len(t.columns)
+    size = 7.5 if t.landscape else 8.5  # wide tables a little smaller
+    style = _table_text_style(doc, size).style_id
+    cap = doc.add_paragraph(style="Caption") if "Caption" in [s.name for s in doc.styles] else doc.add_paragraph()
+    r = cap.add_run(f"Table {t.number}." if t.number is not None else "")
+    r.bold = True
+    cap.add_run((" " if t.number is not None else "") + t.title)
+    for run in cap.runs:
+        run.font.size = Pt(10)
+        run.font.italic = False
+        run.font.color.rgb = RGBColor(0, 0, 0)
+    cap.paragraph_format.keep_with_next = True
+
+    runs = t._spanner_runs()
+    has_spanners = any(s for s, _, _ in runs)
+    header_rows = 2 if has_spanners else 1
+    table = doc.add_table(rows=header_rows, cols=ncol)
+    table.autofit = True
+    _no_table_borders(table)
+    if has_spanners:
+        for s, first, n in runs:
+            cell = table.cell(0, first)
+            if n > 1:
+                cell = cell.merge(table.cell(0, first + n - 1))
+            if s:
+                _write_cell(cell, s, bold=True, align="center", style=style)
+                for j in range(first, first + n):
+                    _set_cell_borders(table.cell(1, j), top=4)
+    for j, c in enumerate(t.columns):
+        _write_cell(table.cell(header_rows - 1, j), c.label, c.mark, bold=True,
+                    align=c.align if j else "left", style=style)
+    for i in range(header_rows):
+        for j in range(ncol):
+            if i == 0:
+                _set_cell_borders(table.cell(0, j), top=12)
+            if i == header_rows - 1:
+                _set_cell_borders(table.cell(i, j), bottom=6)
+    for gname, rows in t._groups():
+        if gname:
+            cells = table.add_row().cells
+            merged = cells[0].merge(cells[-1]) if ncol > 1 else cells[0]
+            _write_cell(merged, gname, bold=True, style=style)
+        for row in rows:
+            cells = table.add_row().cells
+            for j, text in enumerate(row.cells):
+                _write_cell(cells[j], text, row.marks.get(j, ""), align=t.columns[j].align if j else "left",
+                            indent=row.indent if j == 0 else 0, style=style)
+    for cell in table.rows[-1].cells:
+        _set_cell_borders(cell, bottom=12)
+    _set_widths(table, t, avail_cm, size)
+    for m, text in t.footnotes + ([("", t.source_note)] if t.source_note else []):
+        p = doc.add_paragraph()
+        p.paragraph_format.space_after = Pt(0)
+        if m:
+            sup = p.add_run(m)
+            sup.font.superscript = True
+            sup.font.size = Pt(8)
+            p.add_run(" ").font.size = Pt(8)
+        p.add_run(text).font.size = Pt(8)
+    doc.add_paragraph()
+
+
+def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: bool = True) -> Path:
+    """One Word document with every table: a numbered caption ("Table 1. …") above, footnotes below; a wide table
+    (more than :data:`dttstudy.reporting.display.LANDSCAPE_COLUMNS` columns) gets a landscape section of its own.
+    ``number=True`` numbers the tables in list order. The file is byte-identical for identical tables."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm, Pt
+
+    if number:
+        numbered(tables)
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(10)
+    cp = doc.core_properties
+    cp.title, cp.author, cp.last_modified_by = title, "dttstudy", "dttstudy"
+    cp.created = cp.modified = cp.last_printed = FIXED_TIME
+    cp.revision = 1
+    cp.comments = ""
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Cm(2))
+    doc.add_heading(title, level=1)
+    landscape = False
+    for t in tables:
+        if t.landscape != landscape:
+            sec = doc.add_section(WD_SECTION.NEW_PAGE)
+            landscape = t.landscape
+            sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+            w, h = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
+            sec.page_width, sec.page_height = w, h
+        _add_table(doc, t, avail_cm=25.7 if landscape else 17.0)
+    buf = io.BytesIO()
+    doc.save(buf)
+    path = Path(path)
+    path.write_bytes(_fixed_zip(buf.getvalue()))
+    return path
+
+
+# --- Excel -----------------------------------------------------------------------------------------------------
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_PLAIN_NUMBER = re.compile("[\u2212-]?(?!0\\d)\\d+(?:\\.\\d+)?")  # not "007": an identifier keeps its zeros
+
+
+def _sheet_names(tables: list[DisplayTable]) -> list[str]:
+    names, seen = [], set()
+    for t in tables:
+        base = _SHEET_BAD.sub("_", (f"T{t.number} " if t.number is not None else "") + t.name)[:31]
+        name, k = base, 2
+        while name.lower() in seen:
+            suffix = f"~{k}"
+            name, k = base[:31 - len(suffix)] + suffix, k + 1
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def write_xlsx(tables: list[DisplayTable], path) -> Path:
+    """One workbook, one sheet per table: the caption in the first row, spanners and headers, the body (numbers
+    stored as numbers with the display's decimals as the number format; every text cell neutralised with
+    :func:`dttstudy.reporting.render.inert` and stored as a string, never a formula), footnotes below. Byte-identical
+    for identical tables."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin, thick = Side(style="thin", color="000000"), Side(style="medium", color="000000")
+
+    def put(ws, r, c, v, bold=False, italic=False, indent=0, num_format=None, border=None):
+        cell = ws.cell(row=r, column=c)
+        if isinstance(v, str):
+            cell.value = inert(v)
+            cell.data_type = "s"  # a string cell even if it starts like a formula
+        else:
+            cell.value = v
+            if num_format:
+                cell.number_format = num_format
+        if bold or italic:
+            cell.font = Font(bold=bold, italic=italic)
+        if indent:
+            cell.alignment = Alignment(indent=indent)
+        if border:
+            cell.border = border
+        return cell
+
+    for t, sheet in zip(tables, _sheet_names(tables)):
+        ws = wb.create_sheet(sheet)
+        ncol = len(t.columns)
+        put(ws, 1, 1, t.caption, bold=True)
+        r = 3
+        runs = t._spanner_runs()
+        if any(s for s, _, _ in runs):
+            for s, first, n in runs:
+                if s:
+                    put(ws, r, first + 1, s, bold=True)
+                    if n > 1:
+                        ws.merge_cells(start_row=r, start_column=first + 1, end_row=r, end_column=first + n)
+            r += 1
+        for j, c in enumerate(t.columns):
+            put(ws, r, j + 1, c.label + (f" ({c.mark})" if c.mark else ""), bold=True,
+                border=Border(top=thick, bottom=thin))
+        r += 1
+        for gname, rows in t._groups():
+            if gname:
+                put(ws, r, 1, gname, bold=True)
+                r += 1
+            for row in rows:
+                for j, text in enumerate(row.cells):
+                    v = row.values[j] if row.values and j < len(row.values) else None
+                    d = row.decimals[j] if row.decimals and j < len(row.decimals) else None
+                    mark = row.marks.get(j, "")
+                    if v is None and not mark and j > 0 and _PLAIN_NUMBER.fullmatch(text):
+                        # a number the builder passed as text (e.g. a count): stored as the number it shows
+                        v = float(text.replace("\u2212", "-"))
+                        d = len(text.split(".")[1]) if "." in text else 0
+                        v = int(v) if d == 0 else v
+                    if v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and not mark:
+                        fmt = "0" if not d else "0." + "0" * int(d)
+                        put(ws, r, j + 1, float(v) if isinstance(v, float) else int(v), num_format=fmt)
+                    elif text != "" or mark:
+                        put(ws, r, j + 1, text + (f" ({mark})" if mark else ""),
+                            indent=row.indent if j == 0 else 0)
+                r += 1
+        for j in range(ncol):
+            ws.cell(row=r - 1, column=j + 1).border = Border(bottom=thick)
+        r += 1
+        for m, text in t.footnotes + ([("", t.source_note)] if t.source_note else []):
+            put(ws, r, 1, (f"({m}) " if m else "") + text, italic=False)
+            r += 1
+        for j, c in enumerate(t.columns):
+            width = max([len(c.label)] + [len(x.cells[j]) + 2 * x.indent for x in t.rows if j < len(x.cells)])
+            ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(max(8, width + 2), 60)
+    props = wb.properties
+    props.created = props.modified = FIXED_TIME
+    props.creator = props.lastModifiedBy = "dttstudy"
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    path.write_bytes(_fixed_zip(buf.getvalue()))
+    return path
+
+
+#: The order of tables in the assembled documents (names as the notebooks save them); others follow by name.
+TABLE_ORDER = ("table1_baseline", "table2_baseline_per_patient", "table3_maintained", "table4_discontinued",
+               "regimens", "agents", "clinical_response_rates", "clinical_response_simple",
+               "clinical_remission_rates", "endoscopic_response_rates", "lab_change_summary",
+               "lab_change_per_patient", "ae_incidence", "ae_exposure_adjusted", "ae_listing", "tte_first_ae",
+               "km_first_ae", "km_first_ae_risk_table", "km_time_on_dtt", "cif_first_ae", "paper_check",
+               "literature_this_cohort", "literature_pooled_vs_cohort", "literature_regimen_classes",
+               "literature_leave_one_out")
+
+
+def in_report_order(tables: list[DisplayTable]) -> list[DisplayTable]:
+    """Tables sorted by :data:`TABLE_ORDER`, the rest (e.g. ``forest_*``) after them by name."""
+    rank = {n: i for i, n in enumerate(TABLE_ORDER)}
+    return sorted(tables, key=lambda t: (rank.get(t.name, len(rank)), t.name))
+
+
+def read_display_tables(folder, pattern: str = "*.display.json") -> list[DisplayTable]:
+    """Every display table saved as JSON in ``folder`` (as :func:`write_tables` or a notebook wrote them), in
+    report order — so tables built in separate notebook processes can be assembled into one document."""
+    files = sorted(Path(folder).glob(pattern))
+    return in_report_order([DisplayTable.from_json(f.read_text(encoding="utf-8")) for f in files])
+
+
+def write_tables(tables: list[DisplayTable], outdir, stem: str = "tables", title: str = "Tables") -> list[Path]:
+    """Every display table as ``<name>.html``, ``.tex``, ``.md`` and ``.display.json`` in ``outdir``, plus one
+    ``<stem>.docx`` and ``<stem>.xlsx``; tables are numbered in list order. Returns the files written."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    numbered(tables)
+    files = []
+    for t in tables:
+        for ext, text in (("html", t.to_html()), ("tex", t.to_latex()), ("md", t.to_markdown()),
+                          ("display.json", t.to_json())):
+            f = outdir / f"{t.name}.{ext}"
+            f.write_text(text, encoding="utf-8")
+            files.append(f)
+    files.append(write_docx(tables, outdir / f"{stem}.docx", title=title, number=False))
+    files.append(write_xlsx(tables, outdir / f"{stem}.xlsx"))
+    return files

@@ -1,0 +1,199 @@
+"""Notebook helpers: typed parameters, deterministic saving of tables and figures, stable text for checks.
+
+Notebooks stay thin: a ``parameters`` cell, :func:`params` in the next cell (Papermill's command-line values
+arrive as strings), calls into the package, a display, and :func:`save_table` / :func:`save_figure`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..parameters import PARAMETERS, check, windows
+from .display import build_display
+from .render import to_csv, to_html, to_markdown
+
+
+@dataclass(frozen=True)
+class Params:
+    """The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."""
+
+    data_path: str | None = None
+    output_dir: str | None = None
+    disease: str = "all"
+    timepoints: tuple[float, ...] = (3, 6, 9)
+    definition: str = "paper"
+    ci_method: str = "clopper-pearson"
+    crp_uln: float = 5.0
+    window: float | None = None
+    #: notebook-specific parameters (e.g. the literature notebook's), checked like the others
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def windows(self) -> dict:
+        """Visit-window half-widths for the timepoints: ``window`` everywhere when set, else the paper's."""
+        return windows(self.timepoints, self.window)
+
+    @property
+    def response_kwargs(self) -> dict:
+        return {"definition": self.definition, "crp_uln": self.crp_uln, "windows": self.windows}
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["timepoints"] = list(self.timepoints)
+        extra = d.pop("extra")
+        return d | dict(sorted(extra.items()))
+
+
+_DEFAULT = object()
+
+
+def params(data_path=_DEFAULT, output_dir=_DEFAULT, disease=_DEFAULT, timepoints=_DEFAULT, definition=_DEFAULT,
+           ci_method=_DEFAULT, crp_uln=_DEFAULT, window=_DEFAULT, **extra) -> Params:
+    """Typed, checked notebook parameters.
+
+    Accepts the strings of ``dttstudy reproduce -p`` and Papermill's typed values alike (``-p timepoints 6`` gives
+    an int, ``-p timepoints 3,6`` a string). Unknown names and unreadable values raise
+    :class:`~dttstudy.parameters.ParameterError` with every problem listed; a timepoint without a visit window
+    fails here, before any analysis runs.
+    """
+    given = {k: v for k, v in dict(data_path=data_path, output_dir=output_dir, disease=disease,
+                                    timepoints=timepoints, definition=definition, ci_method=ci_method,
+                                    crp_uln=crp_uln, window=window).items() if v is not _DEFAULT}
+    checked = check(given | extra)
+    values = {p.name: p.default for p in PARAMETERS if not p.notebooks} | {
+        k: v for k, v in checked.items() if k in given}
+    return Params(**values, extra={k: checked[k] for k in extra})
+
+
+def _dirs(output_dir) -> tuple[Path, Path] | None:
+    if output_dir is None:
+        return None
+    base = Path(output_dir)
+    (base / "tables").mkdir(parents=True, exist_ok=True)
+    (base / "figures").mkdir(parents=True, exist_ok=True)
+    return base / "tables", base / "figures"
+
+
+_SEQ = [0]
+
+
+def _next_seq() -> int:
+    """Order of saving within a notebook: the report lists a notebook's tables and figures in this order."""
+    _SEQ[0] += 1
+    return _SEQ[0]
+
+
+def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None,
+               notes: list[str] | None = None, *, in_report: bool = True, display=None) -> None:
+    """Write one table under ``output_dir/tables`` (nothing when ``output_dir`` is None):
+
+    * ``<name>.csv`` — the tidy table, the machine-readable output (spreadsheet formulas neutralised);
+    * ``<name>.html``, ``.md``, ``.tex`` — the journal table of :func:`dttstudy.reporting.display.build_display`
+      (labels, formats, footnotes; every typed text escaped);
+    * ``<name>.json`` — title, notes, its place in the report (``in_report=False`` lists it only as a file) and the
+      display table, from which ``report.html``, ``tables.docx`` and ``tables.xlsx`` are assembled.
+
+    Returns nothing, so a notebook cell ending with it displays nothing.
+    """
+    dirs = _dirs(output_dir)
+    if dirs is None:
+        return
+    tdir = dirs[0]
+    disp = display if display is not None else build_display(name, df, title, notes)
+    for ext, text in (("csv", to_csv(df)), ("md", disp.to_markdown()), ("html", disp.to_html(standalone=True)),
+                      ("tex", disp.to_latex())):
+        (tdir / f"{name}.{ext}").write_text(text, encoding="utf-8")
+    meta = {"title": disp.title, "notes": notes or [], "seq": _next_seq(), "in_report": in_report,
+            "display": json.loads(disp.to_json())}
+    (tdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def table(df: pd.DataFrame, name: str, output_dir, title: str | None = None, notes: list[str] | None = None, *,
+          in_report: bool = True) -> None:
+    """Show the journal table of ``df`` in the notebook and save it (:func:`save_table`)."""
+    disp = build_display(name, df, title, notes)
+    _display_table(disp)
+    save_table(df, name, output_dir, title, notes, in_report=in_report, display=disp)
+
+
+def _display_table(disp) -> None:
+    from IPython.display import display
+
+    display({"text/html": disp.to_html(standalone=False), "text/plain": disp.to_markdown()}, raw=True)
+
+
+def save_figure(fig, name: str, output_dir, caption: str | None = None) -> None:
+    """Write ``figures/<name>.png`` (300 dpi), ``.svg`` (no timestamps, fixed hash salt) and ``.json`` (the
+    caption the report prints under the figure). Returns nothing, so a notebook cell ending with it displays
+    nothing."""
+    dirs = _dirs(output_dir)
+    if dirs is None:
+        return
+    import matplotlib
+
+    matplotlib.rcParams["svg.hashsalt"] = "dttstudy"
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: editable, smaller, faster to write
+    fdir = dirs[1]
+    png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
+    # the figure functions lay themselves out (tight_layout), so no second "tight" rendering pass is needed
+    fig.savefig(png, dpi=300, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    meta = {"caption": caption or "", "seq": _next_seq()}
+    (fdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def figure(fig, name: str, output_dir, caption: str) -> None:
+    """Save a figure with its caption; show the figure, then its caption, in the notebook."""
+    import html as _html
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    save_figure(fig, name, output_dir, caption)
+    display(fig)
+    plt.close(fig)  # shown once, here, not again by the inline backend at the end of the cell
+    display({"text/html": f'<p class="dtt-caption"><i>{_html.escape(caption)}</i></p>', "text/plain": caption},
+            raw=True)
+
+
+def cohort_banner(cohort) -> str:
+    """One line naming the data; the reference cohort is always flagged as reconstructed."""
+    note = " — RECONSTRUCTED reference data, not patient records" if cohort.reconstructed else ""
+    return f"Data: {cohort.label}{note}; {len(cohort.patients)} patients"
+
+
+def rates_text(rates: pd.DataFrame) -> str:
+    """Stable plain text of a rate table (for output-checked notebook cells)."""
+    lines = []
+    for r in rates.itertuples():
+        month = f"{r.month:g}" if isinstance(r.month, (int, float)) else str(r.month)
+        pct = "—" if r.N == 0 else f"{r.pct:.2f}%"
+        lines.append(f"{r.endpoint} [{r.analysis_set}] month {month} {r.by}={r.group}: {r.n}/{r.N} {pct} "
+                     f"(95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method})")
+    return "\n".join(lines)
+
+
+def show(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = None) -> None:
+    """Display a table: escaped HTML for JupyterLab and the rendered pages (text typed into a cell is shown, never
+    run), Markdown as the plain-text fallback."""
+    from IPython.display import display
+
+    display({"text/html": to_html(df, title, notes, table_id="shown"),
+             "text/plain": to_markdown(df, title, notes)}, raw=True)
+
+
+def load(p: Params):
+    """The notebooks' cohort: loaded (unknown-column warnings left to `dttstudy validate`), filtered to
+    ``p.disease``, announced with :func:`cohort_banner`."""
+    import warnings
+
+    from ..intake.cohort import load_cohort
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        cohort = load_cohort(p.data_path).filter(disease=p.disease)
+    print(cohort_banner(cohort))
+    return cohort

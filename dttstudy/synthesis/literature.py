@@ -1,0 +1,377 @@
+"""Published DTT cohorts beside this cohort: selection, this cohort's own rows, pooling.
+
+The published rows are data (``data/published/literature.csv``, documented in ``literature.md``). This
+cohort's row is never typed in: :func:`cohort_rows` computes it with the package's outcome functions.
+
+Units. A *study* (``study_id``) is one publication's patient population; a study that reports separate
+regimen groups has one row per *arm* (``arm`` names it; ``''`` for single-arm studies). Arms of one study are
+not independent units, so the default analysis unit is the study: :func:`select` with ``units="study"`` sums
+the arms of a study into one row. It does so only from arms reporting the outcome at the study's chosen
+timepoint; when an arm does not (``partial_arms``), the default ``"keep"`` sums the arms that do and says so
+(``arms_missing``, label "… arm only"), ``"drop"`` leaves the study out of that outcome.
+
+Main rule (``include="main"`` with every flag at its default). A row enters the main pool only if
+
+1. the population is adult and the cohort is defined by refractoriness to prior advanced therapy;
+2. the outcome is a luminal/overall IBD outcome (``perianal_only`` false);
+3. the unit is the patient (``event_based`` and ``trial_units`` false);
+4. the figure was seen in the study's own text (``verified``);
+5. every patient was treated for IBD activity (``indication_mixed`` false: no patients started on the
+   combination for an extra-intestinal or immune-mediated indication);
+6. the study does not share patients with another study of the same pool: of each set of overlapping
+   studies (``overlaps_with``, followed transitively), the one kept for an outcome is the one with the most
+   patients (``n_patients``, arms summed) among those that report the outcome and pass rules 1–5; ties go to
+   the later publication year, then to the ``study_id`` in alphabetical order.
+
+The flags add back what a rule removes: ``overlapping=True`` (rule 6), ``mixed_indication=True`` (rule 5),
+``unverified=True`` (rule 4), ``trial_units=True`` (therapeutic-trial units of rule 3); ``include="all"``
+drops rule 1 and 2 (paediatric, non-refractory and perianal cohorts). Event-based counts are never pooled
+with patient counts. One row per study and outcome: the latest timepoint reported (``one_per_study="latest"``)
+or the earliest (``"earliest"``); a row without a numeric timepoint comes last either way.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..intake.cohort import PUBLISHED_DIR, Cohort
+
+LITERATURE_FILE = PUBLISHED_DIR / "literature.csv"
+OUTCOMES = ("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission", "any_ae",
+            "serious_ae")
+OUTCOME_LABELS = {"clinical_response": "Clinical response", "clinical_remission": "Clinical remission",
+                  "endoscopic_response": "Endoscopic response", "endoscopic_remission": "Endoscopic remission",
+                  "any_ae": "Any adverse event", "serious_ae": "Serious adverse event"}
+_BOOL = ("derived_from_percent", "event_based", "trial_units", "indication_mixed", "perianal_only", "verified")
+THIS_STUDY = "this_cohort"
+
+
+def load_literature(path=None) -> pd.DataFrame:
+    """The literature table with typed columns; raises ValueError naming row and column on bad cells.
+
+    ``overlaps_with`` holds ``study_id`` values separated by ``;``; every one must be a study of the file.
+    """
+    df = pd.read_csv(path or LITERATURE_FILE, dtype=str, keep_default_na=False)
+    problems = []
+    for col in _BOOL:
+        bad = ~df[col].isin(["true", "false"])
+        problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} is not true/false" for i in df.index[bad]]
+        df[col] = df[col] == "true"
+    for col in ("events", "total", "n_patients"):
+        num = pd.to_numeric(df[col], errors="coerce")
+        problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} is not a whole number"
+                     for i in df.index[num.isna() | (num % 1 != 0)]]
+        df[col] = num
+    df["timepoint_months"] = pd.to_numeric(df["timepoint_months"], errors="coerce")
+    bad = ~df["outcome"].isin(OUTCOMES)
+    problems += [f"row {i + 2}, column 'outcome': {df.at[i, 'outcome']!r} unknown" for i in df.index[bad]]
+    bad = df["events"] > df["total"]
+    problems += [f"row {i + 2}, column 'events': more events than total" for i in df.index[bad]]
+    studies = set(df["study_id"])
+    for i, cell in df["overlaps_with"].items():
+        unknown = [s for s in _split(cell) if s not in studies]
+        if unknown:
+            problems.append(f"row {i + 2}, column 'overlaps_with': {', '.join(unknown)} not a study_id of the file")
+    dup = df.duplicated(["study_id", "arm", "outcome", "timepoint"], keep=False)
+    problems += [f"row {i + 2}: duplicate study, arm, outcome and timepoint" for i in df.index[dup]]
+    if problems:
+        raise ValueError(f"{path or LITERATURE_FILE}:\n  " + "\n  ".join(problems))
+    df["events"] = df["events"].astype(int)
+    df["total"] = df["total"].astype(int)
+    df["n_patients"] = df["n_patients"].astype(int)
+    return df
+
+
+def _split(cell) -> list[str]:
+    return [s.strip() for s in str(cell).split(";") if s.strip()]
+
+
+# Published figures of Wang 2025 that the reference cohort reproduces; clinical remission is not published.
+_PUBLISHED_OUTCOMES = {"clinical_response", "endoscopic_response", "any_ae", "serious_ae"}
+
+
+def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataFrame:
+    """This cohort's rows in the literature format, computed from raw data (observed cases, as published).
+
+    Clinical response and remission at ``month``; endoscopic response within ``month``; any and serious
+    treatment-emergent AE over the whole DTT course. For the bundled reconstructed cohort the label says
+    "reconstructed data", and rows the paper does not report (clinical remission) are marked
+    ``published=False`` with "not published" in label and notes: they come from the invented records only.
+    """
+    from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
+    from ..analysis.safety import ae_incidence
+
+    def count(per):
+        ev = per[per["evaluable"]]
+        return int(ev["responder"].astype(bool).sum()), len(ev)
+
+    out = {
+        "clinical_response": count(clinical_response(cohort, month, **response_kwargs)),
+        "clinical_remission": count(clinical_remission(cohort, month)),
+        "endoscopic_response": count(endoscopic_response(cohort, horizon=month)),
+    }
+    inc = ae_incidence(cohort).iloc[0]
+    ser = ae_incidence(cohort, serious_only=True).iloc[0]
+    out["any_ae"] = (int(inc["n"]), int(inc["N"]))
+    out["serious_ae"] = (int(ser["n"]), int(ser["N"]))
+    d = cohort.patients["disease"]
+    disease = d.iloc[0] if d.nunique() == 1 else "mixed"
+    rec = cohort.reconstructed
+    rows = []
+    for outcome, (k, n) in out.items():
+        if n == 0:
+            continue
+        published = rec and outcome in _PUBLISHED_OUTCOMES
+        if rec:
+            label = "This cohort (reconstructed data)" if published else \
+                "This cohort (reconstructed data; not published)"
+            notes = (f"{cohort.label}: computed from the reconstructed records, which reproduce the published "
+                     "figure" if published else
+                     f"{cohort.label}: computed from the reconstructed records; Wang 2025 does not report this "
+                     "outcome, so the figure is not a published result")
+        else:
+            label, notes = "This cohort", cohort.label
+        rows.append({"study_id": THIS_STUDY, "arm": "", "first_author": "this cohort", "year": np.nan,
+                     "journal": "", "doi_or_url": "", "population": "adult", "refractory": "yes",
+                     "disease": disease, "regimen_class": "mixed", "n_patients": len(cohort.patients),
+                     "timepoint": f"{month:g} mo" if not outcome.endswith("ae") else "DTT course",
+                     "timepoint_months": month, "outcome": outcome, "events": k, "total": n,
+                     "derived_from_percent": False, "event_based": False, "trial_units": False,
+                     "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
+                     "verified": True, "reconstructed": rec, "published": published, "label": label,
+                     "notes": notes})
+    return pd.DataFrame(rows)
+
+
+def overlap_sets(lit: pd.DataFrame) -> list[list[str]]:
+    """Sets of studies sharing patients: connected components of ``overlaps_with`` (read both ways)."""
+    parent: dict[str, str] = {}
+
+    def find(s):
+        while parent.setdefault(s, s) != s:
+            s = parent[s]
+        return s
+
+    for sid, cell in zip(lit["study_id"], lit["overlaps_with"]):
+        for other in _split(cell):
+            parent[find(sid)] = find(other)
+    groups: dict[str, list[str]] = {}
+    for s in sorted(parent):
+        groups.setdefault(find(s), []).append(s)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _study_size(lit: pd.DataFrame) -> pd.Series:
+    per_arm = lit.drop_duplicates(["study_id", "arm"])
+    return per_arm.groupby("study_id")["n_patients"].sum()
+
+
+def _join(values) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values if str(v) != ""))
+
+
+def _sum_arms(g: pd.DataFrame, arms_all: list[str]) -> dict:
+    first = g.iloc[0].to_dict()
+    reported = list(g["arm"])
+    missing = [a for a in arms_all if a not in reported]
+    first.update({
+        "arm": "" if not missing else " & ".join(reported),
+        "arms_missing": " & ".join(missing),
+        "events": int(g["events"].sum()), "total": int(g["total"].sum()),
+        "n_patients": int(g["n_patients"].sum()),
+        "regimen_class": g["regimen_class"].iloc[0] if g["regimen_class"].nunique() == 1 else "mixed",
+        "disease": g["disease"].iloc[0] if g["disease"].nunique() == 1 else "mixed",
+        "regimens": _join(g["regimens"]), "source_location": _join(g["source_location"]),
+        "derived_from_percent": bool(g["derived_from_percent"].any()), "verified": bool(g["verified"].all()),
+        "notes": " | ".join(f"{a}: {n}" for a, n in zip(g["arm"], g["notes"])),
+    })
+    return first
+
+
+def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = "study",
+           overlapping: bool = False, mixed_indication: bool = False, unverified: bool = False,
+           one_per_study: str = "latest", regimen_class: str | None = None, population: str | None = None,
+           trial_units: bool = False, partial_arms: str = "keep") -> pd.DataFrame:
+    """Rows for one outcome under the rules of the module docstring, one per study (or per arm).
+
+    Returns the literature columns plus ``label`` (see :func:`study_label`) and ``arms_missing`` (arms of
+    the study that do not report the outcome at the chosen timepoint; ``''`` when none), sorted by study.
+    With ``units="study"`` a multi-arm study is one row with ``arm=''`` and the arms' events, totals and
+    patients summed; with ``units="arm"`` every arm is its own row. ``regimen_class`` and ``population``
+    filter rows (arms) before the arms are summed.
+    """
+    if include not in ("main", "all"):
+        raise ValueError("include must be 'main' or 'all'")
+    if units not in ("study", "arm"):
+        raise ValueError("units must be 'study' or 'arm'")
+    if one_per_study not in ("latest", "earliest"):
+        raise ValueError("one_per_study must be 'latest' or 'earliest'")
+    if partial_arms not in ("keep", "drop"):
+        raise ValueError("partial_arms must be 'keep' or 'drop'")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {OUTCOMES}")
+    d = lit[(lit["outcome"] == outcome) & ~lit["event_based"]]
+    if not trial_units:
+        d = d[~d["trial_units"]]
+    if include == "main":
+        d = d[(d["population"] == "adult") & (d["refractory"] == "yes") & ~d["perianal_only"]]
+    if not unverified:
+        d = d[d["verified"]]
+    if not mixed_indication:
+        d = d[~d["indication_mixed"]]
+    if regimen_class:
+        d = d[d["regimen_class"] == regimen_class]
+    if population:
+        d = d[d["population"] == population]
+
+    # one timepoint per study, shared by its arms
+    latest = one_per_study == "latest"
+    t = d["timepoint_months"].fillna(-np.inf if latest else np.inf)
+    chosen = t.groupby(d["study_id"]).transform("max" if latest else "min")
+    d = d[t == chosen]
+    d = d.sort_values(["study_id", "arm"], kind="mergesort").drop_duplicates(["study_id", "arm"])
+
+    if not overlapping and len(d):
+        size = _study_size(lit)
+        year = lit.groupby("study_id")["year"].first().astype(float)
+        drop = set()
+        for group in overlap_sets(lit):
+            present = [s for s in group if s in set(d["study_id"])]
+            if len(present) > 1:
+                keep = sorted(present, key=lambda s: (-size[s], -year[s], s))[0]
+                drop |= set(present) - {keep}
+        d = d[~d["study_id"].isin(drop)]
+
+    arms_of = lit.groupby("study_id")["arm"].agg(lambda a: sorted(set(a) - {""}))
+    if units == "study":
+        rows = []
+        for sid, g in d.groupby("study_id", sort=True):
+            if (g["arm"] == "").all():
+                rows.append({**g.iloc[0].to_dict(), "arms_missing": ""})
+                continue
+            row = _sum_arms(g, arms_of[sid])
+            if row["arms_missing"] and partial_arms == "drop":
+                continue
+            rows.append(row)
+        out = pd.DataFrame(rows, columns=list(d.columns) + ["arms_missing"])
+    else:
+        out = d.assign(arms_missing="")
+    out = out.reset_index(drop=True)
+    for col in ("events", "total", "n_patients"):
+        out[col] = out[col].astype(int)
+    out["label"] = study_label(out) if len(out) else pd.Series(dtype=str)
+    return out
+
+
+def _surname(author: str) -> str:
+    parts = str(author).split()
+    if len(parts) > 1 and re.fullmatch(r"[A-Z]{1,3}", parts[-1]):
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def study_label(df: pd.DataFrame) -> pd.Series:
+    """Human labels: "He 2025", an arm "He 2025 — UST+ADA arm", a partly reported study
+    "He 2025 — UST+ADA arm only"; two different studies with the same author and year get "a"/"b".
+    Rows of this cohort keep the ``label`` they carry (see :func:`cohort_rows`)."""
+    if not len(df):
+        return pd.Series([], dtype=str, index=df.index)
+    year = df["year"].map(lambda y: "" if pd.isna(y) or y == "" else f" {int(float(y))}")
+    base = df["first_author"].map(_surname) + year
+    studies = pd.DataFrame({"base": base, "sid": df["study_id"]}).drop_duplicates()
+    studies = studies.sort_values(["base", "sid"])
+    letter = {}
+    for b, g in studies.groupby("base"):
+        if len(g) > 1:
+            letter.update({(b, s): "abcdefghijklmnopqrstuvwxyz"[i] for i, s in enumerate(g["sid"])})
+    base = pd.Series([b + letter.get((b, s), "") for b, s in zip(base, df["study_id"])], index=df.index)
+    arm = df["arm"].fillna("") if "arm" in df else pd.Series("", index=df.index)
+    missing = df["arms_missing"].fillna("") if "arms_missing" in df else pd.Series("", index=df.index)
+    suffix = [("" if a == "" else f" — {a} arm" + (" only" if m else "")) for a, m in zip(arm, missing)]
+    out = base + pd.Series(suffix, index=df.index)
+    if "label" in df:
+        own = (df["study_id"] == THIS_STUDY) & df["label"].fillna("").astype(str).ne("")
+        out[own] = df.loc[own, "label"]
+    out[(df["study_id"] == THIS_STUDY) & (out == base)] = "This cohort"
+    return out
+
+
+def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clinical_remission",
+                                                     "endoscopic_response", "any_ae", "serious_ae"),
+                        include: str = "main", method: str = "REML", units: str = "arm",
+                        **select_kwargs) -> pd.DataFrame:
+    """Pooled proportion by regimen class for each outcome (k units, patients, %, CI, I²), with the
+    subgroup-difference test — in the spirit of the 2026 regimen-level meta-analysis.
+
+    The unit defaults to the arm: arms of one study can belong to different regimen classes (Yin 2025), and
+    summing them would put the study in class "mixed". ``select_kwargs`` go to :func:`select`."""
+    from .meta import pool_by_subgroup
+
+    out = []
+    for outcome in outcomes:
+        d = select(lit, outcome, include, units=units, **select_kwargs)
+        if d.empty:
+            continue
+        res = pool_by_subgroup(d, "regimen_class", method=method)
+        pooled = res.pooled
+        p = res.test["p_value"].iloc[0] if len(res.test) else np.nan
+        for r in pooled.itertuples():
+            out.append({"outcome": outcome, "regimen_class": r.subgroup, "k": r.k, "patients": r.total,
+                        "events": r.events, "pooled_pct": 100 * r.proportion, "ci_low": 100 * r.ci_lower,
+                        "ci_high": 100 * r.ci_upper, "i2": r.i2, "tau2": r.tau2, "method": r.method,
+                        "subgroup_p": p if r.row_type != "subgroup" else np.nan})
+    return pd.DataFrame(out)
+
+
+PUBLISHED_META_FILE = PUBLISHED_DIR / "anderson2026_subgroups.csv"
+
+
+def _half_unit(printed: str) -> float:
+    """Half a unit of the last printed decimal: the rounding tolerance of a printed percentage."""
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    return 0.5 * 10 ** -decimals
+
+
+def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
+    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here.
+
+    Reads ``data/published/anderson2026_subgroups.csv`` (per-subgroup counts with their sources; see
+    ``literature.md``). For every subgroup whose counts the sources give, the percentage is recomputed with
+    random-effects inverse-variance pooling on two scales: logit (REML, continuity 0.5 for 0 or all events)
+    and Freeman–Tukey double arcsine (DL). When the number of studies in a subgroup is not reported, the
+    Freeman–Tukey value is also computed with every therapeutic trial as its own study (``ft_split_pct``):
+    for 0 or all events the answer does not depend on the split. ``glmm_pct`` uses
+    ``pool_proportions(..., method="GLMM")`` when the package provides it (else NaN). ``agrees_*`` is True
+    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal);
+    subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    """
+    from .meta import pool_proportions
+
+    df = pd.read_csv(path or PUBLISHED_META_FILE, dtype=str, keep_default_na=False)
+    out = []
+    for r in df.itertuples(index=False):
+        row = {"meta_analysis": r.meta_analysis, "subgroup": r.subgroup, "outcome": r.outcome,
+               "printed_pct": float(r.printed_pct), "units": r.therapeutic_trials,
+               "events": r.events, "studies": r.studies, "events_basis": r.events_basis,
+               "logit_pct": np.nan, "ft_pct": np.nan, "ft_split_pct": np.nan, "glmm_pct": np.nan}
+        if r.reproducible == "true":
+            x, n = int(r.events), int(r.therapeutic_trials)
+            row["logit_pct"] = 100 * pool_proportions([x], [n], method="REML").proportion
+            row["ft_pct"] = 100 * pool_proportions([x], [n], method="DL", transform="freeman_tukey").proportion
+            if r.studies != "1" and n > 1:
+                xs = [1] * x + [0] * (n - x)
+                row["ft_split_pct"] = 100 * pool_proportions(xs, [1] * n, method="DL",
+                                                             transform="freeman_tukey").proportion
+            if glmm:
+                try:
+                    row["glmm_pct"] = 100 * pool_proportions([x], [n], method="GLMM").proportion
+                except ValueError:
+                    pass
+        tol = _half_unit(r.printed_pct)
+        for m in ("logit", "ft", "glmm"):
+            v = row[f"{m}_pct"]
+            row[f"agrees_{m}"] = bool(abs(v - row["printed_pct"]) <= tol + 1e-9) if not np.isnan(v) else None
+        out.append(row)
+    return pd.DataFrame(out)
