@@ -145,7 +145,12 @@ r5 = real.rates_
 report.table(r5[r5["endpoint"] == "clinical_response"], "multicentre_clinical_response", p.output_dir,
              f"Pooled clinical response, K = {DEFAULT_MIN_CELL}")
 report.save_table(real.withheld_, "multicentre_withheld_cells", p.output_dir,
-                  f"Values withheld by the centres (K = {DEFAULT_MIN_CELL}), by name")
+                  f"Values withheld by the centres (K = {DEFAULT_MIN_CELL}), by name", in_report=False)
+withheld = (real.withheld_.groupby(["centre", "table"]).size().unstack("centre", fill_value=0)
+            .rename_axis(None, axis=1).reset_index())
+report.table(withheld, "multicentre_withheld_summary", p.output_dir,
+             f"Values withheld by each centre (K = {DEFAULT_MIN_CELL}), by summary table; every one is listed in "
+             "multicentre_withheld_cells.csv")
 print(real.withheld_.head(12).to_string(index=False))
 print(f"... {len(real.withheld_)} in all: every one is in multicentre_withheld_cells.csv")
 

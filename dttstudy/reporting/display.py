@@ -1166,6 +1166,69 @@ def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     return DisplayTable(name, "Patients, regimens and clinical response by centre", cols, rows, notes)
 
 
+#: The multicentre summary's tables, as a reader names them.
+SUMMARY_TABLES = {"response": "Response and remission counts", "ae_incidence": "Adverse-event incidence",
+                  "ae_terms": "Adverse-event terms", "life_tables": "Life tables (time to first AE, time on DTT)",
+                  "labs": "CRP and albumin sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
+                  "baseline_continuous": "Baseline means (Table 1)"}
+
+
+@builder("multicentre_demo_clinical_response", "multicentre_clinical_response")
+def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Pooled response rates from the centres' summaries: the single-centre layout, plus how many centres
+    contributed to each cell and a note when some withheld theirs."""
+    d = tidy.copy()
+    if "withheld_centres" in d and "centres" in d:
+        withheld = d["withheld_centres"].fillna("").astype(str).str.len().gt(0) & (d["centres"] == 0)
+        d["n/N (%; 95% CI)"] = [
+            "withheld" if w else n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]) if r["N"] else "0/0"
+            for w, r in zip(withheld, d.to_dict("records"))]
+        d = d.drop(columns=["N", "pct"])
+    t = response_display(name, d)
+    if "withheld_centres" in tidy and tidy["withheld_centres"].fillna("").astype(str).str.len().gt(0).any():
+        t.footnotes.append(("", "Pooled over the centres that published the cell; withheld: no centre published it. A "
+                                "centre withholds a count below the minimum cell count or one that published totals "
+                                "would reveal (every withheld cell is listed in multicentre_withheld_cells.csv)."))
+    return t
+
+
+@builder("multicentre_demo_heterogeneity", "multicentre_heterogeneity")
+def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Between-centre heterogeneity per endpoint, analysis set and month: centres, pooled n/N, random-effects
+    pooled % (95% CI), τ², I² and the heterogeneity test."""
+    cols = [Column(label("analysis_set")), Column(label("month"), align="right"),
+            Column(label("centres_k"), align="right"), Column(label("pooled_n_of_n"), align="right"),
+            Column(label("re_pooled"), align="center"), Column(label("tau2"), align="right"),
+            Column(label("i2"), align="right"), Column(label("q_pvalue"), align="right")]
+    rows = []
+    for r in tidy.to_dict("records"):
+        rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"), fmt(r["k"], "n"),
+                         f"{int(r['n'])}/{int(r['N'])}",
+                         f"{fmt(r['re_pct'], 'pct')} ({interval(r['re_ci_low'], r['re_ci_high'], 'ci')})",
+                         fmt(r["tau2"], "tau2"), fmt(r["i2"], "i2"), fmt_p(r["q_pvalue"])],
+                        [None, r["month"], r["k"], None, None, r["tau2"], r["i2"], r["q_pvalue"]],
+                        [None, 0, 0, None, None, 3, 1, 3], group=level(r["endpoint"])))
+    methods = ", ".join(dict.fromkeys(str(m) for m in tidy["method"])) if "method" in tidy else ""
+    notes = [("", f"Random-effects model across centres ({methods}); τ² between-centre variance on the logit scale; "
+                  "I² from τ²; Q p-value: test of equal proportions across centres.")]
+    extra = [str(x) for x in tidy.get("note", pd.Series(dtype=str)).dropna().unique() if str(x)]
+    notes += [("", x) for x in extra]
+    return DisplayTable(name, "Between-centre heterogeneity", cols, rows, notes)
+
+
+@builder("multicentre_withheld_summary")
+def withheld_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Values each centre withheld, per summary table (one column per centre, named by its code)."""
+    centres = [c for c in tidy.columns if c != "table"]
+    cols = [Column(label("summary_table"))] + [Column(str(c), align="right", spanner=label("centre"))
+                                                for c in centres]
+    rows = [Row([SUMMARY_TABLES.get(r["table"], str(r["table"]))] + [fmt(r[c], "n") for c in centres],
+                [None] + [r[c] for c in centres], [None] + [0] * len(centres)) for r in tidy.to_dict("records")]
+    notes = [("", "Withheld: below the minimum cell count, or recoverable from published totals "
+                  "(complementary suppression).")]
+    return DisplayTable(name, "Values withheld by each centre", cols, rows, notes)
+
+
 @builder("cif_first_ae")
 def cif_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Aalen–Johansen cumulative incidence: estimates with their 95% CI (standard errors stay in the tidy

@@ -111,7 +111,8 @@ LABELS: dict[str, str] = {
     "cif_competing_se": "SE, competing incidence", "status_flow": "Patients at the month",
     "visit_variable": "Variable", "applies_to": "Expected of", "completeness_cell": "Present / expected (%)",
     "regimens": "Regimens (patients)", "centre_response": "Clinical response, n/N (%)",
-    "baseline_visit": "Baseline",
+    "baseline_visit": "Baseline", "summary_table": "Summary table", "centre": "Centre",
+    "centres_k": "Centres", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
