@@ -1192,7 +1192,7 @@ def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     return t
 
 
-@builder("multicentre_demo_heterogeneity", "multicentre_heterogeneity")
+@builder("multicentre_demo_heterogeneity")
 def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Between-centre heterogeneity per endpoint, analysis set and month: centres, pooled n/N, random-effects
     pooled % (95% CI), τ², I² and the heterogeneity test."""

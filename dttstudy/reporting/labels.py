@@ -91,7 +91,7 @@ LABELS: dict[str, str] = {
     "se": "SE (logit)", "tau2": "τ²", "tau": "τ", "i2": "I², %", "q": "Q", "df": "df", "q_pvalue": "Q p-value",
     "method": "Method", "transform": "Transform", "hartung_knapp": "Hartung–Knapp", "continuity": "Continuity",
     "pooled_pct": "Pooled, %", "pooled_ci": "Pooled, % (95% CI)", "pi": "95% PI", "pct_ci": "% (95% CI)",
-    "pi_pct": "95% PI, %", "this_cohort": "This cohort, n/N",
+    "pi_pct": "95% PI, %", "this_cohort": "This cohort, n/N", "this_cohort_label": "This cohort",
     "this_cohort_pct": "This cohort, %", "subgroup_p": "Subgroup p-value", "pooled_events": "Events",
     # composite and short headers of the display tables (dttstudy.reporting.display)
     "status_check": "Status", "eair_ci": "EAIR per 100 PY (95% CI)", "eaer_ci": "EAER per 100 PY (95% CI)",
@@ -112,7 +112,7 @@ LABELS: dict[str, str] = {
     "visit_variable": "Variable", "applies_to": "Expected of", "completeness_cell": "Present / expected (%)",
     "regimens": "Regimens (patients)", "centre_response": "Clinical response, n/N (%)",
     "baseline_visit": "Baseline", "summary_table": "Summary table", "centre": "Centre",
-    "centres_k": "Centres", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N",
+    "centres_k": "Centres", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N", "table": "Summary table", "cell": "Withheld value",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
