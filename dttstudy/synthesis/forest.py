@@ -87,12 +87,13 @@ def _pct(p: float) -> str:
 
 def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame | None = None,
                 xlabel: str = "Patients with the outcome (%)", timepoint: str | None = None,
-                footnote: str | None = None):
+                footnote: str | None = None, unit_label: str = "Study"):
     """Forest plot of :func:`forest_data` output (see the module docstring); returns a matplotlib Figure.
 
     ``title`` names the outcome, ``timepoint`` the timepoint rule (header row); ``highlight`` is this cohort's
     row(s) (columns ``label, events, total, proportion, ci_lower, ci_upper``), drawn below the pooled estimate
-    and not pooled. ``footnote`` is added under the standard footnote.
+    and not pooled. ``footnote`` is added under the standard footnote; ``unit_label`` heads the first column (e.g.
+    "Centre" when the units are centres).
     """
     import textwrap
 
@@ -123,7 +124,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     fs = 8
     # header row
     hdr_y = y_top
-    ax_lab.text(0.0, hdr_y, "Study", fontsize=fs, fontweight="bold", va="center")
+    ax_lab.text(0.0, hdr_y, unit_label, fontsize=fs, fontweight="bold", va="center")
     ax_n.text(0.5, hdr_y, "n/N", fontsize=fs, fontweight="bold", va="center", ha="center")
     ax_num.text(0.08, hdr_y, f"% ({100 * (pooled.level if pooled is not None else 0.95):g} % CI)", fontsize=fs,
                 fontweight="bold", va="center")
@@ -202,8 +203,10 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     ax.set_xlabel(xlabel, fontsize=fs)
     ax.tick_params(axis="x", labelsize=fs)
 
-    notes = ["Squares: each study with its Clopper–Pearson exact 95 % CI (size by patients); grey circles: arms "
-             "of a multi-arm study, shown, not pooled separately."]
+    unit = unit_label.lower()
+    arms_shown = "level" in per and (per["level"] > 0).any()
+    notes = [f"Squares: each {unit} with its Clopper–Pearson exact 95 % CI (size by patients)"
+             + ("; grey circles: arms of a multi-arm study, shown, not pooled separately." if arms_shown else ".")]
     if pooled is not None:
         if pooled.method == "GLMM" and pooled.ci_method == "Clopper-Pearson":
             notes.append("Diamond: " + pooled.note.replace("tau^2", "τ²") + " Weight: inverse-variance weight "

@@ -824,67 +824,52 @@ def pool(paths_or_summaries, heterogeneity_method: str = "GLMM") -> PooledAnalys
 # Pooled report
 # --------------------------------------------------------------------------------------------------------------
 def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
-    """By-centre forest plot: each centre's proportion with its exact CI, the summed-count estimate and the
-    random-effects estimate (diamond)."""
-    from ..reporting.figures import _plt
+    """By-centre forest plot in the study's forest layout (centre | n/N | % (95 % CI) | weight): each centre's
+    proportion with its exact CI and the random-effects pooled estimate (diamond, with its prediction interval
+    where defined); the summed-count estimate with its exact CI is stated in the footnote."""
+    from .forest import forest_data, forest_plot
 
-    plt = _plt()
     r = rows.reset_index(drop=True)
-    n = len(r) + 2
-    fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.6))
-    ys = list(range(n - 1, 1, -1))
-    for y, x in zip(ys, r.itertuples()):
-        ax.plot([x.ci_low, x.ci_high], [y, y], color="black", lw=1)
-        ax.plot(x.pct, y, "s", color="black", ms=4 + 5 * math.sqrt(x.N / max(r["N"].max(), 1)))
-        ax.text(101.5, y, f"{x.n}/{x.N}  {x.pct:.1f} ({x.ci_low:.1f}–{x.ci_high:.1f})", va="center", fontsize=7)
-    labels = list(r["centre"])
-    pooled = het["pooled"]
-    ax.plot([pooled["ci_low"], pooled["ci_high"]], [1, 1], color="navy", lw=1.6)
-    ax.plot(pooled["pct"], 1, "D", color="navy", ms=6)
-    ax.text(101.5, 1, f"{pooled['n']}/{pooled['N']}  {pooled['pct']:.1f} ({pooled['ci_low']:.1f}–"
-            f"{pooled['ci_high']:.1f})", va="center", fontsize=7, color="navy")
-    labels.append("Pooled (summed counts, exact CI)")
-    if not math.isnan(het.get("re_pct", np.nan)):
-        lo, mid, hi = het["re_ci_low"], het["re_pct"], het["re_ci_high"]
-        ax.fill([lo, mid, hi, mid], [0, 0.3, 0, -0.3], color="darkred")
-        ax.text(101.5, 0, f"{mid:.1f} ({lo:.1f}–{hi:.1f})", va="center", fontsize=7, color="darkred")
-    labels.append(f"Random effects ({het['method']}; τ² {het.get('tau2', np.nan):.3g}, I² "
-                  f"{het.get('i2', np.nan):.0f}%)")
-    ax.set_yticks(ys[:len(r)] + [1, 0])
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.set_xlim(-1, 101)
-    ax.set_ylim(-0.8, n - 0.3)
-    ax.set_xlabel("Patients (%)")
-    ax.set_title(title)
-    ax.grid(axis="x", alpha=0.3)
-    fig.text(0.01, 0.005, "Centre CIs: exact; random effects on the logit scale", fontsize=7)
-    fig.tight_layout(rect=(0, 0.03, 0.8, 1))
-    return fig
+    units = pd.DataFrame({"study_id": [str(c) for c in r["centre"]], "arm": "",
+                          "label": [f"Centre {c}" for c in r["centre"]],
+                          "events": r["n"].astype(int), "total": r["N"].astype(int)})
+    method = str(het.get("method") or "GLMM")
+    if method not in ("GLMM", "REML", "DL", "PM"):
+        method = "GLMM"
+    per, pooled = forest_data(units, method=method)
+    p = het["pooled"]
+    foot = (f"Summed counts of all centres: {int(p['n'])}/{int(p['N'])} = {p['pct']:.1f} % (exact 95 % CI "
+            f"{p['ci_low']:.1f}–{p['ci_high']:.1f}).")
+    return forest_plot(per, pooled, title, xlabel="Patients with the outcome (%)", footnote=foot, unit_label="Centre")
 
 
 def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
-    """Pooled Kaplan–Meier step curve with its log-log CI band."""
-    from ..reporting.figures import _plt
+    """Pooled Kaplan–Meier step curve with its log-log CI band, on the study's month grid, up to the last
+    interval with a patient at risk."""
+    from ..reporting.figures_theme import OKABE_ITO, month_grid, set_month_axis, theme
 
-    plt = _plt()
+    km = km[km["at_risk"] > 0] if "at_risk" in km else km
     x = km[time].to_numpy(float) + (1.0 if time == "start" else 0.0)  # grid: the value at the interval's end
     x = np.concatenate([[0.0], x])
     s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
     lo = np.concatenate([[1.0], km["ci_lower"].to_numpy(float)])
     hi = np.concatenate([[1.0], km["ci_upper"].to_numpy(float)])
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.step(x, s, where="post", color="navy", lw=1.8, label="pooled")
-    ax.fill_between(x, lo, hi, step="post", color="navy", alpha=0.15, label="95% CI")
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("Months since DTT start")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    ax.grid(alpha=0.3)
-    n0 = int(km["at_risk"].iloc[0]) if len(km) else 0
-    fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables; CI: log-log (exponential Greenwood)",
-             fontsize=7)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    colour = OKABE_ITO[5]  # blue
+    with theme():
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        ax.step(x, s, where="post", color=colour, lw=1.8, label="pooled")
+        ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.18, lw=0, label="95% CI")
+        ax.set_ylim(0, 1.05)
+        set_month_axis(ax, month_grid(float(x.max()) if len(x) else 0.0))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(loc="lower left", frameon=False)
+        n0 = int(km["at_risk"].iloc[0]) if len(km) else 0
+        fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables; CI: log-log (exponential "
+                              "Greenwood)", fontsize=7)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
 
