@@ -176,3 +176,20 @@ def test_incremental_rerun(tmp_path, monkeypatch):
     said.clear()
     assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, force=True, echo=said.append) == 0
     assert any("Running 2 of 2" in s for s in said)
+
+
+def test_stream_chunks_are_joined_so_executed_notebooks_are_deterministic():
+    import nbformat
+
+    from dttstudy.reporting.pipeline import strip_volatile
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('a'); print('b')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="w\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="c\n")]
+    nb.cells = [cell]
+    strip_volatile(nb)
+    assert [(o["name"], o["text"]) for o in nb.cells[0].outputs] == [("stdout", "a\nb\n"), ("stderr", "w\n"),
+                                                                     ("stdout", "c\n")]

@@ -48,7 +48,7 @@ def _sha256(path: Path) -> str:
 
 
 def strip_volatile(nb) -> None:
-    """Remove execution timestamps and durations (notebook and cell metadata) in place."""
+    """Remove execution timestamps and durations (notebook and cell metadata) and join stream chunks, in place."""
     for key in _VOLATILE_NB_METADATA:
         nb.metadata.pop(key, None)
     for cell in nb.cells:
@@ -58,6 +58,22 @@ def strip_volatile(nb) -> None:
             del cell.metadata["tags"]
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # Papermill gives this cell a random id
+        if cell.get("outputs"):
+            cell.outputs = _merge_streams(cell.outputs)
+
+
+def _merge_streams(outputs):
+    """Adjacent stream outputs of the same stream joined into one: how the kernel's output is chunked depends on
+    timing, the text does not."""
+    merged = []
+    for o in outputs:
+        if (merged and o.get("output_type") == "stream" and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == o.get("name")):
+            prev = merged[-1]
+            prev["text"] = "".join(prev["text"]) + "".join(o["text"])
+            continue
+        merged.append(o)
+    return merged
 
 
 def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, retries: int = 2,
