@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from ..intake.cohort import Cohort
 from .labs import lab_changes, lab_summary

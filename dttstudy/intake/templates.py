@@ -6,7 +6,6 @@ loading reads only the sheets ``patients``, ``treatments``, ``visits`` and ``adv
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from . import schema as S
@@ -74,7 +73,7 @@ def template_workbook(path: str | Path) -> Path:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..reporting.render import _normalise_zip
+    from ..reporting.render import save_workbook
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -108,13 +107,4 @@ def template_workbook(path: str | Path) -> Path:
             for j, v in enumerate(values, start=1):
                 ex.cell(row=r, column=j, value=None if v == "" else v)
         r += 2
-    props = wb.properties
-    from datetime import datetime
-
-    props.created = props.modified = datetime(2000, 1, 1)
-    props.creator = props.lastModifiedBy = "dttstudy"
-    buf = io.BytesIO()
-    wb.save(buf)
-    path = Path(path)
-    path.write_bytes(_normalise_zip(buf.getvalue()))
-    return path
+    return save_workbook(wb, path)

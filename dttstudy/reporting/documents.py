@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
 from .display import DisplayTable
-from .render import inert
+from .render import inert, normalise_zip, save_workbook
 
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
-_FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 def numbered(tables: list[DisplayTable], start: int = 1) -> list[DisplayTable]:
@@ -24,26 +22,6 @@ def numbered(tables: list[DisplayTable], start: int = 1) -> list[DisplayTable]:
         t.number = i
     return tables
 
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip container in member order with fixed dates and fixed core-property times."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                for tag in (rb"dcterms:created", rb"dcterms:modified", rb"cp:lastPrinted"):
-                    body = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)",
-                                  rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, body)
-    return out.getvalue()
-
-
-# --- Word ------------------------------------------------------------------------------------------------------
 
 def _set_cell_borders(cell, **edges):
     """Borders of one table cell, e.g. ``top=12`` (eighths of a point); 0 removes the edge."""
@@ -275,7 +253,7 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
     buf = io.BytesIO()
     doc.save(buf)
     path = Path(path)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
+    path.write_bytes(normalise_zip(buf.getvalue()))
     return path
 
 
@@ -374,14 +352,7 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
         for j, c in enumerate(t.columns):
             width = max([len(c.label)] + [len(x.cells[j]) + 2 * x.indent for x in t.rows if j < len(x.cells)])
             ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(max(8, width + 2), 60)
-    props = wb.properties
-    props.created = props.modified = FIXED_TIME
-    props.creator = props.lastModifiedBy = "dttstudy"
-    buf = io.BytesIO()
-    wb.save(buf)
-    path = Path(path)
-    path.write_bytes(_fixed_zip(buf.getvalue()))
-    return path
+    return save_workbook(wb, path)
 
 
 #: The order of tables in the assembled documents (names as the notebooks save them); others follow by name.

@@ -75,7 +75,6 @@ LABELS: dict[str, str] = {
     "ci_upper": "95% CI upper", "ci_type": "CI type", "competing": "Competing events",
     "cif_event": "Cumulative incidence of AE", "cif_competing": "Cumulative incidence of competing event",
     "event_free": "Free of either event", "survival_ci": "Survival (95% CI)",
-    "cif_event_ci": "Cumulative incidence of AE",
     # paper check
     "key": "Fact", "section": "Section", "where": "Statement in the paper", "published": "Published",
     "computed": "Computed", "computed_exact": "Computed (unrounded)", "computed_n": "Computed n/N",

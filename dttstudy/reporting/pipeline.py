@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, ROOT, TABLE_NAMES
+from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TABLE_NAMES
 
 KERNEL = "python3"
 CACHE_FILE = ".dttstudy-cache.json"
@@ -357,7 +357,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
     not executed again: its outputs are carried over. With nothing changed the command returns at once.
     ``force`` re-executes everything.
     """
-    from .outputs import MANIFEST, TargetError, check_target, default_out, resolve, swap_in, write_manifest
+    from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
     from ..parameters import ParameterError, check
 
     try:

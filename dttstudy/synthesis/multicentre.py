@@ -829,7 +829,7 @@ def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
     where defined); the summed-count estimate with its exact CI is stated in the footnote."""
     from .forest import forest_data, forest_plot
 
-    r = rows.reset_index(drop=True)
+    r = rows[rows["N"] > 0].reset_index(drop=True)  # a centre with nobody evaluable has no proportion
     units = pd.DataFrame({"study_id": [str(c) for c in r["centre"]], "arm": "",
                           "label": [f"Centre {c}" for c in r["centre"]],
                           "events": r["n"].astype(int), "total": r["N"].astype(int)})
