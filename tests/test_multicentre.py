@@ -425,6 +425,11 @@ def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["written_by"] == "dttstudy" and "index.html" in manifest["files"]
     assert any(f.startswith("figures/forest_clinical_response") for f in manifest["files"])
+    # the pooled report is a document of the same form as a single cohort's: numbered tables and figures
+    doc = (out / "report.html").read_text(encoding="utf-8")
+    assert "no patient records left the centres" in doc and "Centres: C1, C2, C3" in doc
+    assert "Table 1. Pooled clinical response" in doc and "<b>Figure 1.</b>" in doc
+    assert "<script" not in doc.lower()
     def files_of(folder):
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

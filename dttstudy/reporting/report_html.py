@@ -325,3 +325,63 @@ def write_report(out: Path, cohort, p, outputs: dict[str, list[str]], order: lis
     path = out / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def write_pooled_report(out: Path, res, entries: list[tuple[str, str, str]], report_tables: set[str]) -> Path:
+    """``out/report.html`` of a pooled multicentre analysis: the same document form as a single cohort's — title,
+    banner, contents, methods, numbered tables and figures — from the tables and figures in ``out`` listed in
+    ``entries`` (kind, name, title); tables not in ``report_tables`` are linked as files only."""
+    centres = res.centres_
+    k = len(centres)
+    withheld = int(centres["cells_withheld"].sum()) if "cells_withheld" in centres else 0
+    thresholds = sorted({int(x) for x in centres["min_cell"]}) if "min_cell" in centres else []
+    parts = ['<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>Dual-targeted therapy in refractory IBD — pooled multicentre report</title>",
+             f"<style>{CSS}</style>\n</head>\n<body>",
+             "<h1>Dual-targeted therapy in refractory inflammatory bowel disease — pooled multicentre analysis</h1>",
+             f'<p class="sub">Pooled by dttstudy {E(str(res.package_version))} from the aggregate summaries of '
+             f"{k} centre{'s' if k != 1 else ''}</p>",
+             f'<p class="banner own"><b>Pooled from aggregate summaries — no patient records left the centres.</b> '
+             f"Centres: {E(', '.join(str(c) for c in centres['centre']))}; minimum cell count "
+             f"{E(', '.join(str(t) for t in thresholds) or 'not recorded')}; {withheld} value"
+             f"{'s' if withheld != 1 else ''} withheld by the centres' disclosure control (listed in "
+             f'<a href="tables/withheld_cells.csv">withheld_cells.csv</a>).</p>']
+    toc = ['<nav class="toc"><b>Contents</b><ol><li><a href="#summary">Summary</a></li>',
+           '<li><a href="#methods">Methods</a></li><li><a href="#results">Results</a></li>',
+           '<li><a href="#files">Files</a></li></ol></nav>']
+    body = [f'<h2 id="summary" class="first">Summary</h2><p>{E(res.summary())}</p>',
+            '<h2 id="methods">Methods</h2>',
+            "<p>Each centre ran the same analysis on its own records with the same parameters and package version "
+            "and sent only aggregate counts (dttstudy export-summary). Response rates are summed counts with exact "
+            "(Clopper–Pearson) 95 % confidence intervals; between-centre heterogeneity comes from a binomial–normal "
+            "random-effects model across centres (GLMM; τ², I²). Survival is pooled from the centres' life tables; "
+            "exposure-adjusted rates from summed events and patient-years with exact Poisson intervals. A cell a "
+            "centre withheld (below its minimum cell count, or one that its published totals would reveal) is left "
+            "out of the sum, and the tables say which centres contributed.</p>",
+            '<h2 id="results">Results</h2>']
+    number, fig_no, files = 0, 0, []
+    for kind, name, title in entries:
+        if kind == "figure":
+            meta = json.loads((out / "figures" / f"{name}.json").read_text(encoding="utf-8"))
+            fig_no += 1
+            body.append(_figure_html(out, name, meta.get("caption") or title, fig_no))
+        elif kind == "table" and name in report_tables:
+            meta = json.loads((out / "tables" / f"{name}.json").read_text(encoding="utf-8"))
+            t = DisplayTable.from_json(json.dumps(meta["display"]))
+            number += 1
+            t.number = number
+            body.append(f'<div class="tablewrap" id="tab-{E(name)}">{t.to_html(standalone=False)}</div>')
+        elif kind == "table":
+            files.append((name, title))
+    body.append('<h2 id="files">Files</h2><p>All tables: <a href="tables/tables.docx">tables.docx</a> (Word) and '
+                '<a href="tables/tables.xlsx">tables.xlsx</a>; the tidy CSV files are in <code>tables/</code>; '
+                'parameters and centres in <a href="provenance.json">provenance.json</a>.</p>')
+    if files:
+        body.append('<p>Tables kept as files only:</p><ul class="files">' + "".join(
+            f'<li><a href="tables/{E(n)}.html">{E(t)}</a></li>' for n, t in files) + "</ul>")
+    parts += toc + body + ['<footer>dttstudy — pooled multicentre analysis. <a class="noprint" href="index.html">'
+                           "Front page</a></footer>", "</body>\n</html>\n"]
+    path = out / "report.html"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

@@ -882,8 +882,9 @@ def _owned(folder: Path) -> bool:
 
 
 def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
-    """Write the pooled tables (CSV, MD, HTML, LaTeX; all of them in ``tables.docx`` and ``tables.xlsx``), figures
-    (PNG, SVG), ``index.html``, ``provenance.json`` and the manifest to
+    """Write the pooled tables (CSV, MD, HTML, LaTeX; the report's tables in ``tables.docx``, all of them in
+    ``tables.xlsx``), figures (PNG, SVG), ``report.html`` (the same document form as a single cohort's),
+    ``index.html``, ``provenance.json`` and the manifest to
     ``out``. A non-empty ``out`` is replaced only when it carries the package's manifest; the report is built in
     a sibling folder and swapped in when complete."""
     import tempfile
@@ -957,9 +958,16 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             name = f"forest_{h.endpoint}_m{_fmt(h.month)}"
             title = f"{h.endpoint.replace('_', ' ').capitalize()}, month {_fmt(h.month)} (observed cases)"
             figure(forest_by_centre(sel, het, title), name, title)
-        write_docx(displays, tmp / "tables" / "tables.docx", title="Pooled multicentre tables")
+        file_only = {"withheld_cells", "km_first_ae_pooled", "km_time_on_dtt_pooled", "lab_changes"}
+        in_report = {n for k, n, _ in entries if k == "table" and n not in file_only}
+        write_docx([d for d in displays if d.name in in_report], tmp / "tables" / "tables.docx",
+                   title="Pooled multicentre tables")
         write_xlsx(displays, tmp / "tables" / "tables.xlsx")
-        entries += [("document", "tables/tables.docx", "All tables (Word)"),
+        from ..reporting.report_html import write_pooled_report as _document
+
+        _document(tmp, res, entries, in_report)
+        entries += [("document", "report.html", "The pooled report (report.html)"),
+                    ("document", "tables/tables.docx", "All tables (Word)"),
                     ("document", "tables/tables.xlsx", "All tables (Excel, one sheet per table)")]
         (tmp / "index.html").write_text(_index_html(res, entries), encoding="utf-8")
         prov = {"package_version": res.package_version, "parameters": res.parameters,
