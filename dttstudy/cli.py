@@ -61,7 +61,7 @@ def _load(args):
     import warnings
 
     from .intake.cohort import load_cohort
-    from .intake.validation import CohortValidationError
+    from .intake.validation import CohortValidationError, reading_lines
 
     try:
         with warnings.catch_warnings():
@@ -74,22 +74,6 @@ def _load(args):
         print(line, file=sys.stderr)
     return cohort
 
-
-def reading_lines(cohort) -> list[str]:
-    """One NOTE line per rule and column of what loading read (e.g. "read 'Stelara' as 'UST'"), so a user sees
-    every normalisation; ``dttstudy validate`` lists them cell by cell."""
-    out = []
-    for r in cohort.provenance.get("readings") or []:
-        where = r.get("file", "")
-        if r.get("column"):
-            where += f", column '{r['column']}'"
-        rows = r.get("rows") or []
-        if rows:
-            where += f", row{'s' if len(rows) > 1 else ''} " + ", ".join(str(x) for x in rows[:5]) + (
-                " …" if len(rows) > 5 else "")
-        count = f" ({r['count']:,} cells)" if (r.get("count") or 0) > 1 else ""
-        out.append(f"NOTE {where}: {r.get('message', '')}{count}")
-    return out
 
 
 def _cmd_summary(args) -> int:
@@ -165,7 +149,7 @@ def _cmd_execute_notebooks(args) -> int:
 def _cmd_synth(args) -> int:
     from pathlib import Path
 
-    from .intake.synth import synth_cohort, write_cohort
+    from .intake.synth import synth_cohort, text_booleans, write_cohort
 
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
@@ -177,21 +161,11 @@ def _cmd_synth(args) -> int:
         from .reporting.render import to_excel
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        written = to_excel({n: _text_booleans(df) for n, df in tables.items()}, out)
+        written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out)
     else:
         written = write_cohort(tables, out)
     print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {written}")
     return 0
-
-
-def _text_booleans(df):
-    import numpy as np
-
-    df = df.copy()
-    for c in df.columns:
-        if df[c].dtype == bool:
-            df[c] = np.where(df[c], "true", "false")
-    return df
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,8 +12,8 @@ import difflib
 import math
 from dataclasses import dataclass
 
-#: The paper's visit windows (months either side of the target month); the same table as
-#: :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`, repeated here so the command line can check months without pandas.
+#: The paper's visit windows (months either side of the target month); :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`
+#: is this table. It lives here, with no heavy imports, so the command line can check months before pandas loads.
 PAPER_WINDOWS = {3: 0.5, 6: 1.0, 9: 1.0, 12: 1.0}
 
 

@@ -386,16 +386,6 @@ def test_table1_of_one_disease_has_no_empty_column(cohort):
     assert not any("behaviour" in r.cells[0] or "location" in r.cells[0] for r in t.rows)
 
 
-def test_tables_saved_as_json_assemble_in_report_order(tmp_path, some_tables):
-    from dttstudy.reporting.documents import read_display_tables
-
-    for t in reversed(some_tables):           # written in any order, e.g. by separate notebooks
-        (tmp_path / f"{t.name}.display.json").write_text(t.to_json(), encoding="utf-8")
-    back = read_display_tables(tmp_path)
-    assert [t.name for t in back] == ["table1_baseline", "table3_maintained", "clinical_response_rates",
-                                      "km_first_ae"]
-
-
 def test_forest_arms_indented_under_their_study():
     tidy = pd.DataFrame({"study_id": ["s1", "s1", "s2"], "arm": ["", "A", ""], "label": ["S 2020", "S 2020 — A arm",
                          "T 2021"], "level": [0, 1, 0], "pooled": [True, False, True], "events": [3, 1, 5],

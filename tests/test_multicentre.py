@@ -443,6 +443,11 @@ def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
     assert cli_pool(files + ["--out", str(other)]) == 2
     assert "not written by dttstudy" in capsys.readouterr().err
     assert (other / "notes.txt").read_text() == "keep"
+    (out / "my_notes.txt").write_text("added by hand")  # a report folder holding a file the package did not write
+    before = files_of(out)
+    assert cli_pool(files + ["--out", str(out)]) == 2
+    assert "my_notes.txt" in capsys.readouterr().err and files_of(out) == before
+    (out / "my_notes.txt").unlink()
     bad = json.loads((tmp_path / "C1.json").read_text())
     bad["parameters"]["definition"] = "simple"
     (tmp_path / "C1.json").write_text(json.dumps(bad))

@@ -21,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from ..intake.cohort import Cohort
+from ..parameters import PAPER_WINDOWS
 from .stats import CI_METHODS, binomial_ci
 
-#: Half-widths of the visit windows, in months, keyed by the target month.
-DEFAULT_WINDOWS = {3: 0.5, 6: 1.0, 9: 1.0, 12: 1.0}
+#: Half-widths of the visit windows, in months, keyed by the target month (the paper's; declared with the
+#: parameters, :data:`dttstudy.parameters.PAPER_WINDOWS`).
+DEFAULT_WINDOWS = PAPER_WINDOWS
 #: Upper limit of normal for CRP (mg/L) used for "CRP normalisation".
 DEFAULT_CRP_ULN = 5.0
 #: DTT stop reasons that make a patient a non-responder at later timepoints under non-responder imputation.

@@ -178,14 +178,19 @@ def _dedupe_months(pid: np.ndarray, month: np.ndarray) -> tuple[np.ndarray, np.n
     return month, first
 
 
+def text_booleans(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with boolean columns written as the cohort files spell them: ``true`` / ``false``."""
+    df = df.copy()
+    for c in df.columns:
+        if df[c].dtype == bool:
+            df[c] = np.where(df[c], "true", "false")
+    return df
+
+
 def write_cohort(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
     """Write the tables as the four CSV files of a cohort folder (booleans as true/false)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
-        df = df.copy()
-        for c in df.columns:
-            if df[c].dtype == bool:
-                df[c] = np.where(df[c], "true", "false")
-        df.to_csv(out / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
+        text_booleans(df).to_csv(out / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
     return out

@@ -111,6 +111,23 @@ def notes_from_readings(readings) -> list[Note]:
     return out
 
 
+def reading_lines(cohort) -> list[str]:
+    """One NOTE line per rule and column of what loading read (e.g. "read 'Stelara' as 'UST'"), so a user sees
+    every normalisation; ``dttstudy validate`` lists them cell by cell."""
+    out = []
+    for r in cohort.provenance.get("readings") or []:
+        where = r.get("file", "")
+        if r.get("column"):
+            where += f", column '{r['column']}'"
+        rows = r.get("rows") or []
+        if rows:
+            where += f", row{'s' if len(rows) > 1 else ''} " + ", ".join(str(x) for x in rows[:5]) + (
+                " …" if len(rows) > 5 else "")
+        count = f" ({r['count']:,} cells)" if (r.get("count") or 0) > 1 else ""
+        out.append(f"NOTE {where}: {r.get('message', '')}{count}")
+    return out
+
+
 class CohortValidationError(ValueError):
     """Raised by :func:`dttstudy.load_cohort` when the data break the contract; carries the full report."""
 

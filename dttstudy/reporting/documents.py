@@ -355,29 +355,6 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
     return save_workbook(wb, path)
 
 
-#: The order of tables in the assembled documents (names as the notebooks save them); others follow by name.
-TABLE_ORDER = ("table1_baseline", "table2_baseline_per_patient", "table3_maintained", "table4_discontinued",
-               "regimens", "agents", "clinical_response_rates", "clinical_response_simple",
-               "clinical_remission_rates", "endoscopic_response_rates", "lab_change_summary",
-               "lab_change_per_patient", "ae_incidence", "ae_exposure_adjusted", "ae_listing", "tte_first_ae",
-               "km_first_ae", "km_first_ae_risk_table", "km_time_on_dtt", "cif_first_ae", "paper_check",
-               "literature_this_cohort", "literature_pooled_vs_cohort", "literature_regimen_classes",
-               "literature_leave_one_out")
-
-
-def in_report_order(tables: list[DisplayTable]) -> list[DisplayTable]:
-    """Tables sorted by :data:`TABLE_ORDER`, the rest (e.g. ``forest_*``) after them by name."""
-    rank = {n: i for i, n in enumerate(TABLE_ORDER)}
-    return sorted(tables, key=lambda t: (rank.get(t.name, len(rank)), t.name))
-
-
-def read_display_tables(folder, pattern: str = "*.display.json") -> list[DisplayTable]:
-    """Every display table saved as JSON in ``folder`` (as :func:`write_tables` or a notebook wrote them), in
-    report order — so tables built in separate notebook processes can be assembled into one document."""
-    files = sorted(Path(folder).glob(pattern))
-    return in_report_order([DisplayTable.from_json(f.read_text(encoding="utf-8")) for f in files])
-
-
 def write_tables(tables: list[DisplayTable], outdir, stem: str = "tables", title: str = "Tables") -> list[Path]:
     """Every display table as ``<name>.html``, ``.tex``, ``.md`` and ``.display.json`` in ``outdir``, plus one
     ``<stem>.docx`` and ``<stem>.xlsx``; tables are numbered in list order. Returns the files written."""

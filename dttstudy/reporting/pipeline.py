@@ -394,7 +394,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         return 1
     for w in caught:
         echo(f"WARNING {w.message}")
-    from ..cli import reading_lines
+    from ..intake.validation import reading_lines
 
     for line in reading_lines(cohort):
         echo(line)

@@ -41,11 +41,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..reporting.outputs import MANIFEST
 from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
 
 FORMAT = "dttstudy-centre-summary"
 FORMAT_VERSION = 1
-MANIFEST = ".dttstudy-manifest.json"
 #: Bucket for AE terms outside the shared vocabulary.
 OTHER_TERM = "other (term not in the shared vocabulary)"
 #: Default shared AE vocabulary (MedDRA-like preferred terms as centres commonly write them).
@@ -873,30 +873,27 @@ def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
     return fig
 
 
-def _owned(folder: Path) -> bool:
-    m = folder / MANIFEST
-    try:
-        return json.loads(m.read_text(encoding="utf-8")).get("written_by") == "dttstudy"
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
     """Write the pooled tables (CSV, MD, HTML, LaTeX; the report's tables in ``tables.docx``, all of them in
     ``tables.xlsx``), figures (PNG, SVG), ``report.html`` (the same document form as a single cohort's),
     ``index.html``, ``provenance.json`` and the manifest to
-    ``out``. A non-empty ``out`` is replaced only when it carries the package's manifest; the report is built in
-    a sibling folder and swapped in when complete."""
+    ``out``. ``out`` follows the rules of a single cohort's report folder
+    (:func:`dttstudy.reporting.outputs.check_target`): an existing folder is replaced only when the package wrote
+    it and it holds nothing else; the report is built in a sibling folder and swapped in when complete."""
     import tempfile
 
+    from .. import __version__
     from ..reporting import report
     from ..reporting.display import build_display
     from ..reporting.documents import write_docx, write_xlsx
+    from ..reporting.outputs import TargetError, check_target, resolve, swap_in, write_manifest
     from ..reporting.report import save_figure, save_table
 
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not _owned(out))):
-        raise FileExistsError(f"{out} exists and was not written by dttstudy: choose an empty or new folder")
+    try:
+        out = resolve(out, "--out")
+        check_target(out, None, reference=False)
+    except TargetError as err:
+        raise FileExistsError(f"not written by dttstudy as it stands: {err}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".pooling-", dir=out.parent))
     try:
@@ -974,12 +971,9 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
                 "centres": res.centres_.to_dict(orient="records")}
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=1, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
-        (tmp / MANIFEST).write_text(json.dumps({"written_by": "dttstudy", "files": files}, indent=1) + "\n",
-                                    encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        write_manifest(tmp, __version__)
+        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != MANIFEST)
+        swap_in(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
