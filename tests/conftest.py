@@ -1,13 +1,23 @@
 """Shared fixtures: a minimal valid two-patient cohort written as CSV text, easy to break one cell at a time."""
 from __future__ import annotations
 
+import atexit
 import copy
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
+
+# The test run writes nothing into the checkout: hypothesis keeps its example database and caches in a
+# temporary folder, removed when the run ends.
+_RUN_DIR = tempfile.mkdtemp(prefix="dttstudy-tests-")
+atexit.register(shutil.rmtree, _RUN_DIR, ignore_errors=True)
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(_RUN_DIR) / "hypothesis")
 
 MINIMAL = {
     "patients": [
@@ -110,3 +120,31 @@ def minimal_tables():
 @pytest.fixture
 def minimal_cohort(tmp_path):
     return write_cohort(tmp_path / "cohort")
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_reproduce(out: Path, *args: str, env: dict | None = None):
+    """``dttstudy reproduce --out OUT`` in a subprocess (``env`` added to this process's environment)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "dttstudy.cli", "reproduce", "--out", str(out), "--jobs", "2",
+                           *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
+                          timeout=1800)
+
+
+@pytest.fixture(scope="session")
+def fresh_report(tmp_path_factory):
+    """One fresh report of the reference cohort for the whole run (checked not to touch its input)."""
+    out = tmp_path_factory.mktemp("fresh") / "reports"
+    before = _digest(REFERENCE)
+    res = run_reproduce(out)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert _digest(REFERENCE) == before, "reproduce modified its input files"
+    return out

@@ -140,12 +140,18 @@ def exposure_adjusted_incidence(cohort: Cohort, by: str | None = None, *, seriou
 
 
 class KaplanMeier:
-    """Kaplan–Meier estimator (lifelines underneath) with the tables a clinical report needs.
+    """Kaplan–Meier estimator with the tables a clinical report needs.
 
     ``fit(tte)`` takes a frame with ``time`` and ``event`` columns (as returned by :func:`time_to_first_ae` or
-    :func:`time_on_dtt`) and returns self. Confidence intervals are lifelines' exponential Greenwood
-    ("log-log") intervals; ``ci_type`` says so in every table. The median is ``inf`` when the curve never
-    reaches 0.5 and is then shown as "NR" (not reached).
+    :func:`time_on_dtt`) and returns self. Confidence intervals are exponential Greenwood ("log-log")
+    intervals, as lifelines and R ``survfit(conf.type = "log-log")``; ``ci_type`` says so in every table; where the estimate is 0 the log-log interval is
+    not defined and is left missing (as R's ``survfit``).
+
+    Median (``median_``): R's rule (``survival::quantile.survfit``) — the smallest time at which the estimate
+    is at or below 0.5, compared with a tolerance of sqrt(machine epsilon) so that a product that should be
+    exactly 0.5 counts as 0.5; where the estimate equals 0.5 over an interval, the midpoint of that interval
+    (to the last follow-up time when it stays at 0.5 to the end). ``inf`` when the curve never reaches 0.5,
+    shown as "NR" (not reached).
     """
 
     ci_type = "log-log (exponential Greenwood)"
@@ -154,25 +160,20 @@ class KaplanMeier:
         self.level = level
 
     def fit(self, tte: pd.DataFrame, time: str = "time", event: str = "event", label: str = "KM") -> "KaplanMeier":
-        from lifelines import KaplanMeierFitter
-
         self.label = label
+        if len(tte) == 0:
+            raise ValueError(f"Kaplan–Meier estimate '{label}': no patients (the data frame is empty)")
         self.data_ = tte[[time, event]].rename(columns={time: "time", event: "event"}).astype(
             {"time": float, "event": int}).reset_index(drop=True)
-        kmf = KaplanMeierFitter(alpha=1 - self.level)
-        kmf.fit(self.data_["time"], self.data_["event"], label=label)
-        self._kmf = kmf
-        sf = kmf.survival_function_[label]
-        ci = kmf.confidence_interval_
-        times = sf.index.to_numpy(float)
+        times = np.unique(np.concatenate([[0.0], self.data_["time"].to_numpy(float)]))
         counts = _counts(self.data_, times)
+        surv, lower, upper = _product_limit(counts["at_risk"], counts["events"], self.level)
         self.estimates_ = pd.DataFrame({
             "time": times, "at_risk": counts["at_risk"], "events": counts["events"],
-            "censored": counts["censored"], "survival": sf.to_numpy(float),
-            "ci_lower": ci.iloc[:, 0].to_numpy(float), "ci_upper": ci.iloc[:, 1].to_numpy(float),
+            "censored": counts["censored"], "survival": surv, "ci_lower": lower, "ci_upper": upper,
         })
         self.estimates_["ci_type"] = self.ci_type
-        self.median_ = float(kmf.median_survival_time_)
+        self.median_ = km_quantile(times, surv, 0.5, last_time=float(self.data_["time"].max()))
         return self
 
     @property
@@ -212,6 +213,68 @@ class KaplanMeier:
                               "ci_type": self.ci_type, "level": self.level}])
 
 
+def _product_limit(at_risk, events, level: float) -> tuple[list[float], list[float], list[float]]:
+    """Kaplan–Meier estimate and log-log ("exponential Greenwood") pointwise interval at each time.
+
+    S(t) = Π (1 − d/n) over event times up to t; Greenwood's G(t) = Σ d / (n (n − d)); interval
+    S^exp(±z sqrt(G) / |log S|) — R ``survfit(conf.type = "log-log")``. (1, 1) where S = 1; missing where S = 0
+    (the log-log interval is not defined there). Scalar arithmetic in time order, so the values are the same
+    bits on every CPU.
+    """
+    z = float(_st_norm_ppf(1 - (1 - level) / 2))
+    s, g = 1.0, 0.0
+    surv, lower, upper = [], [], []
+    for n, d in zip((int(v) for v in at_risk), (int(v) for v in events)):
+        if d > 0 and n > 0:
+            s *= 1.0 - d / n
+            g = g + d / (n * (n - d)) if n > d else math.inf
+        surv.append(s)
+        if s >= 1.0:
+            lower.append(1.0)
+            upper.append(1.0)
+        elif s <= 0.0 or not math.isfinite(g):
+            lower.append(math.nan)
+            upper.append(math.nan)
+        else:
+            half = z * math.sqrt(g) / abs(math.log(s))
+            lower.append(s ** math.exp(half))
+            upper.append(s ** math.exp(-half))
+    return surv, lower, upper
+
+
+#: Tolerance of the survival quantiles' comparisons with the probability (R's ``quantile.survfit`` default).
+KM_QUANTILE_TOLERANCE = math.sqrt(np.finfo(float).eps)
+
+
+def km_quantile(times, survival, p: float = 0.5, *, last_time: float | None = None,
+                tol: float = KM_QUANTILE_TOLERANCE) -> float:
+    """Time at which a step survival curve reaches ``p`` (0.5: the median), by R's rule
+    (``survival:::findq``): with F = 1 − S, the smallest time with F ≥ p − tol, averaged with the smallest time
+    with F ≥ p + tol — the same time when the curve jumps past ``p``, the midpoint of the flat stretch when it
+    sits at ``p`` over an interval (to ``last_time``, the last follow-up, when it stays there to the end).
+    ``inf`` when the curve never reaches ``p``. ``times`` ascending, starting at 0 with S = 1."""
+    t = [float(v) for v in times]
+    f = [1.0 - float(v) for v in survival]
+    if not t or t[0] > 0:
+        t, f = [0.0] + t, [0.0] + f
+    last = t[-1] if last_time is None else max(float(last_time), t[-1])
+    if max(f) + tol < p:
+        return math.inf
+    # one point per level of F: the first time the curve reaches it
+    xs, ys = [], []
+    for ti, fi in zip(t, f):
+        if not ys or fi != ys[-1]:
+            xs.append(ti)
+            ys.append(fi)
+    lower = next((x for x, y in zip(xs, ys) if y >= p - tol), None)
+    upper = next((x for x, y in zip(xs, ys) if y >= p + tol), None)
+    if lower is None:
+        return math.inf
+    if upper is None:  # at p (within tol) to the end of follow-up
+        return (lower + last) / 2 if abs(ys[-1] - p) < tol else lower
+    return (lower + upper) / 2
+
+
 def km_by_group(tte: pd.DataFrame, by: str, *, level: float = 0.95, time: str = "time", event: str = "event"
                 ) -> dict[str, KaplanMeier]:
     """One fitted :class:`KaplanMeier` per value of ``by`` (e.g. ``"disease"``, ``"regimen"``), keyed and
@@ -226,7 +289,7 @@ def km_estimates(kms: dict[str, KaplanMeier], by: str = "") -> pd.DataFrame:
     time, columns ``by`` (the grouping variable's name), ``group``, then those of
     :attr:`KaplanMeier.estimates_` — ``time``, ``at_risk``, ``events``, ``censored``, ``survival`` (step
     function, right-continuous: the value holds from ``time`` until the next row's time), ``ci_lower``,
-    ``ci_upper`` and ``ci_type``. Every curve starts at 1 from time 0 (lifelines adds a time-0 row)."""
+    ``ci_upper`` and ``ci_type``. Every curve starts at 1 from time 0 (a time-0 row)."""
     parts = [km.estimates_.assign(group=g) for g, km in kms.items()]
     cols = ["by", "group", "time", "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper", "ci_type"]
     if not parts:
@@ -401,10 +464,16 @@ def _aj_ij_se(t_all, st, times, n, h1, h2, surv_before, cells: int = 4_000_000
 
 
 def _cif_ci(p: np.ndarray, se: np.ndarray, z: float, ci_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise interval (scalar ``math`` exp/log, so the bits do not depend on numpy's SIMD kernels)."""
     if ci_type == "plain":
         return np.clip(p - z * se, 0, 1), np.clip(p + z * se, 0, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = np.where(p > 0, z * se / p, np.nan)
-        lo = np.where(p > 0, np.exp(np.log(np.where(p > 0, p, 1)) - half), np.nan)
-        hi = np.where(p > 0, np.minimum(1.0, np.exp(np.log(np.where(p > 0, p, 1)) + half)), np.nan)
-    return lo, hi
+    lo, hi = [], []
+    for pv, sv in zip(p.tolist(), se.tolist()):
+        if pv > 0:
+            half = z * sv / pv
+            lo.append(math.exp(math.log(pv) - half))
+            hi.append(min(1.0, math.exp(math.log(pv) + half)))
+        else:
+            lo.append(math.nan)
+            hi.append(math.nan)
+    return np.array(lo, float), np.array(hi, float)

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from ..precision import written_json
 from .labels import (NA, UnknownLabel, abbreviation_note, est_ci, fmt, fmt_p, interval, label, level, n_of_n_ci)
 
 #: A group (analysis set, subgroup) with fewer evaluable patients than this gets no test (p shown as blank).
@@ -322,7 +323,7 @@ class DisplayTable:
         d = asdict(self)
         for r in d["rows"]:
             r["marks"] = {str(k): v for k, v in sorted(r["marks"].items())}
-        return json.dumps(d, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+        return json.dumps(written_json(d), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> DisplayTable:

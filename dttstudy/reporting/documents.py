@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .display import DisplayTable
+from ..precision import written
 from .render import inert, normalise_zip, save_workbook
 
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
@@ -294,7 +295,7 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
             cell.value = inert(v)
             cell.data_type = "s"  # a string cell even if it starts like a formula
         else:
-            cell.value = v
+            cell.value = written(v)
             if num_format:
                 cell.number_format = num_format
         if bold or italic:

@@ -149,6 +149,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     rows_text = ("number at risk at each time and cumulative events and censorings up to it"
                  if len(risk_rows) > 1 else "number at risk at each time")
     nr = " NR: median not reached." if any(k.median_label == "NR" for k in kms) else ""
+    nr = (" Median: the earliest time at which the estimate is 0.5 or below (the midpoint of the interval where it"
+          " equals 0.5)." + nr)
     set_caption(fig, f"{title or 'Kaplan–Meier estimate'}. Kaplan–Meier estimate{band_text}; vertical ticks mark "
                 f"censored patients.{groups} Under the plot: {rows_text}.{nr}{test}")
     return fig

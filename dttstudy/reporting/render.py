@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-FLOAT_FORMAT = "%.10g"
+from ..precision import FLOAT_FORMAT, written, written_frame
 
 #: A text cell starting with one of these is run as a formula by Excel/LibreOffice (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,7 +33,7 @@ def _cell(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return FLOAT_FORMAT % v
+        return FLOAT_FORMAT % written(v)
     return str(v)
 
 
@@ -50,7 +50,7 @@ def _inert_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(df: pd.DataFrame) -> str:
     """CSV text; text cells that a spreadsheet would run as a formula are written inert (see :func:`inert`)."""
-    return _inert_frame(df).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return _inert_frame(written_frame(df)).to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def to_markdown(df: pd.DataFrame, title: str | None = None, notes: list[str] | None = None) -> str:
@@ -120,7 +120,7 @@ def to_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in tables.items():
-            _inert_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
+            _inert_frame(written_frame(df)).to_excel(xw, sheet_name=name[:31], index=False)
         props = xw.book.properties
         from datetime import datetime
 

@@ -229,9 +229,21 @@ def _transform(
         c = np.where(extreme, continuity, 0.0)
         a = xf + c
         b = nf - xf + c
-        return np.log(a / b), 1.0 / a + 1.0 / b
-    y = np.arcsin(np.sqrt(xf / (nf + 1.0))) + np.arcsin(np.sqrt((xf + 1.0) / (nf + 1.0)))
+        return np.array([math.log(t) for t in (a / b).tolist()]), 1.0 / a + 1.0 / b
+    y = np.array([math.asin(math.sqrt(a / (b + 1.0))) + math.asin(math.sqrt((a + 1.0) / (b + 1.0)))
+                  for a, b in zip(xf.tolist(), nf.tolist())])
     return y, 1.0 / (nf + 0.5)
+
+
+def _fdot(a, b) -> float:
+    """Sum of products, exactly rounded (``math.fsum``): the same bits on every CPU, unlike a BLAS dot."""
+    return math.fsum(float(s) * float(t) for s, t in zip(a, b))
+
+
+def _percent_weights(w: list[float]) -> tuple[float, ...]:
+    """Weights as percentages of their (exactly rounded) sum."""
+    total = math.fsum(w)
+    return tuple(100.0 * t / total for t in w)
 
 
 def _expit(t: float) -> float:
@@ -536,7 +548,7 @@ def _pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_meth
             proportion=p, ci_lower=float(lo[0]), ci_upper=float(hi[0]), estimate=_logit_or_nan(p), se=se1,
             ci_method="Clopper-Pearson", tau2=0.0, tau=0.0, i2=0.0, q=q, df=k - 1,
             q_pvalue=float(stats.chi2.sf(q, k - 1)) if k > 1 else None, pi_lower=None, pi_upper=None,
-            hartung_knapp=False, weights=tuple(float(t) for t in 100.0 * (1 / v) / np.sum(1 / v)),
+            hartung_knapp=False, weights=_percent_weights([1.0 / t for t in v.tolist()]),
             pi_method=pi_method, n_agq=n_agq, note=special, **common)
 
     fit = glmm.fit_glmm(x, n, n_agq=n_agq)
@@ -549,18 +561,19 @@ def _pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_meth
         proportion=_expit(mu), ci_lower=_expit(mu - z * se), ci_upper=_expit(mu + z * se), estimate=mu,
         se=se, ci_method="z", tau2=tau2, tau=math.sqrt(tau2), i2=heterogeneity.i2_from_tau2(tau2, v), q=q,
         df=k - 1, q_pvalue=float(stats.chi2.sf(q, k - 1)), pi_lower=pi_lo, pi_upper=pi_hi,
-        hartung_knapp=False, weights=tuple(float(t) for t in 100.0 * w / w.sum()), pi_method=pim,
+        hartung_knapp=False, weights=_percent_weights(w.tolist()), pi_method=pim,
         n_agq=n_agq, **common)
 
 
 def _binom_loglik(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
     """Binomial log-likelihood without the binomial coefficients (0 log 0 = 0)."""
-    xf = x.astype(float)
-    nf = n.astype(float)
-    with np.errstate(divide="ignore"):
-        a = np.where(xf > 0, xf * np.log(np.where(xf > 0, p, 1.0)), 0.0)
-        b = np.where(nf - xf > 0, (nf - xf) * np.log(np.where(nf - xf > 0, 1.0 - p, 1.0)), 0.0)
-    return float(np.sum(a + b))
+    terms = []
+    for xi, ni, pi in zip(x.astype(float).tolist(), n.astype(float).tolist(), np.asarray(p, float).tolist()):
+        if xi > 0:
+            terms.append(xi * math.log(pi))
+        if ni - xi > 0:
+            terms.append((ni - xi) * math.log(1.0 - pi))
+    return math.fsum(terms)
 
 
 def _pool(
@@ -578,7 +591,7 @@ def _pool(
 ) -> PooledProportion:
     k = int(x.size)
     y, v = _transform(x, n, transform, continuity if continuity > 0 or method != "GLMM" else 0.5)
-    n_harm = float(k / np.sum(1.0 / n.astype(float)))
+    n_harm = k / math.fsum(1.0 / t for t in n.astype(float).tolist())
     alpha = 1.0 - level
     z = float(stats.norm.ppf(1.0 - alpha / 2.0))
     common = dict(
@@ -640,12 +653,12 @@ def _pool(
     i2 = heterogeneity.i2_from_tau2(tau2, v)
     t2_lo, t2_hi = heterogeneity.q_profile_ci(y, v, level)
     w = 1.0 / (v + tau2)
-    sw = float(w.sum())
-    mu = float(np.dot(w, y) / sw)
+    sw = math.fsum(w.tolist())
+    mu = _fdot(w, y) / sw
     se_re = math.sqrt(1.0 / sw)
 
     if hartung_knapp:
-        q_hk = float(np.dot(w, (y - mu) ** 2)) / df
+        q_hk = _fdot(w, (y - mu) ** 2) / df
         if hk_adhoc:
             q_hk = max(1.0, q_hk)
         se = math.sqrt(q_hk / sw)
@@ -677,7 +690,7 @@ def _pool(
         pi_lower=pi_lo,
         pi_upper=pi_hi,
         hartung_knapp=bool(hartung_knapp),
-        weights=tuple(float(t) for t in 100.0 * w / sw),
+        weights=_percent_weights(w.tolist()),
         pi_method=pim,
         tau2_ci_lower=t2_lo,
         tau2_ci_upper=t2_hi,
@@ -904,8 +917,8 @@ def _between_test(
     g = est.size
     if g < 2:
         return 0.0, 0, None
-    mu = float(np.dot(w, est) / w.sum())
-    q_b = float(np.dot(w, (est - mu) ** 2))
+    mu = _fdot(w, est) / math.fsum(w.tolist())
+    q_b = _fdot(w, (est - mu) ** 2)
     return q_b, g - 1, float(stats.chi2.sf(q_b, g - 1))
 
 

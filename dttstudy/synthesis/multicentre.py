@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..reporting.outputs import MANIFEST
+from ..precision import written_json
 from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
 
 FORMAT = "dttstudy-centre-summary"
@@ -444,7 +445,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
 
 def summary_json(summary: dict) -> str:
     """The summary as deterministic JSON text."""
-    return json.dumps(summary, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(written_json(summary), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_summary(summary: dict, path) -> Path:
