@@ -58,3 +58,10 @@ def written_json(obj):
     if isinstance(obj, (list, tuple)):
         return [written_json(v) for v in obj]
     return written(obj)
+
+
+#: Two times (in months) closer than this are the same time. Months are recorded to a tenth or a hundredth, but
+#: a rule that adds or subtracts (a visit window, stop month + grace period) meets results such as
+#: 1.1 − 1 = 0.10000000000000009; every such comparison allows this much, so a visit on the edge of its
+#: window, or an AE in the stop month, is counted as the rule says.
+MONTH_TOLERANCE = 1e-9

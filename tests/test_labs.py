@@ -48,7 +48,7 @@ def test_summary_no_test_for_a_single_pair_or_no_change():
     assert s.loc["UC", "n"] == 1 and s.loc["UC", "p_value"] != s.loc["UC", "p_value"]
     assert s.loc["UC", "test"] == "" and s.loc["UC", "no_test_reason"] == "no test: fewer than 2 pairs"
     # CD: two pairs, both unchanged -> no non-zero difference to rank
-    assert s.loc["CD", "test"] == "" and s.loc["CD", "no_test_reason"] == "no test: no non-zero change"
+    assert s.loc["CD", "test"] == "" and s.loc["CD", "no_test_reason"] == "no test: every difference is zero"
     # All: changes -8, 0, 0 -> zeros dropped, normal approximation as R ("cannot compute exact p-value with
     # zeroes"): z = (|0 - 1/2| - 1/2) / sigma = 0, p = 1. R: wilcox.test(c(1,10,8), c(9,10,8), paired=TRUE) -> 1
     assert s.loc["All", "p_value"] == pytest.approx(1.0)

@@ -74,7 +74,7 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -
                 why = f"no test: fewer than {MIN_PAIRS} pairs"
             else:
                 stat, p, test = wilcoxon_signed_rank(gg["baseline"], gg["value"])
-                why = "" if test.endswith(("exact", "correction")) else "no test: no non-zero change"
+                why = test if test.startswith("no test") else ""
                 test = test if not why else ""
             row = {"lab": lab, "unit": gg["unit"].iloc[0] if len(gg) else "", "month": month, "by": var,
                    "group": val, "n": len(gg), "baseline_mean": gg["baseline"].mean(),

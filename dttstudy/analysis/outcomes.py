@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..intake.cohort import Cohort
 from ..parameters import PAPER_WINDOWS
+from ..precision import MONTH_TOLERANCE
 from .stats import CI_METHODS, binomial_ci
 
 #: Half-widths of the visit windows, in months, keyed by the target month (the paper's; declared with the
@@ -51,7 +52,9 @@ def visit_at(cohort: Cohort, month: float, windows: dict | None = None, on_dtt_o
         v = v[v["on_dtt"]]
     half = _window(month, windows)
     d = (v["month"] - month).abs()
-    cand = v.assign(_d=d)[d <= half + 1e-9]
+    # distance rounded far below the recording precision, so that two visits equally far from the target are a tie
+    # (3 - 2.7 and 3.3 - 3 need not be the same float) and the earlier one wins
+    cand = v.assign(_d=d.round(9))[d <= half + MONTH_TOLERANCE]
     # closest first, then earlier; the first row per patient wins (numeric sort, no sort on the ids)
     cand = cand.sort_values(["_d", "month"], kind="mergesort").drop_duplicates("patient_id")
     return cand.sort_index().drop(columns="_d").reset_index(drop=True)
@@ -222,7 +225,8 @@ def endoscopic_response(cohort: Cohort, month: float | None = None, *, horizon: 
             "patient_id", keep="last")
     else:
         half = _window(month, windows)
-        later = later[(later["month"] - month).abs() <= half + 1e-9].assign(_d=lambda x: (x["month"] - month).abs())
+        dist = (later["month"] - month).abs()
+        later = later[dist <= half + MONTH_TOLERANCE].assign(_d=dist.round(9))
         later = later.sort_values(["patient_id", "_d", "month"]).drop_duplicates("patient_id").drop(columns="_d")
     df = subj.merge(base, on="patient_id", how="left").merge(
         later.rename(columns={"month": "visit_month"}), on="patient_id", how="left")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..intake import schema as S
+from ..precision import MONTH_TOLERANCE
 from ..intake.cohort import Cohort
 from .stats import CI_METHODS, binomial_ci, poisson_rate_ci
 
@@ -30,7 +31,8 @@ def ae_listing(cohort: Cohort, *, grace_months: float = 0) -> pd.DataFrame:
     """One row per adverse event with the patient's disease, regimen and DTT course, and the TEAE flag."""
     subj = cohort.subjects()[["patient_id", "disease", "regimen", "dtt_months", "status", "stop_reason"]]
     ae = cohort.adverse_events.merge(subj, on="patient_id", how="left")
-    ae["treatment_emergent"] = (ae["onset_month"] >= 0) & (ae["onset_month"] <= ae["dtt_months"] + grace_months)
+    ae["treatment_emergent"] = ((ae["onset_month"] >= 0)
+                                & (ae["onset_month"] <= ae["dtt_months"] + grace_months + MONTH_TOLERANCE))
     cols = ["patient_id", "disease", "regimen", "term", "onset_month", "suspected_agent", "serious", "action",
             "outcome"] + (["severity"] if "severity" in ae else []) + ["dtt_months", "status", "stop_reason",
                                                                        "treatment_emergent"]

@@ -57,16 +57,18 @@ def wilcoxon_signed_rank(before, after) -> tuple[float, float, str]:
     convention); with n < 50 remaining differences and neither zeros nor tied absolute differences the exact
     null distribution is used; otherwise the normal approximation with tie correction and continuity
     correction. The statistic is the smaller of the positive and negative rank sums (R reports V, the positive
-    rank sum; the p-value is the same). Pairs with a missing value are dropped; no non-zero difference gives
-    p = nan.
+    rank sum; the p-value is the same). Pairs with a missing value are dropped. No test is possible without a
+    pair, or when every difference is zero: (nan, nan, "no test: …") with the reason.
     """
     x = np.asarray(before, dtype=float)
     y = np.asarray(after, dtype=float)
     d = y - x
     d = d[~np.isnan(d)]
     nz = d[d != 0]
+    if len(d) == 0:
+        return (math.nan, math.nan, "no test: no pair with both values")
     if len(nz) == 0:
-        return (math.nan, math.nan, "Wilcoxon signed-rank")
+        return (math.nan, math.nan, "no test: every difference is zero")
     ties = len(np.unique(np.abs(nz))) < len(nz)
     if len(nz) == len(d) and not ties and len(d) < EXACT_RANK_MAX_N:
         res = _st.wilcoxon(d, method="exact")
@@ -81,14 +83,17 @@ def mann_whitney(x, y) -> tuple[float, float, str]:
 
     Follows R's ``wilcox.test(x, y)`` default: exact when both groups have fewer than 50 values and there are
     no ties; otherwise the normal approximation with tie correction and continuity correction. Missing values
-    are dropped; an empty group gives p = nan.
+    are dropped. No test is possible with an empty group or when every value is the same (R's ``wilcox.test``
+    gives p = NaN there): (nan, nan, "no test: …") with the reason.
     """
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) == 0 or len(b) == 0:
-        return (math.nan, math.nan, "Mann–Whitney U")
+        return (math.nan, math.nan, "no test: a group without values")
     both = np.concatenate([a, b])
+    if np.unique(both).size == 1:
+        return (math.nan, math.nan, "no test: all values equal")
     ties = len(np.unique(both)) < len(both)
     if not ties and len(a) < EXACT_RANK_MAX_N and len(b) < EXACT_RANK_MAX_N:
         res = _st.mannwhitneyu(a, b, alternative="two-sided", method="exact")
