@@ -53,8 +53,25 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; Python " \
-           f"{platform.python_version()}"
+    return f"{cpu} ({platform.machine()}; {_kernels()}), {os.cpu_count()} cores{mem}; {platform.system()} " \
+           f"{platform.release()}; Python {platform.python_version()}"
+
+
+def _kernels() -> str:
+    """The code paths numpy and OpenBLAS chose on this CPU (they decide how fast, never what, is computed)."""
+    import ctypes
+
+    import numpy as np
+    from numpy._core import _multiarray_umath as mu
+
+    simd = [f for f in mu.__cpu_dispatch__ if mu.__cpu_features__.get(f)]
+    core = "unknown"
+    for lib in sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*")):
+        fn = getattr(ctypes.CDLL(str(lib)), "scipy_openblas_get_corename64_", None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            core = fn().decode()
+    return f"numpy SIMD {' '.join(simd) or 'baseline only'}; OpenBLAS kernel {core}"
 
 
 def bench_overhead(jobs: int = 2) -> dict:
