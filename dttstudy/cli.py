@@ -125,7 +125,7 @@ def _cmd_template(args) -> int:
     from pathlib import Path
 
     from .paths import TABLE_NAMES
-    from .intake.schema import write_templates
+    from .intake.templates import write_templates
 
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():
