@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .labels import (NA, UnknownLabel, abbreviation_note, est_ci, fmt, fmt_p, interval, label, level, n_of_n_ci)
+from ..labels import (NA, UnknownLabel, abbreviation_note, est_ci, fmt, fmt_p, interval, label, level, n_of_n_ci)
 
 #: A group (analysis set, subgroup) with fewer evaluable patients than this gets no test (p shown as blank).
 MIN_N_TEST = 2
@@ -1312,7 +1312,7 @@ def _places(v) -> int:
 
 
 def _fixed(v, places: int) -> str:
-    from ..analysis.stats import round_half_up
+    from ...analysis.stats import round_half_up
 
     if not _is_num(v):
         return "" if _nan(v) else str(v)
