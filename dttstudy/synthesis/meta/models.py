@@ -82,7 +82,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import glmm, heterogeneity
+from .. import glmm, heterogeneity
 
 __all__ = [
     "PooledProportion",
