@@ -46,12 +46,12 @@ _EXPORTS = {
     "table4": "analysis.tables", "response_table": "analysis.tables", "lab_table": "analysis.tables",
     "ae_table": "analysis.tables",
     # synthesis
-    "forest_data": "synthesis.forest", "forest_plot": "synthesis.forest",
+    "forest_data": "synthesis.forest", "forest_plot": "reporting.figures_forest",
     "fit_glmm": "synthesis.glmm",
     "q_profile_ci": "synthesis.heterogeneity", "i2_from_tau2": "synthesis.heterogeneity",
     "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
     "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
-    "export_summary": "synthesis.multicentre", "PooledAnalysis": "synthesis.multicentre",
+    "export_summary": "synthesis.export", "PooledAnalysis": "synthesis.pooling",
     "sensitivity_table": "synthesis.sensitivity",
     # reporting
     "DisplayTable": "reporting.display", "build_display": "reporting.display",

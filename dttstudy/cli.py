@@ -168,6 +168,113 @@ def _cmd_synth(args) -> int:
     return 0
 
 
+def add_commands(subparsers) -> None:
+    """Add ``export-summary`` and ``pool`` to the ``dttstudy`` command line."""
+    p = subparsers.add_parser("export-summary", help="write a centre's aggregate, disclosure-controlled summary")
+    _export_args(p)
+    p.set_defaults(func=_cmd_export)
+    p = subparsers.add_parser("pool", help="pool centre summaries into a report")
+    _pool_args(p)
+    p.set_defaults(func=_cmd_pool)
+
+
+def _export_args(p) -> None:
+    # deferred, like every import of the package's modules here: `dttstudy --help` stays fast
+    from .parameters import BY_NAME, DEFAULT_HORIZON
+    from .synthesis.disclosure import DEFAULT_MIN_CELL
+
+    p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
+    p.add_argument("--out", required=True, help="summary file to write (e.g. centre.json)")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
+                   help=f"minimum cell count K (default {DEFAULT_MIN_CELL}; 0 turns suppression off, for testing)")
+    p.add_argument("--centre", default=None, help="centre code written into the file (letters, digits, _ . -)")
+    p.add_argument("--disease", default="all", help=BY_NAME["disease"].help + " (default all)")
+    p.add_argument("--timepoints", default="3,6,9", help=BY_NAME["timepoints"].help + " (default 3,6,9)")
+    p.add_argument("--definition", default="paper", help=BY_NAME["definition"].help + " (default paper)")
+    p.add_argument("--ci-method", default="clopper-pearson",
+                   help=BY_NAME["ci_method"].help + ": clopper-pearson (default) or wilson")
+    p.add_argument("--crp-uln", type=float, default=5.0, help=BY_NAME["crp_uln"].help + " (default 5)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing summary file")
+    p.add_argument("--window", type=float, default=None,
+                   help="visit-window half-width in months for every timepoint (default: the paper's windows)")
+    p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
+    p.add_argument("--event-times", action="store_true",
+                   help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
+
+
+def _pool_args(p) -> None:
+    p.add_argument("summaries", nargs="+", help="centre summary files")
+    p.add_argument("--out", required=True, help="folder for the pooled report")
+
+
+def _cmd_export(args) -> int:
+    import warnings
+    from pathlib import Path
+
+    # deferred: `dttstudy --help` stays fast
+    from .intake.cohort import load_cohort
+    from .intake.validation import CohortValidationError
+    from .synthesis.export import export_summary, write_summary
+
+    if Path(args.out).exists() and not args.force:
+        print(f"export-summary: {args.out} already exists: nothing was written; choose another name or pass "
+              f"--force", file=sys.stderr)
+        return 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            cohort = load_cohort(args.data)
+    except CohortValidationError as err:
+        print(err.report, file=sys.stderr)
+        return 1
+    try:
+        s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, disease=args.disease,
+                           timepoints=args.timepoints, definition=args.definition, ci_method=args.ci_method,
+                           crp_uln=args.crp_uln, window=args.window, horizon=args.horizon,
+                           event_times=args.event_times)
+    except ValueError as err:
+        print(f"export-summary: {err}", file=sys.stderr)
+        return 2
+    write_summary(s, args.out)
+    print(f"{args.out}: {sum(len(v) for v in s['tables'].values())} rows, "
+          f"{len(s['disclosure']['withheld'])} cell(s) withheld (minimum cell count {s['disclosure']['min_cell']})")
+    return 0
+
+
+def _cmd_pool(args) -> int:
+    # deferred: `dttstudy --help` stays fast
+    from .reporting.pooled_report import write_pooled_report
+    from .synthesis.pooling import IncompatibleSummaries, pool
+
+    try:
+        res = pool(args.summaries)
+    except IncompatibleSummaries as err:
+        print(f"pool: {err}", file=sys.stderr)
+        return 2
+    try:
+        write_pooled_report(res, args.out)
+    except FileExistsError as err:
+        print(f"pool: {err}", file=sys.stderr)
+        return 2
+    print(res.summary())
+    print(f"pooled report written to {args.out}")
+    return 0
+
+
+def cli_export_summary(argv=None) -> int:
+    """``dttstudy export-summary`` as a function (argv without the command name)."""
+    p = argparse.ArgumentParser(prog="dttstudy export-summary")
+    _export_args(p)
+    return _cmd_export(p.parse_args(argv))
+
+
+def cli_pool(argv=None) -> int:
+    """``dttstudy pool`` as a function (argv without the command name)."""
+    p = argparse.ArgumentParser(prog="dttstudy pool")
+    _pool_args(p)
+    return _cmd_pool(p.parse_args(argv))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .parameters import help_text
 
@@ -238,8 +345,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER", help="where to write the templates")
     p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=_cmd_template)
-
-    from .synthesis.multicentre import add_commands
 
     add_commands(sub)  # export-summary, pool
 
