@@ -12,6 +12,9 @@ import os
 import sys
 
 from . import __version__
+from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
+from .paths import TABLE_NAMES
+from .synthesis.disclosure import DEFAULT_MIN_CELL
 
 DESCRIPTION = """\
 dttstudy: reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
@@ -48,6 +51,7 @@ def _data(args):
 
 
 def _cmd_validate(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .intake.cohort import validate
 
     report = validate(_data(args), allow_identifiers=args.allow_identifiers)
@@ -60,6 +64,7 @@ def _load(args):
     ``dttstudy validate``)."""
     import warnings
 
+    # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError, reading_lines
 
@@ -77,6 +82,7 @@ def _load(args):
 
 
 def _cmd_summary(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .analysis.summary import cohort_summary
 
     cohort = _load(args)
@@ -89,6 +95,7 @@ def _cmd_summary(args) -> int:
 def _cmd_check(args) -> int:
     import pandas as pd
 
+    # deferred: `dttstudy --help` stays fast
     from .analysis.check import check_summary, paper_check
 
     cohort = _load(args)
@@ -108,7 +115,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from .parameters import ParameterError, parse_cli
+    # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import reproduce
 
     try:
@@ -124,7 +131,7 @@ def _cmd_reproduce(args) -> int:
 def _cmd_template(args) -> int:
     from pathlib import Path
 
-    from .paths import TABLE_NAMES
+    # deferred: `dttstudy --help` stays fast
     from .intake.templates import write_templates
 
     folder = Path(args.folder)
@@ -141,6 +148,7 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_execute_notebooks(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import execute_in_place
 
     return execute_in_place(args.jobs)
@@ -149,6 +157,7 @@ def _cmd_execute_notebooks(args) -> int:
 def _cmd_synth(args) -> int:
     from pathlib import Path
 
+    # deferred: `dttstudy --help` stays fast
     from .intake.synth import synth_cohort, text_booleans, write_cohort
 
     if args.patients < 1:
@@ -158,7 +167,7 @@ def _cmd_synth(args) -> int:
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
     tables = synth_cohort(args.patients, args.seed)
     if out.suffix.lower() == ".xlsx":
-        from .reporting.render import to_excel
+        from .reporting.render import to_excel  # deferred: `dttstudy --help` stays fast
 
         out.parent.mkdir(parents=True, exist_ok=True)
         written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out)
@@ -179,10 +188,6 @@ def add_commands(subparsers) -> None:
 
 
 def _export_args(p) -> None:
-    # deferred, like every import of the package's modules here: `dttstudy --help` stays fast
-    from .parameters import BY_NAME, DEFAULT_HORIZON
-    from .synthesis.disclosure import DEFAULT_MIN_CELL
-
     p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
     p.add_argument("--out", required=True, help="summary file to write (e.g. centre.json)")
     p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
@@ -276,8 +281,6 @@ def cli_pool(argv=None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .parameters import help_text
-
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dttstudy", description=DESCRIPTION, formatter_class=raw)
     parser.add_argument("--version", action="version", version=f"dttstudy {__version__}")

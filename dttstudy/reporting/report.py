@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..intake.cohort import load_cohort
 from ..parameters import Params, params  # noqa: F401  (the notebooks call report.params; declared in parameters)
 from .display import build_display
 from .render import to_csv, to_html, to_markdown
@@ -136,8 +137,6 @@ def load(p: Params):
     """The notebooks' cohort: loaded (unknown-column warnings left to `dttstudy validate`), filtered to
     ``p.disease``, announced with :func:`cohort_banner`."""
     import warnings
-
-    from ..intake.cohort import load_cohort
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
