@@ -1,15 +1,17 @@
 """dttstudy — reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
 
-The modules follow the study's flow:
+The modules follow the study's flow, and the imports run the same way (each room uses only the rooms before it):
 
 * ``dttstudy.intake`` — data in: the cohort contract (schema), reading and validating a centre's files, templates,
   synthetic cohorts;
 * ``dttstudy.analysis`` — one cohort: outcomes, labs, safety, statistics, tables, patient flow, completeness;
-* ``dttstudy.synthesis`` — pooling: published cohorts (GLMM, inverse-variance), forest plots, sensitivity
-  analyses, and centres pooled from aggregate summaries;
-* ``dttstudy.reporting`` — journal tables, figures, the notebooks' helpers, report.html, Word/Excel, the pipeline;
-* ``dttstudy.parameters`` (the declared analysis parameters), ``dttstudy.cli`` (the command line),
-  ``dttstudy.paths``.
+* ``dttstudy.synthesis`` — computation across cohorts, returning data: pooling published cohorts (GLMM,
+  inverse-variance), the data behind forest plots, sensitivity analyses, and centres pooled from aggregate
+  summaries (export, disclosure control, pooling);
+* ``dttstudy.reporting`` — what a reader sees: journal tables, figures (forest plots included), the notebooks'
+  helpers, report.html, Word/Excel, the pooled multicentre report, the pipeline;
+* ``dttstudy.cli`` — the command line; below every room: ``dttstudy.parameters`` (the declared analysis
+  parameters), ``dttstudy.paths``, ``dttstudy.containers`` (deterministic zip files), ``dttstudy.moved``.
 
 The names most used are importable from ``dttstudy`` itself (``dttstudy.load_cohort``, ``dttstudy.table1``, …).
 Heavy libraries are imported on first use, so ``import dttstudy`` stays fast.
