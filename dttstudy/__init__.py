@@ -1,15 +1,17 @@
 """dttstudy — reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
 
-The modules follow the study's flow:
+The modules follow the study's flow, and the imports run the same way (each room uses only the rooms before it):
 
 * ``dttstudy.intake`` — data in: the cohort contract (schema), reading and validating a centre's files, templates,
   synthetic cohorts;
 * ``dttstudy.analysis`` — one cohort: outcomes, labs, safety, statistics, tables, patient flow, completeness;
-* ``dttstudy.synthesis`` — pooling: published cohorts (GLMM, inverse-variance), forest plots, sensitivity
-  analyses, and centres pooled from aggregate summaries;
-* ``dttstudy.reporting`` — journal tables, figures, the notebooks' helpers, report.html, Word/Excel, the pipeline;
-* ``dttstudy.parameters`` (the declared analysis parameters), ``dttstudy.cli`` (the command line),
-  ``dttstudy.paths``.
+* ``dttstudy.synthesis`` — computation across cohorts, returning data: pooling published cohorts (GLMM,
+  inverse-variance), the data behind forest plots, sensitivity analyses, and centres pooled from aggregate
+  summaries (export, disclosure control, pooling);
+* ``dttstudy.reporting`` — what a reader sees: journal tables, figures (forest plots included), the notebooks'
+  helpers, report.html, Word/Excel, the pooled multicentre report, the pipeline;
+* ``dttstudy.cli`` — the command line; below every room: ``dttstudy.parameters`` (the declared analysis
+  parameters), ``dttstudy.paths``, ``dttstudy.containers`` (deterministic zip files), ``dttstudy.moved``.
 
 The names most used are importable from ``dttstudy`` itself (``dttstudy.load_cohort``, ``dttstudy.table1``, …).
 Heavy libraries are imported on first use, so ``import dttstudy`` stays fast.
@@ -46,12 +48,12 @@ _EXPORTS = {
     "table4": "analysis.tables", "response_table": "analysis.tables", "lab_table": "analysis.tables",
     "ae_table": "analysis.tables",
     # synthesis
-    "forest_data": "synthesis.forest", "forest_plot": "synthesis.forest",
+    "forest_data": "synthesis.forest", "forest_plot": "reporting.figures_forest",
     "fit_glmm": "synthesis.glmm",
     "q_profile_ci": "synthesis.heterogeneity", "i2_from_tau2": "synthesis.heterogeneity",
     "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
     "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
-    "export_summary": "synthesis.multicentre", "PooledAnalysis": "synthesis.multicentre",
+    "export_summary": "synthesis.export", "PooledAnalysis": "synthesis.pooling",
     "sensitivity_table": "synthesis.sensitivity",
     # reporting
     "DisplayTable": "reporting.display", "build_display": "reporting.display",

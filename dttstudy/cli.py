@@ -12,6 +12,9 @@ import os
 import sys
 
 from . import __version__
+from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
+from .paths import TABLE_NAMES
+from .synthesis.disclosure import DEFAULT_MIN_CELL
 
 DESCRIPTION = """\
 dttstudy: reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
@@ -48,6 +51,7 @@ def _data(args):
 
 
 def _cmd_validate(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .intake.cohort import validate
 
     report = validate(_data(args), allow_identifiers=args.allow_identifiers)
@@ -60,6 +64,7 @@ def _load(args):
     ``dttstudy validate``)."""
     import warnings
 
+    # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError, reading_lines
 
@@ -77,6 +82,7 @@ def _load(args):
 
 
 def _cmd_summary(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .analysis.summary import cohort_summary
 
     cohort = _load(args)
@@ -89,6 +95,7 @@ def _cmd_summary(args) -> int:
 def _cmd_check(args) -> int:
     import pandas as pd
 
+    # deferred: `dttstudy --help` stays fast
     from .analysis.check import check_summary, paper_check
 
     cohort = _load(args)
@@ -108,7 +115,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from .parameters import ParameterError, parse_cli
+    # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import reproduce
 
     try:
@@ -124,8 +131,8 @@ def _cmd_reproduce(args) -> int:
 def _cmd_template(args) -> int:
     from pathlib import Path
 
-    from .paths import TABLE_NAMES
-    from .intake.schema import write_templates
+    # deferred: `dttstudy --help` stays fast
+    from .intake.templates import write_templates
 
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():
@@ -141,6 +148,7 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_execute_notebooks(args) -> int:
+    # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import execute_in_place
 
     return execute_in_place(args.jobs)
@@ -149,6 +157,7 @@ def _cmd_execute_notebooks(args) -> int:
 def _cmd_synth(args) -> int:
     from pathlib import Path
 
+    # deferred: `dttstudy --help` stays fast
     from .intake.synth import synth_cohort, text_booleans, write_cohort
 
     if args.patients < 1:
@@ -158,7 +167,7 @@ def _cmd_synth(args) -> int:
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
     tables = synth_cohort(args.patients, args.seed)
     if out.suffix.lower() == ".xlsx":
-        from .reporting.render import to_excel
+        from .reporting.render import to_excel  # deferred: `dttstudy --help` stays fast
 
         out.parent.mkdir(parents=True, exist_ok=True)
         written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out)
@@ -168,9 +177,110 @@ def _cmd_synth(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .parameters import help_text
+def add_commands(subparsers) -> None:
+    """Add ``export-summary`` and ``pool`` to the ``dttstudy`` command line."""
+    p = subparsers.add_parser("export-summary", help="write a centre's aggregate, disclosure-controlled summary")
+    _export_args(p)
+    p.set_defaults(func=_cmd_export)
+    p = subparsers.add_parser("pool", help="pool centre summaries into a report")
+    _pool_args(p)
+    p.set_defaults(func=_cmd_pool)
 
+
+def _export_args(p) -> None:
+    p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
+    p.add_argument("--out", required=True, help="summary file to write (e.g. centre.json)")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
+                   help=f"minimum cell count K (default {DEFAULT_MIN_CELL}; 0 turns suppression off, for testing)")
+    p.add_argument("--centre", default=None, help="centre code written into the file (letters, digits, _ . -)")
+    p.add_argument("--disease", default="all", help=BY_NAME["disease"].help + " (default all)")
+    p.add_argument("--timepoints", default="3,6,9", help=BY_NAME["timepoints"].help + " (default 3,6,9)")
+    p.add_argument("--definition", default="paper", help=BY_NAME["definition"].help + " (default paper)")
+    p.add_argument("--ci-method", default="clopper-pearson",
+                   help=BY_NAME["ci_method"].help + ": clopper-pearson (default) or wilson")
+    p.add_argument("--crp-uln", type=float, default=5.0, help=BY_NAME["crp_uln"].help + " (default 5)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing summary file")
+    p.add_argument("--window", type=float, default=None,
+                   help="visit-window half-width in months for every timepoint (default: the paper's windows)")
+    p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
+    p.add_argument("--event-times", action="store_true",
+                   help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
+
+
+def _pool_args(p) -> None:
+    p.add_argument("summaries", nargs="+", help="centre summary files")
+    p.add_argument("--out", required=True, help="folder for the pooled report")
+
+
+def _cmd_export(args) -> int:
+    import warnings
+    from pathlib import Path
+
+    # deferred: `dttstudy --help` stays fast
+    from .intake.cohort import load_cohort
+    from .intake.validation import CohortValidationError
+    from .synthesis.export import export_summary, write_summary
+
+    if Path(args.out).exists() and not args.force:
+        print(f"export-summary: {args.out} already exists: nothing was written; choose another name or pass "
+              f"--force", file=sys.stderr)
+        return 2
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            cohort = load_cohort(args.data)
+    except CohortValidationError as err:
+        print(err.report, file=sys.stderr)
+        return 1
+    try:
+        s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, disease=args.disease,
+                           timepoints=args.timepoints, definition=args.definition, ci_method=args.ci_method,
+                           crp_uln=args.crp_uln, window=args.window, horizon=args.horizon,
+                           event_times=args.event_times)
+    except ValueError as err:
+        print(f"export-summary: {err}", file=sys.stderr)
+        return 2
+    write_summary(s, args.out)
+    print(f"{args.out}: {sum(len(v) for v in s['tables'].values())} rows, "
+          f"{len(s['disclosure']['withheld'])} cell(s) withheld (minimum cell count {s['disclosure']['min_cell']})")
+    return 0
+
+
+def _cmd_pool(args) -> int:
+    # deferred: `dttstudy --help` stays fast
+    from .reporting.pooled_report import write_pooled_report
+    from .synthesis.pooling import IncompatibleSummaries, pool
+
+    try:
+        res = pool(args.summaries)
+    except IncompatibleSummaries as err:
+        print(f"pool: {err}", file=sys.stderr)
+        return 2
+    try:
+        write_pooled_report(res, args.out)
+    except FileExistsError as err:
+        print(f"pool: {err}", file=sys.stderr)
+        return 2
+    print(res.summary())
+    print(f"pooled report written to {args.out}")
+    return 0
+
+
+def cli_export_summary(argv=None) -> int:
+    """``dttstudy export-summary`` as a function (argv without the command name)."""
+    p = argparse.ArgumentParser(prog="dttstudy export-summary")
+    _export_args(p)
+    return _cmd_export(p.parse_args(argv))
+
+
+def cli_pool(argv=None) -> int:
+    """``dttstudy pool`` as a function (argv without the command name)."""
+    p = argparse.ArgumentParser(prog="dttstudy pool")
+    _pool_args(p)
+    return _cmd_pool(p.parse_args(argv))
+
+
+def build_parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="dttstudy", description=DESCRIPTION, formatter_class=raw)
     parser.add_argument("--version", action="version", version=f"dttstudy {__version__}")
@@ -238,8 +348,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER", help="where to write the templates")
     p.add_argument("--force", action="store_true", help="overwrite existing template files")
     p.set_defaults(func=_cmd_template)
-
-    from .synthesis.multicentre import add_commands
 
     add_commands(sub)  # export-summary, pool
 

@@ -1,20 +1,24 @@
 """The analysis parameters, declared once.
 
 Every parameter a notebook accepts is declared here with its type, default and meaning. The command line
-(``dttstudy reproduce -p NAME=VALUE``), :func:`dttstudy.reporting.report.params` (the notebooks' typed parameters) and the
-notebooks' ``parameters`` cells all follow this list; a test checks that each notebook declares exactly its
-parameters with these defaults. Names are checked against the list and values are parsed into their declared
-type before anything runs: nothing a user types is ever pasted into code.
+(``dttstudy reproduce -p NAME=VALUE``), :func:`params` (the notebooks' typed parameters, also reached as
+:func:`dttstudy.reporting.report.params`) and the notebooks' ``parameters`` cells all follow this list; a test
+checks that each notebook declares exactly its parameters with these defaults. Names are checked against the list
+and values are parsed into their declared type before anything runs: nothing a user types is ever pasted into
+code. No heavy imports here: the command line uses this module before pandas loads.
 """
 from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 #: The paper's visit windows (months either side of the target month); :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`
 #: is this table. It lives here, with no heavy imports, so the command line can check months before pandas loads.
 PAPER_WINDOWS = {3: 0.5, 6: 1.0, 9: 1.0, 12: 1.0}
+
+#: Length in months of the life-table grid a centre summary shares (``dttstudy export-summary --horizon``).
+DEFAULT_HORIZON = 24
 
 
 class ParameterError(ValueError):
@@ -213,3 +217,55 @@ def help_text() -> str:
         text = f"{p.help}{choice}{where}; default {p.default_text()}"
         lines += textwrap.wrap(text, 96, initial_indent=f"  {p.name:<14}", subsequent_indent=" " * 16)
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Params:
+    """The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."""
+
+    data_path: str | None = None
+    output_dir: str | None = None
+    disease: str = "all"
+    timepoints: tuple[float, ...] = (3, 6, 9)
+    definition: str = "paper"
+    ci_method: str = "clopper-pearson"
+    crp_uln: float = 5.0
+    window: float | None = None
+    #: notebook-specific parameters (e.g. the literature notebook's), checked like the others
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def windows(self) -> dict:
+        """Visit-window half-widths for the timepoints: ``window`` everywhere when set, else the paper's."""
+        return windows(self.timepoints, self.window)
+
+    @property
+    def response_kwargs(self) -> dict:
+        return {"definition": self.definition, "crp_uln": self.crp_uln, "windows": self.windows}
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["timepoints"] = list(self.timepoints)
+        extra = d.pop("extra")
+        return d | dict(sorted(extra.items()))
+
+
+_DEFAULT = object()
+
+
+def params(data_path=_DEFAULT, output_dir=_DEFAULT, disease=_DEFAULT, timepoints=_DEFAULT, definition=_DEFAULT,
+           ci_method=_DEFAULT, crp_uln=_DEFAULT, window=_DEFAULT, **extra) -> Params:
+    """Typed, checked notebook parameters.
+
+    Accepts the strings of ``dttstudy reproduce -p`` and Papermill's typed values alike (``-p timepoints 6`` gives
+    an int, ``-p timepoints 3,6`` a string). Unknown names and unreadable values raise
+    :class:`~dttstudy.parameters.ParameterError` with every problem listed; a timepoint without a visit window
+    fails here, before any analysis runs.
+    """
+    given = {k: v for k, v in dict(data_path=data_path, output_dir=output_dir, disease=disease,
+                                    timepoints=timepoints, definition=definition, ci_method=ci_method,
+                                    crp_uln=crp_uln, window=window).items() if v is not _DEFAULT}
+    checked = check(given | extra)
+    values = {p.name: p.default for p in PARAMETERS if not p.notebooks} | {
+        k: v for k, v in checked.items() if k in given}
+    return Params(**values, extra={k: checked[k] for k in extra})

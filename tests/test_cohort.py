@@ -79,7 +79,8 @@ def test_loaded_tables_are_independent_of_later_edits():
 
 
 def test_templates_match_the_schema(tmp_path):
-    from dttstudy.intake.schema import TABLES, write_templates
+    from dttstudy.intake.schema import TABLES
+    from dttstudy.intake.templates import write_templates
 
     from conftest import ROOT
 

@@ -1,7 +1,11 @@
-"""The three places that pin the environment agree on every package and version."""
+"""The package states compatible ranges (pyproject.toml); the exact environment is pinned in requirements.lock and
+environment.yml. The three agree: the lock satisfies every range, environment.yml carries the lock's versions."""
 import re
 import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,15 +26,10 @@ def lock_pins() -> dict[str, str]:
     return pins
 
 
-def pyproject_pins() -> dict[str, str]:
+def pyproject_requirements() -> dict[str, Requirement]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(meta["dependencies"]) + [r for group in meta["optional-dependencies"].values() for r in group]
-    pins = {}
-    for r in reqs:
-        name, _, version = r.partition("==")
-        assert version, f"pyproject.toml: not an exact pin: {r!r}"
-        pins[_norm(name)] = version
-    return pins
+    return {_norm(r.name): r for r in map(Requirement, reqs)}
 
 
 def environment_pins() -> dict[str, str]:
@@ -42,14 +41,24 @@ def environment_pins() -> dict[str, str]:
     return pins
 
 
-def test_pyproject_pins_are_in_the_lock():
+def test_pyproject_states_ranges_the_lock_satisfies():
+    """Every dependency has a lower and an upper bound (no exact pin, no open end), and the locked version lies in
+    the range."""
     lock = lock_pins()
-    for name, version in pyproject_pins().items():
-        assert lock.get(name) == version, f"{name}: pyproject {version}, lock {lock.get(name)}"
+    for name, req in pyproject_requirements().items():
+        ops = {s.operator for s in req.specifier}
+        assert ">=" in ops and "<" in ops and "==" not in ops, f"pyproject.toml: {req} is not a compatible range"
+        assert name in lock, f"{name}: in pyproject.toml, not in requirements.lock"
+        assert req.specifier.contains(Version(lock[name])), f"{name}: lock {lock[name]} outside {req.specifier}"
+
+
+def test_a_range_check_can_fail():
+    req = Requirement("pandas>=2.2,<3")
+    assert req.specifier.contains(Version("2.3.3")) and not req.specifier.contains(Version("3.0.0"))
 
 
 def test_environment_yml_matches_pip_pins():
-    lock, env, direct = lock_pins(), environment_pins(), pyproject_pins()
+    lock, env, direct = lock_pins(), environment_pins(), pyproject_requirements()
     assert env, "no pinned packages found in environment.yml"
     for name, version in env.items():
         assert lock.get(name) == version, f"{name}: environment.yml {version}, requirements.lock {lock.get(name)}"

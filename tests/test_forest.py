@@ -1,4 +1,4 @@
-"""Forest plot data and figure (dttstudy.synthesis.forest)."""
+"""Forest plot data (dttstudy.synthesis.forest) and figure (dttstudy.reporting.figures_forest)."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dttstudy.synthesis.forest import OKABE_ITO, forest_data, forest_plot
+from dttstudy.reporting.figures_forest import OKABE_ITO, forest_plot
+from dttstudy.synthesis.forest import forest_data
 from dttstudy.synthesis.meta import study_proportions
 
 matplotlib.use("Agg")

@@ -13,9 +13,11 @@ import pytest
 from dttstudy import load_cohort
 from dttstudy.synthesis.disclosure import SUPPRESSED, CellSet, suppress
 from dttstudy.analysis.labs import lab_changes, lab_summary
-from dttstudy.synthesis.multicentre import (MANIFEST, OTHER_TERM, IncompatibleSummaries, cli_export_summary, cli_pool,
-                                  export_summary, life_table_km, pool, summary_json, write_pooled_report,
-                                  write_summary)
+from dttstudy.cli import cli_export_summary, cli_pool
+from dttstudy.reporting.outputs import MANIFEST
+from dttstudy.reporting.pooled_report import write_pooled_report
+from dttstudy.synthesis.export import OTHER_TERM, export_summary, summary_json, write_summary
+from dttstudy.synthesis.pooling import IncompatibleSummaries, life_table_km, pool
 from dttstudy.analysis.outcomes import response_rates
 from dttstudy.analysis.safety import KaplanMeier, ae_incidence, exposure_adjusted_incidence, time_on_dtt, time_to_first_ae
 from dttstudy.intake.synth import synth_cohort, write_cohort
@@ -479,7 +481,7 @@ def test_suppressed_cells_named_in_pooled_output(reference):
 def test_add_commands_wires_both_subcommands(tmp_path):
     import argparse
 
-    from dttstudy.synthesis.multicentre import add_commands
+    from dttstudy.cli import add_commands
 
     parser = argparse.ArgumentParser(prog="dttstudy")
     add_commands(parser.add_subparsers(dest="command", required=True))

@@ -222,7 +222,7 @@ def test_every_conflict_is_documented_in_the_readme():
 
 
 def test_readme_data_dictionary_is_in_sync_with_the_schema():
-    from dttstudy.intake.schema import data_dictionary_markdown
+    from dttstudy.intake.templates import data_dictionary_markdown
 
     text = (REFERENCE / "README.md").read_text()
     block = text.split("<!-- dictionary:start -->\n")[1].split("<!-- dictionary:end -->")[0]

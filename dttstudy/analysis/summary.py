@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..intake.cohort import Cohort
+from .outcomes import DEFAULT_WINDOWS, visit_at
 
 
 def cohort_summary(cohort: Cohort) -> str:
@@ -19,8 +20,6 @@ def cohort_summary(cohort: Cohort) -> str:
     lines.append("  DTT status: " + ", ".join(f"{k} {n}" for k, n in st.sort_index().items()))
     lines.append(f"  DTT months: median {s['dtt_months'].median():g} (range {s['dtt_months'].min():g}–"
                  f"{s['dtt_months'].max():g}); total {s['dtt_months'].sum():g} patient-months")
-    from .outcomes import DEFAULT_WINDOWS, visit_at
-
     per = v.groupby("patient_id").size()
     lines.append(f"  visits: {len(v)} (median {per.median():g} per patient); patients with a visit in the "
                  "window of month " + ", ".join(f"{m}: {len(visit_at(cohort, m))}" for m in DEFAULT_WINDOWS))

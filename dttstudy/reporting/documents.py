@@ -10,9 +10,10 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from ..containers import normalise_zip, save_workbook
 from .display import DisplayTable
 from ..precision import written
-from .render import inert, normalise_zip, save_workbook
+from .render import inert
 
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
 

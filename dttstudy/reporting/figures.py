@@ -12,12 +12,17 @@ The functions live in one module per concern and are gathered here:
 * :func:`km_plot`, :func:`cumulative_incidence_plot` — time to event with risk tables
   (:mod:`dttstudy.reporting.figures_survival`);
 * :func:`patient_flow_plot` — CONSORT-style flow of the denominators (:mod:`dttstudy.reporting.figures_flow`);
+* :func:`forest_plot` — published studies, this cohort and the pooled estimate
+  (:mod:`dttstudy.reporting.figures_forest`); :func:`forest_by_centre`, :func:`km_life_table_plot` — the pooled
+  multicentre figures (:mod:`dttstudy.reporting.figures_multicentre`);
 * :func:`set_theme`, :func:`theme`, :data:`OKABE_ITO`, :func:`month_grid` — the shared look
   (:mod:`dttstudy.reporting.figures_theme`).
 """
 from __future__ import annotations
 
 from .figures_flow import patient_flow_plot
+from .figures_forest import forest_plot
+from .figures_multicentre import forest_by_centre, km_life_table_plot
 from .figures_labs import lab_change_plot, mean_ci, paired_lab_plot, trajectories
 from .figures_response import response_plot
 from .figures_survival import cumulative_incidence_plot, km_plot
@@ -26,12 +31,6 @@ from .figures_theme import (AGENT_NAMES, OKABE_ITO, agent_codes_text, figure_cap
                             theme)
 
 __all__ = ["swimmer_plot", "response_plot", "paired_lab_plot", "km_plot", "cumulative_incidence_plot",
-           "patient_flow_plot", "lab_change_plot", "set_theme", "theme", "figure_caption", "month_grid", "OKABE_ITO", "AGENT_NAMES",
-           "agent_codes_text", "mean_ci", "trajectories"]
-
-
-def _plt():
-    """matplotlib.pyplot, imported on first use (for the other figure modules)."""
-    from .figures_theme import plt
-
-    return plt()
+           "patient_flow_plot", "forest_plot", "forest_by_centre", "km_life_table_plot", "lab_change_plot",
+           "set_theme", "theme", "figure_caption", "month_grid", "OKABE_ITO", "AGENT_NAMES", "agent_codes_text",
+           "mean_ci", "trajectories"]

@@ -16,12 +16,21 @@ import platform
 import shutil
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..intake.cohort import load_cohort
+from ..intake.validation import CohortValidationError, reading_lines
+from ..parameters import ParameterError, check, for_notebook
+from ..parameters import params as typed_params
 from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TABLE_NAMES
+from .documents import write_docx, write_xlsx
+from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
+from .report import cohort_banner
+from .report_html import SECTIONS, numbered_tables, saved_items, write_report
 
 KERNEL = "python3"
 CACHE_FILE = ".dttstudy-cache.json"
@@ -200,9 +209,6 @@ def provenance(parameters: dict, cohort_prov: dict) -> dict:
 def _documents(out: Path, outputs: dict, order: list[str], cohort, typed, prov: dict) -> None:
     """``report.html``, ``tables/tables.docx`` and ``tables/tables.xlsx``: every report table, numbered in
     report order (the same numbers in all three)."""
-    from .documents import write_docx, write_xlsx
-    from .report_html import numbered_tables, saved_items, write_report
-
     tables = numbered_tables(saved_items(out, outputs, order))
     if tables:
         title = "Dual-targeted therapy in refractory IBD — tables"
@@ -250,9 +256,6 @@ def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]
 def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> None:
     """The front page: data banner, key numbers, figures (in report order, with the first sentence of their
     caption), links to the report and every file."""
-    from .report import cohort_banner
-    from .report_html import SECTIONS, saved_items
-
     tdir, fdir = out / "tables", out / "figures"
     e = html.escape
     warn = "warn" if cohort.reconstructed else "own"
@@ -357,9 +360,6 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
     not executed again: its outputs are carried over. With nothing changed the command returns at once.
     ``force`` re-executes everything.
     """
-    from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
-    from ..parameters import ParameterError, check
-
     try:
         parameters = check(dict(parameters or {}), allow_paths=False)
         data_abs_path = resolve(data, "--data") if data is not None else None
@@ -377,13 +377,6 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         echo(f"{out}: up to date (data, notebooks, parameters and package unchanged); --force reruns")
         return 0
 
-    import warnings
-
-    from ..intake.cohort import load_cohort
-    from .report import cohort_banner
-    from .report import params as typed_params
-    from ..intake.validation import CohortValidationError
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
@@ -394,8 +387,6 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         return 1
     for w in caught:
         echo(f"WARNING {w.message}")
-    from ..intake.validation import reading_lines
-
     for line in reading_lines(cohort):
         echo(line)
     typed = typed_params(None, None, **parameters)
@@ -475,8 +466,6 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
 
 def notebook_parameters(stem: str, parameters: dict, data_path: str | None, output_dir: str) -> dict:
     """What Papermill injects into one notebook: the declared parameters that notebook has, as typed values."""
-    from ..parameters import for_notebook
-
     names = {p.name for p in for_notebook(stem)}
     typed = {k: (list(v) if isinstance(v, tuple) else v) for k, v in parameters.items() if k in names}
     return {**typed, "data_path": data_path, "output_dir": output_dir}

@@ -8,12 +8,11 @@ from __future__ import annotations
 import html
 import io
 import math
-import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from ..containers import normalise_zip
 from ..precision import FLOAT_FORMAT, written, written_frame
 
 #: A text cell starting with one of these is run as a formula by Excel/LibreOffice (OWASP CSV injection).
@@ -127,43 +126,6 @@ def to_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
         fixed = datetime(2000, 1, 1)
         props.created = props.modified = fixed
         props.creator = props.lastModifiedBy = "dttstudy"
-    path.write_bytes(normalise_zip(buf.getvalue()))
-    return path
-
-
-#: The one date written into every zip container (xlsx, docx) and its core properties.
-FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip container (xlsx, docx) in member order with fixed member dates and fixed core-property times
-    (created, modified, last printed), so identical content gives identical bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # the writers stamp the save time here
-                for tag in (rb"dcterms:created", rb"dcterms:modified", rb"cp:lastPrinted"):
-                    body = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)",
-                                  rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, body)
-    return out.getvalue()
-
-
-def save_workbook(wb, path) -> Path:
-    """Save an openpyxl workbook deterministically: fixed properties and zip dates."""
-    from datetime import datetime
-
-    props = wb.properties
-    props.created = props.modified = datetime(*FIXED_TIME)
-    props.creator = props.lastModifiedBy = "dttstudy"
-    buf = io.BytesIO()
-    wb.save(buf)
-    path = Path(path)
     path.write_bytes(normalise_zip(buf.getvalue()))
     return path
 

@@ -6,66 +6,14 @@ arrive as strings), calls into the package, a display, and :func:`save_table` / 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..parameters import PARAMETERS, check, windows
+from ..intake.cohort import load_cohort
+from ..parameters import Params, params  # noqa: F401  (the notebooks call report.params; declared in parameters)
 from .display import build_display
 from .render import to_csv, to_html, to_markdown
-
-
-@dataclass(frozen=True)
-class Params:
-    """The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."""
-
-    data_path: str | None = None
-    output_dir: str | None = None
-    disease: str = "all"
-    timepoints: tuple[float, ...] = (3, 6, 9)
-    definition: str = "paper"
-    ci_method: str = "clopper-pearson"
-    crp_uln: float = 5.0
-    window: float | None = None
-    #: notebook-specific parameters (e.g. the literature notebook's), checked like the others
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def windows(self) -> dict:
-        """Visit-window half-widths for the timepoints: ``window`` everywhere when set, else the paper's."""
-        return windows(self.timepoints, self.window)
-
-    @property
-    def response_kwargs(self) -> dict:
-        return {"definition": self.definition, "crp_uln": self.crp_uln, "windows": self.windows}
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["timepoints"] = list(self.timepoints)
-        extra = d.pop("extra")
-        return d | dict(sorted(extra.items()))
-
-
-_DEFAULT = object()
-
-
-def params(data_path=_DEFAULT, output_dir=_DEFAULT, disease=_DEFAULT, timepoints=_DEFAULT, definition=_DEFAULT,
-           ci_method=_DEFAULT, crp_uln=_DEFAULT, window=_DEFAULT, **extra) -> Params:
-    """Typed, checked notebook parameters.
-
-    Accepts the strings of ``dttstudy reproduce -p`` and Papermill's typed values alike (``-p timepoints 6`` gives
-    an int, ``-p timepoints 3,6`` a string). Unknown names and unreadable values raise
-    :class:`~dttstudy.parameters.ParameterError` with every problem listed; a timepoint without a visit window
-    fails here, before any analysis runs.
-    """
-    given = {k: v for k, v in dict(data_path=data_path, output_dir=output_dir, disease=disease,
-                                    timepoints=timepoints, definition=definition, ci_method=ci_method,
-                                    crp_uln=crp_uln, window=window).items() if v is not _DEFAULT}
-    checked = check(given | extra)
-    values = {p.name: p.default for p in PARAMETERS if not p.notebooks} | {
-        k: v for k, v in checked.items() if k in given}
-    return Params(**values, extra={k: checked[k] for k in extra})
 
 
 def _dirs(output_dir) -> tuple[Path, Path] | None:
@@ -189,8 +137,6 @@ def load(p: Params):
     """The notebooks' cohort: loaded (unknown-column warnings left to `dttstudy validate`), filtered to
     ``p.disease``, announced with :func:`cohort_banner`."""
     import warnings
-
-    from ..intake.cohort import load_cohort
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

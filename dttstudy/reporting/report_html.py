@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .display import DisplayTable
 from ..analysis.stats import CI_METHODS
+from .display import DisplayTable
+from .documents import numbered
 
 E = html.escape
 
@@ -96,8 +97,6 @@ def saved_items(out: Path, outputs: dict[str, list[str]], order: list[str]) -> l
 
 def numbered_tables(sections) -> list[DisplayTable]:
     """The report's tables in report order, numbered 1, 2, … (the same numbers in report.html and tables.docx)."""
-    from .documents import numbered
-
     return numbered([DisplayTable.from_json(json.dumps(it["meta"]["display"])) for _, items in sections
                      for it in items if it["kind"] == "table" and it["meta"].get("in_report", True)])
 

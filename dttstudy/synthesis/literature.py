@@ -36,7 +36,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
+from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
+from .meta import pool_by_subgroup, pool_proportions
 
 LITERATURE_FILE = PUBLISHED_DIR / "literature.csv"
 OUTCOMES = ("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission", "any_ae",
@@ -100,9 +103,6 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
     "reconstructed data", and rows the paper does not report (clinical remission) are marked
     ``published=False`` with "not published" in label and notes: they come from the invented records only.
     """
-    from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
-    from ..analysis.safety import ae_incidence
-
     def count(per):
         ev = per[per["evaluable"]]
         return int(ev["responder"].astype(bool).sum()), len(ev)
@@ -307,8 +307,6 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
 
     The unit defaults to the arm: arms of one study can belong to different regimen classes (Yin 2025), and
     summing them would put the study in class "mixed". ``select_kwargs`` go to :func:`select`."""
-    from .meta import pool_by_subgroup
-
     out = []
     for outcome in outcomes:
         d = select(lit, outcome, include, units=units, **select_kwargs)
@@ -347,8 +345,6 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
     when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal);
     subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
     """
-    from .meta import pool_proportions
-
     df = pd.read_csv(path or PUBLISHED_META_FILE, dtype=str, keep_default_na=False)
     out = []
     for r in df.itertuples(index=False):

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .literature import select
 from .meta import PooledProportion, pool_proportions
 
 __all__ = ["sensitivity_table", "sensitivity_from_rows", "SENSITIVITY_COLUMNS"]
@@ -115,8 +116,6 @@ def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", me
     main selection with :func:`dttstudy.synthesis.literature.select` at ``units="study"``; each variant changes one
     argument of that call. The first column names the analysis; ``n`` is the number of patients pooled.
     """
-    from .literature import select
-
     base = dict(select_kwargs)
     for flag in ("units", "overlapping", "mixed_indication", "unverified"):
         base.pop(flag, None)

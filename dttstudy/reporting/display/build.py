@@ -1,0 +1,60 @@
+"""From a tidy table's name to its journal table: :func:`build_display` picks the builder registered for the name
+(every family module is imported here so that its builders are registered), else the generic one.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# the families register their builders when imported
+from . import cohort, labs, literature, multicentre, response, safety, treatment  # noqa: F401
+from .core import _BUILDERS, DisplayTable
+from .generic import generic
+
+
+_TABLE_PREFIX = re.compile(r"^\s*Table\s+\d+[.:]\s*")
+
+
+#: A display table shows at most this many rows of a listing (one row per patient, event or time); the rest
+#: are in the tidy CSV. A journal table longer than this is a data file, and Word, HTML and the workbook all
+#: slow down row by row.
+MAX_ROWS = 1000
+
+#: Tables that summarise (their size does not grow with the cohort): never cut.
+_SUMMARIES = {"table1_baseline", "clinical_response_rates", "endoscopic_response_rates", "clinical_response_simple",
+              "clinical_remission_rates", "lab_change_summary", "ae_incidence", "ae_exposure_adjusted",
+              "patient_flow", "regimens", "agents", "paper_check", "km_first_ae_risk_table"}
+
+
+def build_display(name: str, tidy: pd.DataFrame, title: str | None = None,
+                  notes: list[str] | None = None, max_rows: int | None = MAX_ROWS) -> DisplayTable:
+    """The journal table for the tidy table saved as ``name`` (see :data:`BUILDERS`); names without a builder get
+    the generic one (labels from the dictionary, one decimal rule per column). A leading "Table N." in ``title``
+    is dropped: numbers are given when tables are assembled. ``notes`` are added as general footnotes.
+
+    A listing longer than ``max_rows`` tidy rows (default :data:`MAX_ROWS`; ``None`` for no limit) shows its
+    first ``max_rows`` rows and says so in a footnote; summary tables are never cut."""
+    f = _BUILDERS.get(name)
+    if f is None:
+        f = _builder_for_prefix(name)
+    cut = max_rows is not None and name not in _SUMMARIES and len(tidy) > max_rows
+    t = f(name, tidy.head(max_rows) if cut else tidy)
+    if title:
+        t.title = _TABLE_PREFIX.sub("", title)
+    if cut:
+        t.footnotes.insert(0, ("", f"The first {max_rows:,} of {len(tidy):,} rows; every row is in the tidy "
+                                   f"table {name}.csv."))
+    for n in notes or []:
+        t.footnotes.append(("", n))
+    return t
+
+
+def _builder_for_prefix(name: str):
+    if name.startswith("forest_"):
+        return _BUILDERS["forest_"]
+    return generic
+
+
+#: Tidy table names with a dedicated builder (others use :func:`generic`; ``forest_*`` share one builder).
+BUILDERS = _BUILDERS

@@ -1,0 +1,75 @@
+"""Tables of published numbers: per-study proportions of the literature (``forest_*``) and the published numbers
+of Wang et al. 2025 beside the computed ones.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ...analysis.stats import round_half_up
+from ..labels import est_ci, fmt, label, level
+from .core import Column, DisplayTable, Row, _is_num, _nan, _text, builder
+
+
+@builder("forest_")
+def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Per-study proportions of a literature outcome: study (arms indented under their study when the tidy table
+    has ``level``), events / total, proportion (95% CI) and the pooling weight."""
+    has_w = "weight" in tidy.columns
+    cols = [Column(label("label")), Column(label("events"), align="right"), Column(label("total"), align="right"),
+            Column(label("proportion_ci"), align="center")] + ([Column(label("weight"), align="right")]
+                                                               if has_w else [])
+    rows = []
+    for _, r in tidy.iterrows():
+        w = r.get("weight") if has_w else None
+        cells = [str(r["label"]), fmt(r["events"], "n"), fmt(r["total"], "n"),
+                 est_ci(r["proportion"], r["ci_lower"], r["ci_upper"], "proportion")]
+        vals, decs = [None, r["events"], r["total"], None], [None, 0, 0, None]
+        if has_w:
+            cells.append(fmt(w, "pct") if _is_num(w) and not _nan(w) else "")
+            vals.append(w)
+            decs.append(1)
+        indent = int(r["level"]) if "level" in tidy.columns and _is_num(r["level"]) else 0
+        rows.append(Row(cells, vals, decs, indent=indent))
+    notes = [("", "95% CI: Clopper–Pearson exact.")]
+    if "pooled" in tidy.columns and not tidy["pooled"].astype(bool).all():
+        notes.append(("", "Indented rows are the arms of the study above: shown, not pooled separately."))
+    return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows, notes)
+
+
+@builder("paper_check")
+def paper_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Published numbers beside the computed ones: each row printed with the decimals the paper used (taken
+    from the comparison rule, else from the published value), status in words."""
+    cols = [Column(label("where"), wrap=True), Column(label("section")), Column(label("published"), align="right"),
+            Column(label("computed"), align="right"), Column(label("published_n"), align="right"),
+            Column(label("computed_n"), align="right"), Column(label("status_check")), Column(label("rule"), wrap=True)]
+    rows = []
+    for _, r in tidy.iterrows():
+        m = re.search(r"to (\d+) decimals", str(r.get("rule", "")))
+        places = int(m.group(1)) if m else _places(r.get("published"))
+        cells = [str(r.get("where", "")), str(r.get("section", "")), _fixed(r.get("published"), places),
+                 _fixed(r.get("computed"), places), _text(r.get("published_n")), _text(r.get("computed_n")),
+                 level(r.get("status")), _text(r.get("rule"))]
+        vals = [None, None, r.get("published") if _is_num(r.get("published")) else None,
+                r.get("computed") if _is_num(r.get("computed")) else None, None, None, None, None]
+        rows.append(Row(cells, vals, [None, None, places, places, None, None, None, None]))
+    notes = [("", "Match: equal after rounding as the paper printed; rounding: differs only by the paper's rounding "
+                  "or truncation; conflict: the paper contradicts itself (data/reference/README.md).")]
+    return DisplayTable(name, "Published numbers and the numbers computed from the cohort", cols, rows, notes,
+                        stub=False)
+
+
+def _places(v) -> int:
+    if not _is_num(v):
+        return 0
+    s = repr(float(v))
+    return 0 if s.endswith(".0") else min(len(s.split(".")[1]), 4)
+
+
+def _fixed(v, places: int) -> str:
+    if not _is_num(v):
+        return "" if _nan(v) else str(v)
+    out = f"{round_half_up(float(v), places):.{places}f}"
+    return out.replace("-", "\u2212") if float(out) != 0 else out.lstrip("-")

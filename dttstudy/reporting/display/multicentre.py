@@ -1,0 +1,100 @@
+"""Tables of a multicentre study: patients and response by centre, pooled response rates, between-centre
+heterogeneity, and the values each centre withheld.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level, n_of_n_ci
+from .core import Column, DisplayTable, Row, _month_label, _nan, builder
+from .response import response_display
+
+
+@builder("centre_summary")
+def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """One row per centre (and all patients): patients, UC, CD, regimens, observed clinical response by month."""
+    months = sorted({float(c.split("_")[1].rstrip("m")) for c in tidy.columns if re.fullmatch(r"response_[\d.]+m_n", c)})
+    cols = [Column(label("center")), Column(label("patients"), align="right"), Column("UC", align="right"),
+            Column("CD", align="right"), Column(label("regimens"), wrap=True)] + [
+        Column(_month_label(m), align="right", spanner=label("centre_response")) for m in months]
+    rows = []
+    for r in tidy.to_dict("records"):
+        centre = "All centres" if r["center"] == "All" else str(r["center"])
+        cells = [centre, fmt(r["patients"], "n"), fmt(r["UC"], "n"), fmt(r["CD"], "n"), str(r["regimens"])]
+        vals = [None, r["patients"], r["UC"], r["CD"], None]
+        for m in months:
+            key = f"response_{m:g}m"
+            n, N = r.get(f"{key}_n"), r.get(f"{key}_N")
+            cells.append(NA if N is None or _nan(N) or int(N) == 0 else f"{int(n)}/{int(N)} ({fmt(100 * n / N, 'pct')}%)")
+            vals.append(None)
+        rows.append(Row(cells, vals, [None, 0, 0, 0, None] + [None] * len(months)))
+    notes = [("", "Clinical response: observed cases, patients evaluable at the month; – none evaluable.")]
+    codes = sorted(set(re.findall(r"\b[A-Z]{2,3}\b", " ".join(str(x) for x in tidy["regimens"]))))
+    if codes and abbreviation_note(codes):
+        notes.append(("", abbreviation_note(codes) + "."))
+    return DisplayTable(name, "Patients, regimens and clinical response by centre", cols, rows, notes)
+
+
+#: The multicentre summary's tables, as a reader names them.
+SUMMARY_TABLES = {"response": "Response and remission counts", "ae_incidence": "Adverse-event incidence",
+                  "ae_terms": "Adverse-event terms", "life_tables": "Life tables (time to first AE, time on DTT)",
+                  "labs": "CRP and albumin sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
+                  "baseline_continuous": "Baseline means (Table 1)"}
+
+
+@builder("multicentre_demo_clinical_response", "multicentre_clinical_response")
+def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Pooled response rates from the centres' summaries: the single-centre layout, plus how many centres
+    contributed to each cell and a note when some withheld theirs."""
+    d = tidy.copy()
+    if "withheld_centres" in d and "centres" in d:
+        withheld = d["withheld_centres"].fillna("").astype(str).str.len().gt(0) & (d["centres"] == 0)
+        d["n/N (%; 95% CI)"] = [
+            "withheld" if w else n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]) if r["N"] else "0/0"
+            for w, r in zip(withheld, d.to_dict("records"))]
+        d = d.drop(columns=["N", "pct"])
+    t = response_display(name, d)
+    if "withheld_centres" in tidy and tidy["withheld_centres"].fillna("").astype(str).str.len().gt(0).any():
+        t.footnotes.append(("", "Pooled over the centres that published the cell; withheld: no centre published it. A "
+                                "centre withholds a count below the minimum cell count or one that published totals "
+                                "would reveal (every withheld cell is listed in multicentre_withheld_cells.csv)."))
+    return t
+
+
+@builder("multicentre_demo_heterogeneity")
+def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Between-centre heterogeneity per endpoint, analysis set and month: centres, pooled n/N, random-effects
+    pooled % (95% CI), τ², I² and the heterogeneity test."""
+    cols = [Column(label("analysis_set")), Column(label("month"), align="right"),
+            Column(label("centres_k"), align="right"), Column(label("pooled_n_of_n"), align="right"),
+            Column(label("re_pooled"), align="center"), Column(label("tau2"), align="right"),
+            Column(label("i2"), align="right"), Column(label("q_pvalue"), align="right")]
+    rows = []
+    for r in tidy.to_dict("records"):
+        rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"), fmt(r["k"], "n"),
+                         f"{int(r['n'])}/{int(r['N'])}",
+                         f"{fmt(r['re_pct'], 'pct')} ({interval(r['re_ci_low'], r['re_ci_high'], 'ci')})",
+                         fmt(r["tau2"], "tau2"), fmt(r["i2"], "i2"), fmt_p(r["q_pvalue"])],
+                        [None, r["month"], r["k"], None, None, r["tau2"], r["i2"], r["q_pvalue"]],
+                        [None, 0, 0, None, None, 3, 1, 3], group=level(r["endpoint"])))
+    methods = ", ".join(dict.fromkeys(str(m) for m in tidy["method"])) if "method" in tidy else ""
+    notes = [("", f"Random-effects model across centres ({methods}); τ² between-centre variance on the logit scale; "
+                  "I² from τ²; Q p-value: test of equal proportions across centres.")]
+    extra = [str(x) for x in tidy.get("note", pd.Series(dtype=str)).dropna().unique() if str(x)]
+    notes += [("", x) for x in extra]
+    return DisplayTable(name, "Between-centre heterogeneity", cols, rows, notes)
+
+
+@builder("multicentre_withheld_summary")
+def withheld_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Values each centre withheld, per summary table (one column per centre, named by its code)."""
+    centres = [c for c in tidy.columns if c != "table"]
+    cols = [Column(label("summary_table"))] + [Column(str(c), align="right", spanner=label("centre"))
+                                                for c in centres]
+    rows = [Row([SUMMARY_TABLES.get(r["table"], str(r["table"]))] + [fmt(r[c], "n") for c in centres],
+                [None] + [r[c] for c in centres], [None] + [0] * len(centres)) for r in tidy.to_dict("records")]
+    notes = [("", "Withheld: below the minimum cell count, or recoverable from published totals "
+                  "(complementary suppression).")]
+    return DisplayTable(name, "Values withheld by each centre", cols, rows, notes)

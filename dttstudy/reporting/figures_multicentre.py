@@ -1,0 +1,56 @@
+"""Figures of a pooled multicentre analysis: the by-centre forest plot and the pooled life-table survival curve.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..synthesis.forest import forest_data
+from .figures_forest import forest_plot
+from .figures_theme import OKABE_ITO, month_grid, set_month_axis, theme
+
+
+def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
+    """By-centre forest plot in the study's forest layout (centre | n/N | % (95 % CI) | weight): each centre's
+    proportion with its exact CI and the random-effects pooled estimate (diamond, with its prediction interval
+    where defined); the summed-count estimate with its exact CI is stated in the footnote."""
+    r = rows[rows["N"] > 0].reset_index(drop=True)  # a centre with nobody evaluable has no proportion
+    units = pd.DataFrame({"study_id": [str(c) for c in r["centre"]], "arm": "",
+                          "label": [f"Centre {c}" for c in r["centre"]],
+                          "events": r["n"].astype(int), "total": r["N"].astype(int)})
+    method = str(het.get("method") or "GLMM")
+    if method not in ("GLMM", "REML", "DL", "PM"):
+        method = "GLMM"
+    per, pooled = forest_data(units, method=method)
+    p = het["pooled"]
+    foot = (f"Summed counts of all centres: {int(p['n'])}/{int(p['N'])} = {p['pct']:.1f} % (exact 95 % CI "
+            f"{p['ci_low']:.1f}–{p['ci_high']:.1f}).")
+    return forest_plot(per, pooled, title, xlabel="Patients with the outcome (%)", footnote=foot, unit_label="Centre")
+
+
+def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
+    """Pooled Kaplan–Meier step curve with its log-log CI band, on the study's month grid, up to the last
+    interval with a patient at risk."""
+    km = km[km["at_risk"] > 0] if "at_risk" in km else km
+    x = km[time].to_numpy(float) + (1.0 if time == "start" else 0.0)  # grid: the value at the interval's end
+    x = np.concatenate([[0.0], x])
+    s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
+    lo = np.concatenate([[1.0], km["ci_lower"].to_numpy(float)])
+    hi = np.concatenate([[1.0], km["ci_upper"].to_numpy(float)])
+    colour = OKABE_ITO[5]  # blue
+    with theme():
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        ax.step(x, s, where="post", color=colour, lw=1.8, label="pooled")
+        ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.18, lw=0, label="95% CI")
+        ax.set_ylim(0, 1.05)
+        set_month_axis(ax, month_grid(float(x.max()) if len(x) else 0.0))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(loc="lower left", frameon=False)
+        n0 = int(km["at_risk"].iloc[0]) if len(km) else 0
+        fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables; CI: log-log (exponential "
+                              "Greenwood)", fontsize=7)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig

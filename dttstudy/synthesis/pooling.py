@@ -1,0 +1,385 @@
+"""Multicentre analysis, at the coordinating centre: pooling the centres' aggregate summaries.
+
+:func:`pool` (``dttstudy pool``) reads the files written by :func:`dttstudy.synthesis.export.export_summary`,
+refuses files from another package version or other analysis parameters (:func:`check_compatible`), and returns a
+:class:`PooledAnalysis` whose tables are DataFrames; the pooled report (tables, figures, report.html) is written by
+:func:`dttstudy.reporting.pooled_report.write_pooled_report`.
+
+Pooled response rates are summed counts with exact (or Wilson, as chosen) CIs — identical to the analysis of
+the concatenated cohorts when nothing is suppressed; between-centre heterogeneity is estimated with a
+random-effects model of the centres' proportions (τ², I²). A cell a centre withheld leaves that centre out of
+that pooled cell; the ``withheld_centres`` column names it. Survival is pooled from the centres' life tables
+(:func:`life_table_km`).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.labs import LABS as _UNITS
+from ..analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
+from .disclosure import SUPPRESSED
+from .export import _COLS, FORMAT
+from .meta import pool_proportions
+
+
+class IncompatibleSummaries(ValueError):
+    """Centre files that cannot be pooled (other package version, other parameters, unreadable)."""
+
+
+def read_summary(path) -> dict:
+    path = Path(path)
+    try:
+        s = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise IncompatibleSummaries(f"{path}: not a readable centre summary ({err})") from None
+    if not isinstance(s, dict) or s.get("format") != FORMAT:
+        raise IncompatibleSummaries(f"{path}: not a dttstudy centre summary")
+    s.setdefault("_source", path.name)
+    return s
+
+
+def check_compatible(summaries: list[dict]) -> None:
+    """Raise :class:`IncompatibleSummaries` unless every summary has the same format, package version and
+    analysis parameters (the message names the first difference)."""
+    if not summaries:
+        raise IncompatibleSummaries("no centre summaries given")
+    ref = summaries[0]
+    for s in summaries[1:]:
+        for key in ("format_version", "package_version"):
+            if s.get(key) != ref.get(key):
+                raise IncompatibleSummaries(f"{_src(s)} has {key} {s.get(key)!r} but {_src(ref)} has "
+                                            f"{ref.get(key)!r}: every centre must run the same version")
+        if s.get("parameters") != ref.get("parameters"):
+            diff = sorted(k for k in set(s["parameters"]) | set(ref["parameters"])
+                          if s["parameters"].get(k) != ref["parameters"].get(k))
+            raise IncompatibleSummaries(f"{_src(s)} differs from {_src(ref)} in parameter(s) {', '.join(diff)}: "
+                                        "every centre must run the same analysis")
+    labels = [centre_label(s) for s in summaries]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise IncompatibleSummaries(f"centre label(s) given twice: {', '.join(dup)}")
+
+
+def _src(s) -> str:
+    return s.get("_source") or s.get("centre") or "summary"
+
+
+def centre_label(s: dict) -> str:
+    return s.get("centre") or Path(s.get("_source", "centre")).stem
+
+
+def _frame(summaries, table: str, keys: list[str]) -> pd.DataFrame:
+    parts = []
+    for s in summaries:
+        df = pd.DataFrame(s["tables"].get(table, []))
+        if len(df):
+            df.insert(0, "centre", centre_label(s))
+            parts.append(df)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["centre", *keys])
+
+
+def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
+    """Sum ``cols`` over centres per key, leaving out a centre's row when any of ``cols`` is withheld."""
+    ok = ~df[cols].eq(SUPPRESSED).any(axis=1)
+    num = df[ok].copy()
+    for c in cols:
+        num[c] = pd.to_numeric(num[c])
+    key_df = df[keys].astype(object).where(df[keys].notna(), None)
+    order = key_df.drop_duplicates()
+    summed = num.groupby(keys, sort=False, dropna=False)[cols].sum().reset_index() if len(num) else \
+        pd.DataFrame(columns=keys + cols)
+    cnt = num.groupby(keys, sort=False, dropna=False).size().rename("centres").reset_index() if len(num) else \
+        pd.DataFrame(columns=keys + ["centres"])
+    wh = df[~ok].groupby(keys, sort=False, dropna=False)["centre"].agg(", ".join).rename(
+        "withheld_centres").reset_index() if (~ok).any() else pd.DataFrame(columns=keys + ["withheld_centres"])
+    out = order.merge(summed, on=keys, how="left").merge(cnt, on=keys, how="left").merge(wh, on=keys, how="left")
+    for c in cols:
+        out[c] = pd.to_numeric(out[c]).astype(float).fillna(0)
+    out["centres"] = pd.to_numeric(out["centres"]).astype(float).fillna(0).astype(int)
+    out["withheld_centres"] = out["withheld_centres"].fillna("")
+    return out
+
+
+class PooledAnalysis:
+    """Pooled results of several centre summaries (tables as DataFrames, figures on demand).
+
+    ``fit(summaries)`` checks compatibility (:func:`check_compatible`) and returns self. Attributes:
+    ``rates_`` (response rates, the single-centre columns plus ``centres`` and ``withheld_centres``),
+    ``centre_rates_``, ``heterogeneity_``, ``ae_incidence_``, ``ae_terms_``, ``exposure_``, ``km_`` (dict by
+    parameter), ``labs_``, ``table1_``, ``table1_continuous_``, ``withheld_`` and ``centres_``.
+    """
+
+    def __init__(self, heterogeneity_method: str = "GLMM"):
+        self.heterogeneity_method = heterogeneity_method
+
+    def fit(self, summaries: list[dict]) -> "PooledAnalysis":
+        check_compatible(summaries)
+        self.summaries = summaries
+        self.parameters = summaries[0]["parameters"]
+        self.package_version = summaries[0]["package_version"]
+        self.centres_ = pd.DataFrame([{"centre": centre_label(s), "file": s.get("_source", ""),
+                                       "min_cell": s["disclosure"]["min_cell"],
+                                       "cells_withheld": len(s["disclosure"]["withheld"]),
+                                       "input_sha256": s["input_sha256"]} for s in summaries])
+        self.withheld_ = pd.DataFrame([{"centre": centre_label(s), "table": w.split("/", 1)[0], "cell": w}
+                                       for s in summaries for w in s["disclosure"]["withheld"]],
+                                      columns=["centre", "table", "cell"])
+        self._rates()
+        self._safety()
+        self._km()
+        self._labs()
+        self._table1()
+        return self
+
+    # response ----------------------------------------------------------------------------------------------
+    def _rates(self):
+        prm = self.parameters
+        keys = ["endpoint", "definition", "analysis_set", "month", "by", "group"]
+        df = _frame(self.summaries, "response", keys)
+        out = _pooled_sum(df, keys, ["n", "N"])
+        out[["n", "N"]] = out[["n", "N"]].astype(int)
+        ci = [binomial_ci(k, n, prm["ci_method"], prm["level"]) for k, n in zip(out["n"], out["N"])]
+        out["pct"] = np.where(out["N"] > 0, 100 * out["n"] / out["N"].where(out["N"] > 0, 1), np.nan)
+        out["ci_low"] = [100 * c[0] for c in ci]
+        out["ci_high"] = [100 * c[1] for c in ci]
+        out["ci_method"] = CI_METHODS[prm["ci_method"]]
+        out["level"] = prm["level"]
+        self.rates_ = out[keys + ["n", "N", "pct", "ci_low", "ci_high", "ci_method", "level", "centres",
+                                  "withheld_centres"]]
+        allg = df[df["group"] == "All"].copy()
+        ok = ~allg[["n", "N"]].eq(SUPPRESSED).any(axis=1)
+        cr = allg[ok].copy()
+        cr[["n", "N"]] = cr[["n", "N"]].astype(int)
+        ci = [binomial_ci(k, n, prm["ci_method"], prm["level"]) for k, n in zip(cr["n"], cr["N"])]
+        cr["pct"] = np.where(cr["N"] > 0, 100 * cr["n"] / cr["N"].where(cr["N"] > 0, 1), np.nan)
+        cr["ci_low"] = [100 * c[0] for c in ci]
+        cr["ci_high"] = [100 * c[1] for c in ci]
+        self.centre_rates_ = cr[["centre"] + keys + ["n", "N", "pct", "ci_low", "ci_high"]].reset_index(drop=True)
+        rows = []
+        for k, g in self.centre_rates_.groupby(keys[:4], sort=False, dropna=False):
+            g = g[g["N"] > 0]
+            rows.append({**dict(zip(keys[:4], k)), **self._heterogeneity(g)})
+        cols = keys[:4] + ["k", "n", "N", "method", "tau2", "i2", "q", "q_pvalue", "re_pct", "re_ci_low",
+                           "re_ci_high", "note"]
+        self.heterogeneity_ = pd.DataFrame(rows, columns=cols)
+
+    def _heterogeneity(self, g: pd.DataFrame) -> dict:
+        base = {"k": len(g), "n": int(g["n"].sum()), "N": int(g["N"].sum())}
+        if len(g) == 0:
+            return {**base, "method": "", "note": "no centre with evaluable patients"}
+        method, note = self.heterogeneity_method, ""
+        try:
+            res = pool_proportions(g["n"].tolist(), g["N"].tolist(), method=method, labels=g["centre"].tolist())
+        except (ValueError, RuntimeError, ArithmeticError) as err:
+            # an estimator this version lacks, or a GLMM that cannot be fitted: say so and use REML
+            method = "REML"
+            note = (f"{self.heterogeneity_method} not fitted ({type(err).__name__}: {err}); inverse-variance "
+                    "REML on the logit scale instead")
+            res = pool_proportions(g["n"].tolist(), g["N"].tolist(), method=method, labels=g["centre"].tolist())
+        return {**base, "method": method, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue,
+                "re_pct": 100 * res.proportion, "re_ci_low": 100 * res.ci_lower, "re_ci_high": 100 * res.ci_upper,
+                "note": note if len(g) > 1 else (note + "; " if note else "") + "one centre: no heterogeneity"}
+
+    # safety ------------------------------------------------------------------------------------------------
+    def _safety(self):
+        prm = self.parameters
+        # denominators: patients per group; a centre that withheld them is left out of the group below
+        den = _frame(self.summaries, "baseline_counts", ["variable", "level"])
+        dens = {}
+        for r in den.itertuples():
+            if r.variable == "Patients":
+                for grp, col in (("All", "Total"), ("UC", "UC"), ("CD", "CD")):
+                    dens[(r.centre, "All" if grp == "All" else "disease", grp)] = getattr(r, col)
+            elif r.variable == "Regimen":
+                dens[(r.centre, "regimen", r.level)] = r.Total
+        inc = _frame(self.summaries, "ae_incidence", ["by", "group"])
+        reg = {k: v for k, v in dens.items() if k[1] == "regimen"}
+        ns = []
+        for r in inc.itertuples():
+            if r.by == "suspected_agent":
+                if r.group == "unknown":
+                    ns.append(dens.get((r.centre, "All", "All"), SUPPRESSED))
+                else:
+                    vals = [v for (c, _, lev), v in reg.items() if c == r.centre and r.group in lev.split("+")]
+                    ns.append(SUPPRESSED if SUPPRESSED in vals else int(sum(vals)))
+            else:
+                ns.append(dens.get((r.centre, r.by, r.group), 0))
+        inc["N"] = ns
+        keys = ["by", "group"]
+        out = _pooled_sum(inc, keys, ["patients_with_event", "events", "N"])
+        for c in ("patients_with_event", "events", "N"):
+            out[c] = out[c].astype(int)
+        ci = [binomial_ci(k, n, prm["ci_method"], prm["level"]) for k, n in zip(out["patients_with_event"],
+                                                                                out["N"])]
+        self.ae_incidence_ = pd.DataFrame({
+            "by": out["by"], "group": out["group"], "n": out["patients_with_event"], "N": out["N"],
+            "events": out["events"],
+            "pct": np.where(out["N"] > 0, 100 * out["patients_with_event"] / out["N"].where(out["N"] > 0, 1), np.nan),
+            "ci_low": [100 * c[0] for c in ci], "ci_high": [100 * c[1] for c in ci],
+            "ci_method": CI_METHODS[prm["ci_method"]], "centres": out["centres"],
+            "withheld_centres": out["withheld_centres"]})
+        ex = inc[inc["by"] != "suspected_agent"]
+        cols = ["patients_with_event", "events", "patient_years_at_risk", "patient_years_exposure", "N"]
+        e = _pooled_sum(ex, keys, cols)
+        rows = []
+        for r in e.itertuples():
+            n, pyr, ne, pye = int(r.patients_with_event), float(r.patient_years_at_risk), int(r.events), \
+                float(r.patient_years_exposure)
+            lo, hi = poisson_rate_ci(n, pyr, prm["level"])
+            elo, ehi = poisson_rate_ci(ne, pye, prm["level"])
+            rows.append({"by": r.by, "group": r.group, "patients": int(r.N), "patients_with_event": n,
+                         "patient_years_at_risk": pyr, "eair_per_100py": 100 * n / pyr if pyr else np.nan,
+                         "eair_ci_low": 100 * lo, "eair_ci_high": 100 * hi, "events": ne,
+                         "patient_years_exposure": pye, "eaer_per_100py": 100 * ne / pye if pye else np.nan,
+                         "eaer_ci_low": 100 * elo, "eaer_ci_high": 100 * ehi,
+                         "ci_method": "exact Poisson (Garwood)", "centres": r.centres,
+                         "withheld_centres": r.withheld_centres})
+        self.exposure_ = pd.DataFrame(rows)
+        # denominator of a term: the patients of every centre that published its total and the term's counts
+        # (a centre with no such event lists no row: it adds 0 events and all its patients)
+        totals = {r.centre: r.Total for r in den.itertuples() if r.variable == "Patients"}
+        terms = _frame(self.summaries, "ae_terms", ["term"])
+        if len(terms):
+            hidden_total = terms["centre"].map(lambda c: totals.get(c) == SUPPRESSED)
+            terms = terms.astype({"patients_with_event": object, "events": object})
+            terms.loc[hidden_total, ["patients_with_event", "events"]] = SUPPRESSED
+            t = _pooled_sum(terms, ["term"], ["patients_with_event", "events"])
+        else:
+            t = pd.DataFrame(columns=["term", "patients_with_event", "events", "centres", "withheld_centres"])
+        published = {c: v for c, v in totals.items() if v != SUPPRESSED}
+        t["N"] = [int(sum(v for c, v in published.items() if c not in str(w).split(", ")))
+                  for w in t["withheld_centres"]]
+        for c in ("patients_with_event", "events"):
+            t[c] = t[c].astype(int)
+        self.ae_terms_ = t[["term", "patients_with_event", "events", "N", "centres", "withheld_centres"]]
+
+    # Kaplan–Meier ------------------------------------------------------------------------------------------
+    def _km(self):
+        prm = self.parameters
+        lt = _frame(self.summaries, "life_tables", ["parameter"])
+        pat = _frame(self.summaries, "baseline_counts", ["variable", "level"])
+        pat = pat[pat["variable"] == "Patients"].set_index("centre")["Total"]
+        self.km_ = {}
+        for name in ("time to first TEAE", "time on DTT"):
+            g = lt[lt["parameter"] == name] if len(lt) else lt
+            bad = sorted(set(g.loc[g[["events", "censored"]].eq(SUPPRESSED).any(axis=1), "centre"]) |
+                         set(pat[pat.eq(SUPPRESSED)].index))
+            g = g[~g["centre"].isin(bad)]
+            n_total = int(pd.to_numeric(pat.drop(index=bad, errors="ignore")).sum())
+            key = "time" if prm["event_times"] else "start"
+            tab = (g.assign(events=pd.to_numeric(g["events"]), censored=pd.to_numeric(g["censored"]))
+                   .groupby(key, sort=True)[["events", "censored"]].sum().reset_index()) if len(g) else \
+                pd.DataFrame(columns=[key, "events", "censored"])
+            km = life_table_km(tab, n_total, time=key, level=prm["level"], actuarial=not prm["event_times"])
+            if not prm["event_times"]:
+                h = prm["life_table_horizon"]
+                km.insert(1, "end", [s + 1 if s < h else np.nan for s in km["start"]])
+            km["centres"] = len(pat) - len(bad)
+            km["withheld_centres"] = ", ".join(bad)
+            self.km_[name] = km
+
+    # labs --------------------------------------------------------------------------------------------------
+    def _labs(self):
+        df = _frame(self.summaries, "labs", ["lab", "month", "group"])
+        cols = ["n"] + [f"{a}_{b}" for b in ("baseline", "value", "change") for a in ("sum", "sum_squares")]
+        if not len(df):
+            self.labs_ = pd.DataFrame(columns=["lab", "month", "group", "n"])
+            return
+        s = _pooled_sum(df, ["lab", "month", "group"], cols)
+        out = s[["lab", "month", "group"]].copy()
+        out.insert(1, "unit", out["lab"].map(_UNITS).fillna(""))
+        out.insert(3, "by", np.where(out["group"] == "All", "All", "disease"))
+        out["n"] = s["n"].astype(int)
+        n = s["n"].astype(float)
+        for v in ("baseline", "value", "change"):
+            out[f"{v}_mean"] = np.where(n > 0, s[f"sum_{v}"] / n.where(n > 0, 1), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = (s["sum_squares_change"] - s["sum_change"] ** 2 / n) / (n - 1)
+        out["change_sd"] = np.where(n > 1, np.sqrt(np.maximum(var, 0)), np.nan)
+        out["centres"] = s["centres"]
+        out["withheld_centres"] = s["withheld_centres"]
+        self.labs_ = out
+
+    # Table 1 -----------------------------------------------------------------------------------------------
+    def _table1(self):
+        df = _frame(self.summaries, "baseline_counts", ["variable", "level"])
+        t = _pooled_sum(df, ["variable", "level"], list(_COLS))
+        for c in _COLS:
+            t[c] = t[c].astype(int)
+        self.table1_ = t
+        cont = _frame(self.summaries, "baseline_continuous", ["variable", "group"])
+        s = _pooled_sum(cont, ["variable", "group"], ["n", "sum", "sum_squares"])
+        n = s["n"].astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.sqrt(np.maximum((s["sum_squares"] - s["sum"] ** 2 / n) / (n - 1), 0))
+        self.table1_continuous_ = pd.DataFrame({
+            "variable": s["variable"], "group": s["group"], "n": s["n"].astype(int),
+            "mean": np.where(n > 0, s["sum"] / n.where(n > 0, 1), np.nan), "sd": np.where(n > 1, sd, np.nan),
+            "centres": s["centres"], "withheld_centres": s["withheld_centres"]})
+
+    def summary(self) -> str:
+        """A methods-style paragraph."""
+        k = len(self.centres_)
+        n = int(self.table1_.loc[self.table1_["variable"] == "Patients", "Total"].sum())
+        het = self.heterogeneity_
+        meth = ", ".join(sorted(set(het["method"].dropna()) - {""})) or "none fitted: no centre published a rate"
+        wh = len(self.withheld_)
+        ks = sorted(set(self.centres_["min_cell"]))
+        surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"
+        return (f"{k} centres ({', '.join(self.centres_['centre'])}) shared aggregate results only "
+                f"(dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
+                f"{n} patients in the cells that were published. Response rates are summed counts with "
+                f"{self.rates_['ci_method'].iloc[0] if len(self.rates_) else ''} 95% CIs; between-centre "
+                f"heterogeneity by random-effects pooling of the centres' proportions ({meth}; τ², I²). "
+                f"Survival is pooled from the centres' life tables "
+                f"({surv}); "
+                f"exposure-adjusted rates from summed events and patient-years (exact Poisson CIs). "
+                f"{wh} value(s) were withheld by the centres' disclosure control.")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level: float = 0.95,
+                  actuarial: bool = False) -> pd.DataFrame:
+    """Survival from a life table (``events`` and ``censored`` per row, rows in time order).
+
+    At risk at a row = ``n_total`` minus everyone who had an event or was censored in earlier rows.
+    S = Π (1 − d/n); log-log CI from Greenwood's Σ d / (n (n − d)) (as lifelines and
+    :class:`dttstudy.analysis.safety.KaplanMeier`). With one row per distinct time this *is* the Kaplan–Meier
+    estimate (censored at a time = at risk at that time). With ``actuarial=True`` (used for the month grid)
+    a patient censored inside an interval counts as at risk for half of it, n' = n − c/2 (the standard
+    actuarial life table), and ``survival`` is the value at the end of the interval.
+    """
+    from scipy import stats as _st
+
+    t = tab.sort_values(time).reset_index(drop=True)
+    if not len(t):
+        return pd.DataFrame(columns=[time, "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper",
+                                     "ci_type"])
+    d = t["events"].to_numpy(float)
+    c = t["censored"].to_numpy(float)
+    removed = np.concatenate([[0.0], np.cumsum(d + c)[:-1]])
+    at_risk = n_total - removed
+    n = at_risk - c / 2 if actuarial else at_risk
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(n > 0, 1 - d / np.where(n > 0, n, 1), 1.0))
+        gw = np.cumsum(np.where((n > d) & (n > 0), d / (n * (n - d)), 0.0))
+        z = float(_st.norm.ppf(1 - (1 - level) / 2))
+        logs = np.log(surv)
+        se = np.sqrt(gw) / np.abs(logs)
+        lo = np.where((surv < 1) & (surv > 0), surv ** np.exp(z * se), np.where(surv >= 1, 1.0, 0.0))
+        hi = np.where((surv < 1) & (surv > 0), surv ** np.exp(-z * se), np.where(surv >= 1, 1.0, 0.0))
+    return pd.DataFrame({time: t[time].to_numpy(), "at_risk": at_risk.astype(int), "events": d.astype(int),
+                         "censored": c.astype(int), "survival": surv, "ci_lower": lo, "ci_upper": hi,
+                         "ci_type": "log-log (exponential Greenwood)"})
+
+
+def pool(paths_or_summaries, heterogeneity_method: str = "GLMM") -> PooledAnalysis:
+    """Read (paths) or take (dicts) centre summaries and pool them."""
+    summaries = [s if isinstance(s, dict) else read_summary(s) for s in paths_or_summaries]
+    return PooledAnalysis(heterogeneity_method).fit(summaries)
