@@ -7,6 +7,7 @@ Floating-point edges are included on purpose: 0.7 + 0.1 is 0.7999999999999999 an
 from __future__ import annotations
 
 
+import pandas as pd
 import pytest
 
 from dttstudy.analysis.outcomes import clinical_response, endoscopic_response, visit_at
@@ -135,3 +136,58 @@ def test_treatment_emergent_tolerance_is_inclusive_and_no_wider():
     inside, outside = 6.0 + MONTH_TOLERANCE, 6.0 + 3 * MONTH_TOLERANCE
     flags = ae_listing(_ae_cohort(6.0, [inside, outside]))["treatment_emergent"].tolist()
     assert flags == [True, False]
+
+
+# --- options passed through (each changes the result on a hand-made case) -------------------------------------
+def _two_aes():
+    # P0: a non-serious AE at 2 and a serious one at 4; P1: a serious AE at 6.5 (after its 6-month course)
+    patients = [{"patient_id": "P0", "disease": "CD", "dtt_months": 6.0},
+                {"patient_id": "P1", "disease": "UC", "dtt_months": 6.0, "status": "discontinued",
+                 "stop_reason": "adverse_event"}]
+    visits = [{"patient_id": "P0", "month": 0, "hbi": 8}, {"patient_id": "P1", "month": 0, "partial_mayo": 6}]
+    ae = [("P0", 2.0, False), ("P0", 4.0, True), ("P1", 6.5, True)]
+    aes = [{"patient_id": p, "term": "pneumonia", "onset_month": t, "suspected_agent": "both", "serious": s,
+            "action": "none", "outcome": "resolved"} for p, t, s in ae]
+    return cohort(patients, visits, aes)
+
+
+def test_exposure_adjusted_rates_follow_serious_only_and_grace():
+    from dttstudy.analysis.safety import exposure_adjusted_incidence
+
+    c = _two_aes()
+    allae = exposure_adjusted_incidence(c).iloc[0]
+    # any TEAE: P0 first at 2 (event), P1 censored at 6: 8 months = 2/3 patient-years at risk
+    assert (allae["patients_with_event"], allae["patient_years_at_risk"]) == (1, 8 / 12)
+    serious = exposure_adjusted_incidence(c, serious_only=True).iloc[0]
+    # serious only: P0's first serious TEAE at 4; P1 censored at 6: 10 months at risk
+    assert (serious["patients_with_event"], serious["patient_years_at_risk"], serious["events"]) == (1, 10 / 12, 1)
+    grace = exposure_adjusted_incidence(c, serious_only=True, grace_months=1).iloc[0]
+    assert (grace["patients_with_event"], grace["patient_years_at_risk"]) == (2, 10.5 / 12)
+
+
+def test_competing_risks_status_follows_grace():
+    from dttstudy.analysis.safety import competing_first_ae
+
+    c = _two_aes()
+    s = competing_first_ae(c).set_index("patient_id")
+    assert (s.loc["P0", "status"], s.loc["P0", "time"]) == (1, 2.0)
+    assert (s.loc["P1", "status"], s.loc["P1", "time"]) == (2, 6.0)  # stopped before any TEAE: competing
+    g = competing_first_ae(c, grace_months=1).set_index("patient_id")
+    assert (g.loc["P1", "status"], g.loc["P1", "time"]) == (1, 6.5)
+    maintained = competing_first_ae(_ae_cohort(6.0, [7.0])).iloc[0]
+    assert (maintained["status"], maintained["time"]) == (0, 6.0)  # censored, not competing
+
+
+def test_km_at_and_by_group_are_labelled():
+    from dttstudy.analysis.safety import KaplanMeier, km_by_group, km_estimates
+
+    tte = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 0, 1, 1], "g": ["a", "a", "b", "b"]})
+    at = KaplanMeier().fit(tte).at([0, 1, 2.5])
+    assert list(at.columns) == ["time", "survival", "ci_lower", "ci_upper", "ci_type"]
+    assert at["survival"].tolist() == [1.0, 0.75, 0.75] and at["ci_lower"].iloc[0] == 1.0
+    kms = km_by_group(tte, "g")
+    assert [k.label for k in kms.values()] == ["a", "b"]
+    est = km_estimates(kms, by="g")
+    assert est.index.tolist() == list(range(len(est))) and set(est["by"]) == {"g"}
+    rt = KaplanMeier().fit(tte).risk_table([1, 3])
+    assert rt["at_risk"].tolist() == [4, 2] and rt["time"].tolist() == [1, 3]
