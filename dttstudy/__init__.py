@@ -52,6 +52,11 @@ _EXPORTS = {
     "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
     "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
     "export_summary": "synthesis.multicentre", "PooledAnalysis": "synthesis.multicentre",
+    # multicentre: what `dttstudy export-summary` and `dttstudy pool` run, for callers such as an engine's
+    # algorithm (federated/vantage6)
+    "write_summary": "synthesis.multicentre", "summary_json": "synthesis.multicentre", "pool": "synthesis.multicentre",
+    "IncompatibleSummaries": "synthesis.multicentre", "write_pooled_report": "synthesis.multicentre",
+    "DEFAULT_MIN_CELL": "synthesis.disclosure",
     "sensitivity_table": "synthesis.sensitivity",
     # reporting
     "DisplayTable": "reporting.display", "build_display": "reporting.display",
