@@ -270,3 +270,28 @@ def test_example_node_configuration_is_read_as_documented():
     assert set(db["env"]) <= set(NODE_SETTINGS) and all(isinstance(v, str) for v in db["env"].values())
     got = node_settings([NodeDatabase(db["label"], db["uri"], db["type"], db["env"])])
     assert got == {"min_cell": 5, "centre": "C1", "event_times": False}
+
+
+def test_what_pool_refuses_is_refused_in_pools_words(reference_centres):
+    """A node whose summary comes from another dttstudy version: refused by dttstudy pool's own check."""
+    datasets = [[mock_database(reference_centres[c], centre=c)] for c in ("C1", "C2", "C3")]
+    client = MockAlgorithmClient(datasets=datasets, module="other_version_node")
+    with pytest.raises(Refused) as info:
+        client.task.create(input_={"method": "central", "kwargs": {}}, organizations=[0])
+    msg = str(info.value)
+    assert msg.startswith("not pooled, as 'dttstudy pool' refuses: ") and "C2.json" in msg and "0.0.9" in msg
+
+
+def test_a_node_without_reply_is_named():
+    """In the engine a failed run gives no result at all: the central function names the organisation."""
+    from dttstudy_vantage6.central import _replies
+    from dttstudy_vantage6.node import REPLY_FORMAT
+
+    ok = {"format": REPLY_FORMAT, "summary": {"centre": "A"}}
+    with pytest.raises(Refused) as info:
+        _replies([{**ok, "organization_id": 4}, {**ok, "organization_id": 9}, ["not", "a", "reply"]], [4, 6, 9])
+    msg = str(info.value)
+    assert "2 problem(s)" in msg and "organization 6: no reply" in msg
+    assert "a reply that is not a dttstudy node reply" in msg and "organization 4" not in msg
+    assert _replies([{**ok, "organization_id": 9}, {**ok, "organization_id": 4}], [4, 9]) == [
+        (4, {"centre": "A"}), (9, {"centre": "A"})]
