@@ -4,7 +4,7 @@ vantage6-algorithm-tools pins its own dependencies (click, python-dateutil, sqla
 cannot share the study's .venv: it gets .venv-vantage6, created on first use from
 federated/vantage6/requirements.lock (plus the test runner), with dttstudy and the algorithm installed into it as
 the image installs them (from a copy of their sources, not editable, no dependencies). It is re-created only when a
-lock file changes, and the two packages are reinstalled only when their sources change. The algorithm's tests
+lock file changes (from scratch), and the two packages are reinstalled only when their sources change. The algorithm's tests
 (federated/vantage6/tests: MockAlgorithmClient end to end against 'dttstudy export-summary' + 'dttstudy pool', the
 refusals, the node started through vantage6's wrapper) then run with that environment's Python. The test is
 skipped, saying why, only when the environment cannot be created (no Python 3.11, no package index).
@@ -96,6 +96,8 @@ def algorithm_python() -> Path:
         if base is None:
             pytest.skip("cannot create .venv-vantage6: the algorithm image runs Python 3.11 and no python3.11 is "
                         "installed here")
+        if stamp:  # a lock changed: start again from an empty environment (one this test made: it has the stamp)
+            shutil.rmtree(VENV)
         steps = [([base, "-m", "venv", VENV], 300),
                  ([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r", LOCK, "-r",
                    TEST_LOCK], 1800)]
@@ -118,7 +120,8 @@ def algorithm_python() -> Path:
             shutil.copytree(ROOT / "dttstudy", study / "dttstudy", ignore=skip)
             shutil.copy2(ROOT / "pyproject.toml", study)
             shutil.copy2(ROOT / "README.md", study)
-            shutil.copytree(ALGORITHM, algorithm, ignore=skip)
+            shutil.copytree(ALGORITHM / "dttstudy_vantage6", algorithm / "dttstudy_vantage6", ignore=skip)
+            shutil.copy2(ALGORITHM / "pyproject.toml", algorithm)
             done = _run([python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-deps",
                          "--no-build-isolation", "--force-reinstall", study, algorithm], 900)
         assert done.returncode == 0, f"installing dttstudy and the algorithm into .venv-vantage6 failed:\n{done.stderr}"
