@@ -54,6 +54,11 @@ _EXPORTS = {
     "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
     "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
     "export_summary": "synthesis.export", "PooledAnalysis": "synthesis.pooling",
+    # multicentre: what `dttstudy export-summary` and `dttstudy pool` run, for callers such as an engine's
+    # algorithm (federated/vantage6)
+    "write_summary": "synthesis.export", "summary_json": "synthesis.export", "pool": "synthesis.pooling",
+    "IncompatibleSummaries": "synthesis.pooling", "write_pooled_report": "reporting.pooled_report",
+    "DEFAULT_MIN_CELL": "synthesis.disclosure",
     "sensitivity_table": "synthesis.sensitivity",
     # reporting
     "DisplayTable": "reporting.display", "build_display": "reporting.display",
