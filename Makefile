@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: reproduce test lab notebooks bench env clean-env
+.PHONY: reproduce test lab notebooks bench mutation env clean-env
 
 reproduce: $(STAMP)  ## validate the data and regenerate every table and figure into reports/
 	$(BIN)/dttstudy reproduce
@@ -32,5 +32,13 @@ $(STAMP): requirements.lock pyproject.toml
 bench: $(STAMP)  ## benchmarks (report overhead, scaling to 1M patients, import time) -> benchmarks/results.md
 	$(BIN)/python benchmarks/run.py
 
+MUTATION := .venv-mutation
+
+mutation: ## mutation testing of the analysis core (slow; not in make test) -> benchmarks/mutation.md
+	@test -x $(MUTATION)/bin/python || $(PYTHON) -m venv $(MUTATION)
+	$(MUTATION)/bin/python -m pip --disable-pip-version-check --quiet install -r requirements.lock -r benchmarks/requirements-mutation.lock
+	$(MUTATION)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --no-build-isolation -e .
+	$(MUTATION)/bin/python benchmarks/mutation.py
+
 clean-env:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(MUTATION) .venv-vantage6
