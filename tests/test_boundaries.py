@@ -191,3 +191,94 @@ def test_km_at_and_by_group_are_labelled():
     assert est.index.tolist() == list(range(len(est))) and set(est["by"]) == {"g"}
     rt = KaplanMeier().fit(tte).risk_table([1, 3])
     assert rt["at_risk"].tolist() == [4, 2] and rt["time"].tolist() == [1, 3]
+
+
+# --- output contracts and pass-through of level, order and blocks (each assertion changes under a one-line bug) --
+def test_safety_tables_have_their_documented_columns():
+    from dttstudy.analysis.safety import (KaplanMeier, cumulative_incidence, exposure_adjusted_incidence,
+                                          km_by_group, km_estimates)
+
+    c = _two_aes()
+    assert list(ae_incidence(c).columns) == ["by", "group", "n", "N", "events", "pct", "ci_low", "ci_high",
+                                             "ci_method"]
+    assert list(exposure_adjusted_incidence(c).columns) == [
+        "by", "group", "patients", "patients_with_event", "patient_years_at_risk", "eair_per_100py", "eair_ci_low",
+        "eair_ci_high", "events", "patient_years_exposure", "eaer_per_100py", "eaer_ci_low", "eaer_ci_high",
+        "ci_method"]
+    assert exposure_adjusted_incidence(c)["ci_method"].iloc[0] == "exact Poisson (Garwood)"
+    tte = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 0, 1, 1], "g": ["b", "a", "b", "a"]})
+    assert list(KaplanMeier().fit(tte).risk_table([1]).columns) == ["time", "at_risk", "events", "censored"]
+    assert list(km_by_group(tte, "g")) == ["a", "b"]  # sorted, whatever the order in the data
+    assert list(km_estimates(km_by_group(tte, "g"), "g").columns) == [
+        "by", "group", "time", "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper", "ci_type"]
+    ci = cumulative_incidence(pd.DataFrame({"time": [1, 2, 2, 3], "status": [1, 2, 0, 1]}))
+    assert ci[["time", "at_risk", "events", "competing", "censored"]].values.tolist() == [
+        [1, 4, 1, 0, 0], [2, 3, 0, 1, 1], [3, 1, 1, 0, 0]]
+
+
+def test_incidence_in_percent_with_its_exact_interval():
+    # 1 of 2 patients: 50 %, Clopper-Pearson 95 % 1.26-98.74 %; at level 0.80 narrower: 5.13-94.87 %
+    c = _two_aes()
+    r = ae_incidence(c).iloc[0]
+    assert (r["n"], r["N"], r["pct"]) == (1, 2, 50.0)
+    assert r["ci_low"] == pytest.approx(1.2579117, abs=1e-6) and r["ci_high"] == pytest.approx(98.742088, abs=1e-5)
+    r80 = ae_incidence(c, level=0.8).iloc[0]
+    assert r80["ci_low"] == pytest.approx(100 * (1 - 0.9 ** 0.5), abs=1e-9)  # 1 - sqrt(0.9): exact for 1/2
+
+
+def test_exposure_adjusted_interval_by_hand():
+    from scipy import stats
+
+    from dttstudy.analysis.safety import exposure_adjusted_incidence
+
+    c = _two_aes()
+    e = exposure_adjusted_incidence(c, level=0.9).iloc[0]
+    # EAER: 2 TEAEs over 12 patient-months = 1 patient-year; Garwood 90 %: chi2(0.05, 4)/2, chi2(0.95, 6)/2
+    assert (e["events"], e["patient_years_exposure"]) == (2, 1.0)
+    assert e["eaer_ci_low"] == pytest.approx(100 * stats.chi2.ppf(0.05, 4) / 2, rel=1e-12)
+    assert e["eaer_ci_high"] == pytest.approx(100 * stats.chi2.ppf(0.95, 6) / 2, rel=1e-12)
+    # EAIR: 1 patient with a first TEAE over 8/12 patient-years at risk
+    assert e["eair_per_100py"] == pytest.approx(150.0)
+    assert e["eair_ci_low"] == pytest.approx(100 * stats.chi2.ppf(0.05, 2) / 2 / (8 / 12), rel=1e-12)
+    by = exposure_adjusted_incidence(c, by="disease")
+    assert by["group"].tolist() == ["All", "CD", "UC"]
+
+
+def test_suspected_agent_rows_biologics_first_and_unknown_last():
+    patients = [{"patient_id": "P0", "disease": "CD", "agent_1": "UST", "agent_2": "TOF"},
+                {"patient_id": "P1", "disease": "CD", "agent_1": "ADA", "agent_2": "VDZ"}]
+    visits = [{"patient_id": p["patient_id"], "month": 0, "hbi": 8} for p in patients]
+    aes = [{"patient_id": "P0", "term": "acne", "onset_month": 1, "suspected_agent": "TOF", "serious": False,
+            "action": "none", "outcome": "resolved"},
+           {"patient_id": "P1", "term": "rash", "onset_month": 1, "suspected_agent": "unknown", "serious": False,
+            "action": "none", "outcome": "resolved"}]
+    t = ae_incidence(cohort(patients, visits, aes), by="suspected_agent")
+    assert t["group"].tolist() == ["All", "ADA", "UST", "VDZ", "TOF", "unknown"]
+    assert t.set_index("group").loc["TOF", ["n", "N"]].tolist() == [1, 1]
+    assert t.set_index("group").loc["unknown", ["n", "N"]].tolist() == [1, 2]
+
+
+def test_cumulative_incidence_standard_errors_do_not_depend_on_blocks():
+    import numpy as np
+
+    from dttstudy.analysis import safety
+
+    rng = np.random.default_rng(11)
+    t = np.round(rng.exponential(5, 40) * 2) / 2 + 0.5
+    s = rng.integers(0, 3, 40)
+    t[0], s[0] = 0.25, 0  # a censoring before the first event: SE 0 there
+    whole = safety.cumulative_incidence(pd.DataFrame({"time": t, "status": s}))
+    d = pd.DataFrame({"time": t, "status": s}).astype(float)
+    times = np.sort(np.unique(t))
+    per = {k: d.loc[s == k, "time"].value_counts().reindex(times, fill_value=0).to_numpy(float) for k in (1, 2)}
+    n = safety._at_risk(t, times).astype(float)
+    h1, h2 = per[1] / n, per[2] / n
+    sb = np.concatenate([[1.0], np.cumprod(1 - (h1 + h2))[:-1]])
+    for cells in (7, 50, 10_000):  # several patients per block, one block
+        se1, se2 = safety._aj_ij_se(t, s, times, n, h1, h2, sb, cells=cells)
+        assert np.allclose(se1, whole["cif_event_se"], rtol=1e-12, atol=0)
+        assert np.allclose(se2, whole["cif_competing_se"], rtol=1e-12, atol=0)
+    assert whole["cif_event_se"].iloc[0] == 0.0 and whole["cif_event_se"].iloc[-1] > 0
+    plain = safety.cumulative_incidence(pd.DataFrame({"time": t, "status": s}), ci_type="plain")
+    assert (plain["cif_event_ci_lower"] >= 0).all() and (plain["cif_event_ci_upper"] <= 1).all()
+    assert (plain["cif_event_ci_lower"] == 0).any()  # early, small incidences: the lower limit is clipped at 0
