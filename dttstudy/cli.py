@@ -210,6 +210,10 @@ def _export_args(p) -> None:
 def _pool_args(p) -> None:
     p.add_argument("summaries", nargs="+", help="centre summary files")
     p.add_argument("--out", required=True, help="folder for the pooled report")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL, metavar="K",
+                   help=f"smallest minimum cell count accepted from a centre (default {DEFAULT_MIN_CELL})")
+    p.add_argument("--accept-below-min-cell", action="store_true",
+                   help="pool centres exported with a smaller K (or none) too; the report names them")
 
 
 def _cmd_export(args) -> int:
@@ -252,7 +256,7 @@ def _cmd_pool(args) -> int:
     from .synthesis.pooling import IncompatibleSummaries, pool
 
     try:
-        res = pool(args.summaries)
+        res = pool(args.summaries, min_cell=args.min_cell, accept_below_min_cell=args.accept_below_min_cell)
     except IncompatibleSummaries as err:
         print(f"pool: {err}", file=sys.stderr)
         return 2
