@@ -13,8 +13,9 @@ import sys
 
 from . import __version__
 from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
-from .paths import TABLE_NAMES
+from .paths import REFERENCE_DIR, TABLE_NAMES
 from .synthesis.disclosure import DEFAULT_MIN_CELL
+from .targets import TargetError, check_output
 
 DESCRIPTION = """\
 dttstudy: reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
@@ -48,6 +49,14 @@ def _data(args):
     if pos is not None and opt is not None and pos != opt:
         raise _Usage(f"give the cohort once: either --data {opt} or {pos}")
     return opt if opt is not None else pos
+
+
+def _outside_inputs(out, option="--out", inputs=()) -> None:
+    """The one output-path rule (:mod:`dttstudy.targets`): a refused path is a usage error."""
+    try:
+        check_output(out, inputs, option=option)
+    except TargetError as err:
+        raise _Usage(f"{err}; nothing was written") from None
 
 
 def _cmd_validate(args) -> int:
@@ -135,6 +144,7 @@ def _cmd_template(args) -> int:
     from .intake.templates import write_templates
 
     folder = Path(args.folder)
+    _outside_inputs(folder, "FOLDER")
     if folder.exists() and not folder.is_dir():
         raise _Usage(f"{folder} is a file: give a folder for the templates")
     names = [f"{n}.csv" for n in TABLE_NAMES] + ["cohort_template.xlsx"]
@@ -163,6 +173,7 @@ def _cmd_synth(args) -> int:
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
     out = Path(args.out)
+    _outside_inputs(out)
     if out.exists() and not args.force and (out.is_file() or any(out.iterdir())):
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
     tables = synth_cohort(args.patients, args.seed)
@@ -218,16 +229,21 @@ def _pool_args(p) -> None:
 
 def _cmd_export(args) -> int:
     import warnings
-    from pathlib import Path
 
     # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
     from .synthesis.export import export_summary, write_summary
+    from .synthesis.summary_check import is_summary_file
 
-    if Path(args.out).exists() and not args.force:
-        print(f"export-summary: {args.out} already exists: nothing was written; choose another name or pass "
-              f"--force", file=sys.stderr)
+    try:  # never the data, inside the data folder or the project; replace only a summary, and only with --force
+        out = check_output(args.out, [args.data or REFERENCE_DIR])
+        if out.exists() and (out.is_dir() or not args.force or not is_summary_file(out)):
+            raise TargetError(f"{args.out} already exists" + (
+                ": choose another name or pass --force" if not args.force or out.is_dir() else
+                " and is not a centre summary: --force replaces only a summary dttstudy wrote"))
+    except TargetError as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
         return 2
     try:
         with warnings.catch_warnings():
@@ -256,8 +272,9 @@ def _cmd_pool(args) -> int:
     from .synthesis.pooling import IncompatibleSummaries, pool
 
     try:
+        check_output(args.out, args.summaries)  # never a summary file, nor the project
         res = pool(args.summaries, min_cell=args.min_cell, accept_below_min_cell=args.accept_below_min_cell)
-    except IncompatibleSummaries as err:
+    except (IncompatibleSummaries, TargetError) as err:
         print(f"pool: {err}", file=sys.stderr)
         return 2
     try:

@@ -63,6 +63,12 @@ def read_summary_file(path) -> tuple[dict | None, list[Problem]]:
     return s, []
 
 
+def is_summary_file(path) -> bool:
+    """Whether ``path`` holds a dttstudy centre summary (the only file ``export-summary --force`` replaces)."""
+    s, problems = read_summary_file(path)
+    return not problems and s.get("format") == FORMAT
+
+
 def _source(s: dict, k: int) -> str:
     src = s.get("_source") or f"summary {k + 1}"
     c = s.get("centre")
