@@ -238,7 +238,7 @@ VALUE_PATTERNS: tuple[tuple[str, str, str, bool], ...] = (
      True),
     # --- national ID numbers ---
     ("a national ID number", "Chinese resident ID (18 characters)",
-     rf"(?<![0-9A-Za-z])[1-9]\d{{5}}(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{{3}}[\dXx]"
+     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
      r"(?![0-9A-Za-z])", True),
     ("a national ID number", "Korean resident number", r"(?<!\d)\d{6}-[1-4]\d{6}(?!\d)", True),
     ("a national ID number", "US social security number", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", True),
