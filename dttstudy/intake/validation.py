@@ -16,6 +16,7 @@ import pandas as pd
 from . import schema as S
 from .normalise import suggest
 from .privacy import MAX_TEXT_LENGTH, identifiers_in_texts
+from .raw_files import UNSAVED_FORMULA
 
 #: At most this many failures are listed per file, column and rule; the rest are counted in one line.
 MAX_LISTED = 50
@@ -198,6 +199,10 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
             if (t[:1] == "#" or t[:1].isspace()) and t.strip().casefold() in _EXCEL_ERRORS:
                 rules[u] = (f"spreadsheet error value {t.strip()}: correct the formula or enter the value itself",
                             t.strip())
+            elif t == UNSAVED_FORMULA:
+                rules[u] = ("a formula without a saved value (the workbook was written by a program and never "
+                            "calculated): open it in Excel or LibreOffice, save it and load it again, or type the "
+                            "value", None)
         if col.kind in ("text", "code", "id"):
             lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
             for k in np.flatnonzero(lengths > MAX_TEXT_LENGTH):

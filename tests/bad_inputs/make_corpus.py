@@ -563,6 +563,27 @@ def main():
     workbook("excel_not_a_workbook", 1, "cohort.xlsx", None, None, "not a readable .xlsx workbook",
              after=lambda p: p.write_bytes(b"PK\x03\x04 this is not a zip archive"))
 
+    # --- files refused before any parser sees them, each with its reason (dttstudy/intake/raw_files.py) ---
+    workbook("excel_formula_without_saved_value", 1, sheet("visits"), 3, "crp", "formula without a saved value",
+             after=openpyxl_edit(lambda wb: setattr(wb["visits"]["J3"], "value", "=2+1.1")))
+    # encrypted_workbook.xlsx: the minimal cohort saved with the password 'dttstudy' (msoffcrypto-tool, once)
+    workbook("excel_password_protected", 1, "cohort.xlsx", None, None, "password-protected (encrypted) workbook",
+             after=lambda p: p.write_bytes((HERE / "encrypted_workbook.xlsx").read_bytes()))
+    workbook("excel_old_binary_xls", 1, "cohort.xlsx", None, None, "old binary Excel workbook (.xls",
+             after=lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)))
+
+    def bomb(path):
+        import zipfile
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:  # 64 MB of zeros, some 60 kB packed
+            z.writestr("xl/media/padding.bin", bytes(64 * 2**20))
+    workbook("excel_zip_bomb", 1, "cohort.xlsx", None, None, "a 'zip bomb'", after=bomb)
+    special("encoding_utf16_without_bom", 1, V, None, None, "UTF-16 text without a byte-order mark",
+            lambda f: _rewrite(f, V, str, "utf-16-le"))
+    special("nul_byte_in_term", 1, A, 2, "term", "a NUL character",
+            lambda f: _rewrite(f, A, lambda s: s.replace("herpes zoster", "herpes\x00zoster")))
+    special("nul_byte_in_header_row", 1, P, 1, "2", "a NUL character",
+            lambda f: _rewrite(f, P, lambda s: s.replace("center", "cen\x00ter", 1)))
+
 
 if __name__ == "__main__":
     main()
