@@ -10,7 +10,6 @@ import time
 import zipfile
 
 import pandas as pd
-import pytest
 
 from conftest import MINIMAL, write_cohort
 from dttstudy.intake import raw_files
