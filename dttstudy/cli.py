@@ -2,7 +2,8 @@
 execute-notebooks.
 
 Exit codes: 0 success; 1 invalid data or a failed check or run; 2 a usage error (unknown parameter, refused
-output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C). Bad data never produce a Python
+output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM), after
+removing what the run had written. Bad data never produce a Python
 traceback: the validation report is printed instead.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from . import __version__
 from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
 from .paths import REFERENCE_DIR, TABLE_NAMES
+from .reporting.interrupts import Terminated, sigterm_raises
 from .synthesis.disclosure import DEFAULT_MIN_CELL
 from .targets import TargetError, check_output
 
@@ -384,7 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.func(args)
+        with sigterm_raises():  # a SIGTERM runs the same cleanups as Ctrl-C
+            return args.func(args)
+    except Terminated:
+        print("dttstudy: terminated", file=sys.stderr)
+        return 143
     except _Usage as err:
         print(f"dttstudy: {err}", file=sys.stderr)
         return 2
