@@ -218,6 +218,11 @@ def _export_args(p) -> None:
     p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
     p.add_argument("--event-times", action="store_true",
                    help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
+    p.add_argument("--release-record", default=None, metavar="FILE",
+                   help="this centre's record of released summaries (default: $DTTSTUDY_RELEASE_RECORD, else "
+                        "~/.local/state/dttstudy/release-record.json)")
+    p.add_argument("--accept-small-difference", action="store_true",
+                   help="release although the patients differ from an earlier release by fewer than K")
 
 
 def _pool_args(p) -> None:
@@ -236,6 +241,7 @@ def _cmd_export(args) -> int:
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
     from .synthesis.export import export_summary, write_summary
+    from .synthesis.release_record import ReleaseRecordError, add_release, check_release, default_record_path
     from .synthesis.summary_check import is_summary_file
 
     try:  # never the data, inside the data folder or the project; replace only a summary, and only with --force
@@ -262,7 +268,21 @@ def _cmd_export(args) -> int:
     except ValueError as err:
         print(f"export-summary: {err}", file=sys.stderr)
         return 2
+    try:  # differencing: refuse a release whose patients differ from an earlier one's by 1 … K − 1
+        record_path = check_output(args.release_record or default_record_path(), [args.data or REFERENCE_DIR],
+                                   option="--release-record")
+        record, fp, small = check_release(record_path, cohort.filter(disease=s["parameters"]["disease"]),
+                                          s["centre"], s["disclosure"]["min_cell"])
+    except (TargetError, ReleaseRecordError) as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
+        return 2
+    for line in small:
+        print(f"export-summary: {'WARNING ' if args.accept_small_difference else ''}{line}", file=sys.stderr)
+    if small and not args.accept_small_difference:
+        print("export-summary: nothing was written", file=sys.stderr)
+        return 2
     write_summary(s, args.out)
+    add_release(record_path, record, fp, s)
     print(f"{args.out}: {sum(len(v) for v in s['tables'].values())} rows, "
           f"{len(s['disclosure']['withheld'])} cell(s) withheld (minimum cell count {s['disclosure']['min_cell']})")
     return 0
