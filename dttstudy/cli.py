@@ -2,7 +2,8 @@
 execute-notebooks.
 
 Exit codes: 0 success; 1 invalid data or a failed check or run; 2 a usage error (unknown parameter, refused
-output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C). Bad data never produce a Python
+output folder, unreadable path), with nothing changed; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM), after
+removing what the run had written. Bad data never produce a Python
 traceback: the validation report is printed instead.
 """
 from __future__ import annotations
@@ -13,8 +14,10 @@ import sys
 
 from . import __version__
 from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
-from .paths import TABLE_NAMES
+from .paths import REFERENCE_DIR, TABLE_NAMES
+from .reporting.interrupts import Terminated, sigterm_raises
 from .synthesis.disclosure import DEFAULT_MIN_CELL
+from .targets import TargetError, check_output
 
 DESCRIPTION = """\
 dttstudy: reproducible analysis of dual-targeted therapy (DTT) in refractory IBD.
@@ -48,6 +51,14 @@ def _data(args):
     if pos is not None and opt is not None and pos != opt:
         raise _Usage(f"give the cohort once: either --data {opt} or {pos}")
     return opt if opt is not None else pos
+
+
+def _outside_inputs(out, option="--out", inputs=()) -> None:
+    """The one output-path rule (:mod:`dttstudy.targets`): a refused path is a usage error."""
+    try:
+        check_output(out, inputs, option=option)
+    except TargetError as err:
+        raise _Usage(f"{err}; nothing was written") from None
 
 
 def _cmd_validate(args) -> int:
@@ -135,6 +146,7 @@ def _cmd_template(args) -> int:
     from .intake.templates import write_templates
 
     folder = Path(args.folder)
+    _outside_inputs(folder, "FOLDER")
     if folder.exists() and not folder.is_dir():
         raise _Usage(f"{folder} is a file: give a folder for the templates")
     names = [f"{n}.csv" for n in TABLE_NAMES] + ["cohort_template.xlsx"]
@@ -163,6 +175,7 @@ def _cmd_synth(args) -> int:
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
     out = Path(args.out)
+    _outside_inputs(out)
     if out.exists() and not args.force and (out.is_file() or any(out.iterdir())):
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
     tables = synth_cohort(args.patients, args.seed)
@@ -205,25 +218,40 @@ def _export_args(p) -> None:
     p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
     p.add_argument("--event-times", action="store_true",
                    help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
+    p.add_argument("--release-record", default=None, metavar="FILE",
+                   help="this centre's record of released summaries (default: $DTTSTUDY_RELEASE_RECORD, else "
+                        "~/.local/state/dttstudy/release-record.json)")
+    p.add_argument("--accept-small-difference", action="store_true",
+                   help="release although the patients differ from an earlier release by fewer than K")
 
 
 def _pool_args(p) -> None:
     p.add_argument("summaries", nargs="+", help="centre summary files")
     p.add_argument("--out", required=True, help="folder for the pooled report")
+    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL, metavar="K",
+                   help=f"smallest minimum cell count accepted from a centre (default {DEFAULT_MIN_CELL})")
+    p.add_argument("--accept-below-min-cell", action="store_true",
+                   help="pool centres exported with a smaller K (or none) too; the report names them")
 
 
 def _cmd_export(args) -> int:
     import warnings
-    from pathlib import Path
 
     # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
     from .synthesis.export import export_summary, write_summary
+    from .synthesis.release_record import ReleaseRecordError, add_release, check_release, default_record_path
+    from .synthesis.summary_check import is_summary_file
 
-    if Path(args.out).exists() and not args.force:
-        print(f"export-summary: {args.out} already exists: nothing was written; choose another name or pass "
-              f"--force", file=sys.stderr)
+    try:  # never the data, inside the data folder or the project; replace only a summary, and only with --force
+        out = check_output(args.out, [args.data or REFERENCE_DIR])
+        if out.exists() and (out.is_dir() or not args.force or not is_summary_file(out)):
+            raise TargetError(f"{args.out} already exists" + (
+                ": choose another name or pass --force" if not args.force or out.is_dir() else
+                " and is not a centre summary: --force replaces only a summary dttstudy wrote"))
+    except TargetError as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
         return 2
     try:
         with warnings.catch_warnings():
@@ -240,7 +268,21 @@ def _cmd_export(args) -> int:
     except ValueError as err:
         print(f"export-summary: {err}", file=sys.stderr)
         return 2
+    try:  # differencing: refuse a release whose patients differ from an earlier one's by 1 … K − 1
+        record_path = check_output(args.release_record or default_record_path(), [args.data or REFERENCE_DIR],
+                                   option="--release-record")
+        record, fp, small = check_release(record_path, cohort.filter(disease=s["parameters"]["disease"]),
+                                          s["centre"], s["disclosure"]["min_cell"])
+    except (TargetError, ReleaseRecordError) as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
+        return 2
+    for line in small:
+        print(f"export-summary: {'WARNING ' if args.accept_small_difference else ''}{line}", file=sys.stderr)
+    if small and not args.accept_small_difference:
+        print("export-summary: nothing was written", file=sys.stderr)
+        return 2
     write_summary(s, args.out)
+    add_release(record_path, record, fp, s)
     print(f"{args.out}: {sum(len(v) for v in s['tables'].values())} rows, "
           f"{len(s['disclosure']['withheld'])} cell(s) withheld (minimum cell count {s['disclosure']['min_cell']})")
     return 0
@@ -252,8 +294,9 @@ def _cmd_pool(args) -> int:
     from .synthesis.pooling import IncompatibleSummaries, pool
 
     try:
-        res = pool(args.summaries)
-    except IncompatibleSummaries as err:
+        check_output(args.out, args.summaries)  # never a summary file, nor the project
+        res = pool(args.summaries, min_cell=args.min_cell, accept_below_min_cell=args.accept_below_min_cell)
+    except (IncompatibleSummaries, TargetError) as err:
         print(f"pool: {err}", file=sys.stderr)
         return 2
     try:
@@ -363,7 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        return args.func(args)
+        with sigterm_raises():  # a SIGTERM runs the same cleanups as Ctrl-C
+            return args.func(args)
+    except Terminated:
+        print("dttstudy: terminated", file=sys.stderr)
+        return 143
     except _Usage as err:
         print(f"dttstudy: {err}", file=sys.stderr)
         return 2

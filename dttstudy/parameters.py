@@ -32,7 +32,9 @@ class Parameter:
     default: object
     help: str
     choices: tuple = ()
+    #: the declared range: numbers ``minimum <= x <= maximum``; months and windows ``0 < x <= maximum``
     minimum: float | None = None
+    maximum: float | None = None
     #: notebooks that declare it (empty: every notebook)
     notebooks: tuple[str, ...] = ()
     #: settable with ``-p`` (``data_path`` and ``output_dir`` are set by ``--data`` / ``--out``)
@@ -67,13 +69,16 @@ class Parameter:
             x = _number(value, name)
             if self.minimum is not None and x < self.minimum:
                 raise ParameterError(f"{name} must be at least {self.minimum:g}, not {x:g}")
+            if self.maximum is not None and x > self.maximum:
+                raise ParameterError(f"{name} must be at most {self.maximum:g}, not {x:g}")
             return x
         if self.kind == "window":
             if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null", "paper")):
                 return None
             x = _number(value, name)
-            if not 0 < x <= 12:
-                raise ParameterError(f"{name} must be a half-width in months, above 0 and at most 12, not {x:g}")
+            if not 0 < x <= self.maximum:
+                raise ParameterError(f"{name} must be a half-width in months, above 0 and at most "
+                                     f"{self.maximum:g}, not {x:g}")
             return x
         if self.kind == "months":
             items = value
@@ -87,8 +92,9 @@ class Parameter:
             out = []
             for x in items:
                 m = _number(x, name)
-                if not 0 < m <= 600:
-                    raise ParameterError(f"{name}: {m:g} is not a month after DTT start (0 < month ≤ 600)")
+                if not 0 < m <= self.maximum:
+                    raise ParameterError(f"{name}: {m:g} is not a month after DTT start (0 < month ≤ "
+                                         f"{self.maximum:g})")
                 out.append(int(m) if m.is_integer() else m)
             if len(set(out)) != len(out):
                 raise ParameterError(f"{name}: a month is listed twice ({value!r})")
@@ -117,21 +123,25 @@ def _did_you_mean(text: str, options) -> str:
 
 
 LITERATURE = ("07_literature",)
+#: The furthest month a parameter may name (50 years of follow-up).
+MAX_MONTH = 600
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("data_path", "path", None, "cohort folder or .xlsx workbook (none: the bundled reference cohort)",
               cli=False),
     Parameter("output_dir", "path", None, "folder for tables/ and figures/ (none: display only)", cli=False),
     Parameter("disease", "choice", "all", "patients analysed: all, UC or CD", choices=("all", "UC", "CD")),
-    Parameter("timepoints", "months", (3, 6, 9), "months since DTT start at which response is assessed"),
+    Parameter("timepoints", "months", (3, 6, 9), "months since DTT start at which response is assessed",
+              maximum=MAX_MONTH),
     Parameter("window", "window", None,
               "visit-window half-width in months for every timepoint (none: the paper's windows, 3 ± 0.5 and "
-              "6/9/12 ± 1 months; other months need a window)"),
+              "6/9/12 ± 1 months; other months need a window)", maximum=12),
     Parameter("definition", "choice", "paper", "clinical response definition: paper, or simple (sensitivity)",
               choices=("paper", "simple")),
     Parameter("ci_method", "choice", "clopper-pearson", "binomial confidence interval",
               choices=("clopper-pearson", "wilson")),
-    Parameter("crp_uln", "number", 5.0, "CRP upper limit of normal, mg/L (CRP normalisation)", minimum=0),
+    Parameter("crp_uln", "number", 5.0, "CRP upper limit of normal, mg/L (CRP normalisation)", minimum=0,
+              maximum=100),
     Parameter("outcome", "choice", "clinical_response", "literature: outcome for subgroup and leave-one-out",
               choices=("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission",
                        "any_ae", "serious_ae"), notebooks=LITERATURE),
@@ -141,8 +151,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               choices=("GLMM", "REML", "DL", "PM"), notebooks=LITERATURE),
     Parameter("include", "choice", "main", "literature: studies pooled: main (the written inclusion rule) or all (adds paediatric, non-refractory and perianal-only studies)",
               choices=("main", "all"), notebooks=LITERATURE),
-    Parameter("cohort_month", "number", 9.0, "literature: month at which this cohort's response is taken",
-              minimum=0, notebooks=LITERATURE),
+    Parameter("cohort_month", "number", 9.0, "literature: month at which this cohort's response is taken "
+              "(a month without one of the paper's windows needs -p window)", minimum=0, maximum=MAX_MONTH,
+              notebooks=LITERATURE),
 )
 
 BY_NAME = {p.name: p for p in PARAMETERS}
@@ -172,10 +183,12 @@ def check(values: dict, *, allow_paths: bool = True) -> dict:
             problems.append(str(err))
     merged = {p.name: p.default for p in PARAMETERS} | out
     if not problems:
-        try:
-            windows(merged["timepoints"], merged["window"])
-        except ParameterError as err:
-            problems.append(str(err))
+        # every month analysed needs a visit window: the timepoints and the literature notebook's cohort month
+        for months, name in ((merged["timepoints"], None), ((merged["cohort_month"],), "cohort_month")):
+            try:
+                windows(months, merged["window"])
+            except ParameterError as err:
+                problems.append(str(err).replace("timepoints:", f"{name}:") if name else str(err))
     if problems:
         raise ParameterError("; ".join(problems))
     return out
@@ -200,6 +213,9 @@ def parse_cli(items: list[str]) -> dict:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise ParameterError(f"-p expects NAME=VALUE, got {item!r}")
+        if name.strip() in raw:
+            raise ParameterError(f"-p {name.strip()} is given twice ({raw[name.strip()]!r} and {value!r}): give "
+                                 "each parameter once")
         raw[name.strip()] = value
     return check(raw, allow_paths=False)
 

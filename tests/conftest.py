@@ -148,3 +148,9 @@ def fresh_report(tmp_path_factory):
     assert res.returncode == 0, res.stdout + res.stderr
     assert _digest(REFERENCE) == before, "reproduce modified its input files"
     return out
+
+
+@pytest.fixture(autouse=True)
+def _own_release_record(tmp_path_factory, monkeypatch):
+    """Every test keeps its own record of released centre summaries: nothing is written to the user's home."""
+    monkeypatch.setenv("DTTSTUDY_RELEASE_RECORD", str(tmp_path_factory.mktemp("record") / "release-record.json"))

@@ -1,6 +1,7 @@
 """The command line never shows a traceback: broken pipes, Ctrl-C, usage errors; help in plain text."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -73,3 +74,60 @@ def test_synth_writes_a_workbook(tmp_path):
     assert res.returncode == 0, res.stderr
     res = subprocess.run(DTT + ["validate", str(tmp_path / "s.xlsx")], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout
+
+
+def _wait_for_temporary(proc, folder, name="o", timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any(p.name.startswith(f".{name}.tmp-") for p in folder.iterdir()):
+            return
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("no temporary folder appeared")
+
+
+def test_sigterm_removes_the_temporary_folder_and_exits_143(tmp_path):
+    proc = subprocess.Popen(DTT + ["reproduce", "--out", str(tmp_path / "o"), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_temporary(proc, tmp_path)
+    time.sleep(2.0)  # a notebook is running
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, out + err
+    assert "Traceback" not in out + err and "terminated" in err
+    time.sleep(1.5)  # a worker's kernel ends within a second of its worker
+    assert [p.name for p in tmp_path.iterdir()] == []  # no report, no temporary folder
+
+
+def test_a_rerun_removes_what_a_killed_run_left_and_only_that(tmp_path, monkeypatch):
+    """SIGKILL cannot be caught: the folder stays, with its marker; the next run into the same target removes
+    it (process gone, marker inside), but not a folder of that name it cannot prove is its own, nor a live run's."""
+    import shutil
+
+    from conftest import ROOT
+    from dttstudy.reporting import pipeline
+    from dttstudy.reporting.interrupts import MARKER
+
+    proc = subprocess.Popen(DTT + ["reproduce", "--out", str(tmp_path / "o"), "--jobs", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_temporary(proc, tmp_path)
+    time.sleep(2.0)
+    proc.kill()
+    proc.wait(timeout=60)
+    time.sleep(1.5)
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".o.tmp-")]
+    assert len(left) == 1 and (left[0] / MARKER).is_file()
+    foreign = tmp_path / ".o.tmp-999999999"  # same name pattern, no marker: not provably ours
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    live = tmp_path / f".o.tmp-{os.getpid()}x"  # not the pattern at all
+    live.mkdir()
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    shutil.copy(ROOT / "notebooks" / "06_reproduction.ipynb", nbdir)
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
+    said = []
+    assert pipeline.reproduce(None, tmp_path / "o", 1, echo=said.append) == 0
+    assert not left[0].exists() and any("interrupted run" in s for s in said)
+    assert (foreign / "notes.txt").read_text() == "mine" and live.is_dir()
+    assert not (tmp_path / "o" / MARKER).exists()  # the marker never reaches a report

@@ -36,7 +36,8 @@ def synthetic(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pooled_k0(synthetic):
-    return pool([export_summary(c, min_cell=0, centre=name) for name, c in _by_centre(synthetic).items()])
+    return pool([export_summary(c, min_cell=0, centre=name) for name, c in _by_centre(synthetic).items()],
+                accept_below_min_cell=True)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_pooled_labs_and_table1_equal_concatenated_cohort(synthetic, pooled_k0):
                                                 ("time on DTT", time_on_dtt)])
 def test_pooled_km_with_every_distinct_time_equals_patient_level(synthetic, parameter, tte_func):
     parts = [export_summary(c, min_cell=0, centre=n, event_times=True) for n, c in _by_centre(synthetic).items()]
-    got = pool(parts).km_[parameter].set_index("time")
+    got = pool(parts, accept_below_min_cell=True).km_[parameter].set_index("time")
     km = KaplanMeier().fit(tte_func(synthetic)).estimates_.set_index("time")
     km = km[km.index > 0]  # lifelines adds time 0 (S = 1) unless something happens there
     got = got[got.index > 0]
@@ -403,12 +404,12 @@ def test_pool_refuses_other_version_or_parameters(reference):
     a = export_summary(reference, min_cell=0, centre="A")
     b = export_summary(reference, min_cell=0, centre="B", crp_uln=10)
     with pytest.raises(IncompatibleSummaries, match="crp_uln"):
-        pool([a, b])
+        pool([a, b], accept_below_min_cell=True)
     c = dict(export_summary(reference, min_cell=0, centre="C"), package_version="0.0.9")
     with pytest.raises(IncompatibleSummaries, match="package_version"):
-        pool([a, c])
+        pool([a, c], accept_below_min_cell=True)
     with pytest.raises(IncompatibleSummaries, match="given twice"):
-        pool([a, a])
+        pool([a, a], accept_below_min_cell=True)
 
 
 def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
@@ -419,7 +420,7 @@ def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
         files.append(str(f))
     assert cli_export_summary(["--data", str(folder), "--out", str(tmp_path / "all.json"), "--min-cell", "5"]) == 0
     out = tmp_path / "pooled"
-    assert cli_pool(files + ["--out", str(out)]) == 0
+    assert cli_pool(files + ["--accept-below-min-cell", "--out", str(out)]) == 0
     csv = pd.read_csv(out / "tables" / "clinical_response_rates.csv")
     single = response_rates(reference, (3, 6, 9), by=["disease", "regimen"])
     assert list(csv.columns[:len(single.columns)]) == list(single.columns)
@@ -435,32 +436,34 @@ def test_cli_round_trip_and_report_folder_rules(tmp_path, reference, capsys):
         return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
     first = files_of(out)
-    assert cli_pool(files + ["--out", str(out)]) == 0  # a folder the package wrote is replaced, byte-identical
+    assert cli_pool(files + ["--accept-below-min-cell", "--out", str(out)]) == 0  # a folder the package wrote is replaced, byte-identical
     assert files_of(out) == first
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep")
     capsys.readouterr()
-    assert cli_pool(files + ["--out", str(other)]) == 2
+    assert cli_pool(files + ["--accept-below-min-cell", "--out", str(other)]) == 2
     assert "not written by dttstudy" in capsys.readouterr().err
     assert (other / "notes.txt").read_text() == "keep"
     (out / "my_notes.txt").write_text("added by hand")  # a report folder holding a file the package did not write
     before = files_of(out)
-    assert cli_pool(files + ["--out", str(out)]) == 2
+    assert cli_pool(files + ["--accept-below-min-cell", "--out", str(out)]) == 2
     assert "my_notes.txt" in capsys.readouterr().err and files_of(out) == before
     (out / "my_notes.txt").unlink()
     bad = json.loads((tmp_path / "C1.json").read_text())
     bad["parameters"]["definition"] = "simple"
     (tmp_path / "C1.json").write_text(json.dumps(bad))
-    assert cli_pool(files + ["--out", str(tmp_path / "p2")]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "definition" in err
+    assert cli_pool(files + ["--accept-below-min-cell", "--out", str(tmp_path / "p2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "nothing was pooled or written" in err[0] and not (tmp_path / "p2").exists()
+    assert all("C1.json" in line for line in err[1:])  # every problem names the edited file
+    assert any("definition" in line for line in err) and any("content_sha256" in line for line in err)
 
 
 def test_index_html_escapes_declared_terms(tmp_path, reference):
     vocab = ["<script>alert(1)</script>", "alopecia"]
     parts = [export_summary(c, min_cell=0, centre=n, ae_vocabulary=vocab) for n, c in _by_centre(reference).items()]
-    write_pooled_report(pool(parts), tmp_path / "p")
+    write_pooled_report(pool(parts, accept_below_min_cell=True), tmp_path / "p")
     html = (tmp_path / "p" / "index.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html
 
@@ -472,7 +475,8 @@ def test_suppressed_cells_named_in_pooled_output(reference):
     r = res.rates_
     assert (r["withheld_centres"] != "").any()
     # a pooled cell only sums the centres that published it
-    full = pool([export_summary(c, min_cell=0, centre=n) for n, c in _by_centre(reference).items()]).rates_
+    full = pool([export_summary(c, min_cell=0, centre=n) for n, c in _by_centre(reference).items()],
+                accept_below_min_cell=True).rates_
     assert (r["N"] <= full["N"]).all()
     k = res.heterogeneity_["k"]
     assert len(k) > 0 and k.notna().all() and (k >= 1).all() and (k <= len(parts)).all()
@@ -491,7 +495,11 @@ def test_add_commands_wires_both_subcommands(tmp_path):
     s = json.loads((tmp_path / "c.json").read_text())
     assert s["centre"] == "ALL" and s["disclosure"]["withheld"] == []
     args = parser.parse_args(["pool", str(tmp_path / "c.json"), "--out", str(tmp_path / "p")])
+    assert args.func(args) == 2 and not (tmp_path / "p").exists()  # K = 0: no disclosure control
+    args = parser.parse_args(["pool", str(tmp_path / "c.json"), "--out", str(tmp_path / "p"),
+                              "--accept-below-min-cell"])
     assert args.func(args) == 0 and (tmp_path / "p" / "index.html").is_file()
+    assert "centre ALL (no disclosure control)" in (tmp_path / "p" / "index.html").read_text()
     args = parser.parse_args(["export-summary", "--out", str(tmp_path / "d.json"), "--centre", "<b>"])
     assert args.func(args) == 2 and not (tmp_path / "d.json").exists()
 

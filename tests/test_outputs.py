@@ -167,3 +167,103 @@ def test_an_owned_report_is_replaced_and_a_new_one_created(tmp_path, name, monke
     assert m is not None and sorted(m["files"]) == present
     assert pipeline.reproduce(None, out, 1, force=True, echo=lambda m: None) == 0
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []  # no temp/old folders
+
+
+# ---- one output-path rule for every command: never on, inside or around the data, never in the project ---------
+def run(capsys, *args):
+    from dttstudy.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def refused_in_process(capsys, fragment, *args):
+    code, text = run(capsys, *args)
+    assert code == 2, text
+    assert fragment in text and "Traceback" not in text, text
+
+
+@pytest.mark.parametrize("target", ["patients.csv", "visits.csv", "summary.json", "sub/summary.json"])
+def test_export_summary_never_writes_on_or_into_the_data(tmp_path, capsys, target):
+    data = copy_reference(tmp_path)
+    before = snapshot(tmp_path)
+    for force in ([], ["--force"]):
+        refused_in_process(capsys, "data", "export-summary", "--data", str(data), "--out", str(data / target),
+                           *force)
+    assert snapshot(tmp_path) == before
+
+
+def test_export_summary_through_a_link_to_a_data_file_is_refused(tmp_path, capsys):
+    data = copy_reference(tmp_path)
+    os.symlink(data / "patients.csv", tmp_path / "soft.json")
+    os.link(data / "patients.csv", tmp_path / "hard.json")
+    before = snapshot(tmp_path)
+    refused_in_process(capsys, "inside the data folder", "export-summary", "--data", str(data), "--out",
+                       str(tmp_path / "soft.json"), "--force")
+    refused_in_process(capsys, "under another name", "export-summary", "--data", str(data), "--out",
+                       str(tmp_path / "hard.json"), "--force")
+    assert snapshot(tmp_path) == before
+
+
+def test_export_summary_force_replaces_only_a_summary(tmp_path, capsys):
+    data = copy_reference(tmp_path / "in")
+    thesis = tmp_path / "thesis.json"
+    thesis.write_text('{"chapter": 1}\n')
+    refused_in_process(capsys, "is not a centre summary", "export-summary", "--data", str(data), "--out",
+                       str(thesis), "--force")
+    assert thesis.read_text() == '{"chapter": 1}\n'
+    out = tmp_path / "c1.json"
+    assert run(capsys, "export-summary", "--data", str(data), "--out", str(out), "--centre", "C1")[0] == 0
+    refused_in_process(capsys, "already exists", "export-summary", "--data", str(data), "--out", str(out))
+    assert run(capsys, "export-summary", "--data", str(data), "--out", str(out), "--centre", "C2", "--force")[0] == 0
+    assert json.loads(out.read_text())["centre"] == "C2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c1.json", "in", "thesis.json"]  # no temporary file
+
+
+def test_export_summary_of_the_reference_cohort_never_writes_into_the_project(capsys):
+    before = snapshot(ROOT / "data")
+    refused_in_process(capsys, "inside the data folder", "export-summary", "--out",
+                       str(ROOT / "data" / "reference" / "summary.json"))
+    refused_in_process(capsys, "own files", "export-summary", "--out", str(ROOT / "dttstudy" / "summary.json"))
+    assert snapshot(ROOT / "data") == before
+
+
+def test_a_report_inside_the_data_folder_is_refused_untouched(tmp_path, capsys):
+    data = copy_reference(tmp_path)
+    before = snapshot(tmp_path)
+    refused_in_process(capsys, "inside the data folder", "reproduce", "--data", str(data), "--out",
+                       str(data / "report"))
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("where", ["data/reference", "data/templates", "dttstudy/x", "notebooks/x", "tests/x", "."])
+def test_template_and_synth_never_write_into_the_project(where, capsys):
+    before = snapshot(ROOT / "data"), snapshot(ROOT / "tests" / "bad_inputs")
+    target = str(ROOT / where)
+    refused_in_process(capsys, "dttstudy project", "template", target, "--force")
+    refused_in_process(capsys, "dttstudy project", "synth", "--patients", "3", "--out", target, "--force")
+    assert (snapshot(ROOT / "data"), snapshot(ROOT / "tests" / "bad_inputs")) == before
+
+
+def test_pool_never_writes_on_a_summary_or_into_the_project(tmp_path, capsys):
+    valid = ROOT / "tests" / "bad_summaries" / "valid"
+    files = sorted(str(p) for p in valid.glob("*.json"))
+    before = snapshot(valid)
+    refused_in_process(capsys, "is or contains the data", "pool", *files, "--out", files[0])
+    refused_in_process(capsys, "is or contains the data", "pool", *files, "--out", str(valid.parent))
+    refused_in_process(capsys, "dttstudy project", "pool", *files, "--out", str(ROOT / "data" / "pooled"))
+    assert snapshot(valid) == before
+
+
+def test_check_output_rule_directly(tmp_path):
+    from dttstudy.targets import TargetError, check_output
+
+    data = copy_reference(tmp_path)
+    wb = tmp_path / "centre.xlsx"
+    wb.write_bytes(b"PK")
+    assert check_output(tmp_path / "report", [data, wb]) == (tmp_path / "report").resolve()
+    assert check_output(tmp_path / "centre_C1.json", [wb]) == (tmp_path / "centre_C1.json").resolve()  # beside
+    for bad in (data, data / "x", tmp_path, wb, ROOT, ROOT / "data" / "new", ROOT.parent):
+        with pytest.raises(TargetError):
+            check_output(bad, [data, wb])

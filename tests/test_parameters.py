@@ -109,3 +109,37 @@ def test_notebook_injection_gets_only_declared_typed_values():
     assert got == {"timepoints": [3, 6], "data_path": None, "output_dir": ".parts/03_response"}
     got = notebook_parameters("07_literature", typed, None, "x")
     assert got["outcome"] == "any_ae"
+
+
+def test_a_parameter_given_twice_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(P.ParameterError, match="disease is given twice .'UC' and 'CD'."):
+        P.parse_cli(["disease=UC", "disease=CD"])
+    with pytest.raises(P.ParameterError, match="given twice"):
+        P.parse_cli(["crp_uln=5", " crp_uln =5"])  # the same value twice is still a typing slip
+    res = cli("reproduce", "--out", str(tmp_path / "o"), "-p", "disease=UC", "-p", "disease=CD")
+    assert res.returncode == 2 and "given twice" in res.stderr and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("item,msg", [("crp_uln=1e300", "at most 100"), ("crp_uln=-1", "at least 0"),
+                                      ("cohort_month=1e9", "at most 600"), ("timepoints=601", "0 < month ≤ 600"),
+                                      ("window=13", "at most 12"), ("window=0", "above 0"),
+                                      ("cohort_month=24", "cohort_month: the paper defines no visit window for month 24")])
+def test_declared_ranges_are_checked_up_front(item, msg):
+    with pytest.raises(P.ParameterError, match=msg):
+        P.parse_cli([item])
+
+
+def test_ranges_are_declared_once_on_the_parameters():
+    """Every number, month and window parameter declares its range; the edges themselves are accepted."""
+    for p in P.PARAMETERS:
+        if p.kind in ("number", "months", "window"):
+            assert p.maximum is not None, p.name
+    assert P.parse_cli(["crp_uln=100", "timepoints=600", "window=12"]) == {
+        "crp_uln": 100.0, "timepoints": (600,), "window": 12.0}
+    assert P.parse_cli(["cohort_month=24", "window=2"])["cohort_month"] == 24.0  # a far month with a window
+
+
+def test_a_far_month_fails_before_anything_runs(tmp_path):
+    res = cli("reproduce", "--out", str(tmp_path / "o"), "-p", "cohort_month=24")
+    assert res.returncode == 2 and "cohort_month" in res.stderr and "-p window=" in res.stderr
+    assert not (tmp_path / "o").exists()

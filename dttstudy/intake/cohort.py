@@ -30,6 +30,7 @@ import pandas as pd
 from . import schema as S
 from .normalise import Reading, normalise_table
 from .privacy import column_key, identifier_kind
+from .raw_files import UNSAVED_FORMULA, nul_cells, unsaved_formulas, utf16_without_bom, workbook_problem
 from .validation import (MAX_LISTED, CohortValidationError, Failure, ValidationReport, cap, check_columns,
                          check_links, check_patients, check_treatments, last_followup, notes_from_readings,
                          parse_table, screen_cells)
@@ -252,6 +253,10 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     if not data.strip():
         report.failures.append(Failure(name, None, None, None, "file is empty"))
         return None
+    if utf16_without_bom(data):
+        report.failures.append(Failure(name, None, None, None, "UTF-16 text without a byte-order mark (every other "
+                                       "byte is zero): save the file as CSV UTF-8"))
+        return None
     text, enc = _decode(data)
     del data
     if text is None:
@@ -269,7 +274,8 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     lines = head.splitlines()
     if len(text) > len(head) and len(lines) > 1:
         lines = lines[:-1]  # the last line of the sample may be cut
-    if enc == "utf-8":
+    has_nul = "\x00" in text
+    if enc == "utf-8" and not has_nul:
         text = ""  # pandas reads the file itself; only other encodings are parsed from the decoded text
     if not any(line.strip() for line in lines):
         report.failures.append(Failure(name, None, None, None, "file is empty"))
@@ -299,6 +305,11 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     if layout is None:
         return None
     header_at, names = layout
+    if has_nul:  # a parser would cut the text at the NUL: refuse, naming each cell
+        for row, column in nul_cells(text, sep, skip + header_at, names):
+            report.failures.append(Failure(name, row, column, None, "a NUL character (\\0) inside the cell: the "
+                                           "file is damaged or mixes encodings; export it again as CSV UTF-8"))
+        return None
     sample = [r for r in rows[header_at + 1:] if r]
     if sample and all(len(r) == len(names) + 1 and not r[-1].strip() for r in sample):
         names = names + [f"{_EMPTY}{len(names) + 1}"]
@@ -351,6 +362,10 @@ def _read_workbook(path: Path, report: ValidationReport, readings: list, allow_i
                    ) -> dict[str, pd.DataFrame | None]:
     from openpyxl import load_workbook
 
+    problem = workbook_problem(path)  # size, zip-bomb ratio, encryption: before anything is decompressed
+    if problem:
+        report.failures.append(Failure(path.name, None, None, None, problem))
+        return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions, data validation, …
@@ -361,6 +376,7 @@ def _read_workbook(path: Path, report: ValidationReport, readings: list, allow_i
     out: dict[str, pd.DataFrame | None] = {}
     try:
         sheets = list(wb.sheetnames)
+        unsaved = unsaved_formulas(path, sheets)
         by_key = {}
         for sh in sheets:
             by_key.setdefault(column_key(sh), []).append(sh)
@@ -378,6 +394,9 @@ def _read_workbook(path: Path, report: ValidationReport, readings: list, allow_i
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 rows = [[_cell_text(v) for v in r] for r in wb[sheet].iter_rows(min_row=1, values_only=True)]
+            for r, c in unsaved.get(sheet, ()):  # reported by screen_cells with its row and column
+                if r <= len(rows) and c <= len(rows[r - 1]) and rows[r - 1][c - 1] is None:
+                    rows[r - 1][c - 1] = UNSAVED_FORMULA
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()
             out[name] = _sheet_frame(rows, table, file, report, readings, allow_identifiers)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from . import schema as S
 from .normalise import suggest
-from .privacy import MAX_TEXT_LENGTH, calendar_dates
+from .privacy import MAX_TEXT_LENGTH, identifiers_in_texts
+from .raw_files import UNSAVED_FORMULA
 
 #: At most this many failures are listed per file, column and rule; the rest are counted in one line.
 MAX_LISTED = 50
@@ -164,13 +165,20 @@ def _row(index) -> int:
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
 _EXCEL_ERRORS = frozenset(e.casefold() for e in EXCEL_ERRORS)
+#: What a text cell holding an identifier is told (:mod:`dttstudy.intake.identifiers`); the text is never echoed.
+IDENTIFIER_RULE = {
+    "a calendar date": "looks like a calendar date: remove it (no dates in the data; time is months since DTT "
+                       "start)",
+    None: "looks like {kind}: remove it (identify patients by study id only: no names, numbers, contact details or "
+          "dates in any cell)",
+}
 
 
 def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
                  ) -> tuple[pd.DataFrame, list[Failure], set[tuple[int, str]]]:
     """Cell rules checked on the text as written, before any reading: spreadsheet error values (every column),
-    text longer than :data:`dttstudy.intake.privacy.MAX_TEXT_LENGTH` and calendar dates (text and code columns, and
-    study ids where they are unique).
+    text longer than :data:`dttstudy.intake.privacy.MAX_TEXT_LENGTH` and identifiers — dates, e-mail addresses,
+    phone, national-ID and record numbers (text and code columns, and study ids where they are unique).
 
     Returns the table with those cells emptied (so they are not reported twice), the failures, and the
     (index, column) of every cell reported. Each distinct text is examined once.
@@ -191,6 +199,10 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
             if (t[:1] == "#" or t[:1].isspace()) and t.strip().casefold() in _EXCEL_ERRORS:
                 rules[u] = (f"spreadsheet error value {t.strip()}: correct the formula or enter the value itself",
                             t.strip())
+            elif t == UNSAVED_FORMULA:
+                rules[u] = ("a formula without a saved value (the workbook was written by a program and never "
+                            "calculated): open it in Excel or LibreOffice, save it and load it again, or type the "
+                            "value", None)
         if col.kind in ("text", "code", "id"):
             lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
             for k in np.flatnonzero(lengths > MAX_TEXT_LENGTH):
@@ -199,10 +211,9 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
                                       "short term or code, not a note", None)
             # ids are looked at where they are unique (patients, treatments); elsewhere they must match those
             if col.kind != "id" or col.unique:
-                for u, dated in zip(uniq, calendar_dates(text)):
-                    if dated and u not in rules:
-                        rules[u] = ("looks like a calendar date: remove it (no dates in the data; time is months "
-                                    "since DTT start)", None)
+                for u, kind in zip(uniq, identifiers_in_texts(text, id_column=col.kind == "id")):
+                    if kind and u not in rules:
+                        rules[u] = (IDENTIFIER_RULE.get(kind, IDENTIFIER_RULE[None]).format(kind=kind), None)
         if not rules:
             continue
         bad = s.isin(list(rules)).to_numpy()
@@ -213,7 +224,7 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
             failures.append(Failure(file, _row(i), col.name, shown, rule))
         if len(idx) > MAX_LISTED:
             failures.append(Failure(file, None, col.name, None, f"{len(idx) - MAX_LISTED:,} more cells with error "
-                                    "values, long text or calendar dates not listed"))
+                                    "values, long text or identifiers not listed"))
         reported |= {(int(i), col.name) for i in idx}
         if out is raw:
             out = raw.copy()

@@ -12,22 +12,11 @@ import shutil
 from pathlib import Path
 
 from ..paths import REFERENCE_DIR, ROOT
+from ..targets import TargetError, check_output, resolve  # noqa: F401  (the one output-path rule)
 
 MANIFEST = ".dttstudy-manifest.json"
 #: The tracked report of the bundled reference cohort.
 REFERENCE_REPORT = ROOT / "reports"
-
-
-class TargetError(ValueError):
-    """An output path the package refuses to write (the message says what to do)."""
-
-
-def resolve(path: str | Path, what: str) -> Path:
-    """``path`` made absolute with symlinks resolved; a symlink loop or unreadable path is a TargetError."""
-    try:
-        return Path(path).expanduser().resolve(strict=False)
-    except (OSError, RuntimeError) as err:  # RuntimeError: symlink loop on Python < 3.13
-        raise TargetError(f"{what} {str(path)!r} cannot be resolved ({err})") from None
 
 
 def default_out(data: str | Path | None) -> Path:
@@ -63,8 +52,8 @@ def _contents(folder: Path) -> list[str]:
 def check_target(out: Path, data: Path | None, *, reference: bool) -> None:
     """Raise TargetError unless ``out`` (absolute) may be (re)written with a report of ``data`` (absolute).
 
-    Refused: a file; the data folder, or a folder containing the data; a folder containing the project; the
-    tracked reference report for any data but the reference cohort; a non-empty folder without the package's
+    Refused: a file; what :func:`dttstudy.targets.check_output` refuses (the data, a path inside the data folder or
+    containing the data, the project or its own files); the tracked reference report for any data but the reference cohort; a non-empty folder without the package's
     manifest, or with files its manifest does not list.
     """
     shown = str(out)
@@ -72,10 +61,7 @@ def check_target(out: Path, data: Path | None, *, reference: bool) -> None:
         raise TargetError(f"--out {shown} is a symbolic link: give the real folder")
     if out.exists() and not out.is_dir():
         raise TargetError(f"--out {shown} is a file, not a folder: choose a new folder name for the report")
-    if data is not None and (out == data or data.is_relative_to(out)):
-        raise TargetError(f"--out {shown} is or contains the data ({data}): choose a folder outside the data")
-    if ROOT.is_relative_to(out):
-        raise TargetError(f"--out {shown} contains the dttstudy project: choose a folder of its own for the report")
+    check_output(out, [data])  # not the data, inside or around it, nor the project (dttstudy.targets)
     if out == REFERENCE_REPORT.resolve() and not reference:
         raise TargetError(f"--out {shown} is the bundled reference report: give your own data their own folder "
                           f"(the default is a folder named after the data)")

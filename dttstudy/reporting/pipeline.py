@@ -28,6 +28,7 @@ from ..parameters import ParameterError, check, for_notebook
 from ..parameters import params as typed_params
 from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TABLE_NAMES
 from .documents import write_docx, write_xlsx
+from .interrupts import mark_temporary, remove_stale, unmark_temporary, worker_pool
 from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
 from .report import cohort_banner
 from .report_html import SECTIONS, numbered_tables, saved_items, write_report
@@ -393,9 +394,12 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
     data_abs = None if reference else str(data_abs_path)
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out, echo)  # temporary folders of interrupted earlier runs into out (dttstudy.reporting.interrupts)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
+    tmp.mkdir()
+    mark_temporary(tmp, out)
     for sub in ("notebooks", "html", "tables", "figures", ".parts"):
         (tmp / sub).mkdir(parents=True)
     nbs = notebooks()
@@ -413,7 +417,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
          + (f" ({len(nbs) - len(todo)} unchanged, reused)" if len(todo) < len(nbs) else "") + "…")
     results: list[NotebookResult] = []
     try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        with worker_pool(max(1, jobs)) as pool:  # interrupted: workers stopped, not awaited
             # longest first (file size as a proxy), so that two workers finish close together
             todo.sort(key=lambda nb: nb.stat().st_size, reverse=True)
             futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
@@ -450,6 +454,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         _index(tmp, [nb.stem for nb in nbs], cohort, outputs)
         (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
                                                  indent=1, sort_keys=True) + "\n")
+        unmark_temporary(tmp)
         write_manifest(tmp, __version__)
         check_target(out, data_abs_path, reference=reference)  # still ours after the run
         swap_in(tmp, out)

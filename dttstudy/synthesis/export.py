@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
+import os
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +43,9 @@ from ..parameters import DEFAULT_HORIZON
 from ..parameters import params as _params
 from ..precision import written_json
 from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
+from .summary_contract import CENTRE_CODE as _LABEL
+from .summary_contract import FORMAT, FORMAT_VERSION, OTHER_TERM, seal
 
-FORMAT = "dttstudy-centre-summary"
-FORMAT_VERSION = 1
-#: Bucket for AE terms outside the shared vocabulary.
-OTHER_TERM = "other (term not in the shared vocabulary)"
 #: Default shared AE vocabulary (MedDRA-like preferred terms as centres commonly write them).
 AE_VOCABULARY = (
     "abdominal pain", "acne", "allergic purpura", "alopecia", "anaemia", "arthralgia",
@@ -58,7 +56,6 @@ AE_VOCABULARY = (
 )
 ENDPOINTS = ("clinical_response", "clinical_remission", "endoscopic_response")
 LABS = ("crp", "albumin")
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _CATEGORICAL = [
     # (variable, column, levels, disease the variable applies to)
     ("Sex", "sex", ["F", "M"], None),
@@ -407,7 +404,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
         for r in rows:
             for k, v in r.items():
                 r[k] = _num(v)
-    return {
+    return seal({
         "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__,
         "centre": centre, "parameters": prm, "input_sha256": _input_hash(cohort),
         "disclosure": {"min_cell": min_cell, "marker": SUPPRESSED,
@@ -415,7 +412,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
                                "(dttstudy.synthesis.disclosure); sums only over groups of at least K",
                        "withheld": [cid for _, _, _, cid in b.refs if cid in withheld] + b.withheld_plain},
         "tables": tables,
-    }
+    })
 
 
 def summary_json(summary: dict) -> str:
@@ -424,7 +421,13 @@ def summary_json(summary: dict) -> str:
 
 
 def write_summary(summary: dict, path) -> Path:
+    """Write the summary atomically (a complete file or none)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(summary_json(summary), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(summary_json(summary), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -13,7 +13,6 @@ that pooled cell; the ``withheld_centres`` column names it. Survival is pooled f
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,24 +20,18 @@ import pandas as pd
 
 from ..analysis.labs import LABS as _UNITS
 from ..analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
-from .disclosure import SUPPRESSED
-from .export import _COLS, FORMAT
+from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED
+from .export import _COLS
 from .meta import pool_proportions
-
-
-class IncompatibleSummaries(ValueError):
-    """Centre files that cannot be pooled (other package version, other parameters, unreadable)."""
+from .summary_check import checked_summaries, read_summary_file
+from .summary_contract import IncompatibleSummaries
 
 
 def read_summary(path) -> dict:
-    path = Path(path)
-    try:
-        s = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise IncompatibleSummaries(f"{path}: not a readable centre summary ({err})") from None
-    if not isinstance(s, dict) or s.get("format") != FORMAT:
-        raise IncompatibleSummaries(f"{path}: not a dttstudy centre summary")
-    s.setdefault("_source", path.name)
+    """One summary file as a dict (checked only when pooled: :mod:`dttstudy.synthesis.summary_contract`)."""
+    s, problems = read_summary_file(path)
+    if problems:
+        raise IncompatibleSummaries("; ".join(map(str, problems)), problems)
     return s
 
 
@@ -338,7 +331,8 @@ class PooledAnalysis:
                 f"Survival is pooled from the centres' life tables "
                 f"({surv}); "
                 f"exposure-adjusted rates from summed events and patient-years (exact Poisson CIs). "
-                f"{wh} value(s) were withheld by the centres' disclosure control.")
+                f"{wh} value(s) were withheld by the centres' disclosure control."
+                + "".join(" " + n for n in getattr(self, "contract_notes_", ())))
 
     def __str__(self) -> str:
         return self.summary()
@@ -379,7 +373,14 @@ def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level:
                          "ci_type": "log-log (exponential Greenwood)"})
 
 
-def pool(paths_or_summaries, heterogeneity_method: str = "GLMM") -> PooledAnalysis:
-    """Read (paths) or take (dicts) centre summaries and pool them."""
-    summaries = [s if isinstance(s, dict) else read_summary(s) for s in paths_or_summaries]
-    return PooledAnalysis(heterogeneity_method).fit(summaries)
+def pool(paths_or_summaries, heterogeneity_method: str = "GLMM", *, min_cell: int = DEFAULT_MIN_CELL,
+         accept_below_min_cell: bool = False) -> PooledAnalysis:
+    """Read (paths) or take (dicts) centre summaries, check them against the summary contract
+    (:mod:`dttstudy.synthesis.summary_contract`: every problem raised at once as :class:`IncompatibleSummaries`)
+    and pool them. A centre exported with a minimum cell count below ``min_cell`` is refused unless
+    ``accept_below_min_cell``; the pooled summary then says so."""
+    summaries, contract = checked_summaries(paths_or_summaries, min_cell=min_cell,
+                                            accept_below_min_cell=accept_below_min_cell)
+    res = PooledAnalysis(heterogeneity_method).fit(summaries)
+    res.contract_notes_ = list(contract.notes)
+    return res

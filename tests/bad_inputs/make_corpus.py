@@ -99,6 +99,84 @@ CASES = {
                            "calendar date"),
     "date_chinese_month_day_in_term": (setcell("adverse_events", 0, "term", "带状疱疹 3月14日"), 1, A, 2, "term",
                                        "calendar date"),
+    # --- identifiers inside text cells, by pattern (dttstudy/intake/identifiers.py): refused ---
+    "phone_in_ae_term": (setcell("adverse_events", 0, "term", "herpes zoster, call 13812345678"), 1, A, 2, "term",
+                         "looks like a phone number"),
+    "phone_international_in_next_therapy": (setcell("treatments", 1, "next_therapy", "UST, +49 30 1234567"), 1, T,
+                                            3, "next_therapy", "looks like a phone number"),
+    "phone_grouped_in_center": (setcell("patients", 0, "center", "A 010-12345678"), 1, P, 2, "center",
+                                "looks like a phone number"),
+    "phone_as_patient_id": (chain(setcell("patients", 0, "patient_id", "13812345678"),
+                                  setcell("treatments", 0, "patient_id", "13812345678")), 1, P, 2, "patient_id",
+                            "looks like a phone number"),
+    "resident_id_in_autoimmune": (setcell("patients", 1, "autoimmune_disease", "psoriasis 11010519491231002X"), 1,
+                                  P, 3, "autoimmune_disease", "looks like a national ID number"),
+    "record_number_labelled_in_term": (setcell("adverse_events", 0, "term", "zoster MRN 1234567"), 1, A, 2, "term",
+                                       "looks like a record number"),
+    "record_number_chinese_in_term": (setcell("adverse_events", 0, "term", "带状疱疹 住院号 0012345"), 1, A, 2,
+                                      "term", "looks like a record number"),
+    "record_number_digits_in_next_therapy": (setcell("treatments", 1, "next_therapy", "UST 12345678"), 1, T, 3,
+                                             "next_therapy", "looks like a record number"),
+    "email_in_term": (setcell("adverse_events", 0, "term", "rash, report to dr.li@hospital.cn"), 1, A, 2, "term",
+                      "looks like an e-mail address"),
+    "date_dd_mm_yy_in_term": (setcell("adverse_events", 0, "term", "zoster 14.03.23"), 1, A, 2, "term",
+                              "calendar date"),
+    "date_compact_iso_in_next_therapy": (setcell("treatments", 1, "next_therapy", "UST since 20230314"), 1, T, 3,
+                                         "next_therapy", "calendar date"),
+    "date_chinese_numerals_in_term": (setcell("adverse_events", 0, "term", "带状疱疹 二〇二三年三月十四日"), 1, A, 2,
+                                      "term", "calendar date"),
+    "date_german_month_in_autoimmune": (setcell("patients", 1, "autoimmune_disease", "Psoriasis seit 14. März 2023"),
+                                        1, P, 3, "autoimmune_disease", "calendar date"),
+    "date_french_month_in_term": (setcell("adverse_events", 0, "term", "zona le 14 mars 2023"), 1, A, 2, "term",
+                                  "calendar date"),
+    "date_spanish_month_in_term": (setcell("adverse_events", 0, "term", "herpes zóster 14 de marzo de 2023"), 1, A,
+                                   2, "term", "calendar date"),
+    "date_italian_month_in_next_therapy": (setcell("treatments", 1, "next_therapy", "UST dal 3 settembre 2022"), 1,
+                                           T, 3, "next_therapy", "calendar date"),
+    "date_portuguese_month_in_autoimmune": (setcell("patients", 1, "autoimmune_disease", "psoríase desde março de "
+                                                    "2023"), 1, P, 3, "autoimmune_disease", "calendar date"),
+    "date_dutch_month_in_term": (setcell("adverse_events", 0, "term", "gordelroos 14 maart 2023"), 1, A, 2, "term",
+                                 "calendar date"),
+    "date_russian_month_in_term": (setcell("adverse_events", 0, "term", "опоясывающий лишай 14 марта 2023"), 1, A,
+                                   2, "term", "calendar date"),
+    "date_korean_in_term": (setcell("adverse_events", 0, "term", "대상포진 2023년 3월 14일"), 1, A, 2, "term",
+                            "calendar date"),
+    "date_japanese_era_in_term": (setcell("adverse_events", 0, "term", "帯状疱疹 令和5年3月14日"), 1, A, 2, "term",
+                                  "calendar date"),
+    "date_vietnamese_in_term": (setcell("adverse_events", 0, "term", "zona ngày 14 tháng 3"), 1, A, 2, "term",
+                                "calendar date"),
+    # --- identifier headers in more languages: refused, not ignored ---
+    "identifier_fr_nom": (add_column("patients", "Nom", "x"), 1, P, 1, "Nom", "direct identifier (a name)"),
+    "identifier_fr_date_de_naissance": (add_column("patients", "Date de naissance", "x"), 1, P, 1,
+                                        "Date de naissance", "direct identifier (a calendar date)"),
+    "identifier_fr_telephone": (add_column("patients", "Téléphone", "x"), 1, P, 1, "Téléphone",
+                                "direct identifier (contact details)"),
+    "identifier_ja_shimei": (add_column("patients", "氏名", "x"), 1, P, 1, "氏名", "direct identifier (a name)"),
+    "identifier_ja_karte": (add_column("visits", "カルテ番号", "x"), 1, V, 1, "カルテ番号",
+                            "direct identifier (a record or ID number)"),
+    "identifier_ru_fio": (add_column("patients", "ФИО", "x"), 1, P, 1, "ФИО", "direct identifier (a name)"),
+    "identifier_ru_data_rozhdeniya": (add_column("patients", "Дата рождения", "x"), 1, P, 1, "Дата рождения",
+                                      "direct identifier (a calendar date)"),
+    "identifier_ko_ireum": (add_column("patients", "이름", "x"), 1, P, 1, "이름", "direct identifier (a name)"),
+    "identifier_ko_jumin": (add_column("patients", "주민등록번호", "x"), 1, P, 1, "주민등록번호",
+                            "direct identifier (a record or ID number)"),
+    "identifier_zh_hant_bingli": (add_column("treatments", "病歷號", "x"), 1, T, 1, "病歷號",
+                                  "direct identifier (a record or ID number)"),
+    "identifier_zh_hant_dianhua": (add_column("patients", "電話", "x"), 1, P, 1, "電話",
+                                   "direct identifier (contact details)"),
+    "identifier_vi_ho_ten": (add_column("patients", "Họ tên", "x"), 1, P, 1, "Họ tên", "direct identifier (a name)"),
+    "identifier_vi_so_dien_thoai": (add_column("patients", "Số điện thoại", "x"), 1, P, 1, "Số điện thoại",
+                                    "direct identifier (contact details)"),
+    "identifier_de_geburtsdatum": (add_column("patients", "Geburtsdatum", "x"), 1, P, 1, "Geburtsdatum",
+                                   "direct identifier (a calendar date)"),
+    "identifier_es_historia_clinica": (add_column("visits", "Historia clínica", "x"), 1, V, 1, "Historia clínica",
+                                       "direct identifier (a record or ID number)"),
+    "identifier_it_codice_fiscale": (add_column("patients", "Codice fiscale", "x"), 1, P, 1, "Codice fiscale",
+                                     "direct identifier (a record or ID number)"),
+    "identifier_pt_prontuario": (add_column("patients", "Prontuário", "x"), 1, P, 1, "Prontuário",
+                                 "direct identifier (a record or ID number)"),
+    "identifier_nl_achternaam": (add_column("patients", "Achternaam", "x"), 1, P, 1, "Achternaam",
+                                 "direct identifier (a name)"),
     # --- spreadsheet error values: refused, never read as missing ---
     "excel_error_div0_in_crp": (setcell("visits", 1, "crp", "#DIV/0!"), 1, V, 3, "crp", "#DIV/0!"),
     "excel_error_na_in_sex": (setcell("patients", 1, "sex", "#N/A"), 1, P, 3, "sex", "#N/A"),
@@ -296,6 +374,15 @@ def main():
         edit(folder)
         _write_expected(folder, code, file, row, column, words, clean=clean)
 
+    # --- clinical text that holds no identifier: read as written ---
+    clinical = [("adverse_events", 0, "term", "rash (HBI 7, CRP 12.5 mg/L at week 12)"),
+                ("treatments", 1, "next_therapy", "AZA 2.5-10 mg/d, then UST 90 mg q8w"),
+                ("patients", 1, "autoimmune_disease", "psoriasis (PASI 12), HLA-B27, IL-23 pathway")]
+    special("clinical_text_is_not_an_identifier", 0, None, None, None, "valid", lambda f: None, cells=clinical,
+            clean=clinical)
+    montreal = [("patients", 1, "montreal", "L3+L4 B2 p"), ("adverse_events", 0, "term", "COVID-19, grade 2 (3/9)")]
+    special("montreal_and_scores_are_not_identifiers", 0, None, None, None, "valid", lambda f: None,
+            cells=montreal, clean=montreal)
     special("missing_file", 1, V, None, None, "file missing", lambda f: (f / V).unlink())
     special("empty_file", 1, T, None, None, "empty", lambda f: (f / T).write_text(""))
     special("header_only_adverse_events_is_fine", 0, None, None, None, "valid",
@@ -475,6 +562,27 @@ def main():
              "must be empty when status is 'maintained'", edit=setcell("treatments", 0, "next_therapy", "IFX"))
     workbook("excel_not_a_workbook", 1, "cohort.xlsx", None, None, "not a readable .xlsx workbook",
              after=lambda p: p.write_bytes(b"PK\x03\x04 this is not a zip archive"))
+
+    # --- files refused before any parser sees them, each with its reason (dttstudy/intake/raw_files.py) ---
+    workbook("excel_formula_without_saved_value", 1, sheet("visits"), 3, "crp", "formula without a saved value",
+             after=openpyxl_edit(lambda wb: setattr(wb["visits"]["J3"], "value", "=2+1.1")))
+    # encrypted_workbook.xlsx: the minimal cohort saved with the password 'dttstudy' (msoffcrypto-tool, once)
+    workbook("excel_password_protected", 1, "cohort.xlsx", None, None, "password-protected (encrypted) workbook",
+             after=lambda p: p.write_bytes((HERE / "encrypted_workbook.xlsx").read_bytes()))
+    workbook("excel_old_binary_xls", 1, "cohort.xlsx", None, None, "old binary Excel workbook (.xls",
+             after=lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)))
+
+    def bomb(path):
+        import zipfile
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:  # 64 MB of zeros, some 60 kB packed
+            z.writestr("xl/media/padding.bin", bytes(64 * 2**20))
+    workbook("excel_zip_bomb", 1, "cohort.xlsx", None, None, "a 'zip bomb'", after=bomb)
+    special("encoding_utf16_without_bom", 1, V, None, None, "UTF-16 text without a byte-order mark",
+            lambda f: _rewrite(f, V, str, "utf-16-le"))
+    special("nul_byte_in_term", 1, A, 2, "term", "a NUL character",
+            lambda f: _rewrite(f, A, lambda s: s.replace("herpes zoster", "herpes\x00zoster")))
+    special("nul_byte_in_header_row", 1, P, 1, "2", "a NUL character",
+            lambda f: _rewrite(f, P, lambda s: s.replace("center", "cen\x00ter", 1)))
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def central(client, *, organizations: list[int] | None = None, min_cell: int | N
     with tempfile.TemporaryDirectory(prefix="dttstudy-central-") as tmp:
         paths = _write_summaries(pairs, Path(tmp) / "summaries")
         try:
-            pooled = dttstudy.pool(paths)
+            pooled = dttstudy.pool(paths, min_cell=min_cell)  # each centre was checked against it above
         except dttstudy.IncompatibleSummaries as err:
             raise Refused(f"not pooled, as 'dttstudy pool' refuses: {err}") from None
         out = Path(tmp) / "pooled"

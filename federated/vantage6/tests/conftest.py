@@ -69,7 +69,9 @@ def file_exchange(centres: dict[str, Path], folder: Path, export_args=(), min_ce
         out = folder / f"{code}.json"
         dttstudy_cli("export-summary", "--data", data, "--out", out, "--centre", code, *k, *export_args)
         files.append(out)
-    dttstudy_cli("pool", *files, "--out", folder / "pooled")
+    # the coordinator's minimum cell count is the smallest K it was asked to accept (as the central function's)
+    ks = [k for k in (min_cells or {}).values() if k is not None]
+    dttstudy_cli("pool", *files, *(("--min-cell", min(ks)) if ks else ()), "--out", folder / "pooled")
     return folder / "pooled"
 
 
