@@ -81,7 +81,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from scipy import stats
 
-from .. import glmm, heterogeneity
+from .. import heterogeneity
 from .ci import clopper_pearson as _clopper_pearson
 from .ci import percent_weights as _percent_weights
 from .ci import pi_limits as _pi
