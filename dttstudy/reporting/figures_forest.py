@@ -158,10 +158,13 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
             notes.append("Diamond: " + pooled.note.replace("tau^2", "τ²") + " Weight: inverse-variance weight "
                          "of the study logits (0.5 added to 0/all-event studies).")
         elif pooled.method == "GLMM":
-            notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), "
-                         "Wald CI on the logit scale; line: prediction interval (normal quantile, as metafor). "
-                         "Weight: approximate inverse-variance weight with the GLMM τ² (the GLMM has no exact "
-                         "study weights).")
+            q = (f"t quantile, {pooled.k - 1} df" if pooled.ci_method == "t(k-1)" else "normal quantile")
+            marg = (f" Population-averaged proportion {100 * pooled.proportion_marginal:.1f} %."
+                    if pooled.tau2 > 0 else "")
+            notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), the "
+                         f"conditional pooled proportion (the median study's) with its CI ({q}); line: prediction "
+                         f"interval ({q}).{marg} Weight: approximate inverse-variance weight with the GLMM τ² (the "
+                         "GLMM has no exact study weights).")
         else:
             pi = {"z": "normal quantile", "t(k-1)": "t, k−1 df", "t(k-2)": "t, k−2 df"}.get(pooled.pi_method, "")
             notes.append(f"Diamond: {pooled.model_description} ({'Hartung–Knapp' if pooled.hartung_knapp else 'Wald'}"

@@ -351,7 +351,7 @@ def study_label(df: pd.DataFrame) -> pd.Series:
 def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clinical_remission",
                                                      "endoscopic_response", "any_ae", "serious_ae"),
                         include: str = "main", method: str = "GLMM", units: str = "arm", test: str = "t",
-                        **select_kwargs) -> pd.DataFrame:
+                        by: str = "regimen_class", **select_kwargs) -> pd.DataFrame:
     """Pooled proportion by regimen class for each outcome, with the model named on every row.
 
     Each class is pooled with the binomial–normal GLMM (``method``; an inverse-variance model only on request).
@@ -360,14 +360,15 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
     interval, never a pooled rate from a continuity-corrected model. The subgroup-difference test (Wald test
     of the class logits) is reported only when every class has a fitted model with a finite logit;
     ``subgroup_test`` says why not otherwise. The unit defaults to the arm: arms of one study can belong to
-    different regimen classes (Yin 2025). ``select_kwargs`` go to :func:`select`."""
+    different regimen classes (Yin 2025). ``by`` names another grouping column (``disease``, ``population``);
+    the group column of the result keeps the name ``regimen_class``. ``select_kwargs`` go to :func:`select`."""
     out = []
     for outcome in outcomes:
         d = select(lit, outcome, include, units=units, **select_kwargs)
         if d.empty:
             continue
         fits = {}
-        for cls, g in list(d.groupby("regimen_class", sort=True)) + [("Overall", d)]:
+        for cls, g in list(d.groupby(by, sort=True)) + [("Overall", d)]:
             kw = {"test": test} if method == "GLMM" else {}
             fits[cls] = pool_proportions(g["events"], g["total"], method=method, labels=list(g["label"]), **kw)
         classes = [c for c in fits if c != "Overall"]
@@ -400,7 +401,7 @@ def _half_unit(printed: str) -> float:
 
 
 def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
-    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here.
+    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here (where possible).
 
     Reads ``data/published/anderson2026_subgroups.csv`` (per-subgroup counts with their sources; see
     ``literature.md``). For every subgroup whose counts the sources give, the percentage is recomputed with
@@ -409,8 +410,11 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
     Freeman–Tukey value is also computed with every therapeutic trial as its own study (``ft_split_pct``):
     for 0 or all events the answer does not depend on the split. ``glmm_pct`` uses
     ``pool_proportions(..., method="GLMM")`` when the package provides it (else NaN). ``agrees_*`` is True
-    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal);
-    subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal) —
+    for single-study, all-zero and all-event subgroups only, which is all the sources allow; ``circular`` rows
+    (counts back-calculated from the printed percentage itself) agree by construction and get ``None``, never
+    True. Subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    No multi-study pooled figure is recomputed here: see :mod:`dttstudy.synthesis.reconstruction`.
     """
     df = pd.read_csv(path or PUBLISHED_META_FILE, dtype=str, keep_default_na=False)
     out = []
@@ -433,8 +437,11 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
                 except ValueError:
                     pass
         tol = _half_unit(r.printed_pct)
+        # counts back-calculated from this meta-analysis's own printed percentage: equal by construction
+        row["circular"] = r.events_basis.startswith("derived")
         for m in ("logit", "ft", "glmm"):
             v = row[f"{m}_pct"]
-            row[f"agrees_{m}"] = bool(abs(v - row["printed_pct"]) <= tol + 1e-9) if not np.isnan(v) else None
+            row[f"agrees_{m}"] = (bool(abs(v - row["printed_pct"]) <= tol + 1e-9)
+                                  if not np.isnan(v) and not row["circular"] else None)
         out.append(row)
     return pd.DataFrame(out)
