@@ -1,6 +1,8 @@
 """Literature data: every row sourced and consistent; this cohort's row computed, not typed."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -236,3 +238,18 @@ def test_main_pool_by_hand(lit):
     # Ye 2026's endoscopic response 24/24 rests on an assumed denominator: out of the main pool, back with the flag
     assert "ye2026" not in set(select(lit, "endoscopic_response")["study_id"])
     assert "ye2026" in set(select(lit, "endoscopic_response", assumed=True)["study_id"])
+
+
+def test_regimen_classes_never_pool_a_rate_from_zero_events(lit):
+    t = regimen_class_table(lit)
+    zero = t[t["events"] == 0]
+    assert len(zero) and (zero["pooled_pct"] == 0).all() and zero["model"].str.contains("no model fitted").all()
+    # 0/N with the Clopper-Pearson upper limit 1 - (alpha/2)^(1/N)
+    for r in zero.itertuples():
+        assert r.ci_high == pytest.approx(100 * (1 - 0.025 ** (1 / r.patients)), rel=1e-9)
+    # no subgroup test when a class has no fitted model; every row names its model
+    for outcome, g in t.groupby("outcome"):
+        overall = g[g["regimen_class"] == "Overall"].iloc[0]
+        if (g.loc[g["regimen_class"] != "Overall", "ci_method"] == "Clopper-Pearson").any():
+            assert math.isnan(overall["subgroup_p"]) and overall["subgroup_test"].startswith(("not done", "one"))
+    assert t["model"].ne("").all()
