@@ -96,10 +96,6 @@ for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response
     hl = None
     if len(own):
         hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
-    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
-                             timepoint=("whole follow-up reported per study (this cohort: DTT course)"
-                                        if outcome_.endswith("_ae") else
-                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"))
     srow = pooled_summary_row(outcome_, pooled, own)
     summary.append(srow)
     mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
@@ -107,9 +103,15 @@ for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response
              else f"inverse-variance logit model ({pool_method})")
     check = ""
     if len(own) and srow["p_at_least"] == srow["p_at_least"]:
-        check = (f" Predictive check: a new study of {int(own['total'].iloc[0])} patients would show "
-                 f"{srow['this_cohort']} or more with probability {srow['p_at_least']:.2f} under the pooled "
-                 f"predictive distribution ({pooled.pi_method}).")
+        x_, n_ = int(own["events"].iloc[0]), int(own["total"].iloc[0])
+        check = (f" Predictive check: a new study of {n_} patients would have {x_} or more of {n_} with the "
+                 f"outcome with probability {srow['p_at_least']:.2f} (and {x_} or fewer with probability "
+                 f"{srow['p_at_most']:.2f}) under the pooled predictive distribution ({pooled.pi_method}).")
+    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
+                             timepoint=("whole follow-up reported per study (this cohort: DTT course)"
+                                        if outcome_.endswith("_ae") else
+                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"),
+                             footnote=check.strip() or None)
     report.figure(fig, f"forest_{outcome_}", p.output_dir,
                   f"{lit_.OUTCOME_LABELS[outcome_]} in published DTT cohorts: proportion with its exact 95 % CI per "
                   f"study (arms indented, not pooled separately), pooled with a {model} (diamond: conditional "
