@@ -19,16 +19,23 @@
 #
 # Published cohorts of dual-targeted therapy (`data/published/literature.csv`, sources and derivations in
 # `literature.md`) beside this cohort. The unit of analysis is the **study**: the arms of a multi-arm study are
-# summed into one row (they share centre, protocol and often patients' histories) and shown indented under it.
-# Each study's proportion has a Clopper–Pearson exact CI. The other studies are pooled with a **binomial–normal
-# generalised linear mixed model** (random-intercept logistic regression, maximum likelihood, adaptive
-# Gauss–Hermite quadrature with 7 nodes; exact binomial likelihood, so zero-event and all-event studies need no
-# continuity correction) — the model R's `meta` package uses by default and `metafor::rma.glmm` fits. The
-# inverse-variance logit (REML) and Freeman–Tukey models are kept as named sensitivity analyses. This cohort's
-# own row is computed from its data, never typed in, and is shown beside the pooled estimate, not inside it;
-# with the bundled cohort it comes from **reconstructed** records (and clinical remission is not a published
-# figure at all). Definitions of response and remission differ between studies (see `literature.md`), and most
-# cohorts are small and retrospective: the pooled values are context, not a benchmark.
+# summed into one row and shown indented under it. Each study's proportion has a Clopper–Pearson exact CI. The
+# studies are pooled with a **binomial–normal generalised linear mixed model** (random-intercept logistic
+# regression, maximum likelihood, adaptive Gauss–Hermite quadrature with 7 nodes; exact binomial likelihood, so
+# zero-event and all-event studies need no continuity correction), as `metafor::rma.glmm`. With 2–5 studies per
+# pool the **CI and the prediction interval use the t quantile with k − 1 degrees of freedom**
+# (`rma.glmm(..., test = "t")`), as current guidance for few studies recommends; the normal-quantile version is a
+# named alternative (`pool_proportions(..., test="z")`). τ² has a profile-likelihood CI. **Estimand:** the pooled
+# proportion is the *conditional* one — the proportion of the median study; the *population-averaged* proportion
+# (mean over the distribution of studies) is shown beside it. Where no event occurred, or a pool has one study,
+# no model is fitted: the summed count is shown with its exact interval.
+#
+# Which rows enter the pool is decided by **coding rules written once** (`dttstudy.synthesis.coding_rules`:
+# refractory, mixed indication, denominators, count basis), applied to every row and checked by a test. This
+# cohort's own row is computed from its data, never typed in, and is placed against the pool by a **predictive
+# check** — the probability that a new study of its size would show its result or more — not by setting two
+# percentages side by side. Definitions of response and remission and the timepoints differ between studies, and
+# most cohorts are small and retrospective: the pooled values are context, not a benchmark.
 
 # %% tags=["parameters"]
 data_path = None  # cohort folder or .xlsx workbook (None: the bundled reconstructed reference cohort)
@@ -68,14 +75,15 @@ report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "litera
 # ## Forest plots
 #
 # Rows are studies (arms indented, shown but not pooled separately); the diamond is the pooled estimate with
-# its 95 % CI, the line under it the 95 % prediction interval (normal quantile, as metafor for the GLMM). The
-# weight column of the GLMM is the approximate inverse-variance weight with the GLMM's τ² (the GLMM itself has
-# no study weights).
+# its 95 % CI (t quantile, k − 1 df), the line under it the 95 % prediction interval (t, k − 1 df). The weight
+# column of the GLMM is the approximate inverse-variance weight with the GLMM's τ² (the GLMM itself has no study
+# weights). The per-study tables give each study's timepoint and outcome definition.
 
 # %%
 import pandas as pd
 
 from dttstudy.synthesis import forest
+from dttstudy.synthesis.literature_summary import pooled_summary_row, timepoint_span
 from dttstudy.synthesis.meta import study_proportions
 
 pool_method = p.extra["method"]
@@ -88,39 +96,43 @@ for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response
     hl = None
     if len(own):
         hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
+    srow = pooled_summary_row(outcome_, pooled, own)
+    summary.append(srow)
+    mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
+    model = (f"binomial–normal GLMM, {pooled.ci_method} CI" if pool_method == "GLMM" and pooled is not None
+             else f"inverse-variance logit model ({pool_method})")
+    check = ""
+    if len(own) and srow["p_at_least"] == srow["p_at_least"]:
+        x_, n_ = int(own["events"].iloc[0]), int(own["total"].iloc[0])
+        check = (f" Predictive check: a new study of {n_} patients would have {x_} or more of {n_} with the "
+                 f"outcome with probability {srow['p_at_least']:.2f} (and {x_} or fewer with probability "
+                 f"{srow['p_at_most']:.2f}) under the pooled predictive distribution ({pooled.pi_method}).")
     fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
                              timepoint=("whole follow-up reported per study (this cohort: DTT course)"
                                         if outcome_.endswith("_ae") else
-                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"))
-    mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
-    model = "binomial–normal GLMM" if pool_method == "GLMM" else f"inverse-variance logit model ({pool_method})"
+                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"),
+                             footnote=check.strip() or None)
     report.figure(fig, f"forest_{outcome_}", p.output_dir,
                   f"{lit_.OUTCOME_LABELS[outcome_]} in published DTT cohorts: proportion with its exact 95 % CI per "
-                  f"study (arms indented, not pooled separately), pooled with a {model} (diamond: 95 % CI; line: "
-                  f"95 % prediction interval). Shown beside the pool, not in it: {mine_label}.")
-    report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies",
-                      in_report=False)
-    if pooled is not None:
-        summary.append({"outcome": outcome_, "k": pooled.k, "patients": pooled.total,
-                        "pooled_pct": 100 * pooled.proportion, "ci_low": 100 * pooled.ci_lower,
-                        "ci_high": 100 * pooled.ci_upper,
-                        "pi_low": 100 * pooled.pi_lower if pooled.pi_lower is not None else float("nan"),
-                        "pi_high": 100 * pooled.pi_upper if pooled.pi_upper is not None else float("nan"),
-                        "tau2": pooled.tau2, "i2": pooled.i2, "method": pooled.model_description,
-                        "this_cohort": (f"{int(own['events'].iloc[0])}/{int(own['total'].iloc[0])}"
-                                        if len(own) else "—"),
-                        "this_cohort_label": own["label"].iloc[0] if len(own) else "",
-                        "this_cohort_pct": 100 * hl["proportion"].iloc[0] if hl is not None else float("nan")})
+                  f"study (arms indented, not pooled separately), pooled with a {model} (diamond: conditional "
+                  f"pooled proportion, the median study's, with its 95 % CI; line: 95 % prediction interval). Shown "
+                  f"beside the pool, not in it: {mine_label}.{check} Timepoints differ — "
+                  f"{timepoint_span(rows)} — and so do the outcome definitions (table).")
+    report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies, "
+                      "timepoints and outcome definitions", in_report=False)
 
 summary = pd.DataFrame(summary)
-report.table(summary, "literature_pooled_vs_cohort", p.output_dir, "Pooled published cohorts beside this cohort")
+report.table(summary, "literature_pooled_vs_cohort", p.output_dir,
+             "Pooled published cohorts (conditional and population-averaged proportion, t-based intervals) and "
+             "this cohort placed by a predictive check")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in summary.itertuples():
-    print(f"{r.outcome}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}; k={r.k}, "
-          f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%, {r.method}) vs {r.this_cohort_label} {r.this_cohort} "
-          f"({r.this_cohort_pct:.1f}%)")
+    print(f"{r.outcome}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method}; "
+          f"population-averaged {r.marginal_pct:.1f}%; PI {r.pi_low:.1f}–{r.pi_high:.1f}; k={r.k}, "
+          f"tau2={r.tau2:.2f} ({r.tau2_ci_low:.2f}–{r.tau2_ci_high:.2f}), {r.method}) | {r.this_cohort_label} "
+          f"{r.this_cohort}: P(new study >= cohort) = {r.p_at_least:.2f}")
 
 # %% [markdown]
 # ## The main model in words
@@ -135,12 +147,29 @@ print(f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}:")
 print(main_fit.summary())
 
 # %% [markdown]
+# ## Coding rules
+#
+# Every flag that decides whether a row is pooled follows from a column recording what the source states
+# (Rule R: refractory — active disease despite at least one advanced therapy; Rule M: mixed indication, per row;
+# Rule D: denominators — enrolled, evaluable, completers; Rule C: count basis — printed, exact, fixed by
+# arithmetic, assumed, circular). The table below is the rules table; a test checks every row against it.
+
+# %%
+from dttstudy.synthesis.coding_rules import rule_violations, rules_table
+
+report.table(rules_table(), "literature_coding_rules", p.output_dir, "Coding rules of the literature table",
+             in_report=False)
+print(f"rows breaking a coding rule: {len(rule_violations(lit))}")
+
+# %% [markdown]
 # ## Sensitivity analyses
 #
 # One row per analysis: the main analysis; arms as separate units; overlapping studies added back;
 # mixed-indication studies added back; unverified rows removed ("same as main": the main rule already leaves
-# them out) or added back; leave-one-out; and the inverse-variance logit (REML) and Freeman–Tukey models on the
-# main units. n is the number of patients pooled; I² is computed from τ² as metafor does.
+# them out) or added back; only printed denominators, only printed counts, assumed denominators added back; the
+# enrolled-denominator (intention-to-treat) analysis; leave-one-out; and the inverse-variance logit (REML) and
+# Freeman–Tukey models on the main units. n is the number of patients pooled; I² is computed from τ² as metafor
+# does.
 
 # %%
 from dttstudy.synthesis.sensitivity import sensitivity_table
@@ -156,47 +185,83 @@ for r in sens.itertuples():
           f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%")
 
 # %% [markdown]
-# ## Regimen classes and subgroup test
+# ## Regimen classes
 #
-# Regimen classes are compared with arms as units (the arms of one study can belong to different classes), with
-# the inverse-variance logit model of the published regimen-level meta-analysis.
+# Regimen classes are pooled with arms as units (the arms of one study can belong to different classes), each
+# with the binomial–normal GLMM. A class with one arm, or in which no event (or every event) occurred, has no
+# fitted model: it shows its count with the exact interval (0/N where nothing happened), never a rate from a
+# continuity-corrected model. The test for subgroup differences is reported only when every class has a fitted
+# model; the model column says which model each row comes from.
 
 # %%
-from dttstudy.synthesis.meta import pool_by_subgroup
-
-iv_method = pool_method if pool_method != "GLMM" else "REML"
-classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=iv_method)
-report.table(classes, "literature_regimen_classes", p.output_dir, "Pooled proportions by regimen class")
-
-sub_rows = lit_.select(lit, p.extra["outcome"], p.extra["include"], units="arm")
-sub = pool_by_subgroup(sub_rows, p.extra["subgroup"], method=iv_method)
-report.show(sub.pooled.round(3), f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {p.extra['subgroup']}")
-report.show(sub.test.round(4), "Test for subgroup differences")
+classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=pool_method)
+report.table(classes, "literature_regimen_classes", p.output_dir,
+             "Pooled proportions by regimen class (model named per row)")
+sub = lit_.regimen_class_table(lit, outcomes=(p.extra["outcome"],), include=p.extra["include"],
+                               method=pool_method, by=p.extra["subgroup"])
+report.show(sub.round(3), f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {p.extra['subgroup']}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-t = sub.test.iloc[0]
-print(f"{p.extra['outcome']} by {p.extra['subgroup']} ({iv_method}, arms as units): Q_between {t['q_between']:.3f}, "
-      f"df {int(t['df'])}, p {t['p_value']:.4f}")
+t = sub[sub["regimen_class"] == "Overall"].iloc[0]
+print(f"{p.extra['outcome']} by {p.extra['subgroup']} (arms as units): p {t['subgroup_p']:.4f} — {t['subgroup_test']}")
 loo = sens[sens["analysis"] == "leave-one-out"]
 print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{loo['pooled_pct'].max():.1f}%")
 
 # %% [markdown]
-# ## A published pooled result reproduced
+# ## Published meta-analyses: what can be recomputed, and a reconstruction
 #
-# The subgroups of Anderson et al. 2026 whose per-study counts the sources fix, recomputed with the logit model
-# with a continuity correction, Freeman–Tukey and the GLMM. Zero-event subgroups show why the continuity
-# correction cannot reproduce a printed 0 %; `data/published/literature.md` says why the other printed numbers
-# cannot be recomputed.
+# **Single-study, all-zero and all-event subgroups of Anderson et al. 2026** are recomputed with the logit model
+# with a continuity correction, Freeman–Tukey and the GLMM. Two of them are **circular**: their counts were
+# back-calculated from the printed percentage, so they agree by construction and are not counted as agreement.
+# Zero-event subgroups show why the continuity correction cannot give a printed 0 %.
+#
+# **No multi-study pooled figure is reproduced.** No source available here prints the per-study counts behind a
+# pooled figure of Ahmed 2022, Alayo 2022 or Anderson 2026 (sources searched: `literature.md`). Instead, the
+# primary studies in this file that Ahmed 2022 *could* have included (published before its search date,
+# 9 November 2020; two biologics or a biologic with tofacitinib; IBD) are pooled under the method variants it may
+# have used and set beside its printed figures. This is a **reconstruction, not a reproduction**: the included
+# studies are not known, several counts are assumed or from secondary sources (column "Basis"), and circular rows
+# are left out.
 
 # %%
 from dttstudy.synthesis.literature import published_meta_check
+from dttstudy.synthesis.reconstruction import reconstruction_table
 
 pub = published_meta_check()
-report.table(pub, "published_meta_check", p.output_dir, "Anderson et al. 2026: printed vs recomputed pooled percentages")
+report.table(pub, "published_meta_check", p.output_dir,
+             "Anderson et al. 2026: single-study and zero/all-event subgroups, printed vs recomputed (circular rows "
+             "marked)")
+recon = reconstruction_table(lit)
+report.table(recon, "published_meta_reconstruction", p.output_dir,
+             "Ahmed et al. 2022: printed pooled figures beside a reconstruction from candidate primary studies "
+             "(not a reproduction)")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in pub.itertuples():
     print(f"{r.subgroup} {r.outcome}: printed {r.printed_pct:g}% | logit {r.logit_pct:.1f}% | FT {r.ft_pct:.1f}% | "
-          f"GLMM {r.glmm_pct:.1f}%")
+          f"GLMM {r.glmm_pct:.1f}%" + (" | circular" if r.circular else ""))
+for (tg, cs), g in recon.groupby(["target", "candidate_set"], sort=False):
+    print(f"{tg} (printed {g['printed_pct'].iloc[0]:g}%, CI {g['printed_ci'].iloc[0]}), {cs}, k={g['k'].iloc[0]}: "
+          f"reconstructed {g['reconstructed_pct'].min():.1f}–{g['reconstructed_pct'].max():.1f}% across "
+          f"{len(g)} method variants")
+
+# %% [markdown]
+# ## Other evidence and reporting bias
+#
+# **Not pooled.** A Canadian multicentre cohort (Solitano et al., Am J Gastroenterol 2025; 105 patients, about
+# one-third treated for an immune-mediated disease or extra-intestinal manifestation rather than refractory IBD)
+# reported Kaplan–Meier cumulative 12-month rates (clinical response 60.0 %, clinical remission 29.5 %,
+# endoscopic response 32.4 %, endoscopic remission 28.6 %); these are not proportions of the cohort and are not
+# pooled. Four cohorts are known only from a review table (Buer 2018, Kwapisz 2021, Privitera 2020, Olbjørn 2020;
+# World J Gastroenterol 2023;29:1539, Table 2): they are entered as unverified and enter the pool only in the
+# sensitivity analysis that adds unverified rows.
+#
+# **Reporting bias.** Almost every cohort here is a retrospective case series from a referral centre, many
+# published as abstracts or letters. Series in which a combination worked are more likely to be written up and
+# published than those in which it did not, small series report the outcomes that looked best, and successive
+# reports from one centre overlap. Funnel-plot asymmetry tests are not informative with 2–6 studies of 4–47
+# patients and are not done. The pooled proportions should therefore be read as an upper range of what is
+# reported, not as the expected effect of dual-targeted therapy; the prediction intervals, not the CIs, describe
+# what a new cohort may show.

@@ -10,6 +10,7 @@ import pandas as pd
 
 from dttstudy.analysis.safety import KaplanMeier, cumulative_incidence
 from dttstudy.synthesis.glmm import fit_glmm
+from dttstudy.synthesis.glmm_inference import population_averaged, predictive_tail, tau2_profile_ci
 from dttstudy.synthesis.heterogeneity import q_profile_ci, tau2_estimate
 from dttstudy.synthesis.literature import load_literature, select
 from dttstudy.synthesis.meta import pool_proportions
@@ -25,10 +26,16 @@ def _r(v):
 
 
 def results() -> dict:
-    out: dict = {"glmm": [], "tau2": [], "pool": [], "literature": [], "km": [], "cif": []}
+    out: dict = {"glmm": [], "glmm_small_k": [], "tau2": [], "pool": [], "literature": [], "km": [], "cif": []}
     for x, n in DATA:
         f = fit_glmm(x, n)
         out["glmm"].append([f.mu, f.se, f.tau2, f.loglik])
+        # t(k-1) intervals, profile-likelihood CI of tau^2, population-averaged proportion, predictive check
+        t = pool_proportions(x, n, method="GLMM", test="t")
+        out["glmm_small_k"].append([t.ci_lower, t.ci_upper, t.pi_lower, t.pi_upper, *tau2_profile_ci(x, n, f),
+                                    population_averaged(f.mu, f.tau2),
+                                    predictive_tail(7, 7, f.mu, f.se, f.tau2, df=len(x) - 1),
+                                    predictive_tail(2, 9, f.mu, f.se, f.tau2, upper=False)])
         y = [math.log((a + 0.5) / (b - a + 0.5)) for a, b in zip(x, n)]
         v = [1 / (a + 0.5) + 1 / (b - a + 0.5) for a, b in zip(x, n)]
         out["tau2"].append([tau2_estimate(y, v, m) for m in ("REML", "DL", "PM")] + list(q_profile_ci(y, v)))

@@ -1,6 +1,8 @@
 """Literature data: every row sourced and consistent; this cohort's row computed, not typed."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -61,7 +63,9 @@ def test_select_one_row_per_study_latest_and_never_event_based(lit):
         d = select(lit, outcome, "all", **flags)
         assert d["study_id"].is_unique
         assert not d["event_based"].any() and not d["trial_units"].any()
-        for sid, g in lit[(lit["outcome"] == outcome) & ~lit["event_based"] & ~lit["trial_units"]].groupby("study_id"):
+        pool = lit[(lit["outcome"] == outcome) & ~lit["event_based"] & ~lit["trial_units"]
+                   & lit["count_basis"].isin(["printed", "exact", "fixed"])]  # assumed/circular: not pooled
+        for sid, g in pool.groupby("study_id"):
             t = g["timepoint_months"].dropna()
             if len(t):
                 assert d.set_index("study_id").loc[sid, "timepoint_months"] == t.max()
@@ -85,7 +89,7 @@ def test_bad_literature_file_names_row_and_column(tmp_path):
 
 def test_forest_data_and_regimen_table(lit):
     rows = select(lit, "any_ae", "main", units="arm")  # the regimen table's unit
-    per, pooled = forest_data(rows, method="REML")
+    per, pooled = forest_data(rows, method="GLMM")
     assert len(per) == len(rows) and pooled.k == len(rows)
     assert ((per["ci_lower"] <= per["proportion"]) & (per["proportion"] <= per["ci_upper"])).all()
     t = regimen_class_table(lit)
@@ -103,7 +107,9 @@ def _row(study_id, arm="", outcome="clinical_response", events=1, total=10, n=10
          "regimens": "", "n_patients": n, "timepoint": f"{t} mo", "timepoint_months": t, "outcome": outcome,
          "events": events, "total": total, "derived_from_percent": False, "event_based": False,
          "trial_units": False, "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
-         "source_location": "abstract", "verified": True, "notes": ""}
+         "source_location": "abstract", "verified": True, "prior_advanced_failed": "1",
+         "non_ibd_indication": "none", "n_enrolled": n, "denominator_basis": "enrolled", "count_basis": "printed",
+         "outcome_definition": "", "notes": ""}
     r.update(kw)
     return r
 
@@ -208,18 +214,42 @@ def test_definition_decisions_hold_in_the_data(lit):
     assert er.loc["clinical_remission", ["events", "total"]].tolist() == [7, 22]
     assert er.loc["clinical_response", ["events", "total"]].tolist() == [9, 22]
     assert er["trial_units"].all()
-    assert (lit.loc[lit["study_id"] == "sands2007", "refractory"] == "no").all()
+    # Sands 2007: active CD despite ongoing infliximab = inadequate response to one advanced therapy (Rule R, as
+    # Ye 2026); its counts are circular (from Anderson 2026's printed percentages) and never pooled
+    sands = lit[lit["study_id"] == "sands2007"]
+    assert (sands["refractory"] == "yes").all() and (sands["count_basis"] == "circular").all()
+    assert "sands2007" not in set(select(lit, "any_ae", unverified=True)["study_id"])
     vega_ae = lit[(lit["study_id"] == "vega2023") & (lit["outcome"] == "any_ae")]
     assert vega_ae["timepoint_months"].tolist() == [pytest.approx(50 / 4.345, abs=0.05)]
 
 
 def test_main_pool_by_hand(lit):
-    # clinical response, main rule: Alayo 13/35, He 12/16 + 2/4, Lee 8/10, Ye 24/24, Yin 15/22 + 15/21
+    # clinical response, main rule: Alayo 13/35, He 12/16 + 2/4, Ye 24/24, Yin 15/22 + 15/21; Lee 2022 is mixed
+    # indication (3 of 19 started tofacitinib for pyoderma gangrenosum, not shown to be outside the denominator)
     d = select(lit, "clinical_response").set_index("label")
     assert d[["events", "total"]].to_dict("index") == {
         "Alayo 2020": {"events": 13, "total": 35}, "He 2025": {"events": 14, "total": 20},
-        "Lee 2022": {"events": 8, "total": 10}, "Ye 2026": {"events": 24, "total": 24},
-        "Yin 2025": {"events": 30, "total": 43}}
-    # flags add back Jin 2025 (mixed indication), Yang 2020 and Eronen 2022 (trial units)
+        "Ye 2026": {"events": 24, "total": 24}, "Yin 2025": {"events": 30, "total": 43}}
+    # flags add back Jin 2025 and Lee 2022 (mixed indication) and Yang 2020 (trial units); Eronen 2022 (trial
+    # units) does not state refractoriness (Rule R: unclear), so only include="all" adds it
     more = select(lit, "clinical_response", mixed_indication=True, trial_units=True)
-    assert set(more["study_id"]) - set(d["study_id"]) == {"jin2025", "yang2020", "eronen2022"}
+    assert set(more["study_id"]) - set(d["study_id"]) == {"jin2025", "lee2022", "yang2020"}
+    assert "eronen2022" in set(select(lit, "clinical_response", "all", trial_units=True)["study_id"])
+    # Ye 2026's endoscopic response 24/24 rests on an assumed denominator: out of the main pool, back with the flag
+    assert "ye2026" not in set(select(lit, "endoscopic_response")["study_id"])
+    assert "ye2026" in set(select(lit, "endoscopic_response", assumed=True)["study_id"])
+
+
+def test_regimen_classes_never_pool_a_rate_from_zero_events(lit):
+    t = regimen_class_table(lit)
+    zero = t[t["events"] == 0]
+    assert len(zero) and (zero["pooled_pct"] == 0).all() and zero["model"].str.contains("no model fitted").all()
+    # 0/N with the Clopper-Pearson upper limit 1 - (alpha/2)^(1/N)
+    for r in zero.itertuples():
+        assert r.ci_high == pytest.approx(100 * (1 - 0.025 ** (1 / r.patients)), rel=1e-9)
+    # no subgroup test when a class has no fitted model; every row names its model
+    for outcome, g in t.groupby("outcome"):
+        overall = g[g["regimen_class"] == "Overall"].iloc[0]
+        if (g.loc[g["regimen_class"] != "Overall", "ci_method"] == "Clopper-Pearson").any():
+            assert math.isnan(overall["subgroup_p"]) and overall["subgroup_test"].startswith(("not done", "one"))
+    assert t["model"].ne("").all()

@@ -710,7 +710,9 @@ def test_sensitivity_table_rows_and_main_against_metafor():
     assert m["pooled_pct"] == pytest.approx(100 * expit(-0.2660953048), rel=1e-4)
     assert m["tau2"] == pytest.approx(0.3648476267, rel=1e-4) and m["i2"] == pytest.approx(76.6166653080, rel=1e-4)
     assert m["k"] == 4 and m["n"] == sum(N4) and m["events"] == sum(X4)
-    assert "GLMM" in m["method"] and m["pi_method"] == "z"
+    assert "GLMM" in m["method"] and m["pi_method"] == "t(k-1)" and m["ci_method"] == "t(k-1)"
+    # rma.glmm(measure = "PLO", xi = c(12, 25, 8, 30), ni = c(40, 50, 30, 45), test = "t"): ci.lb = -1.3665599720
+    assert m["ci_low"] == pytest.approx(100 * expit(-1.3665599720), rel=1e-4)
     # same-as-main rows say so and repeat the main numbers
     for name in ("with overlapping studies", "without unverified rows"):
         r = t[t["analysis"] == name].iloc[0]
@@ -736,7 +738,7 @@ def test_sensitivity_table_hartung_knapp_option_for_iv_rows():
     # R: rma(measure = "PLO", xi = X4, ni = N4, method = "REML", test = "adhoc") -> ci.lb = -1.5199245528
     assert iv["ci_low"] == pytest.approx(100 * expit(-1.5199245528), rel=1e-4)
     assert iv["ci_method"] == "t(k-1)" and iv["pi_method"] == "t(k-1)"
-    assert t.iloc[0]["ci_method"] == "z"  # the GLMM main row keeps its Wald CI
+    assert t.iloc[0]["ci_method"] == "t(k-1)"  # the GLMM main row keeps its own t(k-1) CI
 
 
 def test_sensitivity_table_from_the_literature():

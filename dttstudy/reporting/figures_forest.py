@@ -55,10 +55,37 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     for r in per.itertuples(index=False):
         lines.append(("arm" if r.level else "study", r))
     n_rows = len(lines) + (2 if pooled is not None else 0) + (len(hl) + 1 if hl is not None else 0) + 1
-    height = 0.30 * n_rows + 1.5
+    unit = unit_label.lower()
+    arms_shown = "level" in per and (per["level"] > 0).any()
+    notes = [f"Squares: each {unit} with its Clopper–Pearson exact 95 % CI (size by patients)"
+             + ("; grey circles: arms of a multi-arm study, shown, not pooled separately." if arms_shown else ".")]
+    if pooled is not None:
+        if pooled.method == "GLMM" and pooled.ci_method == "Clopper-Pearson":
+            notes.append("Diamond: " + pooled.note.replace("tau^2", "τ²") + " Weight: inverse-variance weight "
+                         "of the study logits (0.5 added to 0/all-event studies).")
+        elif pooled.method == "GLMM":
+            q = (f"t quantile, {pooled.k - 1} df" if pooled.ci_method == "t(k-1)" else "normal quantile")
+            marg = (f" Population-averaged proportion {100 * pooled.proportion_marginal:.1f} %."
+                    if pooled.tau2 > 0 else "")
+            notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), the "
+                         f"conditional pooled proportion (the median study's) with its CI ({q}); line: prediction "
+                         f"interval ({q}).{marg} Weight: approximate inverse-variance weight with the GLMM τ² (the "
+                         "GLMM has no exact study weights).")
+        else:
+            pi = {"z": "normal quantile", "t(k-1)": "t, k−1 df", "t(k-2)": "t, k−2 df"}.get(pooled.pi_method, "")
+            notes.append(f"Diamond: {pooled.model_description} ({'Hartung–Knapp' if pooled.hartung_knapp else 'Wald'}"
+                         f" CI); line: prediction interval ({pi}). Weight: random-effects inverse-variance weight.")
+    if hl is not None:
+        notes.append("This cohort is shown beside the pooled estimate, not inside it.")
+    if footnote:
+        notes.append(footnote)
+    text = "\n".join(textwrap.fill(t, 150) for t in notes)
+    # room under the axis for the footnote: about 0.11 inch per line of 6.5 pt text beyond the first four
+    extra = 0.11 * max(0, text.count("\n") + 1 - 4)
+    height = 0.30 * n_rows + 1.5 + extra
     fig = plt.figure(figsize=(10.0, height))
     gs = fig.add_gridspec(1, 4, width_ratios=[3.4, 1.0, 4.0, 2.1], wspace=0.02,
-                          left=0.01, right=0.99, top=1 - 0.55 / height, bottom=1.05 / height)
+                          left=0.01, right=0.99, top=1 - 0.55 / height, bottom=(1.05 + extra) / height)
     ax_lab, ax_n, ax, ax_num = (fig.add_subplot(gs[0, i]) for i in range(4))
     y_top = n_rows - 1
     for a in (ax_lab, ax_n, ax_num):
@@ -149,28 +176,6 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     ax.set_xlabel(xlabel, fontsize=fs)
     ax.tick_params(axis="x", labelsize=fs)
 
-    unit = unit_label.lower()
-    arms_shown = "level" in per and (per["level"] > 0).any()
-    notes = [f"Squares: each {unit} with its Clopper–Pearson exact 95 % CI (size by patients)"
-             + ("; grey circles: arms of a multi-arm study, shown, not pooled separately." if arms_shown else ".")]
-    if pooled is not None:
-        if pooled.method == "GLMM" and pooled.ci_method == "Clopper-Pearson":
-            notes.append("Diamond: " + pooled.note.replace("tau^2", "τ²") + " Weight: inverse-variance weight "
-                         "of the study logits (0.5 added to 0/all-event studies).")
-        elif pooled.method == "GLMM":
-            notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), "
-                         "Wald CI on the logit scale; line: prediction interval (normal quantile, as metafor). "
-                         "Weight: approximate inverse-variance weight with the GLMM τ² (the GLMM has no exact "
-                         "study weights).")
-        else:
-            pi = {"z": "normal quantile", "t(k-1)": "t, k−1 df", "t(k-2)": "t, k−2 df"}.get(pooled.pi_method, "")
-            notes.append(f"Diamond: {pooled.model_description} ({'Hartung–Knapp' if pooled.hartung_knapp else 'Wald'}"
-                         f" CI); line: prediction interval ({pi}). Weight: random-effects inverse-variance weight.")
-    if hl is not None:
-        notes.append("This cohort is shown beside the pooled estimate, not inside it.")
-    if footnote:
-        notes.append(footnote)
-    text = "\n".join(textwrap.fill(t, 150) for t in notes)
     fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left")
     fig.suptitle(title + (f" — {timepoint}" if timepoint else ""), fontsize=10, fontweight="bold", x=0.01,
                  ha="left", y=1 - 0.12 / height, va="top")

@@ -117,6 +117,16 @@ LABELS: dict[str, str] = {
     "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
     "ft_split_pct": "Freeman–Tukey by study, %", "glmm_pct": "GLMM, %", "agrees_logit": "Agrees (logit)",
     "agrees_ft": "Agrees (Freeman–Tukey)", "agrees_glmm": "Agrees (GLMM)",
+    # evidence synthesis: estimands, small-k inference, coding rules, reconstruction
+    "outcome_definition": "Outcome definition", "model": "Model", "subgroup_test": "Subgroup test",
+    "marginal_pct": "Population-averaged, %", "tau2_ci_low": "τ² CI, lower", "tau2_ci_high": "τ² CI, upper",
+    "p_at_least": "P(new study ≥ cohort)", "p_at_most": "P(new study ≤ cohort)", "count_basis": "Count basis",
+    "denominator_basis": "Denominator basis", "n_enrolled": "Enrolled, n", "itt_changed": "Denominator changed (ITT)",
+    "target": "Published figure", "candidate_set": "Studies reconstructed", "variant": "Method variant",
+    "printed_ci": "Printed 95% CI", "within_printed_ci": "Inside printed CI", "circular_rows": "Circular rows",
+    "studies_in_set": "Studies", "reconstructed_pct": "Reconstructed, %", "basis": "Basis",
+    "circular": "Circular (counts from the printed %)", "input": "Input column", "input_value": "Input value",
+    "flag": "Flag", "flag_value": "Flag value", "rule_text": "Rule",
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".

@@ -202,11 +202,29 @@ def methods(p, cohort) -> list[tuple[str, str]]:
     ]
     method = (p.extra or {}).get("method", "GLMM")
     model = ("a binomial–normal random-effects model (generalised linear mixed model, maximum likelihood with "
-             "adaptive Gauss–Hermite quadrature; no continuity correction)" if method == "GLMM" else
+             "adaptive Gauss–Hermite quadrature; no continuity correction), with confidence and prediction "
+             "intervals from the t distribution with k − 1 degrees of freedom, as recommended for few studies, and "
+             "a profile-likelihood interval for τ². The pooled proportion is the conditional one (the median "
+             "study's); the population-averaged proportion is given beside it" if method == "GLMM" else
              f"an inverse-variance random-effects model on the logit scale ({E(method)} estimate of τ²)")
-    out.append(("Published cohorts", f"Proportions reported by published DTT cohorts were pooled with {model}; "
-                "arms of one study enter as one study, overlapping cohorts are kept out of the main pool by a "
-                "written rule, and a sensitivity table reports the alternatives."))
+    out.append(("Published cohorts", f"Proportions reported by published DTT cohorts were pooled with {model}. "
+                "Where no event occurred, or a pool has a single study, no model is fitted and the count is given "
+                "with its exact interval. Arms of one study enter as one study; coding rules written once "
+                "(refractory disease, mixed indication, denominators, how each count was obtained) decide which "
+                "rows enter the main pool, overlapping cohorts are kept out by a written rule, and a sensitivity "
+                "table reports the alternatives, including enrolled denominators and printed counts only. This "
+                "cohort is not compared with the pooled percentage but placed by a predictive check: the "
+                "probability that a new study of its size would show its result or more under the pooled "
+                "predictive distribution. Timepoints (weeks to years) and outcome definitions differ between "
+                "studies and are listed per study. No published multi-study pooled figure could be reproduced "
+                "(no available source prints its per-study counts); a reconstruction from candidate primary studies "
+                "is shown beside one, labelled as such."))
+    out.append(("Reporting bias", "The published cohorts are mostly retrospective single-centre case series, "
+                "several known only from abstracts, letters or a review table. Series in which a combination "
+                "worked are more likely to be published, and small series report their most favourable outcomes; "
+                "with 2–6 small studies per outcome, funnel-plot tests are uninformative and were not done. The "
+                "pooled proportions are read as the range of what is reported, not as the expected effect; the "
+                "prediction intervals describe what a new cohort may show."))
     return out
 
 

@@ -35,16 +35,19 @@ def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = 
     ``rows`` are the pooled units (e.g. ``literature.select(..., units="study")``). ``arms`` (optional,
     ``units="arm"``) adds, under each multi-arm study, its arms as indented display rows (``level`` 1,
     ``pooled=False``, no weight). Returns ``(per, pooled)``: ``per`` has columns ``study_id, arm, label, level,
-    pooled, events, total, proportion, ci_lower, ci_upper, weight`` (weight in %, see the module docstring);
+    pooled, events, total, proportion, ci_lower, ci_upper, weight, timepoint, outcome_definition`` (weight in %,
+    see the module docstring; timepoint and definition as the source reports them);
     ``pooled`` is a :class:`dttstudy.synthesis.meta.PooledProportion` (None without rows).
     """
     if not len(rows):
         cols = ["study_id", "arm", "label", "level", "pooled", "events", "total", "proportion", "ci_lower",
-                "ci_upper", "weight"]
+                "ci_upper", "weight", "timepoint", "outcome_definition"]
         return pd.DataFrame(columns=cols), None
     labels = _labels(rows)
     kw = dict(pool_kwargs)
-    if method != "GLMM":
+    if method == "GLMM":
+        kw.setdefault("test", "t")
+    else:
         kw["hartung_knapp"] = hartung_knapp
     pooled = pool_proportions(rows["events"], rows["total"], method=method, labels=labels, level=level, **kw)
     per = study_proportions(rows["events"], rows["total"], labels=labels, level=level)
@@ -53,6 +56,8 @@ def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = 
     per.insert(3, "level", 0)
     per.insert(4, "pooled", True)
     per["weight"] = list(pooled.weights)
+    for col in ("timepoint", "outcome_definition"):
+        per[col] = list(rows[col].astype(str)) if col in rows else ""
     if arms is None or not len(arms):
         return per, pooled
     arm_rows = arms[arms["arm"].astype(str) != ""]
@@ -62,6 +67,8 @@ def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = 
     arm_per.insert(3, "level", 1)
     arm_per.insert(4, "pooled", False)
     arm_per["weight"] = np.nan
+    for col in ("timepoint", "outcome_definition"):
+        arm_per[col] = list(arm_rows[col].astype(str)) if col in arm_rows else ""
     out = []
     for i in range(len(per)):
         out.append(per.iloc[[i]])

@@ -18,19 +18,26 @@ Main rule (``include="main"`` with every flag at its default). A row enters the 
 4. the figure was seen in the study's own text (``verified``);
 5. every patient was treated for IBD activity (``indication_mixed`` false: no patients started on the
    combination for an extra-intestinal or immune-mediated indication);
-6. the study does not share patients with another study of the same pool: of each set of overlapping
+6. the count rests on a printed, exact or arithmetically fixed denominator (``count_basis``, Rule C of
+   :mod:`dttstudy.synthesis.coding_rules`): ``assumed`` denominators are left out, ``circular`` counts
+   (back-calculated from a meta-analysis's own percentage) are never pooled;
+7. the study does not share patients with another study of the same pool: of each set of overlapping
    studies (``overlaps_with``, followed transitively), the one kept for an outcome is the one with the most
    patients (``n_patients``, arms summed) among those that report the outcome and pass rules 1–5; ties go to
    the later publication year, then to the ``study_id`` in alphabetical order.
 
-The flags add back what a rule removes: ``overlapping=True`` (rule 6), ``mixed_indication=True`` (rule 5),
+The flags add back what a rule removes: ``overlapping=True`` (rule 7), ``assumed=True`` (assumed denominators,
+rule 6), ``mixed_indication=True`` (rule 5),
 ``unverified=True`` (rule 4), ``trial_units=True`` (therapeutic-trial units of rule 3); ``include="all"``
-drops rule 1 and 2 (paediatric, non-refractory and perianal cohorts). Event-based counts are never pooled
+drops rule 1 and 2 (paediatric, non-refractory and perianal cohorts); ``printed_only=True`` keeps only counts
+whose events and denominator are both printed (no derived, fixed or assumed counts). How every flag is coded
+is written once in :mod:`dttstudy.synthesis.coding_rules`. Event-based counts are never pooled
 with patient counts. One row per study and outcome: the latest timepoint reported (``one_per_study="latest"``)
 or the earliest (``"earliest"``); a row without a numeric timepoint comes last either way.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -39,7 +46,9 @@ import pandas as pd
 from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
 from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
-from .meta import pool_by_subgroup, pool_proportions
+from .coding_rules import INPUT_VALUES, MAIN_COUNT_BASES
+from .meta import pool_proportions
+from .meta.derived import _between_test as between_test
 
 LITERATURE_FILE = PUBLISHED_DIR / "literature.csv"
 OUTCOMES = ("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission", "any_ae",
@@ -62,7 +71,11 @@ def load_literature(path=None) -> pd.DataFrame:
         bad = ~df[col].isin(["true", "false"])
         problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} is not true/false" for i in df.index[bad]]
         df[col] = df[col] == "true"
-    for col in ("events", "total", "n_patients"):
+    for col, allowed in INPUT_VALUES.items():
+        bad = ~df[col].isin(allowed)
+        problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} not one of {', '.join(allowed)}"
+                     for i in df.index[bad]]
+    for col in ("events", "total", "n_patients", "n_enrolled"):
         num = pd.to_numeric(df[col], errors="coerce")
         problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} is not a whole number"
                      for i in df.index[num.isna() | (num % 1 != 0)]]
@@ -72,6 +85,8 @@ def load_literature(path=None) -> pd.DataFrame:
     problems += [f"row {i + 2}, column 'outcome': {df.at[i, 'outcome']!r} unknown" for i in df.index[bad]]
     bad = df["events"] > df["total"]
     problems += [f"row {i + 2}, column 'events': more events than total" for i in df.index[bad]]
+    bad = df["total"] > df["n_enrolled"]
+    problems += [f"row {i + 2}, column 'total': more than n_enrolled" for i in df.index[bad]]
     studies = set(df["study_id"])
     for i, cell in df["overlaps_with"].items():
         unknown = [s for s in _split(cell) if s not in studies]
@@ -84,6 +99,7 @@ def load_literature(path=None) -> pd.DataFrame:
     df["events"] = df["events"].astype(int)
     df["total"] = df["total"].astype(int)
     df["n_patients"] = df["n_patients"].astype(int)
+    df["n_enrolled"] = df["n_enrolled"].astype(int)
     return df
 
 
@@ -93,6 +109,16 @@ def _split(cell) -> list[str]:
 
 # Published figures of Wang 2025 that the reference cohort reproduces; clinical remission is not published.
 _PUBLISHED_OUTCOMES = {"clinical_response", "endoscopic_response", "any_ae", "serious_ae"}
+
+
+_COHORT_DEFINITIONS = {
+    "clinical_response": "CD: HBI drop >= 3 (HBI <= 4: CRP normalised or Limberg drop >= 2); UC: partial Mayo drop "
+                         ">= 3 and >= 30 % with rectal bleeding drop >= 1 or <= 1",
+    "clinical_remission": "CD: HBI <= 4; UC: partial Mayo <= 2 (not a published outcome of Wang 2025)",
+    "endoscopic_response": "CD: SES-CD drop > 50 %; UC: Mayo endoscopic subscore drop >= 1",
+    "endoscopic_remission": "not analysed",
+    "any_ae": "treatment-emergent adverse events over the DTT course",
+    "serious_ae": "serious treatment-emergent adverse events over the DTT course"}
 
 
 def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataFrame:
@@ -140,8 +166,11 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
                      "timepoint_months": month, "outcome": outcome, "events": k, "total": n,
                      "derived_from_percent": False, "event_based": False, "trial_units": False,
                      "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
-                     "verified": True, "reconstructed": rec, "published": published, "label": label,
-                     "notes": notes})
+                     "verified": True, "prior_advanced_failed": "1", "non_ibd_indication": "none",
+                     "n_enrolled": len(cohort.patients),
+                     "denominator_basis": "enrolled" if n == len(cohort.patients) else "evaluable",
+                     "count_basis": "printed", "outcome_definition": _COHORT_DEFINITIONS[outcome],
+                     "reconstructed": rec, "published": published, "label": label, "notes": notes})
     return pd.DataFrame(rows)
 
 
@@ -172,6 +201,9 @@ def _join(values) -> str:
     return "; ".join(dict.fromkeys(str(v) for v in values if str(v) != ""))
 
 
+_BASIS_ORDER = list(INPUT_VALUES["count_basis"])
+
+
 def _sum_arms(g: pd.DataFrame, arms_all: list[str]) -> dict:
     first = g.iloc[0].to_dict()
     reported = list(g["arm"])
@@ -185,6 +217,10 @@ def _sum_arms(g: pd.DataFrame, arms_all: list[str]) -> dict:
         "disease": g["disease"].iloc[0] if g["disease"].nunique() == 1 else "mixed",
         "regimens": _join(g["regimens"]), "source_location": _join(g["source_location"]),
         "derived_from_percent": bool(g["derived_from_percent"].any()), "verified": bool(g["verified"].all()),
+        "count_basis": max(g["count_basis"], key=_BASIS_ORDER.index),
+        "denominator_basis": g["denominator_basis"].iloc[0] if g["denominator_basis"].nunique() == 1 else
+        "evaluable" if (g["denominator_basis"] == "evaluable").any() else g["denominator_basis"].iloc[0],
+        "outcome_definition": _join(g["outcome_definition"]), "timepoint": _join(g["timepoint"]),
         "notes": " | ".join(f"{a}: {n}" for a, n in zip(g["arm"], g["notes"])),
     })
     return first
@@ -193,14 +229,19 @@ def _sum_arms(g: pd.DataFrame, arms_all: list[str]) -> dict:
 def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = "study",
            overlapping: bool = False, mixed_indication: bool = False, unverified: bool = False,
            one_per_study: str = "latest", regimen_class: str | None = None, population: str | None = None,
-           trial_units: bool = False, partial_arms: str = "keep") -> pd.DataFrame:
+           trial_units: bool = False, partial_arms: str = "keep", assumed: bool = False,
+           printed_only: bool = False, circular: bool = False,
+           count_bases: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Rows for one outcome under the rules of the module docstring, one per study (or per arm).
 
     Returns the literature columns plus ``label`` (see :func:`study_label`) and ``arms_missing`` (arms of
     the study that do not report the outcome at the chosen timepoint; ``''`` when none), sorted by study.
     With ``units="study"`` a multi-arm study is one row with ``arm=''`` and the arms' events, totals and
     patients summed; with ``units="arm"`` every arm is its own row. ``regimen_class`` and ``population``
-    filter rows (arms) before the arms are summed.
+    filter rows (arms) before the arms are summed. ``assumed=True`` adds rows with assumed denominators back,
+    ``printed_only=True`` keeps only printed counts, ``count_bases`` names the bases kept (overrides the three
+    flags); ``circular=True`` (for displays only, never for a pool that
+    is compared with the meta-analysis the count came from) admits circular counts.
     """
     if include not in ("main", "all"):
         raise ValueError("include must be 'main' or 'all'")
@@ -221,6 +262,15 @@ def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = 
         d = d[d["verified"]]
     if not mixed_indication:
         d = d[~d["indication_mixed"]]
+    bases = set(MAIN_COUNT_BASES) | ({"assumed"} if assumed else set()) | ({"circular"} if circular else set())
+    if printed_only:
+        bases = {"printed"}
+    if count_bases is not None:
+        unknown = set(count_bases) - set(INPUT_VALUES["count_basis"])
+        if unknown:
+            raise ValueError(f"count_bases: unknown {sorted(unknown)}")
+        bases = set(count_bases)
+    d = d[d["count_basis"].isin(bases)]
     if regimen_class:
         d = d[d["regimen_class"] == regimen_class]
     if population:
@@ -300,26 +350,44 @@ def study_label(df: pd.DataFrame) -> pd.Series:
 
 def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clinical_remission",
                                                      "endoscopic_response", "any_ae", "serious_ae"),
-                        include: str = "main", method: str = "REML", units: str = "arm",
-                        **select_kwargs) -> pd.DataFrame:
-    """Pooled proportion by regimen class for each outcome (k units, patients, %, CI, I²), with the
-    subgroup-difference test — in the spirit of the 2026 regimen-level meta-analysis.
+                        include: str = "main", method: str = "GLMM", units: str = "arm", test: str = "t",
+                        by: str = "regimen_class", **select_kwargs) -> pd.DataFrame:
+    """Pooled proportion by regimen class for each outcome, with the model named on every row.
 
-    The unit defaults to the arm: arms of one study can belong to different regimen classes (Yin 2025), and
-    summing them would put the study in class "mixed". ``select_kwargs`` go to :func:`select`."""
+    Each class is pooled with the binomial–normal GLMM (``method``; an inverse-variance model only on request).
+    No model is fitted where it has nothing to estimate: a class of one unit, or a class in which no event (or
+    every event) occurred, shows its summed count with the Clopper–Pearson exact interval — 0/N with its exact
+    interval, never a pooled rate from a continuity-corrected model. The subgroup-difference test (Wald test
+    of the class logits) is reported only when every class has a fitted model with a finite logit;
+    ``subgroup_test`` says why not otherwise. The unit defaults to the arm: arms of one study can belong to
+    different regimen classes (Yin 2025). ``by`` names another grouping column (``disease``, ``population``);
+    the group column of the result keeps the name ``regimen_class``. ``select_kwargs`` go to :func:`select`."""
     out = []
     for outcome in outcomes:
         d = select(lit, outcome, include, units=units, **select_kwargs)
         if d.empty:
             continue
-        res = pool_by_subgroup(d, "regimen_class", method=method)
-        pooled = res.pooled
-        p = res.test["p_value"].iloc[0] if len(res.test) else np.nan
-        for r in pooled.itertuples():
-            out.append({"outcome": outcome, "regimen_class": r.subgroup, "k": r.k, "patients": r.total,
+        fits = {}
+        for cls, g in list(d.groupby(by, sort=True)) + [("Overall", d)]:
+            kw = {"test": test} if method == "GLMM" else {}
+            fits[cls] = pool_proportions(g["events"], g["total"], method=method, labels=list(g["label"]), **kw)
+        classes = [c for c in fits if c != "Overall"]
+        fitted = [c for c in classes if fits[c].ci_method != "Clopper-Pearson" and math.isfinite(fits[c].se)]
+        p, why = float("nan"), ""
+        if len(classes) < 2:
+            why = "one class only"
+        elif len(fitted) < len(classes):
+            why = ("not done: " + ", ".join(c for c in classes if c not in fitted)
+                   + " without a fitted model (one unit, or no/all events)")
+        else:
+            q, df, pv = between_test([fits[c].estimate for c in fitted], [fits[c].se for c in fitted])
+            p, why = pv, f"Wald test of the class logits, Q = {q:.2f} on {df} df"
+        for cls, r in fits.items():
+            out.append({"outcome": outcome, "regimen_class": cls, "k": r.k, "patients": r.total,
                         "events": r.events, "pooled_pct": 100 * r.proportion, "ci_low": 100 * r.ci_lower,
-                        "ci_high": 100 * r.ci_upper, "i2": r.i2, "tau2": r.tau2, "method": r.method,
-                        "subgroup_p": p if r.row_type != "subgroup" else np.nan})
+                        "ci_high": 100 * r.ci_upper, "i2": r.i2, "tau2": r.tau2, "model": r.model_description,
+                        "ci_method": r.ci_method, "subgroup_p": p if cls == "Overall" else float("nan"),
+                        "subgroup_test": why if cls == "Overall" else ""})
     return pd.DataFrame(out)
 
 
@@ -333,7 +401,7 @@ def _half_unit(printed: str) -> float:
 
 
 def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
-    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here.
+    """Published pooled percentages of DTT meta-analyses beside the same numbers recomputed here (where possible).
 
     Reads ``data/published/anderson2026_subgroups.csv`` (per-subgroup counts with their sources; see
     ``literature.md``). For every subgroup whose counts the sources give, the percentage is recomputed with
@@ -342,8 +410,11 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
     Freeman–Tukey value is also computed with every therapeutic trial as its own study (``ft_split_pct``):
     for 0 or all events the answer does not depend on the split. ``glmm_pct`` uses
     ``pool_proportions(..., method="GLMM")`` when the package provides it (else NaN). ``agrees_*`` is True
-    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal);
-    subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal) —
+    for single-study, all-zero and all-event subgroups only, which is all the sources allow; ``circular`` rows
+    (counts back-calculated from the printed percentage itself) agree by construction and get ``None``, never
+    True. Subgroups the sources do not give counts for keep their reason in ``events_basis`` and NaN results.
+    No multi-study pooled figure is recomputed here: see :mod:`dttstudy.synthesis.reconstruction`.
     """
     df = pd.read_csv(path or PUBLISHED_META_FILE, dtype=str, keep_default_na=False)
     out = []
@@ -366,8 +437,11 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
                 except ValueError:
                     pass
         tol = _half_unit(r.printed_pct)
+        # counts back-calculated from this meta-analysis's own printed percentage: equal by construction
+        row["circular"] = r.events_basis.startswith("derived")
         for m in ("logit", "ft", "glmm"):
             v = row[f"{m}_pct"]
-            row[f"agrees_{m}"] = bool(abs(v - row["printed_pct"]) <= tol + 1e-9) if not np.isnan(v) else None
+            row[f"agrees_{m}"] = (bool(abs(v - row["printed_pct"]) <= tol + 1e-9)
+                                  if not np.isnan(v) and not row["circular"] else None)
         out.append(row)
     return pd.DataFrame(out)

@@ -11,6 +11,12 @@ one row per analysis:
   indication added back;
 * **without unverified rows** — "same as main" when the main rule already excludes them (it does);
   **with unverified rows** — rows whose figure was not seen in the source added back;
+* **printed denominators only** — without denominators fixed by arithmetic or assumed; **printed counts only**
+  — without any count derived from a percentage (Rule C of :mod:`dttstudy.synthesis.coding_rules`);
+  **with assumed denominators** — rows whose denominator had to be
+  assumed added back;
+* **enrolled denominators (ITT)** — efficacy events over everyone who started the combination (Rule D;
+  non-evaluable patients and non-completers count as non-responders);
 * **leave-one-out** — one row per omitted study (main units and model);
 * **inverse-variance logit, REML** and **Freeman–Tukey, REML** — the older inverse-variance models on the main
   units (Freeman–Tukey only as a sensitivity analysis: Schwarzer et al. 2019), optionally with the
@@ -28,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .coding_rules import itt_rows
 from .literature import select
 from .meta import PooledProportion, pool_proportions
 
@@ -66,13 +73,14 @@ def _labels(rows: pd.DataFrame) -> list[str]:
 def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.DataFrame | None]] | None = None,
                           method: str = "GLMM", hartung_knapp: bool = False, hk_adhoc: bool = True,
                           level: float = 0.95, leave_one_out: bool = True,
-                          iv_models: bool = True) -> pd.DataFrame:
+                          iv_models: bool = True, test: str = "t") -> pd.DataFrame:
     """Sensitivity table from already selected rows (one row per pooled unit, columns ``events``, ``total``,
     ``label`` or ``study_id``).
 
     ``variants`` maps an analysis name to ``(detail, rows)``; rows equal to ``main`` (same units and counts)
     are reported with ``same_as_main=True`` and the detail "same as main" (``rows=None`` means the same).
-    ``method`` is the main model; ``hartung_knapp``/``hk_adhoc`` apply to the inverse-variance rows only.
+    ``method`` is the main model (``test``: its CI quantile, t(k-1) or z, for the GLMM);
+    ``hartung_knapp``/``hk_adhoc`` apply to the inverse-variance rows only.
     """
     def pool(rows, **kw):
         if rows is None or not len(rows):
@@ -80,6 +88,8 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
         return pool_proportions(rows["events"], rows["total"], labels=_labels(rows), level=level, **kw)
 
     main_kw = {"method": method}
+    if method == "GLMM":
+        main_kw["test"] = test
     if method != "GLMM" and hartung_knapp:
         main_kw.update(hartung_knapp=True, hk_adhoc=hk_adhoc)
     main_res = pool(main, **main_kw)
@@ -109,7 +119,7 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
 
 def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", method: str = "GLMM",
                       hartung_knapp: bool = False, hk_adhoc: bool = True, level: float = 0.95,
-                      leave_one_out: bool = True, **select_kwargs: Any) -> pd.DataFrame:
+                      leave_one_out: bool = True, test: str = "t", **select_kwargs: Any) -> pd.DataFrame:
     """Sensitivity analyses for ``outcome`` of the literature table ``lit`` (see the module docstring).
 
     ``include`` and ``select_kwargs`` (e.g. ``one_per_study``, ``regimen_class``, ``population``) define the
@@ -117,7 +127,7 @@ def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", me
     argument of that call. The first column names the analysis; ``n`` is the number of patients pooled.
     """
     base = dict(select_kwargs)
-    for flag in ("units", "overlapping", "mixed_indication", "unverified"):
+    for flag in ("units", "overlapping", "mixed_indication", "unverified", "assumed", "printed_only"):
         base.pop(flag, None)
     main = select(lit, outcome, include, units="study", **base)
     variants = {
@@ -130,9 +140,21 @@ def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", me
         "without unverified rows": ("rows not seen in the source removed", None),
         "with unverified rows": ("rows not seen in the source added back",
                                  select(lit, outcome, include, unverified=True, **base)),
+        "printed denominators only": ("without denominators fixed by arithmetic or assumed (Rule C)",
+                                      select(lit, outcome, include, count_bases=("printed", "exact"), **base)),
+        "printed counts only": ("without any derived count: events and denominator both printed",
+                                select(lit, outcome, include, printed_only=True, **base)),
+        "with assumed denominators": ("rows whose denominator was assumed added back",
+                                      select(lit, outcome, include, assumed=True, **base)),
     }
+    if not outcome.endswith("_ae"):
+        itt = itt_rows(main)
+        variants["enrolled denominators (ITT)"] = ("events over everyone who started (not evaluated = "
+                                                   "non-responder)" + ("; changed: " + ", ".join(
+                                                       itt.loc[itt["itt_changed"], "label"]) if
+                                                       itt["itt_changed"].any() else ""), itt)
     if "verified" in main and not bool(np.all(main["verified"])):
         variants["without unverified rows"] = ("rows not seen in the source removed",
                                                main[main["verified"].astype(bool)])
     return sensitivity_from_rows(main, variants, method=method, hartung_knapp=hartung_knapp, hk_adhoc=hk_adhoc,
-                                 level=level, leave_one_out=leave_one_out)
+                                 level=level, leave_one_out=leave_one_out, test=test)

@@ -17,9 +17,12 @@ def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Per-study proportions of a literature outcome: study (arms indented under their study when the tidy table
     has ``level``), events / total, proportion (95% CI) and the pooling weight."""
     has_w = "weight" in tidy.columns
+    has_t = "timepoint" in tidy.columns
     cols = [Column(label("label")), Column(label("events"), align="right"), Column(label("total"), align="right"),
             Column(label("proportion_ci"), align="center")] + ([Column(label("weight"), align="right")]
                                                                if has_w else [])
+    if has_t:
+        cols += [Column(label("timepoint"), wrap=True), Column(label("outcome_definition"), wrap=True)]
     rows = []
     for _, r in tidy.iterrows():
         w = r.get("weight") if has_w else None
@@ -30,9 +33,16 @@ def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             cells.append(fmt(w, "pct") if _is_num(w) and not _nan(w) else "")
             vals.append(w)
             decs.append(1)
+        if has_t:
+            cells += [_text(r.get("timepoint")), _text(r.get("outcome_definition"))]
+            vals += [None, None]
+            decs += [None, None]
         indent = int(r["level"]) if "level" in tidy.columns and _is_num(r["level"]) else 0
         rows.append(Row(cells, vals, decs, indent=indent))
     notes = [("", "95% CI: Clopper–Pearson exact.")]
+    if has_t:
+        notes.append(("", "Timepoints and outcome definitions as each study reports them: they differ between "
+                          "studies, so the pooled value mixes them."))
     if "pooled" in tidy.columns and not tidy["pooled"].astype(bool).all():
         notes.append(("", "Indented rows are the arms of the study above: shown, not pooled separately."))
     return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows, notes)

@@ -81,8 +81,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from scipy import stats
 
-from .. import glmm, heterogeneity
-from .result import _NAN, PooledProportion
+from .. import heterogeneity
+from .ci import clopper_pearson as _clopper_pearson
+from .ci import percent_weights as _percent_weights
+from .ci import pi_limits as _pi
+from .glmm_model import pool_glmm
+from .result import PooledProportion
 
 
 #: Supported models: binomial-normal GLMM, or the inverse-variance model with a tau^2 estimator.
@@ -230,12 +234,6 @@ def _fdot(a, b) -> float:
     return math.fsum(float(s) * float(t) for s, t in zip(a, b))
 
 
-def _percent_weights(w: list[float]) -> tuple[float, ...]:
-    """Weights as percentages of their (exactly rounded) sum."""
-    total = math.fsum(w)
-    return tuple(100.0 * t / total for t in w)
-
-
 def _expit(t: float) -> float:
     if t >= 0:
         return 1.0 / (1.0 + math.exp(-t))
@@ -268,76 +266,6 @@ def _back(t: float | None, transform: str, n_harm: float) -> float | None:
 # --------------------------------------------------------------------------
 # Pooling
 # --------------------------------------------------------------------------
-def _logit_or_nan(p: float) -> float:
-    return math.log(p / (1.0 - p)) if 0.0 < p < 1.0 else _NAN
-
-
-def _pi(mu: float, se: float, tau2: float, k: int, pi_method: str, alpha: float,
-        back) -> tuple[float | None, float | None, str]:
-    """Prediction interval limits and the name of the quantile used."""
-    if k < 2 or (pi_method == "t(k-2)" and k < 3):
-        return None, None, pi_method
-    crit = float(stats.norm.ppf(1.0 - alpha / 2.0)) if pi_method == "z" else \
-        float(stats.t.ppf(1.0 - alpha / 2.0, k - 1 if pi_method == "t(k-1)" else k - 2))
-    half = crit * math.sqrt(tau2 + se**2)
-    return back(mu - half), back(mu + half), pi_method
-
-
-def _pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_method: str,
-               n_agq: int, y: np.ndarray, v: np.ndarray) -> PooledProportion:
-    k = int(x.size)
-    alpha = 1.0 - level
-    z = float(stats.norm.ppf(1.0 - alpha / 2.0))
-    special = None
-    if k == 1:
-        special = ("k = 1: the observed proportion with its Clopper-Pearson exact CI; tau^2 is not "
-                   "estimable from one study and is shown as 0.")
-    elif np.all(x == 0) or np.all(x == n):
-        special = ("every study has {} events: the likelihood has no finite maximum. The pooled proportion is "
-                   "the boundary value {}, tau^2 is shown as 0 and the CI is the Clopper-Pearson exact interval "
-                   "of the summed counts (the fixed-effect binomial model).").format(
-                       "0" if x[0] == 0 else "all", "0 %" if x[0] == 0 else "100 %")
-    if special is not None:
-        xs, ns = int(x.sum()), int(n.sum())
-        lo, hi = _clopper_pearson(np.array([xs]), np.array([ns]), level)
-        p = xs / ns
-        ll_sat = _binom_loglik(x, n, x / n)
-        ll_fe = _binom_loglik(x, n, np.full(k, p))
-        q = max(0.0, 2.0 * (ll_sat - ll_fe))
-        # ML standard error of a single binomial logit (defined when 0 < p < 1); used by subgroup tests
-        se1 = 1.0 / math.sqrt(ns * p * (1.0 - p)) if k == 1 and 0 < xs < ns else _NAN
-        return PooledProportion(
-            proportion=p, ci_lower=float(lo[0]), ci_upper=float(hi[0]), estimate=_logit_or_nan(p), se=se1,
-            ci_method="Clopper-Pearson", tau2=0.0, tau=0.0, i2=0.0, q=q, df=k - 1,
-            q_pvalue=float(stats.chi2.sf(q, k - 1)) if k > 1 else None, pi_lower=None, pi_upper=None,
-            hartung_knapp=False, weights=_percent_weights([1.0 / t for t in v.tolist()]),
-            pi_method=pi_method, n_agq=n_agq, note=special, **common)
-
-    fit = glmm.fit_glmm(x, n, n_agq=n_agq)
-    mu, se, tau2 = fit.mu, fit.se, fit.tau2
-    p_pool = x.sum() / n.sum()
-    q = max(0.0, 2.0 * (_binom_loglik(x, n, x / n) - _binom_loglik(x, n, np.full(k, p_pool))))
-    pi_lo, pi_hi, pim = _pi(mu, se, tau2, k, pi_method, alpha, _expit)
-    w = 1.0 / (v + tau2)
-    return PooledProportion(
-        proportion=_expit(mu), ci_lower=_expit(mu - z * se), ci_upper=_expit(mu + z * se), estimate=mu,
-        se=se, ci_method="z", tau2=tau2, tau=math.sqrt(tau2), i2=heterogeneity.i2_from_tau2(tau2, v), q=q,
-        df=k - 1, q_pvalue=float(stats.chi2.sf(q, k - 1)), pi_lower=pi_lo, pi_upper=pi_hi,
-        hartung_knapp=False, weights=_percent_weights(w.tolist()), pi_method=pim,
-        n_agq=n_agq, **common)
-
-
-def _binom_loglik(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
-    """Binomial log-likelihood without the binomial coefficients (0 log 0 = 0)."""
-    terms = []
-    for xi, ni, pi in zip(x.astype(float).tolist(), n.astype(float).tolist(), np.asarray(p, float).tolist()):
-        if xi > 0:
-            terms.append(xi * math.log(pi))
-        if ni - xi > 0:
-            terms.append((ni - xi) * math.log(1.0 - pi))
-    return math.fsum(terms)
-
-
 def _pool(
     x: np.ndarray,
     n: np.ndarray,
@@ -350,6 +278,7 @@ def _pool(
     hk_adhoc: bool,
     pi_method: str = "ci",
     n_agq: int = 7,
+    test: str = "t",
 ) -> PooledProportion:
     k = int(x.size)
     y, v = _transform(x, n, transform, continuity if continuity > 0 or method != "GLMM" else 0.5)
@@ -372,7 +301,7 @@ def _pool(
     if method == "GLMM":
         if hartung_knapp:
             raise ValueError("Hartung-Knapp is defined for the inverse-variance models only, not for the GLMM")
-        return _pool_glmm(x, n, common, level, "z" if pi_method == "ci" else pi_method, n_agq, y, v)
+        return pool_glmm(x, n, common, level, pi_method, n_agq, v, test)
 
     def back(t):
         return _back(t, transform, n_harm)
@@ -478,6 +407,7 @@ def pool_proportions(
     hk_adhoc: bool = False,
     pi_method: str = "ci",
     n_agq: int = 7,
+    test: str = "t",
 ) -> PooledProportion:
     """Random-effects pooled proportion.
 
@@ -491,7 +421,11 @@ def pool_proportions(
         maximum likelihood with adaptive Gauss-Hermite quadrature
         (:mod:`dttstudy.synthesis.glmm`; as R ``metafor::rma.glmm(measure = "PLO")`` and
         the default of R ``meta::metaprop``). Exact binomial likelihood: no
-        continuity correction; Wald CI on the logit scale; tau^2 by ML.
+        continuity correction; tau^2 by ML with a profile-likelihood CI; CI
+        and prediction interval with the ``test`` quantile; the pooled
+        proportion is the conditional (median-study) one, the
+        population-averaged proportion is ``proportion_marginal``
+        (:mod:`dttstudy.synthesis.meta.glmm_model`).
         With k = 1 the result is the observed proportion with its
         Clopper-Pearson CI; when every study has 0 events (or all events)
         the likelihood has no finite maximum and the boundary value with the
@@ -532,12 +466,18 @@ def pool_proportions(
     pi_method : {"ci", "z", "t(k-1)", "t(k-2)"}
         Quantile of the prediction interval ``mu +/- c sqrt(tau^2 + SE^2)``.
         Default ``"ci"``, R metafor's ``predict()`` default: the CI's own
-        quantile and SE, i.e. the normal quantile z with the Wald CI (and for
-        the GLMM) and t with k - 1 df and the Hartung-Knapp SE with
-        Hartung-Knapp. ``"t(k-2)"``: Higgins et al. (2009) with the standard
+        quantile and SE, i.e. the normal quantile z with the Wald CI (and the
+        GLMM with ``test="z"``) and t with k - 1 df with Hartung-Knapp or the
+        GLMM with ``test="t"``. ``"t(k-2)"``: Higgins et al. (2009) with the standard
         random-effects SE, not defined for k < 3.
     n_agq : int
         Quadrature nodes per study for the GLMM (default 7, as metafor).
+    test : {"t", "z"}
+        GLMM only. ``"t"`` (default): CI ``mu +/- t(k-1) SE`` and, with
+        ``pi_method="ci"``, prediction interval with t(k-1), as metafor
+        ``rma.glmm(..., test = "t")`` — recommended for few studies. ``"z"``:
+        Wald CI and normal-quantile prediction interval (metafor's default).
+        The inverse-variance models use ``hartung_knapp`` instead.
 
     Returns
     -------
@@ -573,19 +513,9 @@ def pool_proportions(
     n_agq = int(n_agq)
     if n_agq < 1:
         raise ValueError("n_agq must be a positive number of quadrature nodes")
+    if test not in ("t", "z"):
+        raise ValueError(f"test must be 't' or 'z' (got {test!r})")
     return _pool(x, n, labs, m, tr, bool(hartung_knapp), float(continuity), _check_level(level),
-                 bool(hk_adhoc), pi_method, n_agq)
+                 bool(hk_adhoc), pi_method, n_agq, test)
 
 
-# --------------------------------------------------------------------------
-# Per-study tables
-# --------------------------------------------------------------------------
-def _clopper_pearson(x: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    alpha = 1.0 - level
-    lo = np.zeros(x.size)
-    hi = np.ones(x.size)
-    pos = x > 0
-    notall = x < n
-    lo[pos] = stats.beta.ppf(alpha / 2.0, x[pos], n[pos] - x[pos] + 1)
-    hi[notall] = stats.beta.ppf(1.0 - alpha / 2.0, x[notall] + 1, n[notall] - x[notall])
-    return lo, hi

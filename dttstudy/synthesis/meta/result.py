@@ -77,6 +77,9 @@ class PooledProportion:
         Quadrature nodes of the GLMM fit (0 for the inverse-variance models).
     note : str
         Special cases stated in words (k = 1; no finite maximum).
+    proportion_marginal : float
+        GLMM only: the population-averaged (marginal) proportion ``E[expit(mu + tau u)]`` beside the
+        conditional ``proportion = expit(mu)`` (the median study's proportion); NaN for the other models.
     labels, yi, vi, weights : tuple
         Per-study labels, transformed proportions, within-study variances and weights in percent (GLMM:
         approximate inverse-variance weights ``1/(v_i + tau2)`` with the GLMM tau2; the GLMM itself has no
@@ -118,6 +121,7 @@ class PooledProportion:
     hk_adhoc: bool = False
     n_agq: int = 0
     note: str = ""
+    proportion_marginal: float = _NAN
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy DataFrame of the pooled result (undefined values as NaN)."""
@@ -167,7 +171,9 @@ class PooledProportion:
     def model_description(self) -> str:
         """Short name of the model, e.g. for table columns and figure footnotes."""
         if self.method == "GLMM":
-            return "binomial-normal GLMM (ML)"
+            if self.ci_method == "Clopper-Pearson":
+                return "no model fitted: summed count, Clopper-Pearson exact CI"
+            return f"binomial-normal GLMM (ML), {self.ci_method} CI"
         tr = "logit" if self.transform == "logit" else "Freeman-Tukey"
         return f"inverse-variance {tr}, {self.method}" + (" + Hartung-Knapp" if self.hartung_knapp else "")
 
@@ -182,9 +188,15 @@ class PooledProportion:
                 f"Gauss-Hermite quadrature ({self.n_agq} nodes per study, as metafor rma.glmm / lme4 "
                 "nAGQ = 7). Exact binomial likelihood: no continuity correction."
             )
-            ci = ("Wald CI on the logit scale (normal quantile), as metafor"
-                  if self.ci_method == "z" else "Clopper-Pearson exact CI")
-            het = (f"Heterogeneity: tau^2 (logit scale, ML) = {self.tau2:.4g} (tau = {self.tau:.4g}); "
+            ci = {"z": "Wald CI on the logit scale (normal quantile), metafor's default",
+                  "t(k-1)": f"CI on the logit scale with the t quantile, {k - 1} df (metafor test = \"t\")"}.get(
+                self.ci_method, "Clopper-Pearson exact CI")
+            if self.ci_method != "Clopper-Pearson":
+                model += (" Estimand: the conditional pooled proportion expit(mu), i.e. the proportion of the "
+                          f"median study; population-averaged proportion {_fmt_pct(self.proportion_marginal)}.")
+            het = (f"Heterogeneity: tau^2 (logit scale, ML) = {self.tau2:.4g} (tau = {self.tau:.4g})"
+                   + (f", profile-likelihood {lvl} CI {self.tau2_ci_lower:.4g} to {self.tau2_ci_upper:.4g}"
+                      if math.isfinite(self.tau2_ci_lower) else "") + "; "
                    f"I^2 = {self.i2:.1f} % (from tau^2 and the typical within-study variance of the logits, "
                    f"{self.continuity:g} added to 0/all-event studies, as metafor)")
             if self.df > 0:
@@ -221,8 +233,8 @@ class PooledProportion:
             why = "k = 1" if k == 1 else "k < 3 with the t(k-2) quantile"
             lines.append(f"  Prediction interval: not defined ({why})")
         else:
-            q = {"z": "normal quantile, metafor's default", "t(k-1)": f"t quantile with {k - 1} df, "
-                 "metafor's default with Hartung-Knapp", "t(k-2)": f"t quantile with {k - 2} df, Higgins "
+            q = {"z": "normal quantile", "t(k-1)": f"t quantile with {k - 1} df, "
+                 "metafor's default with Hartung-Knapp or test = \"t\"", "t(k-2)": f"t quantile with {k - 2} df, Higgins "
                  "et al. 2009"}[self.pi_method]
             lines.append(
                 f"  Prediction interval ({lvl}): {_fmt_pct(self.pi_lower)} to "

@@ -1,0 +1,72 @@
+"""The pool of published cohorts beside this cohort: one summary row per outcome, with a predictive check.
+
+The cohort is not compared with the pooled proportion (a mean of studies, not a study): it is placed in the
+distribution a *new* study of its size would have under the pool. For the cohort's ``x`` events in ``n``
+patients, ``p_at_least`` is the probability that a new study of ``n`` patients shows ``x`` or more events and
+``p_at_most`` that it shows ``x`` or fewer, when the new study's logit is drawn from the pooled predictive
+distribution (binomial–normal GLMM: ``mu + sqrt(tau^2 + SE^2) T``, T with the prediction interval's quantile,
+t(k-1) or normal) and its count is binomial (:func:`dttstudy.synthesis.glmm_inference.predictive_tail`). A small
+probability says the cohort's result would be unusual for a study like those pooled; a large one, that it is
+within what such studies show. Only for the GLMM; NaN otherwise and where no model was fitted.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .glmm_inference import predictive_tail
+from .meta import PooledProportion
+
+__all__ = ["pooled_summary_row", "predictive_check", "timepoint_span"]
+
+
+def predictive_check(pooled: PooledProportion | None, x: int, n: int) -> tuple[float, float]:
+    """``(p_at_least, p_at_most)`` for ``x`` events in ``n`` patients under the pooled predictive distribution
+    (see the module docstring); NaN when the pool is not a fitted GLMM."""
+    if pooled is None or pooled.method != "GLMM" or pooled.ci_method == "Clopper-Pearson" or n < 1:
+        return math.nan, math.nan
+    df = pooled.k - 1 if pooled.pi_method == "t(k-1)" else None
+    if pooled.pi_method not in ("t(k-1)", "z"):
+        raise ValueError(f"predictive check defined for the t(k-1) or z prediction interval, not {pooled.pi_method}")
+    up = predictive_tail(x, n, pooled.estimate, pooled.se, pooled.tau2, df=df, upper=True)
+    low = predictive_tail(x, n, pooled.estimate, pooled.se, pooled.tau2, df=df, upper=False)
+    return up, low
+
+
+def _pct(v) -> float:
+    return math.nan if v is None else 100.0 * v
+
+
+def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.DataFrame) -> dict:
+    """One row of the pooled-vs-cohort table: pooled proportion (conditional: the median study's) with its CI,
+    population-averaged proportion, prediction interval, tau^2 with its CI, the model, this cohort's count and
+    the predictive check. ``own``: this cohort's rows for the outcome (0 or 1 row)."""
+    row = {"outcome": outcome}
+    if pooled is not None:
+        row.update({"k": pooled.k, "patients": pooled.total, "pooled_pct": 100 * pooled.proportion,
+                    "ci_low": 100 * pooled.ci_lower, "ci_high": 100 * pooled.ci_upper,
+                    "marginal_pct": _pct(pooled.proportion_marginal)
+                    if math.isfinite(pooled.proportion_marginal) else math.nan,
+                    "pi_low": _pct(pooled.pi_lower), "pi_high": _pct(pooled.pi_upper),
+                    "tau2": pooled.tau2, "tau2_ci_low": pooled.tau2_ci_lower, "tau2_ci_high": pooled.tau2_ci_upper,
+                    "i2": pooled.i2, "method": pooled.model_description, "ci_method": pooled.ci_method,
+                    "pi_method": pooled.pi_method})
+    if len(own):
+        x, n = int(own["events"].iloc[0]), int(own["total"].iloc[0])
+        up, low = predictive_check(pooled, x, n)
+        row.update({"this_cohort": f"{x}/{n}", "this_cohort_label": str(own["label"].iloc[0]),
+                    "this_cohort_pct": 100.0 * x / n, "p_at_least": up, "p_at_most": low})
+    else:
+        row.update({"this_cohort": "—", "this_cohort_label": "", "this_cohort_pct": np.nan,
+                    "p_at_least": np.nan, "p_at_most": np.nan})
+    return row
+
+
+def timepoint_span(rows: pd.DataFrame) -> str:
+    """Each pooled study's timepoint in words ("He 2025: 4-27 mo FU; Ye 2026: ..."), for a figure caption."""
+    if not len(rows):
+        return ""
+    labels = rows["label"] if "label" in rows else rows["study_id"]
+    return "; ".join(f"{lab}: {tp or 'not stated'}" for lab, tp in zip(labels, rows["timepoint"].astype(str)))
