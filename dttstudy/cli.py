@@ -170,7 +170,7 @@ def _cmd_synth(args) -> int:
     from pathlib import Path
 
     # deferred: `dttstudy --help` stays fast
-    from .intake.synth import synth_cohort, text_booleans, write_cohort
+    from .intake.synth import SYNTHETIC_TITLE, synth_cohort, text_booleans, write_cohort
 
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
@@ -183,9 +183,9 @@ def _cmd_synth(args) -> int:
         from .reporting.render import to_excel  # deferred: `dttstudy --help` stays fast
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out)
+        written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out, title=SYNTHETIC_TITLE)
     else:
-        written = write_cohort(tables, out)
+        written = write_cohort(tables, out, about={"patients": args.patients, "seed": args.seed})
     print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {written}")
     return 0
 
