@@ -226,7 +226,7 @@ def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]
     rows = []
 
     def fmt(r):
-        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f} %; 95 % CI {float(r['ci_low']):.1f}–"
+        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f}%; 95% CI {float(r['ci_low']):.1f}–"
                 f"{float(r['ci_high']):.1f})") if int(r["N"]) else "not evaluable"
     f = tables_dir / "clinical_response_rates.csv"
     if f.is_file():

@@ -107,7 +107,7 @@ def numbered_tables(sections) -> list[DisplayTable]:
 # --------------------------------------------------------------------------------------------------------------
 
 def _pct(n: int, d: int) -> str:
-    return f"{n}/{d} ({100 * n / d:.1f} %)" if d else "not evaluable"
+    return f"{n}/{d} ({100 * n / d:.1f}%)" if d else "not evaluable"
 
 
 def _read(out: Path, name: str) -> pd.DataFrame | None:
@@ -180,16 +180,16 @@ def methods(p, cohort) -> list[tuple[str, str]]:
     uln = f"{p.crp_uln:g} mg/L"
     definition = (
         "Clinical response followed the paper's definitions. Ulcerative colitis: a fall in the partial Mayo score "
-        "of at least 3 points and at least 30 % from baseline, with a fall in the rectal-bleeding subscore of at "
+        "of at least 3 points and at least 30% from baseline, with a fall in the rectal-bleeding subscore of at "
         "least 1 or a bleeding subscore of at most 1. Crohn's disease: a fall in the Harvey–Bradshaw Index (HBI) "
         f"of at least 3 points; for a baseline HBI of 4 or less, normalisation of CRP (from above to at or below "
         f"{uln}) or a fall of at least 2 Limberg grades." if p.definition == "paper" else
         "Clinical response used the simpler definition (sensitivity analysis): Crohn's disease, a fall in HBI of at "
-        "least 3 points; ulcerative colitis, a fall in the partial Mayo score of at least 50 %.")
+        "least 3 points; ulcerative colitis, a fall in the partial Mayo score of at least 50%.")
     out = [
         ("Patients", f"Analysis of {E(cohort.label)}: {E(population_text(cohort))}"
          + ". Time is counted in months since the start of DTT; patients are identified by study number only."),
-        ("Outcomes", definition + " Endoscopic response: a fall in SES-CD of more than 50 % (Crohn's disease) or in "
+        ("Outcomes", definition + " Endoscopic response: a fall in SES-CD of more than 50% (Crohn's disease) or in "
          "the Mayo endoscopic subscore of at least 1 (ulcerative colitis), last endoscopy within "
          f"{max(p.timepoints):g} months against baseline. Clinical remission (additional endpoint): HBI below 5; "
          "partial Mayo score of 2 or less with a bleeding subscore of 0. All flags are derived from the recorded "
@@ -201,7 +201,7 @@ def methods(p, cohort) -> list[tuple[str, str]]:
         ("Analysis sets", "Observed cases: evaluable patients at each month (as the paper reports). Non-responder "
          "imputation: in addition, patients who stopped DTT for no response or an adverse event count as "
          "non-responders at later months."),
-        ("Statistics", f"Proportions with {CI_METHODS.get(p.ci_method, p.ci_method)} 95 % confidence intervals. "
+        ("Statistics", f"Proportions with {CI_METHODS.get(p.ci_method, p.ci_method)} 95% confidence intervals. "
          "Baseline comparisons between diseases: Fisher's exact test for 2 × 2 tables and the "
          "Fisher–Freeman–Halton exact test for larger tables when any expected count is below 5 (otherwise "
          "Pearson's chi-square); Mann–Whitney U test for continuous variables (exact below 50 observations "
@@ -367,7 +367,7 @@ def write_pooled_report(out: Path, res, entries: list[tuple[str, str, str]], rep
             '<h2 id="methods">Methods</h2>',
             "<p>Each centre ran the same analysis on its own records with the same parameters and package version "
             "and sent only aggregate counts (dttstudy export-summary). Response rates are summed counts with exact "
-            "(Clopper–Pearson) 95 % confidence intervals; between-centre heterogeneity comes from a binomial–normal "
+            "(Clopper–Pearson) 95% confidence intervals; between-centre heterogeneity comes from a binomial–normal "
             "random-effects model across centres (GLMM; τ², I²). Survival is pooled from the centres' life tables; "
             "exposure-adjusted rates from summed events and patient-years with exact Poisson intervals. A cell a "
             "centre withheld (below its minimum cell count, or one that its published totals would reveal) is left "
