@@ -7,13 +7,16 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: reproduce test lab notebooks bench mutation env clean-env
+.PHONY: reproduce test consistency lab notebooks bench mutation env clean-env
 
 reproduce: $(STAMP)  ## validate the data and regenerate every table and figure into reports/
 	$(BIN)/dttstudy reproduce
 
 test: $(STAMP)  ## unit tests and notebook validation
 	$(BIN)/python -m pytest
+
+consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 25 min)
+	DTTSTUDY_MATRIX=all $(BIN)/python -m pytest tests/test_consistency.py -v
 
 lab: $(STAMP)  ## JupyterLab on the notebooks, with dttstudy importable and the .venv kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -113,14 +113,18 @@ def _cmd_check(args) -> int:
     if cohort is None:
         return 1
     res = paper_check(cohort)
-    cols = ["key", "published", "published_n", "computed", "computed_n", "status"]
-    with pd.option_context("display.width", 200, "display.max_rows", None):
+    # the paper's own words name each number; the machine key stays in the CSV (dttstudy reproduce, paper_check)
+    shown = res.assign(statement=res["where"]).rename(columns={
+        "statement": "Published statement", "published": "Published", "published_n": "n (paper)",
+        "computed": "Computed", "computed_n": "n (computed)", "status": "Status"})
+    cols = ["Published statement", "Published", "n (paper)", "Computed", "n (computed)", "Status"]
+    with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_colwidth", 60):
         print(cohort.label)
-        print(res[cols].to_string(index=False))
+        print(shown[cols].to_string(index=False))
     print(check_summary(res))
     bad = res[res["status"] == "mismatch"]
     if len(bad):
-        print("MISMATCH: " + ", ".join(bad["key"]), file=sys.stderr)
+        print("MISMATCH: " + "; ".join(bad["where"]), file=sys.stderr)
         return 1
     return 0
 
@@ -170,7 +174,7 @@ def _cmd_synth(args) -> int:
     from pathlib import Path
 
     # deferred: `dttstudy --help` stays fast
-    from .intake.synth import synth_cohort, text_booleans, write_cohort
+    from .intake.synth import SYNTHETIC_TITLE, synth_cohort, text_booleans, write_cohort
 
     if args.patients < 1:
         raise _Usage("--patients must be at least 1")
@@ -183,9 +187,9 @@ def _cmd_synth(args) -> int:
         from .reporting.render import to_excel  # deferred: `dttstudy --help` stays fast
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out)
+        written = to_excel({n: text_booleans(df) for n, df in tables.items()}, out, title=SYNTHETIC_TITLE)
     else:
-        written = write_cohort(tables, out)
+        written = write_cohort(tables, out, about={"patients": args.patients, "seed": args.seed})
     print(f"synthetic cohort of {args.patients:,} patients (seed {args.seed}) written to {written}")
     return 0
 

@@ -28,7 +28,7 @@ class ParameterError(ValueError):
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    kind: str  # "choice", "number", "months", "window", "path"
+    kind: str  # "choice", "number", "month", "months", "window", "path"
     default: object
     help: str
     choices: tuple = ()
@@ -71,6 +71,14 @@ class Parameter:
                 raise ParameterError(f"{name} must be at least {self.minimum:g}, not {x:g}")
             if self.maximum is not None and x > self.maximum:
                 raise ParameterError(f"{name} must be at most {self.maximum:g}, not {x:g}")
+            return x
+        if self.kind == "month":
+            if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null")):
+                return None
+            x = _number(value, name)
+            if not 0 < x <= self.maximum:
+                raise ParameterError(f"{name} must be a month after DTT start, above 0 and at most "
+                                     f"{self.maximum:g}, not {x:g}")
             return x
         if self.kind == "window":
             if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "null", "paper")):
@@ -151,9 +159,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               choices=("GLMM", "REML", "DL", "PM"), notebooks=LITERATURE),
     Parameter("include", "choice", "main", "literature: studies pooled: main (the written inclusion rule) or all (adds paediatric, non-refractory and perianal-only studies)",
               choices=("main", "all"), notebooks=LITERATURE),
-    Parameter("cohort_month", "number", 9.0, "literature: month at which this cohort's response is taken "
-              "(a month without one of the paper's windows needs -p window)", minimum=0, maximum=MAX_MONTH,
-              notebooks=LITERATURE),
+    Parameter("cohort_month", "month", None, "literature: month at which this cohort's response is taken "
+              "(none: the last month of timepoints; a month without one of the paper's windows needs -p window)",
+              maximum=MAX_MONTH, notebooks=LITERATURE),
 )
 
 BY_NAME = {p.name: p for p in PARAMETERS}
@@ -184,7 +192,8 @@ def check(values: dict, *, allow_paths: bool = True) -> dict:
     merged = {p.name: p.default for p in PARAMETERS} | out
     if not problems:
         # every month analysed needs a visit window: the timepoints and the literature notebook's cohort month
-        for months, name in ((merged["timepoints"], None), ((merged["cohort_month"],), "cohort_month")):
+        month = literature_month(merged["timepoints"], merged["cohort_month"])
+        for months, name in ((merged["timepoints"], None), ((month,), "cohort_month")):
             try:
                 windows(months, merged["window"])
             except ParameterError as err:
@@ -192,6 +201,12 @@ def check(values: dict, *, allow_paths: bool = True) -> dict:
     if problems:
         raise ParameterError("; ".join(problems))
     return out
+
+
+def literature_month(timepoints, cohort_month: float | None) -> float:
+    """The month at which this cohort is set beside the published cohorts: ``cohort_month`` when given, else the
+    last analysed month (so the comparison follows ``timepoints``)."""
+    return float(cohort_month) if cohort_month is not None else float(max(timepoints))
 
 
 def windows(timepoints, window: float | None) -> dict:
@@ -258,6 +273,17 @@ class Params:
     @property
     def response_kwargs(self) -> dict:
         return {"definition": self.definition, "crp_uln": self.crp_uln, "windows": self.windows}
+
+    @property
+    def cohort_month(self) -> float:
+        """The literature comparison's month (:func:`literature_month`)."""
+        return literature_month(self.timepoints, self.extra.get("cohort_month"))
+
+    @property
+    def literature_kwargs(self) -> dict:
+        """:attr:`response_kwargs` with a visit window for :attr:`cohort_month` too."""
+        months = tuple(sorted(set(self.timepoints) | {self.cohort_month}))
+        return self.response_kwargs | {"windows": windows(months, self.window)}
 
     def as_dict(self) -> dict:
         d = asdict(self)

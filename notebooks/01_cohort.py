@@ -100,9 +100,13 @@ for m, g in flow[flow["month"] > 0].groupby("month"):
 
 # %%
 from dttstudy.analysis.centres import centre_summary
-from dttstudy.analysis.completeness import completeness
+from dttstudy.analysis.completeness import completeness, never_recorded
+from dttstudy.reporting.labels import level
 
-report.table(completeness(cohort, (0, *p.timepoints), windows=p.windows), "completeness", p.output_dir,
-             "Completeness of the visit data: values present of values expected")
+comp = completeness(cohort, (0, *p.timepoints), windows=p.windows)
+missing = never_recorded(comp)  # not collected at all: named once in a footnote, not shown as rows of 0 present
+report.table(comp[~comp["variable"].isin(missing)], "completeness", p.output_dir,
+             "Completeness of the visit data: values present of values expected",
+             [f"Not recorded at any visit, so left out: {', '.join(level(v) for v in missing)}."] if missing else None)
 report.table(centre_summary(cohort, p.timepoints, **p.response_kwargs), "centre_summary", p.output_dir,
              "Patients, regimens and observed clinical response by centre")

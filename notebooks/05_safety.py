@@ -62,18 +62,19 @@ print(f"serious AEs: {int(listing['serious'].sum())}")
 # ## Time to first adverse event (Kaplan–Meier)
 
 # %%
-from dttstudy.reporting.figures import cumulative_incidence_plot, figure_caption, km_plot
+from dttstudy.reporting.figures import cumulative_incidence_plot, figure_caption, km_plot, month_grid
 from dttstudy.analysis.safety import (KaplanMeier, competing_first_ae, cumulative_incidence, km_by_group,
                                       logrank_test, time_on_dtt, time_to_first_ae)
 
-grid = sorted({0, *p.timepoints})
+# the month axis and the risk tables run to the last follow-up on DTT, whatever months are analysed
+grid = month_grid(time_on_dtt(cohort)["time"].max())
 tte = time_to_first_ae(cohort)
 km = KaplanMeier().fit(tte, label="free of adverse events")
 fig = km_plot(km, grid, "Time to first treatment-emergent adverse event", ylabel="Probability free of AE")
 report.figure(fig, "km_time_to_first_ae", p.output_dir, figure_caption(fig))
 risk = km.risk_table(grid)
 report.table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored",
-             in_report=False)
+             report.RISK_TABLE_NOTES, in_report=False)
 report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first adverse event per patient",
                   in_report=False)
 report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE", in_report=False)
@@ -87,22 +88,30 @@ print(km.at(grid).round(4).to_string(index=False))
 # ## By disease, with the log-rank test
 #
 # Kaplan–Meier curves of the time to the first AE and of the time on DTT for UC and CD, compared with the
-# log-rank test (not computed when a group has fewer than 2 patients).
+# log-rank test (not computed when a group has fewer than 2 patients; neither curves nor tests when only one
+# disease is analysed).
 
 # %%
+import pandas as pd
+
 tests = []
-for what, data, ylabel, name in (("Time to first adverse event", tte, "Probability free of AE", "km_first_ae_by_disease"),
-                                 ("Time on DTT", time_on_dtt(cohort), "Probability still on DTT", "km_time_on_dtt_by_disease")):
+by_disease = cohort.patients["disease"].nunique() >= 2  # one disease analysed: nothing to compare
+curves = (("Time to first adverse event", tte, "Probability free of AE", "km_first_ae_by_disease"),
+          ("Time on DTT", time_on_dtt(cohort), "Probability still on DTT", "km_time_on_dtt_by_disease"))
+for what, data, ylabel, name in curves if by_disease else ():
     kms = km_by_group(data, "disease")
     lr = logrank_test(data, "disease")
     tests.append(lr.assign(endpoint=what))
     fig = km_plot(kms, grid, f"{what} by disease", ylabel=ylabel, logrank=lr)
     report.figure(fig, name, p.output_dir, figure_caption(fig))
-import pandas as pd
-
-logrank = pd.concat(tests, ignore_index=True)
-report.table(logrank[["endpoint", *[c for c in logrank.columns if c != "endpoint"]]], "logrank_by_disease",
-             p.output_dir, "Log-rank tests by disease")
+if by_disease:
+    logrank = pd.concat(tests, ignore_index=True)
+    report.table(logrank[["endpoint", *[c for c in logrank.columns if c != "endpoint"]]], "logrank_by_disease",
+                 p.output_dir, "Log-rank tests by disease")
+else:
+    logrank = pd.DataFrame(columns=["endpoint", "by", "test"])
+    print(f"Only {cohort.patients['disease'].iloc[0] if len(cohort.patients) else 'no'} patients are analysed: "
+          "no curves or tests by disease.")
 
 # %%
 # NBVAL_CHECK_OUTPUT

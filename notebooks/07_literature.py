@@ -50,7 +50,7 @@ outcome = "clinical_response"  # main outcome for the sensitivity, subgroup and 
 subgroup = "regimen_class"  # or "disease", "population"
 method = "GLMM"  # pooling model: "GLMM", or inverse-variance logit with tau^2 by "REML", "DL" or "PM"
 include = "main"  # "main" (the written inclusion rule) or "all" (adds paediatric, non-refractory, perianal)
-cohort_month = 9.0  # month at which this cohort's response and remission are taken
+cohort_month = None  # month at which this cohort's response and remission are taken (None: last timepoint)
 
 # %%
 from dttstudy.reporting import report
@@ -64,8 +64,8 @@ cohort = report.load(p)
 from dttstudy.synthesis import literature as lit_
 
 lit = lit_.load_literature()
-cm = float(p.extra["cohort_month"])
-mine = lit_.cohort_rows(cohort, cm, **p.response_kwargs)
+cm = p.cohort_month
+mine = lit_.cohort_rows(cohort, cm, **p.literature_kwargs)
 print(f"{lit['study_id'].nunique()} published studies, {len(lit)} rows; "
       f"{int(lit['verified'].sum())} rows verified against their source")
 report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "literature_this_cohort", p.output_dir,

@@ -223,6 +223,7 @@ def _all_tidy(cohort):
         "cif_first_ae": cumulative_incidence(competing_first_ae(cohort)),
         "logrank_by_disease": logrank_test(time_on_dtt(cohort), "disease").assign(endpoint="Time on DTT"),
         "patient_flow": patient_flow(cohort, (3, 6, 9)), "paper_check": dttstudy.paper_check(cohort),
+        "beside_wang2025": dttstudy.paper_check(cohort).drop(columns=["status", "rule", "note"]),
         "published_meta_check": published_meta_check(),
         "completeness": completeness(cohort, (0, 3, 6, 9)),
         "centre_summary": dttstudy.centre_summary(cohort, (3, 6, 9)),
@@ -425,3 +426,15 @@ def test_xlsx_numbers_shown_as_text_are_stored_as_numbers(tmp_path, t1):
     for ws in openpyxl.load_workbook(tmp_path / "x.xlsx").worksheets:     # no number left as text anywhere
         assert not any(isinstance(c.value, str) and re.fullmatch(r"-?(?!0\d)\d+(\.\d+)?", c.value)
                        for row in ws.iter_rows() for c in row), ws.title
+
+
+def test_published_numbers_are_named_by_the_papers_words_never_by_machine_keys(cohort):
+    """The key (``n_agent_vdz``) stays in the CSV; readers see the paper's statement and the section in words."""
+    import dttstudy
+
+    for name, tidy in (("paper_check", dttstudy.paper_check(cohort)),
+                       ("beside_wang2025", dttstudy.paper_check(cohort).drop(columns=["status", "rule", "note"]))):
+        md = build_display(name, tidy).to_markdown()
+        assert "n_agent_vdz" not in md and "pct_endoscopic_response_at_9m" not in md, name
+        assert "R-pop" not in md and "ABS;" not in md and "Abstract; Methods; Results, patients" in md, name
+    assert "Status" not in build_display("beside_wang2025", tidy).to_markdown()  # no verdicts on other data

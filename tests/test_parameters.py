@@ -132,7 +132,7 @@ def test_declared_ranges_are_checked_up_front(item, msg):
 def test_ranges_are_declared_once_on_the_parameters():
     """Every number, month and window parameter declares its range; the edges themselves are accepted."""
     for p in P.PARAMETERS:
-        if p.kind in ("number", "months", "window"):
+        if p.kind in ("number", "month", "months", "window"):
             assert p.maximum is not None, p.name
     assert P.parse_cli(["crp_uln=100", "timepoints=600", "window=12"]) == {
         "crp_uln": 100.0, "timepoints": (600,), "window": 12.0}
@@ -143,3 +143,20 @@ def test_a_far_month_fails_before_anything_runs(tmp_path):
     res = cli("reproduce", "--out", str(tmp_path / "o"), "-p", "cohort_month=24")
     assert res.returncode == 2 and "cohort_month" in res.stderr and "-p window=" in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_the_literature_month_follows_the_analysed_months():
+    """-p timepoints=6 alone runs every notebook: the literature comparison takes month 6 (the last analysed
+    month) with month 6's window, not a fixed month 9 the analysis has no window for."""
+    assert P.parse_cli(["timepoints=6"]) == {"timepoints": (6,)}
+    p = P.params(timepoints="6", cohort_month=None)
+    assert p.cohort_month == 6.0 and p.literature_kwargs["windows"] == {6: 1.0}
+    p = P.params(timepoints="3,6,9,12", cohort_month=None)
+    assert p.cohort_month == 12.0
+    # a month given explicitly gets its window too (the paper's for month 9), beside the analysed months'
+    p = P.params(timepoints="6", cohort_month="9")
+    assert p.cohort_month == 9.0 and p.literature_kwargs["windows"] == {6: 1.0, 9: 1.0}
+    # a month past 12 runs with a window, and is refused in one line naming the parameter to add without one
+    assert P.params(timepoints="18", window="2", cohort_month=None).literature_kwargs["windows"] == {18: 2.0}
+    with pytest.raises(P.ParameterError, match=r"^timepoints: .*month 18; add -p window=HALF_WIDTH"):
+        P.parse_cli(["timepoints=18"])

@@ -248,7 +248,7 @@ def test_logrank_hand_worked():
     row = logrank_test(LR, "group").iloc[0]
     assert row["chi2"] == pytest.approx(0.36 / 0.74) and row["df"] == 1
     assert row["p_value"] == pytest.approx(stats.chi2.sf(0.36 / 0.74, 1))
-    assert row["observed"] == "A=2; B=2" and row["expected"] == "A=1.400; B=2.600"
+    assert row["observed"] == "A: 2; B: 2" and row["expected"] == "A: 1.400; B: 2.600"
     assert (row["test"], row["no_test_reason"], row["n"], row["events"], row["groups"]) == \
         ("log-rank test", "", 6, 4, 2)
 
@@ -264,7 +264,7 @@ def test_logrank_reference_cohort_against_r_survdiff():
     row = logrank_test(time_on_dtt(c), "regimen", min_group_n=1).iloc[0]
     assert row["chi2"] == pytest.approx(14.1545741057, rel=1e-9) and row["df"] == 5
     assert row["p_value"] == pytest.approx(0.014656787505, rel=1e-9)
-    assert "ADA+VDZ=0.574" in row["expected"]
+    assert "ADA+VDZ: 0.574" in row["expected"]
 
 
 def test_logrank_declines_small_groups_and_degenerate_data():

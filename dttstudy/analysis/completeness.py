@@ -64,3 +64,10 @@ def completeness(cohort: Cohort, months=(0, 3, 6, 9), *, variables: dict | None 
                          "pct_present": 100 * n_pres / n_exp if n_exp else np.nan, "denominator": denominator})
     return pd.DataFrame(rows, columns=["variable", "applies_to", "month", "n_expected", "n_with_visit", "n_present",
                                        "pct_present", "denominator"])
+
+
+def never_recorded(table: pd.DataFrame) -> list[str]:
+    """Variables of a :func:`completeness` table expected of someone yet present at no month (not collected
+    by this centre): a report leaves their rows out and names them once, instead of rows of 0 present."""
+    t = table.groupby("variable", sort=False)[["n_expected", "n_present"]].sum()
+    return [v for v, r in t.iterrows() if r["n_expected"] > 0 and r["n_present"] == 0]

@@ -330,8 +330,8 @@ def logrank_test(tte: pd.DataFrame, by: str, *, time: str = "time", event: str =
     else:
         res = multivariate_logrank_test(d[time].astype(float), d[by].astype(str), d[event].astype(int))
         obs, exp = _observed_expected(d, by, time, event)
-        row.update({"observed": "; ".join(f"{g}={v:g}" for g, v in obs.items()),
-                    "expected": "; ".join(f"{g}={v:.3f}" for g, v in exp.items()),
+        row.update({"observed": "; ".join(f"{g}: {v:g}" for g, v in obs.items()),
+                    "expected": "; ".join(f"{g}: {v:.3f}" for g, v in exp.items()),
                     "chi2": float(res.test_statistic), "df": int(res.degrees_of_freedom),
                     "p_value": float(res.p_value), "test": "log-rank test"})
     return pd.DataFrame([row])

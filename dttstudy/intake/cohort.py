@@ -31,6 +31,7 @@ from . import schema as S
 from .normalise import Reading, normalise_table
 from .privacy import column_key, identifier_kind
 from .raw_files import UNSAVED_FORMULA, nul_cells, unsaved_formulas, utf16_without_bom, workbook_problem
+from .synth import is_synthetic
 from .validation import (MAX_LISTED, CohortValidationError, Failure, ValidationReport, cap, check_columns,
                          check_links, check_patients, check_treatments, last_followup, notes_from_readings,
                          parse_table, screen_cells)
@@ -106,7 +107,8 @@ class Cohort:
             keep = keep[keep.isin(patients)]
         ids = set(keep)
         sub = {n: df[df["patient_id"].isin(ids)].reset_index(drop=True) for n, df in self.tables().items()}
-        prov = dict(self.provenance, subset={"disease": disease or "all", "n_patients": len(ids)})
+        total = self.provenance.get("subset", {}).get("of", len(self.patients))
+        prov = dict(self.provenance, subset={"disease": disease or "all", "n_patients": len(ids), "of": total})
         return replace(self, provenance=prov, **sub)
 
 
@@ -579,6 +581,7 @@ def load_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
     src = (Path(path) if path is not None else REFERENCE_DIR).resolve()
     reconstructed = src == REFERENCE_DIR.resolve()
     prov["reconstructed"] = reconstructed
+    prov["synthetic"] = not reconstructed and is_synthetic(src)
     prov["label"] = ("reference cohort (reconstructed from Wang et al., Front Med 2025; not patient data)"
                      if reconstructed else f"cohort from {src.name}")
     typed = {n: _finalise(tables[n], S.TABLES[n]) for n in S.TABLES}

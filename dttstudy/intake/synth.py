@@ -187,10 +187,36 @@ def text_booleans(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def write_cohort(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
-    """Write the tables as the four CSV files of a cohort folder (booleans as true/false)."""
+#: A synthetic cohort folder carries this file; a synthetic workbook carries :data:`SYNTHETIC_TITLE` as its
+#: document title. Loading records it, and every report page then says the data are synthetic.
+SYNTHETIC_MARKER = "SYNTHETIC.json"
+SYNTHETIC_TITLE = "dttstudy synthetic cohort (not patient data)"
+
+
+def write_cohort(tables: dict[str, pd.DataFrame], out: str | Path, about: dict | None = None) -> Path:
+    """Write the tables as the four CSV files of a cohort folder (booleans as true/false) and the
+    :data:`SYNTHETIC_MARKER` file (``about``: how the cohort was made)."""
+    import json
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         text_booleans(df).to_csv(out / f"{name}.csv", index=False, float_format="%.10g", lineterminator="\n")
+    marker = {"synthetic": True, "generator": "dttstudy synth", **(about or {})}
+    (out / SYNTHETIC_MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return out
+
+
+def is_synthetic(path: str | Path) -> bool:
+    """Whether a cohort folder or workbook was written by :func:`write_cohort` / ``dttstudy synth``."""
+    import zipfile
+
+    path = Path(path)
+    if path.is_dir():
+        return (path / SYNTHETIC_MARKER).is_file()
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return f"<dc:title>{SYNTHETIC_TITLE}</dc:title>" in core

@@ -200,6 +200,9 @@ LEVELS: dict[str, str] = {
     "observed": "Observed cases", "nri": "Non-responder imputation", "paper": "Paper definition",
     "simple": "Simple definition", "clinical_response": "Clinical response",
     "clinical_remission": "Clinical remission", "endoscopic_response": "Endoscopic response",
+    "endoscopic_remission": "Endoscopic remission",
+    # interval methods (a method column constant over a table becomes a footnote "CI type: log-log transformation")
+    "log": "log transformation", "log-log": "log–log transformation", "z": "normal quantile (z)",
     "any_ae": "Any adverse event", "serious_ae": "Serious adverse event", "All": "All patients",
     "disease": "Disease", "regimen": "Regimen", "suspected_agent": "Suspected agent",
     "crp": "CRP, mg/L", "albumin": "Albumin, g/L", "hematocrit": "Haematocrit, %",

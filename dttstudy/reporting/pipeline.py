@@ -30,7 +30,7 @@ from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TAB
 from .documents import write_docx, write_xlsx
 from .interrupts import mark_temporary, remove_stale, unmark_temporary, worker_pool
 from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
-from .report import cohort_banner
+from .report import cohort_banner, data_kind
 from .report_html import SECTIONS, numbered_tables, saved_items, write_report
 
 KERNEL = "python3"
@@ -226,7 +226,7 @@ def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]
     rows = []
 
     def fmt(r):
-        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f} %; 95 % CI {float(r['ci_low']):.1f}–"
+        return (f"{int(r['n'])}/{int(r['N'])} ({float(r['pct']):.1f}%; 95% CI {float(r['ci_low']):.1f}–"
                 f"{float(r['ci_high']):.1f})") if int(r["N"]) else "not evaluable"
     f = tables_dir / "clinical_response_rates.csv"
     if f.is_file():
@@ -259,7 +259,7 @@ def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> 
     caption), links to the report and every file."""
     tdir, fdir = out / "tables", out / "figures"
     e = html.escape
-    warn = "warn" if cohort.reconstructed else "own"
+    warn = "warn" if data_kind(cohort) else "own"
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<title>Dual-targeted therapy in refractory IBD — report front page</title>",
@@ -392,6 +392,8 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         echo(line)
     typed = typed_params(None, None, **parameters)
     data_abs = None if reference else str(data_abs_path)
+    # the population the notebooks analyse: the banner, summary and front page describe it, never the whole file
+    analysed = cohort.filter(disease=typed.disease)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out, echo)  # temporary folders of interrupted earlier runs into out (dttstudy.reporting.interrupts)
@@ -413,7 +415,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         status[nb.stem] = "reused"
         for f in outputs[nb.stem] + [f"notebooks/{nb.stem}.ipynb", f"html/{nb.stem}.html"]:
             shutil.copy2(out / f, tmp / f)
-    echo(f"{cohort_banner(cohort)}\nRunning {len(todo)} of {len(nbs)} notebooks with {jobs} worker(s)"
+    echo(f"{cohort_banner(analysed)}\nRunning {len(todo)} of {len(nbs)} notebooks with {jobs} worker(s)"
          + (f" ({len(nbs) - len(todo)} unchanged, reused)" if len(todo) < len(nbs) else "") + "…")
     results: list[NotebookResult] = []
     try:
@@ -450,8 +452,8 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
                           cohort.provenance)
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-        _documents(tmp, outputs, [nb.stem for nb in nbs], cohort, typed, prov)
-        _index(tmp, [nb.stem for nb in nbs], cohort, outputs)
+        _documents(tmp, outputs, [nb.stem for nb in nbs], analysed, typed, prov)
+        _index(tmp, [nb.stem for nb in nbs], analysed, outputs)
         (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
                                                  indent=1, sort_keys=True) + "\n")
         unmark_temporary(tmp)

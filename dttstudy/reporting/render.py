@@ -113,8 +113,9 @@ def to_latex(df: pd.DataFrame, title: str | None = None, notes: list[str] | None
     return "\n".join(lines) + "\n"
 
 
-def to_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """One workbook, one sheet per table (sheet names cut to Excel's 31 characters), with fixed metadata."""
+def to_excel(tables: dict[str, pd.DataFrame], path: str | Path, title: str | None = None) -> Path:
+    """One workbook, one sheet per table (sheet names cut to Excel's 31 characters), with fixed metadata
+    (``title``: the document title, when given)."""
     path = Path(path)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
@@ -126,6 +127,8 @@ def to_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
         fixed = datetime(2000, 1, 1)
         props.created = props.modified = fixed
         props.creator = props.lastModifiedBy = "dttstudy"
+        if title:
+            props.title = title
     path.write_bytes(normalise_zip(buf.getvalue()))
     return path
 

@@ -107,10 +107,40 @@ def figure(fig, name: str, output_dir, caption: str) -> None:
             raw=True)
 
 
+#: Footnote of every Kaplan–Meier risk table: why at risk + events + censored may exceed the patients left.
+RISK_TABLE_NOTES = ["At risk: patients still followed at the month (time ≥ t), including those with an event or "
+                    "censored at that very month; events and censored are counted up to and including it."]
+
+DISEASE_NAMES = {"UC": "ulcerative colitis", "CD": "Crohn's disease"}
+
+
+def population_text(cohort) -> str:
+    """The analysed population in words: ``60 patients``, or ``31 patients with Crohn's disease (of 60 in the
+    data; -p disease=CD)`` when the analysis is restricted (the count is always the analysed one)."""
+    n = len(cohort.patients)
+    sub = cohort.provenance.get("subset") or {}
+    disease = sub.get("disease", "all")
+    text = f"{n} patient{'s' if n != 1 else ''}"
+    if disease in DISEASE_NAMES:
+        text += f" with {DISEASE_NAMES[disease]} (of {sub.get('of', n)} in the data; -p disease={disease})"
+    return text
+
+
+def data_kind(cohort) -> str:
+    """What the data are, said on every page: reconstructed reference records, a synthetic cohort, or ''."""
+    if cohort.reconstructed:
+        return "RECONSTRUCTED reference data, not patient records"
+    if cohort.provenance.get("synthetic"):
+        return "SYNTHETIC data made by dttstudy synth, not patient records"
+    return ""
+
+
 def cohort_banner(cohort) -> str:
-    """One line naming the data; the reference cohort is always flagged as reconstructed."""
-    note = " — RECONSTRUCTED reference data, not patient records" if cohort.reconstructed else ""
-    return f"Data: {cohort.label}{note}; {len(cohort.patients)} patients"
+    """One line naming the data and the analysed population; reconstructed and synthetic data are always
+    flagged."""
+    kind = data_kind(cohort)
+    note = f" — {kind}" if kind else ""
+    return f"Data: {cohort.label}{note}; {population_text(cohort)}"
 
 
 def rates_text(rates: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from ..analysis.stats import CI_METHODS
 from .display import DisplayTable
 from .documents import numbered
+from .report import population_text
 
 E = html.escape
 
@@ -106,7 +107,7 @@ def numbered_tables(sections) -> list[DisplayTable]:
 # --------------------------------------------------------------------------------------------------------------
 
 def _pct(n: int, d: int) -> str:
-    return f"{n}/{d} ({100 * n / d:.1f} %)" if d else "not evaluable"
+    return f"{n}/{d} ({100 * n / d:.1f}%)" if d else "not evaluable"
 
 
 def _read(out: Path, name: str) -> pd.DataFrame | None:
@@ -127,8 +128,14 @@ def cohort_paragraph(cohort, out: Path) -> str:
     centres = s["center"].nunique()
     regimens = s["regimen"].value_counts()
     stopped = int((s["status"] == "discontinued").sum())
-    parts = [f"{n} patients ({int(dis.get('UC', 0))} with ulcerative colitis, {int(dis.get('CD', 0))} with "
-             f"Crohn's disease) from {centres} centre{'s' if centres != 1 else ''} received dual-targeted "
+    if len(dis) == 1:
+        who = E(population_text(cohort))
+    else:
+        who = (f"{n} patients ({int(dis.get('UC', 0))} with ulcerative colitis, {int(dis.get('CD', 0))} with "
+               f"Crohn's disease)")
+    if not n:
+        return "No patient is analysed."
+    parts = [f"{who} from {centres} centre{'s' if centres != 1 else ''} received dual-targeted "
              f"therapy with {len(regimens)} different combination{'s' if len(regimens) != 1 else ''}; the most "
              f"frequent was {E(regimens.index[0])} ({int(regimens.iloc[0])} patients). DTT lasted a median of "
              f"{s['dtt_months'].median():g} months (range {s['dtt_months'].min():g}–{s['dtt_months'].max():g}); "
@@ -158,6 +165,14 @@ def cohort_paragraph(cohort, out: Path) -> str:
     return " ".join(parts)
 
 
+def _window_source(p) -> str:
+    """Where the visit windows come from; the paper's silence on month 9 is named only when month 9 is analysed."""
+    if p.window:
+        return "; one half-width for every month, set with -p window"
+    return ", the windows of the paper" + ("; 9 months ± 1 is an assumption, the paper gives none"
+                                           if 9 in p.timepoints else "")
+
+
 def methods(p, cohort) -> list[tuple[str, str]]:
     """Methods paragraphs written from the parameters actually used: [(heading, html paragraph)]."""
     win = p.windows
@@ -165,29 +180,28 @@ def methods(p, cohort) -> list[tuple[str, str]]:
     uln = f"{p.crp_uln:g} mg/L"
     definition = (
         "Clinical response followed the paper's definitions. Ulcerative colitis: a fall in the partial Mayo score "
-        "of at least 3 points and at least 30 % from baseline, with a fall in the rectal-bleeding subscore of at "
+        "of at least 3 points and at least 30% from baseline, with a fall in the rectal-bleeding subscore of at "
         "least 1 or a bleeding subscore of at most 1. Crohn's disease: a fall in the Harvey–Bradshaw Index (HBI) "
         f"of at least 3 points; for a baseline HBI of 4 or less, normalisation of CRP (from above to at or below "
         f"{uln}) or a fall of at least 2 Limberg grades." if p.definition == "paper" else
         "Clinical response used the simpler definition (sensitivity analysis): Crohn's disease, a fall in HBI of at "
-        "least 3 points; ulcerative colitis, a fall in the partial Mayo score of at least 50 %.")
+        "least 3 points; ulcerative colitis, a fall in the partial Mayo score of at least 50%.")
     out = [
-        ("Patients", f"Analysis of {E(cohort.label)}"
-         + (f", restricted to {E(p.disease)}" if p.disease != "all" else "")
+        ("Patients", f"Analysis of {E(cohort.label)}: {E(population_text(cohort))}"
          + ". Time is counted in months since the start of DTT; patients are identified by study number only."),
-        ("Outcomes", definition + " Endoscopic response: a fall in SES-CD of more than 50 % (Crohn's disease) or in "
+        ("Outcomes", definition + " Endoscopic response: a fall in SES-CD of more than 50% (Crohn's disease) or in "
          "the Mayo endoscopic subscore of at least 1 (ulcerative colitis), last endoscopy within "
          f"{max(p.timepoints):g} months against baseline. Clinical remission (additional endpoint): HBI below 5; "
          "partial Mayo score of 2 or less with a bleeding subscore of 0. All flags are derived from the recorded "
          "scores, never entered."),
         ("Visits", f"Assessments at month {_months(p.timepoints)}; the visit closest to the target month within "
-         f"its window counts ({windows} months{'; one half-width for every month, set with -p window' if p.window else ', the windows of the paper; 9 months ± 1 is an assumption, the paper gives none'}). "
+         f"its window counts ({windows} months{_window_source(p)}). "
          "A patient without a visit in the window, or without the scores at baseline and follow-up, is not "
          "evaluable at that month."),
         ("Analysis sets", "Observed cases: evaluable patients at each month (as the paper reports). Non-responder "
          "imputation: in addition, patients who stopped DTT for no response or an adverse event count as "
          "non-responders at later months."),
-        ("Statistics", f"Proportions with {CI_METHODS.get(p.ci_method, p.ci_method)} 95 % confidence intervals. "
+        ("Statistics", f"Proportions with {CI_METHODS.get(p.ci_method, p.ci_method)} 95% confidence intervals. "
          "Baseline comparisons between diseases: Fisher's exact test for 2 × 2 tables and the "
          "Fisher–Freeman–Halton exact test for larger tables when any expected count is below 5 (otherwise "
          "Pearson's chi-square); Mann–Whitney U test for continuous variables (exact below 50 observations "
@@ -246,6 +260,10 @@ def _banner(cohort) -> str:
                 f"{n} records were built so that the definitions of Wang et al., Front Med 2025, applied to raw "
                 "scores and events, reproduce the numbers the paper prints. Where the paper contradicts itself the "
                 "reconstruction gives a number up; the reproduction section lists each.</p>")
+    if cohort.provenance.get("synthetic"):
+        return ('<p class="banner"><b>Synthetic cohort — not patient data.</b> '
+                f"{E(cohort.label)}: {E(population_text(cohort))}, made up by dttstudy synth from fixed "
+                "distributions to try the pipeline; no number here describes a patient.</p>")
     readings = cohort.provenance.get("readings") or []
     read = ""
     if readings:
@@ -253,8 +271,8 @@ def _banner(cohort) -> str:
         rules = sorted({str(r.get("rule")) for r in readings})
         read = (f" Loading read {cells} value{'s' if cells != 1 else ''} written in another unambiguous spelling "
                 f"({E(', '.join(rules))}); each reading is listed in provenance.json.")
-    return (f'<p class="banner own"><b>Data: {E(cohort.label)}</b> — {n} patients, validated against the '
-            f"dttstudy data contract. Results describe these data only.{read}</p>")
+    return (f'<p class="banner own"><b>Data: {E(cohort.label)}</b> — {E(population_text(cohort))}, validated '
+            f"against the dttstudy data contract. Results describe these data only.{read}</p>")
 
 
 def _reproduction(out: Path, cohort) -> tuple[str, str]:
@@ -367,7 +385,7 @@ def write_pooled_report(out: Path, res, entries: list[tuple[str, str, str]], rep
             '<h2 id="methods">Methods</h2>',
             "<p>Each centre ran the same analysis on its own records with the same parameters and package version "
             "and sent only aggregate counts (dttstudy export-summary). Response rates are summed counts with exact "
-            "(Clopper–Pearson) 95 % confidence intervals; between-centre heterogeneity comes from a binomial–normal "
+            "(Clopper–Pearson) 95% confidence intervals; between-centre heterogeneity comes from a binomial–normal "
             "random-effects model across centres (GLMM; τ², I²). Survival is pooled from the centres' life tables; "
             "exposure-adjusted rates from summed events and patient-years with exact Poisson intervals. A cell a "
             "centre withheld (below its minimum cell count, or one that its published totals would reveal) is left "

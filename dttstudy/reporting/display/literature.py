@@ -48,27 +48,47 @@ def forest_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     return DisplayTable(name, level(name.removeprefix("forest_")), cols, rows, notes)
 
 
-@builder("paper_check")
+#: Where in Wang et al. 2025 a number is printed (the ``section`` codes of ``data/published/wang2025_facts.csv``).
+PAPER_SECTIONS = {"ABS": "Abstract", "M": "Methods", "R-pop": "Results, patients", "R-impl": "Results, treatment",
+                  "R-resp": "Results, response", "R-AE": "Results, adverse events", "DISC": "Discussion"}
+
+
+def _sections(codes) -> str:
+    return "; ".join(PAPER_SECTIONS.get(c.strip(), c.strip()) for c in str(codes or "").split(";") if c.strip())
+
+
+@builder("paper_check", "beside_wang2025")
 def paper_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
-    """Published numbers beside the computed ones: each row printed with the decimals the paper used (taken
-    from the comparison rule, else from the published value), status in words."""
+    """Published numbers beside the computed ones: each row named by the paper's own words and the section that
+    prints it, printed with the decimals the paper used (taken from the comparison rule, else from the published
+    value), status in words when the numbers are checked (the reference cohort) — never the machine key."""
+    checked = "status" in tidy.columns
     cols = [Column(label("where"), wrap=True), Column(label("section")), Column(label("published"), align="right"),
             Column(label("computed"), align="right"), Column(label("published_n"), align="right"),
-            Column(label("computed_n"), align="right"), Column(label("status_check")), Column(label("rule"), wrap=True)]
+            Column(label("computed_n"), align="right")]
+    if checked:
+        cols += [Column(label("status_check")), Column(label("rule"), wrap=True)]
     rows = []
     for _, r in tidy.iterrows():
         m = re.search(r"to (\d+) decimals", str(r.get("rule", "")))
         places = int(m.group(1)) if m else _places(r.get("published"))
-        cells = [str(r.get("where", "")), str(r.get("section", "")), _fixed(r.get("published"), places),
-                 _fixed(r.get("computed"), places), _text(r.get("published_n")), _text(r.get("computed_n")),
-                 level(r.get("status")), _text(r.get("rule"))]
+        cells = [str(r.get("where", "")), _sections(r.get("section")), _fixed(r.get("published"), places),
+                 _fixed(r.get("computed"), places), _text(r.get("published_n")), _text(r.get("computed_n"))]
         vals = [None, None, r.get("published") if _is_num(r.get("published")) else None,
-                r.get("computed") if _is_num(r.get("computed")) else None, None, None, None, None]
-        rows.append(Row(cells, vals, [None, None, places, places, None, None, None, None]))
-    notes = [("", "Match: equal after rounding as the paper printed; rounding: differs only by the paper's rounding "
-                  "or truncation; conflict: the paper contradicts itself (data/reference/README.md).")]
-    return DisplayTable(name, "Published numbers and the numbers computed from the cohort", cols, rows, notes,
-                        stub=False)
+                r.get("computed") if _is_num(r.get("computed")) else None, None, None]
+        decs = [None, None, places, places, None, None]
+        if checked:
+            cells += [level(r.get("status")), _text(r.get("rule"))]
+            vals += [None, None]
+            decs += [None, None]
+        rows.append(Row(cells, vals, decs))
+    notes = [("", "Section: where Wang et al. 2025 print the number (Abstract, Methods, Results or Discussion).")]
+    if checked:
+        notes.append(("", "Match: equal after rounding as the paper printed; rounding: differs only by the paper's "
+                          "rounding or truncation; conflict: the paper contradicts itself (data/reference/README.md)."))
+    title = ("Published numbers and the numbers computed from the cohort" if checked else
+             "The numbers of Wang et al. 2025 beside the same quantities computed from these data")
+    return DisplayTable(name, title, cols, rows, notes, stub=False)
 
 
 def _places(v) -> int:
