@@ -215,7 +215,7 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
     for k, (m, text) in enumerate(notes):
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.keep_with_next = k < len(notes) - 1  # the notes stay together
+        p.paragraph_format.keep_with_next = True if k < len(notes) - 1 else None  # the notes stay together
         p.paragraph_format.widow_control = True
         if m:
             sup = p.add_run(m)
@@ -298,11 +298,12 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
     cp.revision = 1
     cp.comments = ""
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    landscape = bool(tables) and tables[0].landscape  # a first wide table: no page with the heading alone
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2))
     doc.add_heading(title, level=1)
-    landscape = False
     for t in tables:
         if t.landscape != landscape:
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
