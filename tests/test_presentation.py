@@ -270,6 +270,8 @@ def test_print_rules_no_scroll_container_and_landscape_for_wide_tables():
         assert f"#{tid} td.gt_row{{white-space:normal!important" in media
     assert "page:dtt-wide" in cw and "@page dtt-wide{size:A4 landscape" in cw
     assert "page:dtt-wide" not in cn
+    # the heading right before a wide table prints on its landscape page, not alone on the page before
+    assert "h2:has(+ div > #dtt-w1),h3:has(+ div > #dtt-w1){page:dtt-wide}" in cw
     # on screen a wide table's cells may wrap (no horizontal scrolling at laptop width)
     assert re.search(r"#dtt-w1 td\.gt_row\{white-space:normal", cw)
 

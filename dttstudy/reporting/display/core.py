@@ -364,7 +364,9 @@ def table_css(table_id: str, wrap=(), indents=(), wide: bool = False) -> str:
                  f"{t} .gt_col_heading{{padding:2pt 3pt!important}}"
                  f"{t} .gt_sourcenote{{font-size:7pt!important;max-width:none}}"
                  f"{t} tr{{break-inside:avoid}}{t} thead{{display:table-header-group}}"
-                 + (f"{t}{{page:dtt-wide}}{t} .gt_table{{font-size:7.5pt!important}}" if wide else "")
+                 + (f"{t}{{page:dtt-wide}}{t} .gt_table{{font-size:7.5pt!important}}"
+                    # a heading right before the table goes with it, not alone on the page before
+                    f"h2:has(+ div > {t}),h3:has(+ div > {t}){{page:dtt-wide}}" if wide else "")
                  + "}")
     if wide:
         rules.append(WIDE_PAGE_CSS)
