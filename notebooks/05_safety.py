@@ -42,6 +42,7 @@ cohort = report.load(p)
 # %%
 from dttstudy.analysis.safety import ae_listing, exposure_adjusted_incidence
 from dttstudy.analysis.tables import ae_table
+from dttstudy.reporting.labels import label, level
 
 listing = ae_listing(cohort)
 inc = ae_table(cohort, ci_method=p.ci_method)
@@ -53,7 +54,8 @@ report.table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted adv
 # %%
 # NBVAL_CHECK_OUTPUT
 for by, group, cell, events in zip(inc["by"], inc["group"], inc["n/N (%; 95% CI)"], inc["events"]):
-    print(f"AE incidence {by}={group}: {cell}, events {events}")
+    who = "all patients" if by == group == "All" else f"{label(by, strict=False).lower()} {level(group)}"
+    print(f"Patients with an adverse event, {who}: {cell}; {events} event{'s' if events != 1 else ''}")
 a = rates.iloc[0]
 print(f"EAIR {a.eair_per_100py:.2f} per 100 PY ({a.patients_with_event} patients / {a.patient_years_at_risk:.3f} PY)")
 print(f"serious AEs: {int(listing['serious'].sum())}")

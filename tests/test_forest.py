@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from dttstudy.reporting.figures_forest import OKABE_ITO, forest_plot
+from dttstudy.reporting.figures_theme import figure_caption
 from dttstudy.synthesis.forest import forest_data
 from dttstudy.synthesis.meta import study_proportions
 
@@ -70,7 +71,9 @@ def test_forest_plot_content():
     joined = "\n".join(texts)
     for header in ("Study", "n/N", "Weight"):
         assert header in texts
-    assert "Clinical response — latest timepoint" in fig._suptitle.get_text()
+    assert fig._suptitle is None  # no title in the image: the caption names the figure
+    assert figure_caption(fig) == "Clinical response — latest timepoint."
+    assert "Timepoint: latest timepoint." in joined
     assert "This cohort (reconstructed data)" in texts and "not pooled" in texts
     assert "[" not in " ".join(t for t in texts if "20" in t and "—" in t)  # no internal keys like [b2021_x]
     assert "Beta 2021 — X arm" in texts

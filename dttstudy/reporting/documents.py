@@ -169,6 +169,8 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
         run.font.italic = False
         run.font.color.rgb = RGBColor(0, 0, 0)
     cap.paragraph_format.keep_with_next = True
+    cap.paragraph_format.space_before = Pt(14)
+    cap.paragraph_format.space_after = Pt(4)
 
     runs = t._spanner_runs()
     has_spanners = any(s for s, _, _ in runs)
@@ -207,16 +209,73 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
     for cell in table.rows[-1].cells:
         _set_cell_borders(cell, bottom=12)
     _set_widths(table, t, avail_cm, size)
-    for m, text in t.footnotes + ([("", t.source_note)] if t.source_note else []):
+    notes = t.footnotes + ([("", t.source_note)] if t.source_note else [])
+    _keep_together(table, header_rows, footnotes=bool(notes))
+    p = None
+    for k, (m, text) in enumerate(notes):
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.keep_with_next = True if k < len(notes) - 1 else None  # the notes stay together
+        p.paragraph_format.widow_control = True
         if m:
             sup = p.add_run(m)
             sup.font.superscript = True
             sup.font.size = Pt(8)
             p.add_run(" ").font.size = Pt(8)
         p.add_run(text).font.size = Pt(8)
-    doc.add_paragraph()
+    return p
+
+
+#: A table with at most this many rows is kept on one page with its caption and notes (a longer one may break
+#: between rows, its header repeated, its first and last rows kept with the caption and the notes).
+KEEP_WHOLE_ROWS = 30
+#: Rows kept with the caption at the start, and with the notes at the end, of a table that breaks.
+KEEP_EDGE_ROWS = 3
+
+
+def _keep_together(table, header_rows: int, footnotes: bool) -> None:
+    """Pagination of one Word table: no row split across pages (``cantSplit``), header rows repeated on each
+    page (``tblHeader``), and ``keep_with_next`` on the paragraphs of the rows that must stay on the caption's
+    page and of the last rows before the footnotes, so that neither a caption nor footnotes stand alone."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rows = table.rows
+    n = len(rows)
+    whole = n <= KEEP_WHOLE_ROWS
+    for i, row in enumerate(rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i < header_rows:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        last = i == n - 1
+        keep = (whole and not last) or i < header_rows + KEEP_EDGE_ROWS or (n - 1 - KEEP_EDGE_ROWS <= i < n - 1)
+        if last:
+            keep = footnotes
+        if keep:
+            for cell in row.cells:
+                for par in cell.paragraphs:
+                    par.paragraph_format.keep_with_next = True
+    # the order of trPr children is fixed by the schema: cantSplit before tblHeader, both before jc
+    for row in rows:
+        tr_pr = row._tr.trPr
+        kids = sorted(tr_pr, key=lambda el: {qn("w:cantSplit"): 0, qn("w:tblHeader"): 1}.get(el.tag, 2))
+        for el in kids:
+            tr_pr.append(el)
+
+
+def _break_in_last_paragraph(doc) -> None:
+    """Move the section break python-docx just added in an empty paragraph of its own into the paragraph before
+    it (the last footnote), so the break cannot spill onto a page of its own and leave it blank."""
+    from docx.oxml.ns import qn
+
+    brk = doc.element.body.findall(qn("w:p"))[-1]
+    prev = brk.getprevious()
+    if prev is None or prev.tag != qn("w:p") or brk.find(qn("w:r")) is not None:
+        return
+    sect = brk.find(qn("w:pPr")).find(qn("w:sectPr"))
+    prev.get_or_add_pPr().append(sect)
+    brk.getparent().remove(brk)
 
 
 def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: bool = True) -> Path:
@@ -239,14 +298,16 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
     cp.revision = 1
     cp.comments = ""
     sec = doc.sections[0]
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    landscape = bool(tables) and tables[0].landscape  # a first wide table: no page with the heading alone
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2))
     doc.add_heading(title, level=1)
-    landscape = False
     for t in tables:
         if t.landscape != landscape:
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
+            _break_in_last_paragraph(doc)
             landscape = t.landscape
             sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
             w, h = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
@@ -266,23 +327,105 @@ _PLAIN_NUMBER = re.compile("[\u2212-]?(?!0\\d)\\d+(?:\\.\\d+)?")  # not "007": a
 
 
 def _sheet_names(tables: list[DisplayTable]) -> list[str]:
+    """One readable sheet name per table: "T9 Clinical response by month" — the table number and its title, cut
+    at a word within Excel's 31 characters (never mid-word), characters Excel refuses replaced by spaces;
+    unique (case-insensitively) with "~2", "~3" when two would coincide."""
     names, seen = [], set()
     for t in tables:
-        base = _SHEET_BAD.sub("_", (f"T{t.number} " if t.number is not None else "") + t.name)[:31]
+        prefix = f"T{t.number} " if t.number is not None else ""
+        title = " ".join(_SHEET_BAD.sub(" ", t.title or t.name).replace("'", "").split())
+        base = prefix + _cut_at_word(title, 31 - len(prefix))
         name, k = base, 2
         while name.lower() in seen:
             suffix = f"~{k}"
-            name, k = base[:31 - len(suffix)] + suffix, k + 1
+            name, k = prefix + _cut_at_word(title, 31 - len(prefix) - len(suffix)) + suffix, k + 1
         seen.add(name.lower())
         names.append(name)
     return names
 
 
+def _cut_at_word(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its longest run of whole words that does (trailing
+    punctuation and an opening bracket dropped); a single over-long word is cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1]
+    cut = cut[:cut.rfind(" ")] if " " in cut else text[:limit]
+    words = cut.rstrip(" ,;.-–(").split(" ")
+    while len(words) > 1 and (words[-1].lower() in _DANGLING or len(words[-1]) == 1):
+        words.pop()  # "… incidence of a" -> "… incidence"; "… response, K" -> "… response"
+    return " ".join(words).rstrip(" ,;.-–(") or text[:limit]
+
+
+_DANGLING = {"a", "an", "and", "or", "of", "the", "by", "for", "in", "on", "per", "with", "at", "to", "vs", "from"}
+
+
+#: A number as the display writes it (typographic minus allowed).
+_NUM = "[\u2212-]?" + r"\d+(?:\.\d+)?"
+_TO = "(?:–| to )"
+#: Compound display cells -> the slots their numbers fill, in order. Slots: value (a count, mean, median or
+#: estimate), N (denominator), pct, sd, low and high (a confidence interval, quartiles or a range).
+_COMPOUND = [
+    (re.compile(f"({_NUM})/({_NUM}) \\(({_NUM})%; ({_NUM}){_TO}({_NUM})\\)"), ("value", "N", "pct", "low", "high")),
+    (re.compile(f"({_NUM})/({_NUM}) \\(({_NUM})%\\)"), ("value", "N", "pct")),
+    (re.compile(f"({_NUM}) \\(({_NUM})%\\)"), ("value", "pct")),
+    (re.compile(f"({_NUM}) \\(({_NUM}){_TO}({_NUM})\\)"), ("value", "low", "high")),
+    (re.compile(f"({_NUM}) \\(({_NUM})\\)"), ("value", "sd")),
+    (re.compile(f"({_NUM})/({_NUM})"), ("value", "N")),
+    (re.compile(f"({_NUM}){_TO}({_NUM})"), ("low", "high")),
+]
+_SLOTS = ("value", "N", "pct", "sd", "low", "high")
+
+
+def compound_parts(text: str) -> dict[str, tuple[float | int, int]] | None:
+    """The numbers of a compound display cell by slot, each with its displayed decimals:
+    "15/17 (88.2%; 63.6–98.5)" -> value 15, N 17, pct 88.2, low 63.6, high 98.5; "25.5 (21.3–29.5)" -> value,
+    low, high; "6.35 (3.21)" -> value, sd; "22–125" -> low, high. ``None`` for any other text."""
+    for rx, slots in _COMPOUND:
+        m = rx.fullmatch(text)
+        if m:
+            out = {}
+            for slot, tok in zip(slots, m.groups()):
+                d = len(tok.split(".")[1]) if "." in tok else 0
+                v = float(tok.replace("\u2212", "-"))
+                out[slot] = (int(v) if d == 0 else v, d)
+            return out
+    return None
+
+
+def _numeric_columns(t: DisplayTable) -> dict[int, list[tuple[str, str]]]:
+    """Per display column with compound cells: the numeric columns set beside it, [(slot, header)]."""
+    out = {}
+    for j, c in enumerate(t.columns):
+        if j == 0 and t.stub:
+            continue
+        kinds = set()
+        for r in t.rows:
+            parts = compound_parts(r.cells[j]) if j < len(r.cells) else None
+            if parts:
+                kinds.add(tuple(s for s in _SLOTS if s in parts))
+        if not kinds:
+            continue
+        used = [s for s in _SLOTS if any(s in k for k in kinds)]
+        counts = all("N" in k or "pct" in k for k in kinds)  # n/N, n (%): the value is a count
+        ci = "CI" in c.label or "CI" in (c.spanner or "") or any("; " in r.cells[j] for r in t.rows
+                                                                   if j < len(r.cells))
+        quart = "Q1" in c.label
+        names = {"value": "n" if counts else "value", "N": "N", "pct": "%", "sd": "SD",
+                 "low": "95% CI lower" if ci and not quart else "Q1" if quart else "lower",
+                 "high": "95% CI upper" if ci and not quart else "Q3" if quart else "upper"}
+        out[j] = [(s, f"{c.label}: {names[s]}") for s in used]
+    return out
+
+
 def write_xlsx(tables: list[DisplayTable], path) -> Path:
-    """One workbook, one sheet per table: the caption in the first row, spanners and headers, the body (numbers
-    stored as numbers with the display's decimals as the number format; every text cell neutralised with
-    :func:`dttstudy.reporting.render.inert` and stored as a string, never a formula), footnotes below. Byte-identical
-    for identical tables."""
+    """One workbook, one sheet per table (named by :func:`_sheet_names`): the caption in the first row, spanners
+    and headers, the body, footnotes below. Numbers are stored as numbers with the display's decimals as the
+    number format. A compound cell ("15/17 (88.2%; 63.6–98.5)", "25.5 (21.3–29.5)", "5 (62.5%)") keeps its
+    display text and gets its numbers in numeric columns beside it ("Month 3: n", "Month 3: N", "Month 3: %",
+    "Month 3: 95% CI lower", …; :func:`compound_parts`), as displayed. Every text cell is neutralised with
+    :func:`dttstudy.reporting.render.inert` and stored as a string, never a formula. Byte-identical for
+    identical tables."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -290,7 +433,7 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
     wb.remove(wb.active)
     thin, thick = Side(style="thin", color="000000"), Side(style="medium", color="000000")
 
-    def put(ws, r, c, v, bold=False, italic=False, indent=0, num_format=None, border=None):
+    def put(ws, r, c, v, bold=False, italic=False, indent=0, num_format=None, border=None, wrap=False):
         cell = ws.cell(row=r, column=c)
         if isinstance(v, str):
             cell.value = inert(v)
@@ -301,28 +444,39 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
                 cell.number_format = num_format
         if bold or italic:
             cell.font = Font(bold=bold, italic=italic)
-        if indent:
-            cell.alignment = Alignment(indent=indent)
+        if indent or wrap:
+            cell.alignment = Alignment(indent=indent, wrap_text=wrap, vertical="bottom" if wrap else None)
         if border:
             cell.border = border
         return cell
 
+    def number(ws, r, c, v, d):
+        put(ws, r, c, float(v) if isinstance(v, float) else int(v), num_format="0" if not d else "0." + "0" * int(d))
+
     for t, sheet in zip(tables, _sheet_names(tables)):
         ws = wb.create_sheet(sheet)
-        ncol = len(t.columns)
+        extra = _numeric_columns(t)
+        pos, c = [], 1  # the sheet column of each display column; its numeric columns follow it
+        for j in range(len(t.columns)):
+            pos.append(c)
+            c += 1 + len(extra.get(j, []))
+        last = c - 1
         put(ws, 1, 1, t.caption, bold=True)
         r = 3
         runs = t._spanner_runs()
         if any(s for s, _, _ in runs):
             for s, first, n in runs:
                 if s:
-                    put(ws, r, first + 1, s, bold=True)
-                    if n > 1:
-                        ws.merge_cells(start_row=r, start_column=first + 1, end_row=r, end_column=first + n)
+                    end = pos[first + n - 1] + len(extra.get(first + n - 1, []))
+                    put(ws, r, pos[first], s, bold=True)
+                    if end > pos[first]:
+                        ws.merge_cells(start_row=r, start_column=pos[first], end_row=r, end_column=end)
             r += 1
-        for j, c in enumerate(t.columns):
-            put(ws, r, j + 1, c.label + (f" ({c.mark})" if c.mark else ""), bold=True,
-                border=Border(top=thick, bottom=thin))
+        head = Border(top=thick, bottom=thin)
+        for j, col in enumerate(t.columns):
+            put(ws, r, pos[j], col.label + (f" ({col.mark})" if col.mark else ""), bold=True, border=head)
+            for k, (_, name) in enumerate(extra.get(j, []), 1):
+                put(ws, r, pos[j] + k, name, bold=True, border=head, wrap=True)
         r += 1
         for gname, rows in t._groups():
             if gname:
@@ -339,21 +493,28 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
                         d = len(text.split(".")[1]) if "." in text else 0
                         v = int(v) if d == 0 else v
                     if v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and not mark:
-                        fmt = "0" if not d else "0." + "0" * int(d)
-                        put(ws, r, j + 1, float(v) if isinstance(v, float) else int(v), num_format=fmt)
+                        number(ws, r, pos[j], v, d)
                     elif text != "" or mark:
-                        put(ws, r, j + 1, text + (f" ({mark})" if mark else ""),
+                        put(ws, r, pos[j], text + (f" ({mark})" if mark else ""),
                             indent=row.indent if j == 0 else 0)
+                    if j in extra:
+                        parts = compound_parts(text) or {}
+                        for k, (slot, _) in enumerate(extra[j], 1):
+                            if slot in parts:
+                                number(ws, r, pos[j] + k, *parts[slot])
                 r += 1
-        for j in range(ncol):
-            ws.cell(row=r - 1, column=j + 1).border = Border(bottom=thick)
+        for col in range(1, last + 1):
+            ws.cell(row=r - 1, column=col).border = Border(bottom=thick)
         r += 1
         for m, text in t.footnotes + ([("", t.source_note)] if t.source_note else []):
             put(ws, r, 1, (f"({m}) " if m else "") + text, italic=False)
             r += 1
-        for j, c in enumerate(t.columns):
-            width = max([len(c.label)] + [len(x.cells[j]) + 2 * x.indent for x in t.rows if j < len(x.cells)])
-            ws.column_dimensions[ws.cell(row=1, column=j + 1).column_letter].width = min(max(8, width + 2), 60)
+        for j, col in enumerate(t.columns):
+            width = max([len(col.label)] + [len(x.cells[j]) + 2 * x.indent for x in t.rows if j < len(x.cells)])
+            letter = ws.cell(row=1, column=pos[j]).column_letter
+            ws.column_dimensions[letter].width = min(max(8, width + 2), 60)
+            for k in range(1, len(extra.get(j, [])) + 1):
+                ws.column_dimensions[ws.cell(row=1, column=pos[j] + k).column_letter].width = 11
     return save_workbook(wb, path)
 
 

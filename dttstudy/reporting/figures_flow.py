@@ -94,7 +94,6 @@ def patient_flow_plot(flow: pd.DataFrame, title: str = "Patient flow: treated an
         boxes[f"evaluable_{m:g}"] = ax.text(x, 0.1, f"Evaluable at month {m:g}\nn = {evaluable}", ha="left",
                                             va="center", fontsize=8.5, bbox=_EVAL_BOX, fontweight="bold")
         ax.annotate("", xy=(x, 0.15), xytext=(x, 0.2), arrowprops=arrow)
-    ax.set_title(plain(title))
     fig._dttstudy_artists = {"boxes": boxes}
     set_caption(fig, f"{title}. Of the patients treated with DTT, those evaluable for {endpoint} at each month "
                 "(the denominator of the observed-case rate) and, beside them, why the others were not: follow-up "

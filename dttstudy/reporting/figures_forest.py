@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .figures_theme import plt as _plt
+from .figures_theme import set_caption
 
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -77,6 +78,8 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
                          f" CI); line: prediction interval ({pi}). Weight: random-effects inverse-variance weight.")
     if hl is not None:
         notes.append("This cohort is shown beside the pooled estimate, not inside it.")
+    if timepoint:
+        notes.append(f"Timepoint: {timepoint}.")
     if footnote:
         notes.append(footnote)
     text = "\n".join(textwrap.fill(t, 150) for t in notes)
@@ -85,7 +88,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     height = 0.30 * n_rows + 1.5 + extra
     fig = plt.figure(figsize=(10.0, height))
     gs = fig.add_gridspec(1, 4, width_ratios=[3.4, 1.0, 4.0, 2.1], wspace=0.02,
-                          left=0.01, right=0.99, top=1 - 0.55 / height, bottom=(1.05 + extra) / height)
+                          left=0.01, right=0.99, top=1 - 0.2 / height, bottom=(1.15 + extra) / height)
     ax_lab, ax_n, ax, ax_num = (fig.add_subplot(gs[0, i]) for i in range(4))
     y_top = n_rows - 1
     for a in (ax_lab, ax_n, ax_num):
@@ -136,6 +139,14 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
                     fontweight="bold")
         ax_num.text(0.98, y, "100 %", fontsize=fs, va="center", ha="right", color=c_pool)
         ax.fill([lo, mid, hi, mid], [y, y + 0.32, y, y - 0.32], color=c_pool, zorder=3)
+        if min(mid - lo, hi - mid) < 0.05 and (mid > 99.95 or mid < 0.05):
+            # an estimate on the boundary of the scale: the diamond's far half is not cut off, it does not exist
+            right = mid > 50
+            far = lo if right else hi  # the free side of the pooled row, beyond the diamond's other tip
+            ax.annotate(f"half diamond: estimate\non the boundary ({mid:.0f} %)", (far, y),
+                        xytext=(-5 if right else 5, 0),
+                        textcoords="offset points", fontsize=fs - 1.5, ha="right" if right else "left", va="center",
+                        color=c_pool)
         y -= 1
         het = f"k = {pooled.k}; τ² = {pooled.tau2:.2f}; I² = {pooled.i2:.0f} %"
         if pooled.pi_lower is not None:
@@ -177,6 +188,6 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     ax.tick_params(axis="x", labelsize=fs)
 
     fig.text(0.01, 0.01, text, fontsize=6.5, va="bottom", ha="left")
-    fig.suptitle(title + (f" — {timepoint}" if timepoint else ""), fontsize=10, fontweight="bold", x=0.01,
-                 ha="left", y=1 - 0.12 / height, va="top")
+    # no title in the image: the caption under the figure names it (proposed here for callers without one)
+    set_caption(fig, f"{title}{f' — {timepoint}' if timepoint else ''}.")
     return fig

@@ -46,12 +46,14 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
                     crp_uln: float = DEFAULT_CRP_ULN, albumin_lln: float = DEFAULT_ALBUMIN_LLN,
                     level: float = 0.95):
     """Per-patient trajectories (thin grey lines, seaborn ``units=``) from baseline over the follow-up months,
-    the mean with its t-based CI at each month (blue diamonds with error bars) and the reference limit
-    (dashed: CRP upper limit of normal ``crp_uln`` mg/L, albumin lower limit ``albumin_lln`` g/L).
+    the median with the interquartile range at each month (blue diamonds with bars: 25th–75th percentile, as
+    the paired-change table reports medians and quartiles) and the reference limit (dashed: CRP upper limit of
+    normal ``crp_uln`` mg/L, albumin lower limit ``albumin_lln`` g/L).
 
-    One panel per ``by`` group (default disease; ``None`` for one panel). The mean at a month is over the
+    One panel per ``by`` group (default disease; ``None`` for one panel). The median at a month is over the
     patients with a value at that month (n under the month), so it can move because patients leave follow-up
-    as well as because values change; the per-patient lines show which.
+    as well as because values change; the per-patient lines show which. ``level`` is kept for callers of the
+    former mean plot and is not used.
     """
     import seaborn as sns
 
@@ -74,7 +76,7 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
             sns.lineplot(data=d, x="month", y="value", units="patient_id", estimator=None, color="#8c8c8c",
                          lw=0.7, alpha=alpha, marker="o", ms=2.5, markeredgewidth=0, legend=False, ax=ax,
                          sort=True)
-            sns.lineplot(data=d, x="month", y="value", estimator="mean", errorbar=lambda v: mean_ci(v, level),
+            sns.lineplot(data=d, x="month", y="value", estimator="median", errorbar=("pi", 50),
                          err_style="bars", color=MEAN_COLOUR, lw=2, marker="D", ms=6, markeredgecolor="white",
                          markeredgewidth=0.7, legend=False, ax=ax, sort=True,
                          err_kws={"capsize": 4, "elinewidth": 1.6, "capthick": 1.6, "zorder": 5})
@@ -93,20 +95,20 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
 
     handles = [Line2D([], [], color="#8c8c8c", lw=0.8, marker="o", ms=2.5, label="individual patients"),
                Line2D([], [], color=MEAN_COLOUR, lw=2, marker="D", ms=6, markeredgecolor="white",
-                      label=f"mean ({level * 100:g}% CI)")]
+                      label="median (IQR)")]
     if limit is not None:
         handles.append(Line2D([], [], color=LIMIT_COLOUR, ls="--", lw=1.1,
                               label=f"{limit[0]} ({limit[1]:g} {unit})"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+    # one column per entry when the panels are wide enough, else one entry per line (never clipped)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles) if len(groups) > 1 else 1)
     fig.get_layout_engine().set(w_pad=0.08, wspace=0.06)
-    fig.suptitle(f"{name}: per-patient values and mean by month", fontsize=10)
     lim_text = f" Dashed line: {limit[0]} ({limit[1]:g} {unit})." if limit is not None else ""
     panels = f", by {by}" if by is not None and groups != [None] else ""
     set_caption(fig, f"{name} ({unit}) at baseline (month 0) and at each follow-up month{panels}. Thin grey lines: "
                 "individual patients (value at the visit counted as that month; patients with a baseline and at "
-                f"least one paired follow-up value). Diamonds with error bars: mean with {level * 100:g}% t-based "
-                "confidence interval of the patients with a value at that month (n under each month; it falls "
-                f"as patients leave follow-up).{lim_text}")
+                "least one paired follow-up value). Diamonds with bars: median and interquartile range of the "
+                "patients with a value at that month (n under each month; it falls as patients leave follow-up), "
+                f"as in the table of paired changes, which gives the Wilcoxon signed-rank test.{lim_text}")
     return fig
 
 
@@ -168,7 +170,6 @@ def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
     handles.append(Line2D([], [], color="#555555", marker="o", ls="none", ms=3.5, alpha=0.55,
                           label="one patient"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title="median (IQR)")
-    ax.set_title(f"{name}: change from baseline by {by}")
     what = "change from baseline" if value == "change" else "percent change from baseline"
     set_caption(fig, f"{name} {what} ({unit if value == 'change' else '%'}) at each month, by {by}: one dot per "
                 "patient with a baseline and a value at that month (paired; nothing imputed), and the median with "

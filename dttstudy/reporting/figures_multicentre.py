@@ -47,7 +47,6 @@ def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
         ax.set_ylim(0, 1.05)
         set_month_axis(ax, month_grid(float(x.max()) if len(x) else 0.0))
         ax.set_ylabel(ylabel)
-        ax.set_title(title)
         ax.legend(loc="lower left", frameon=False)
         n0 = int(km["at_risk"].iloc[0]) if len(km) else 0
         fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables; CI: log-log (exponential "

@@ -118,7 +118,6 @@ def response_plot(rates: pd.DataFrame, title: str, *, by: str | None = None, inc
     endpoint = _ENDPOINT_LABELS.get(str(rates["endpoint"].iloc[0]), "response") if "endpoint" in rates else \
         "response"
     axes[0][0].set_ylabel(ylabel or f"Patients with {endpoint} (%)")
-    fig.suptitle(plain(title), fontsize=10)
     ci_text = f"{level * 100:g}% CI ({method})"
     fig.text(0.005, 0.003, f"Error bars: {ci_text}. n/N: patients with {endpoint} / patients in the denominator.",
              fontsize=7, ha="left", va="bottom")

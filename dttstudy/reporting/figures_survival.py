@@ -11,6 +11,8 @@ from ..analysis.stats import format_p
 
 _RISK_ROWS = {"at_risk": "At risk", "events": "Events", "censored": "Censored"}
 _ROW_HEIGHT = 0.2  # inches per risk-table row
+#: Opacity of a single group's confidence band, the same in the plot and in the legend swatch.
+BAND_ALPHA = 0.18
 
 
 def _p_text(p: float) -> str:
@@ -96,6 +98,7 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
     fig, ax, tab = _layout(len(kms) * len(risk_rows))
     handles = []
     table = []
+    band_lines = []
     for g, (k, name) in enumerate(zip(kms, names)):
         colour = GROUP_COLOURS[g % len(GROUP_COLOURS)] if multi else "#0072B2"
         ls = GROUP_LINESTYLES[g % len(GROUP_LINESTYLES)]
@@ -104,9 +107,13 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
         line, = ax.step(e["time"], e["survival"], where="post", color=colour, ls=ls, lw=1.8, label=plain(label),
                         zorder=3)
         handles.append(line)
-        if ci_band:
-            ax.fill_between(e["time"], e["ci_lower"], e["ci_upper"], step="post", color=colour,
-                            alpha=0.12 if multi else 0.18, lw=0, zorder=1)
+        if ci_band and multi:  # bounds as thin dotted steps: filled bands of two groups mix into a third colour
+            for bound in ("ci_lower", "ci_upper"):
+                band_lines.append(ax.step(e["time"], e[bound], where="post", color=colour, ls=":", lw=0.9,
+                                          alpha=0.9, zorder=2)[0])
+        elif ci_band:
+            ax.fill_between(e["time"], e["ci_lower"], e["ci_upper"], step="post", color=colour, alpha=BAND_ALPHA,
+                            lw=0, zorder=1)
         cens = k.data_[k.data_["event"] == 0]
         if len(cens):
             ct = np.sort(cens["time"].unique())
@@ -116,28 +123,36 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
         for row in risk_rows:
             table.append((f"{name}: {_RISK_ROWS[row].lower()}" if multi else _RISK_ROWS[row], rt[row],
                           colour if multi else "#111111"))
+    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     level = int(round(kms[0].level * 100))
-    if ci_band:
-        handles.append(Patch(facecolor="#888888" if multi else "#0072B2", alpha=0.3, label=f"{level}% CI"))
+    handler_map = {}
+    if ci_band and multi:  # the swatch is what is drawn: one dotted line per group colour
+        band = tuple(Line2D([], [], color=ln.get_color(), ls=":", lw=0.9) for ln in band_lines[::2])
+        handles.append(band)
+        handler_map[band] = HandlerTuple(ndivide=None, pad=0.3)
+    elif ci_band:
+        handles.append(Patch(facecolor="#0072B2", alpha=BAND_ALPHA, lw=0, label=f"{level}% CI"))
     handles.append(Line2D([], [], marker="|", ms=9, mew=1.4, ls="none", color="#333333", label="censored"))
     leg_title = f"{test_name} {_p_text(logrank_p)}" if logrank_p is not None else \
         (f"{test_name}: not tested" if no_test else None)
+    labels_ = [h.get_label() if not isinstance(h, tuple) else f"{level}% CI (pointwise)" for h in handles]
     if legend_loc is None and len(kms) > 2:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), title=leg_title, alignment="left")
+        ax.legend(handles, labels_, loc="upper left", bbox_to_anchor=(1.01, 1), title=leg_title, alignment="left",
+                  handler_map=handler_map)
     else:
-        ax.legend(handles=handles, loc=legend_loc or "lower left", title=leg_title, alignment="left")
+        ax.legend(handles, labels_, loc=legend_loc or "lower left", title=leg_title, alignment="left",
+                  handler_map=handler_map)
     ax.set_ylim(0, 1.03)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
     set_month_axis(ax, ticks, xlabel)
     ax.tick_params(labelbottom=True)
     _risk_table(tab, ticks, table, "Number at risk (time ≥ t)" + ("; events and censored up to t (cumulative)"
                                                                   if len(risk_rows) > 1 else ""))
     n_note = f"n = {len(kms[0].data_)}; median {kms[0].median_label}; " if not multi else ""
-    band_note = f"shaded: {level}% CI, {kms[0].ci_type}; " if ci_band else ""
+    band_note = (f"{'dotted' if multi else 'shaded'}: {level}% CI, {kms[0].ci_type}; " if ci_band else "")
     fig.text(0.005, 0.003, f"{n_note}{band_note}ticks on the curves: censored",
              fontsize=7, ha="left", va="bottom")
     groups = f" Groups: {', '.join(names)}." if multi else ""
@@ -145,7 +160,8 @@ def km_plot(km, times=None, title: str = "", xlabel: str = "Months since DTT sta
         if logrank_p is not None else (f" Log-rank test not done ({no_test.removeprefix('no test: ')})." if no_test
                                        else "")
     ci_type = kms[0].ci_type.replace(" (", ", ").replace(")", "")  # 'log-log, exponential Greenwood'
-    band_text = f" with pointwise {level}% confidence band ({ci_type})" if ci_band else ""
+    limits = "limits (dotted, in the colour of the group)" if multi else "band"
+    band_text = f" with pointwise {level}% confidence {limits} ({ci_type})" if ci_band else ""
     rows_text = ("number at risk at each time and cumulative events and censorings up to it"
                  if len(risk_rows) > 1 else "number at risk at each time")
     nr = " NR: median not reached." if any(k.median_label == "NR" for k in kms) else ""
@@ -219,7 +235,6 @@ def cumulative_incidence_plot(ci: pd.DataFrame, title: str, event_label="first a
             drawn.append(label)
     ax.set_ylim(0, 1.03)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
     ax.legend(loc="upper left")
     set_month_axis(ax, ticks)
     ax.tick_params(labelbottom=True)

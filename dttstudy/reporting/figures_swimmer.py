@@ -21,7 +21,9 @@ DISEASE_COLOURS = {"UC": "#0072B2", "CD": "#E69F00"}
 ROW_PITCH = 0.3          # inches per patient in the detailed view
 BAR_HALF = 0.22          # half bar height, in rows
 MARK_OFFSET = 0.32       # AE markers this far above the bar centre, stop markers this far below (rows)
-AE_SPACING_PT = 6.5      # horizontal distance between AE markers of one cluster (points)
+AE_SPACING_PT = 8.5      # horizontal distance between AE markers of one cluster (points): more than a marker
+GROUP_GAP = 0.6          # extra space between the disease groups (rows), the separator in its middle
+NEXT_WIDTH = 16          # characters per line of the next-therapy column
 COMPACT_HEIGHT = 6.5     # inches: the height of the compact view, whatever the number of patients
 WIDTH = 7.5
 NOTE_WIDTH = 125         # characters per line of the notes under the legend
@@ -156,14 +158,20 @@ def _detailed(s, ae, resp, ticks, colour, colour_by, code_note, months, response
             f"visit counted as month {', '.join(f'{m:g}' for m in months)}.")
     note += "\n" + code_note if code_note else ""
     legend_h = 0.95 + 0.14 * _lines(note)
-    fig = plt().figure(figsize=(WIDTH, n * ROW_PITCH + 0.9 + legend_h), layout="constrained")
-    gs = fig.add_gridspec(2, 1, height_ratios=[n * ROW_PITCH + 0.5, legend_h])
+    # rows from the top; each change of disease adds a gap, so that no marker sits on the separator
+    breaks = [k for k in range(1, n) if s["disease"].iloc[k] != s["disease"].iloc[k - 1]]
+    rows = np.arange(n) + GROUP_GAP * np.searchsorted(breaks, np.arange(n), side="right")
+    span = float(rows[-1]) + 1
+    fig = plt().figure(figsize=(WIDTH, span * ROW_PITCH + 0.6 + legend_h), layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.12)
+    gs = fig.add_gridspec(2, 1, height_ratios=[span * ROW_PITCH + 0.2, legend_h])
     ax = fig.add_subplot(gs[0])
     ax_leg = fig.add_subplot(gs[1])
-    y = {pid: i for i, pid in enumerate(s["patient_id"])}
+    y = {pid: float(rows[i]) for i, pid in enumerate(s["patient_id"])}
     artists = {"bar": [], "response": [], "adverse_event": [], "stop": [], "followup_after_stop": []}
     white_edge = {"markeredgecolor": "white", "markeredgewidth": 0.7}
-    for i, r in s.iterrows():
+    for k, r in s.iterrows():
+        i = float(rows[k])
         artists["bar"].append(ax.barh(i, r["dtt_months"], height=2 * BAR_HALF, color=colour[r[colour_by]],
                                       edgecolor="none", zorder=2)[0])
         lf = r["last_followup"]
@@ -176,8 +184,8 @@ def _detailed(s, ae, resp, ticks, colour, colour_by, code_note, months, response
                                            color="black", ls="none", zorder=5, **white_edge)[0])
         nt = r["next_therapy"]
         if isinstance(nt, str) and nt.strip():
-            ax.text(1.01, i, "→ " + plain(nt), transform=ax.get_yaxis_transform(), va="center", ha="left",
-                    fontsize=7)
+            ax.text(1.01, i, "\n".join(textwrap.wrap("→ " + plain(nt), NEXT_WIDTH)),
+                    transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7, linespacing=1.0)
     for r in resp.itertuples():
         filled = bool(r.responder)
         artists["response"].append(ax.plot(r.visit_month, y[r.patient_id], marker="o", ms=5.5, ls="none",
@@ -192,21 +200,19 @@ def _detailed(s, ae, resp, ticks, colour, colour_by, code_note, months, response
             artists["adverse_event"].append(ax.plot(x, y[pid] - MARK_OFFSET, marker="v", ms=6, color="#D55E00",
                                                     markeredgecolor="black", markeredgewidth=0.6, ls="none",
                                                     zorder=6, transform=tr)[0])
-    ax.set_yticks(range(n))
+    ax.set_yticks(rows)
     ax.set_yticklabels([plain(f"{p} · {d} · {rg}") for p, d, rg in zip(s["patient_id"], s["disease"],
                                                                          s["regimen"])], fontsize=7.5)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(n - 0.5, -0.9)
+    ax.set_ylim(span - 0.5, -1.1)
     ax.grid(axis="y", visible=False)
     ax.spines["left"].set_visible(False)
-    for k in range(1, n):
-        if s["disease"].iloc[k] != s["disease"].iloc[k - 1]:
-            ax.axhline(k - 0.5, color="#999999", lw=0.6, ls="--", zorder=1)
+    for k in breaks:
+        ax.axhline((rows[k - 1] + rows[k]) / 2, color="#999999", lw=0.6, ls="--", zorder=1)
     if s["next_therapy"].fillna("").astype(str).str.strip().ne("").any():
         ax.text(1.01, -0.75, "After DTT", transform=ax.get_yaxis_transform(), ha="left", va="center",
                 fontsize=7.5, fontweight="bold")
     set_month_axis(ax, ticks)
-    ax.set_title(f"Course of dual-targeted therapy per patient (n = {n})")
     handles = [Patch(color=colour[g], label=plain(f"{g} (n = {(s[colour_by] == g).sum()})")) for g in colour]
     handles += [Line2D([], [], marker="o", ms=5.5, ls="none", markerfacecolor="black", markeredgecolor="black",
                        label="clinical response"),
@@ -270,7 +276,6 @@ def _compact(s, ae, ticks, colour, colour_by, height, code_note):
                 ax.axhline(k - 0.5, color="#999999", lw=0.6, ls="--", zorder=1)
             start = k
     set_month_axis(ax, ticks)
-    ax.set_title(f"Course of dual-targeted therapy, {n} patients (compact view)")
     handles = [Patch(color=colour[g], label=plain(f"{g} (n = {(s[colour_by] == g).sum()})")) for g in colour]
     handles.append(Line2D([], [], marker="v", ms=5, ls="none", color="#D55E00", label="adverse event (onset)"))
     handles += [Line2D([], [], marker=mk, ms=5, ls="none", color="black", label=lab)

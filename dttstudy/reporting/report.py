@@ -144,13 +144,18 @@ def cohort_banner(cohort) -> str:
 
 
 def rates_text(rates: pd.DataFrame) -> str:
-    """Stable plain text of a rate table (for output-checked notebook cells)."""
+    """Stable plain text of a rate table (for output-checked notebook cells), one line per row in words:
+    "Clinical response, observed cases, month 3, all patients: 15/17 (88.2 %; 95 % CI 63.6–98.5, Clopper–Pearson
+    exact)"; a subgroup is named by its variable and level ("disease UC")."""
+    from .labels import label, level
+
     lines = []
     for r in rates.itertuples():
         month = f"{r.month:g}" if isinstance(r.month, (int, float)) else str(r.month)
-        pct = "—" if r.N == 0 else f"{r.pct:.2f}%"
-        lines.append(f"{r.endpoint} [{r.analysis_set}] month {month} {r.by}={r.group}: {r.n}/{r.N} {pct} "
-                     f"(95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method})")
+        pct = "not evaluable" if r.N == 0 else f"{r.pct:.1f} %; 95 % CI {r.ci_low:.1f}–{r.ci_high:.1f}"
+        group = "all patients" if r.by == r.group == "All" else f"{label(r.by, strict=False).lower()} {level(r.group)}"
+        lines.append(f"{label(r.endpoint, strict=False)}, {level(r.analysis_set).lower()}, month {month}, {group}: "
+                     f"{r.n}/{r.N} ({pct}, {r.ci_method})")
     return "\n".join(lines)
 
 

@@ -213,16 +213,8 @@ class DisplayTable:
             column_labels_padding="5px",
         )
         # table-scoped CSS, so the table looks the same embedded in a notebook or report as on its own page
-        g = g.opt_css(f"#{table_id} .gt_table{{margin-left:0!important}}"
-                      f"#{table_id} .gt_title{{font-weight:bold!important}}"
-                      f"#{table_id} .gt_col_heading,#{table_id} .gt_column_spanner{{white-space:normal}}"
-                      f"#{table_id} .dtt-mark{{font-size:75%;line-height:0;font-style:italic}}"
-                      f"#{table_id} .gt_sourcenote{{max-width:70em;white-space:normal}}"
-                      f"#{table_id} td.gt_row{{white-space:nowrap}}" + "".join(
-                          f"#{table_id} td.gt_row:nth-child({j + 1}){{white-space:normal;min-width:12em;"
-                          f"max-width:24em}}" for j, c in enumerate(self.columns) if c.wrap) + "".join(
-                          f"#{table_id} .dtt-indent-{d}{{padding-left:{1.2 * d:.1f}em}}"
-                          for d in sorted({r.indent for r in self.rows if r.indent})))
+        g = g.opt_css(table_css(table_id, wrap=[j for j, c in enumerate(self.columns) if c.wrap],
+                                indents=sorted({r.indent for r in self.rows if r.indent}), wide=self.landscape))
         return g
 
     def to_html(self, standalone: bool = True) -> str:
@@ -330,6 +322,59 @@ class DisplayTable:
         d["rows"] = [Row(**{**r, "marks": {int(k): v for k, v in r["marks"].items()}}) for r in d["rows"]]
         d["footnotes"] = [tuple(f) for f in d["footnotes"]]
         return cls(**d)
+
+
+def table_css(table_id: str, wrap=(), indents=(), wide: bool = False) -> str:
+    """The CSS a display table carries with it, every rule under ``#table_id`` (one id and a class or element:
+    more specific than a host page's element rules, so JupyterLab's right-aligned, zebra-striped output tables,
+    a report's or a notebook viewer's styles leave the journal layout alone).
+
+    * host resets: automatic table layout, no row background or hover stripes, left-aligned cells unless the
+      column says otherwise, middle vertical alignment;
+    * on screen, a ``wide`` table (more than :data:`LANDSCAPE_COLUMNS` columns) is set a little smaller and its
+      cells may wrap at spaces, so it fits a 1366-pixel laptop screen without a scrollbar;
+    * in print, no scroll container (nothing is cut at the page edge), a smaller type, every cell allowed to wrap
+      at spaces, rows kept whole; a wide table prints on a landscape A4 page of its own (the ``dtt-wide`` page,
+      as the Word file sets it).
+    """
+    t = f"#{table_id}"
+    rules = [
+        f"{t} .gt_table{{margin-left:0!important;margin-right:auto!important;table-layout:auto!important}}",
+        f"{t} thead,{t} tbody,{t} tfoot{{border-bottom-style:none}}",
+        f"{t} tr,{t} tbody tr:nth-child(odd),{t} tbody tr:nth-child(even),{t} tbody tr:hover"
+        "{background:transparent!important}",
+        f"{t} td,{t} th{{text-align:left;vertical-align:middle;line-height:normal;max-width:none}}",
+        f"{t} .gt_right{{text-align:right!important}}{t} .gt_center{{text-align:center!important}}",
+        f"{t} .gt_title{{font-weight:bold!important}}",
+        f"{t} .gt_col_heading,{t} .gt_column_spanner{{white-space:normal}}",
+        f"{t} .dtt-mark{{font-size:75%;line-height:0;font-style:italic}}",
+        f"{t} .gt_sourcenote{{max-width:70em;white-space:normal;text-align:left}}",
+        f"{t} td.gt_row{{white-space:nowrap}}",
+    ]
+    rules += [f"{t} td.gt_row:nth-child({j + 1}){{white-space:normal;min-width:12em;max-width:24em}}" for j in wrap]
+    rules += [f"{t} .dtt-indent-{d}{{padding-left:{1.2 * d:.1f}em}}" for d in indents]
+    if wide:
+        rules.append(f"{t} .gt_table{{font-size:12.5px!important}}"
+                     f"{t} td.gt_row{{white-space:normal;padding-left:4px;padding-right:4px}}"
+                     f"{t} .gt_col_heading{{padding-left:4px;padding-right:4px}}")
+    rules.append("@media print{"
+                 f"{t}{{overflow:visible!important;height:auto!important}}"
+                 f"{t} .gt_table{{font-size:8pt!important;width:100%!important}}"
+                 f"{t} td.gt_row{{white-space:normal!important;min-width:0!important;padding:1.5pt 3pt!important}}"
+                 f"{t} .gt_col_heading{{padding:2pt 3pt!important}}"
+                 f"{t} .gt_sourcenote{{font-size:7pt!important;max-width:none}}"
+                 f"{t} tr{{break-inside:avoid}}{t} thead{{display:table-header-group}}"
+                 + (f"{t}{{page:dtt-wide}}{t} .gt_table{{font-size:7.5pt!important}}"
+                    # a heading right before the table goes with it, not alone on the page before
+                    f"h2:has(+ div > {t}),h3:has(+ div > {t}){{page:dtt-wide}}" if wide else "")
+                 + "}")
+    if wide:
+        rules.append(WIDE_PAGE_CSS)
+    return "".join(rules)
+
+
+#: The named landscape page wide tables print on.
+WIDE_PAGE_CSS = "@page dtt-wide{size:A4 landscape;margin:14mm 14mm}"
 
 
 _PAGE_CSS = ("body{margin:24px;background:#fff;font-family:-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,"
