@@ -59,7 +59,7 @@ def test_papermill_runs_a_notebook_from_any_directory(tmp_path):
                          text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     text = out.read_text()
-    assert "clinical_response [observed] month 3 All=All: 8/10" in text
+    assert "Clinical response, observed cases, month 3, all patients: 8/10" in text
     assert not (tmp_path / "tables").exists()  # output_dir None: display only
 
 

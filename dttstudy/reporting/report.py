@@ -13,6 +13,7 @@ import pandas as pd
 from ..intake.cohort import load_cohort
 from ..parameters import Params, params  # noqa: F401  (the notebooks call report.params; declared in parameters)
 from .display import build_display
+from .labels import label, level
 from .render import to_csv, to_html, to_markdown
 
 
@@ -147,8 +148,6 @@ def rates_text(rates: pd.DataFrame) -> str:
     """Stable plain text of a rate table (for output-checked notebook cells), one line per row in words:
     "Clinical response, observed cases, month 3, all patients: 15/17 (88.2 %; 95 % CI 63.6–98.5, Clopper–Pearson
     exact)"; a subgroup is named by its variable and level ("disease UC")."""
-    from .labels import label, level
-
     lines = []
     for r in rates.itertuples():
         month = f"{r.month:g}" if isinstance(r.month, (int, float)) else str(r.month)
