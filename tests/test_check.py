@@ -86,5 +86,7 @@ def test_cli_check_exit_codes(tmp_path):
     vis = (folder / "visits.csv").read_text().replace("P05,3,true,,5,1", "P05,3,true,,7,1")
     (folder / "visits.csv").write_text(vis)
     bad = _run("check", str(folder))
-    assert bad.returncode == 1 and "pct_clinical_response_3m" in bad.stderr
+    # the mismatch is named by the paper's own words, not by the machine key
+    assert bad.returncode == 1 and "MISMATCH: clinical response at 3 months" in bad.stderr
+    assert "pct_clinical_response_3m" not in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
