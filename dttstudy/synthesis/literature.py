@@ -348,6 +348,10 @@ def study_label(df: pd.DataFrame) -> pd.Series:
     return out
 
 
+#: Regimen classes as a reader names them, for sentences written here (tables label the codes themselves).
+_CLASS_WORDS = {"dual_biologic": "dual biologic", "biologic_small_molecule": "biologic + small molecule"}
+
+
 def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clinical_remission",
                                                      "endoscopic_response", "any_ae", "serious_ae"),
                         include: str = "main", method: str = "GLMM", units: str = "arm", test: str = "t",
@@ -377,7 +381,8 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
         if len(classes) < 2:
             why = "one class only"
         elif len(fitted) < len(classes):
-            why = ("not done: " + ", ".join(c for c in classes if c not in fitted)
+            why = ("not done: " + ", ".join(_CLASS_WORDS.get(c, str(c).replace("_", " ")) for c in classes
+                                            if c not in fitted)
                    + " without a fitted model (one unit, or no/all events)")
         else:
             q, df, pv = between_test([fits[c].estimate for c in fitted], [fits[c].se for c in fitted])
