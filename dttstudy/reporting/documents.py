@@ -228,7 +228,7 @@ def _add_table(doc, t: DisplayTable, avail_cm: float = 17.0):
 
 #: A table with at most this many rows is kept on one page with its caption and notes (a longer one may break
 #: between rows, its header repeated, its first and last rows kept with the caption and the notes).
-KEEP_WHOLE_ROWS = 30
+KEEP_WHOLE_ROWS = 15
 #: Rows kept with the caption at the start, and with the notes at the end, of a table that breaks.
 KEEP_EDGE_ROWS = 3
 
