@@ -94,19 +94,24 @@ def _r_available() -> bool:
     return ok.returncode == 0
 
 
-@pytest.mark.skipif(not _r_available(), reason="Rscript with metafor and lme4 not installed")
-def test_glmm_matches_metafor_live():
+def metafor_glmm_live(data: dict, options: str, values: str) -> dict:
+    """``rma.glmm(measure = "PLO", xi, ni<options>)`` run in R for every data set; ``values`` is the R vector of
+    results (e.g. ``"g$b, g$se"``, with ``p <- predict(g)`` available). Returns {name: [values]}."""
     script = ["suppressMessages(library(metafor)); options(digits = 15)", "out <- list()"]
-    for name, (x, n) in DATA.items():
+    for name, (x, n) in data.items():
         script.append(
-            f'g <- rma.glmm(measure = "PLO", xi = c({",".join(map(str, x))}), ni = c({",".join(map(str, n))}));'
-            f' p <- predict(g); out[["{name}"]] <- c(g$b, g$se, g$ci.lb, g$ci.ub, g$tau2, g$I2, p$pi.lb,'
-            " p$pi.ub, g$QE.LRT)")
+            f'g <- rma.glmm(measure = "PLO", xi = c({",".join(map(str, x))}), ni = c({",".join(map(str, n))})'
+            f'{options}); p <- predict(g); out[["{name}"]] <- c({values})')
     script.append('cat("{", paste(sprintf("\\"%s\\": [%s]", names(out), sapply(out, function(v) '
                   'paste(sprintf("%.12g", v), collapse = ", "))), collapse = ", "), "}")')
     res = subprocess.run(["Rscript", "-e", "\n".join(script)], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    live = json.loads(res.stdout)
+    return json.loads(res.stdout)
+
+
+@pytest.mark.skipif(not _r_available(), reason="Rscript with metafor and lme4 not installed")
+def test_glmm_matches_metafor_live():
+    live = metafor_glmm_live(DATA, "", "g$b, g$se, g$ci.lb, g$ci.ub, g$tau2, g$I2, p$pi.lb, p$pi.ub, g$QE.LRT")
     for name in DATA:
         assert_matches(ours(name)[1], live[name])
 

@@ -7,18 +7,17 @@ metafor is installed; the profile limits and the integrals checked by independen
 """
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import subprocess
 
 import pytest
 from scipy import integrate, optimize, stats
-from scipy.special import comb, expit
+from scipy.special import expit
 
 from dttstudy.synthesis.glmm import fit_glmm
 from dttstudy.synthesis.glmm_inference import binomial_tail, population_averaged, predictive_tail
 from dttstudy.synthesis.meta import pool_proportions
+
+from test_glmm import _r_available, loglik_by_quad, metafor_glmm_live
 
 DATA = {
     "X4": ([12, 25, 8, 30], [40, 50, 30, 45]),
@@ -87,37 +86,15 @@ def test_t_interval_by_hand():
     assert logit(r.pi_lower) == pytest.approx(r.estimate - q * math.sqrt(r.tau2 + r.se ** 2), abs=1e-12)
 
 
-def _r_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    return subprocess.run(["Rscript", "-e", "library(metafor); library(lme4)"], capture_output=True).returncode == 0
-
-
 @pytest.mark.skipif(not _r_available(), reason="Rscript with metafor and lme4 not installed")
 def test_t_intervals_match_metafor_live():
-    script = ["suppressMessages(library(metafor))", "out <- list()"]
-    for name, (x, n) in DATA.items():
-        script.append(
-            f'g <- rma.glmm(measure = "PLO", xi = c({",".join(map(str, x))}), ni = c({",".join(map(str, n))}),'
-            f' test = "t"); p <- predict(g); out[["{name}"]] <- c(g$b, g$se, g$ci.lb, g$ci.ub, g$tau2, p$pi.lb,'
-            " p$pi.ub)")
-    script.append('cat("{", paste(sprintf("\\"%s\\": [%s]", names(out), sapply(out, function(v) '
-                  'paste(sprintf("%.12g", v), collapse = ", "))), collapse = ", "), "}")')
-    res = subprocess.run(["Rscript", "-e", "\n".join(script)], capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr
-    live = json.loads(res.stdout)
+    live = metafor_glmm_live(DATA, ', test = "t"', "g$b, g$se, g$ci.lb, g$ci.ub, g$tau2, p$pi.lb, p$pi.ub")
     for name in DATA:
         assert_matches(ours(name)[1], live[name])
 
 
 # --- profile-likelihood CI of tau^2 ------------------------------------------------------------------------
-def loglik_quad(mu, tau, x, n):
-    total = 0.0
-    for xi, ni in zip(x, n):
-        f = lambda u: comb(ni, xi) * expit(mu + tau * u) ** xi * expit(-(mu + tau * u)) ** (ni - xi) \
-            * stats.norm.pdf(u)  # noqa: E731
-        total += math.log(integrate.quad(f, -12, 12, epsabs=0, epsrel=1e-12, limit=200)[0])
-    return total
+loglik_quad = loglik_by_quad  # the likelihood integrated independently (scipy.integrate.quad)
 
 
 def profile_quad(tau, x, n, start):
