@@ -40,3 +40,27 @@ def test_documented_mix_within_sampling_error():
     assert abs((ae.groupby("patient_id").size().reindex(p["patient_id"], fill_value=0) == 0).mean() - 0.75) < 4 * se
     assert (v.groupby("patient_id")["month"].min() == 0).all()
     assert not synth_cohort(50, 0)["patients"]["patient_id"].isin(["P01", "P02"]).any()  # not the reference ids
+
+
+def test_synthetic_data_are_known_as_synthetic_after_loading(tmp_path):
+    """A folder or workbook from dttstudy synth loads as synthetic (every report page then says so); the same
+    tables copied without the marker, or the reference cohort, do not."""
+    import shutil
+
+    from dttstudy.intake.cohort import load_cohort
+    from dttstudy.reporting.report import cohort_banner
+
+    assert main(["synth", "--patients", "30", "--seed", "2", "--out", str(tmp_path / "s")]) == 0
+    assert main(["synth", "--patients", "30", "--seed", "2", "--out", str(tmp_path / "s.xlsx")]) == 0
+    for src in (tmp_path / "s", tmp_path / "s.xlsx"):
+        c = load_cohort(src)
+        assert c.provenance["synthetic"] is True
+        assert "SYNTHETIC" in cohort_banner(c) and cohort_banner(c).endswith("; 30 patients")
+    plain = tmp_path / "plain"
+    shutil.copytree(tmp_path / "s", plain)
+    (plain / "SYNTHETIC.json").unlink()
+    assert load_cohort(plain).provenance["synthetic"] is False
+    assert load_cohort().provenance["synthetic"] is False
+    cd = load_cohort(tmp_path / "s").filter(disease="CD")
+    n_cd = len(cd.patients)
+    assert cohort_banner(cd).endswith(f"; {n_cd} patients with Crohn's disease (of 30 in the data; -p disease=CD)")

@@ -209,6 +209,7 @@ def write_cohort(tables: dict[str, pd.DataFrame], out: str | Path, about: dict |
 
 def is_synthetic(path: str | Path) -> bool:
     """Whether a cohort folder or workbook was written by :func:`write_cohort` / ``dttstudy synth``."""
+    import re
     import zipfile
 
     path = Path(path)
@@ -219,4 +220,4 @@ def is_synthetic(path: str | Path) -> bool:
             core = z.read("docProps/core.xml").decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
-    return f"<dc:title>{SYNTHETIC_TITLE}</dc:title>" in core
+    return re.search(r"<dc:title\b[^>]*>" + re.escape(SYNTHETIC_TITLE) + "</dc:title>", core) is not None

@@ -272,7 +272,10 @@ def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> 
              ".lead a{font-size:1.1em;font-weight:bold}"
              ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:18px}"
              "figure{margin:0}figure img{width:100%;height:auto;border:1px solid #eee}"
-             "figcaption{font-size:.85em;color:#333}ul.cols{columns:2}</style></head><body>",
+             "figcaption{font-size:.85em;color:#333}ul.tables li{margin:.2em 0}"
+             "@media(max-width:600px){body{padding:0 12px}.figs{grid-template-columns:1fr}"
+             "th,td{display:block;padding:2px 4px}td{padding-bottom:8px}}"
+             "a,td,li{overflow-wrap:anywhere}</style></head><body>",
              "<h1>Dual-targeted therapy in refractory IBD — study report</h1>",
              f'<p class="{warn}">{e(cohort_banner(cohort))}</p>',
              '<p class="lead"><a href="report.html">Read the full report (report.html)</a> · '
@@ -297,12 +300,21 @@ def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> 
     for name in names:
         parts.append(f'<li><a href="html/{e(name)}.html">{e(SECTIONS.get(name, name))}</a> '
                      f'(<a href="notebooks/{e(name)}.ipynb">{e(name)}.ipynb</a>)</li>')
-    parts += ["</ul>", "<h2>Tables</h2>", '<ul class="cols">']
-    for f in sorted(tdir.glob("*.csv")):
+    def links(stem):
+        return " · ".join(f'<a href="tables/{e(stem)}.{x}">{x}</a>' for x in ("html", "csv", "md", "tex"))
+    # the report's tables by number and title, as in report.html and tables.docx; then the files-only listings
+    report_tables = numbered_tables(saved_items(out, outputs or {}, names))
+    parts += ["</ul>", "<h2>Tables</h2>", "<ul class=\"tables\">"]
+    for t in report_tables:
+        parts.append(f"<li><b>Table {t.number}.</b> {e(t.title)} — {links(t.name)}</li>")
+    shown = {t.name for t in report_tables}
+    rest = [f for f in sorted(tdir.glob("*.csv")) if f.stem not in shown]
+    if rest:
+        parts += ["</ul>", "<h3>Listings and other tables (files only)</h3>", "<ul class=\"tables\">"]
+    for f in rest:
         meta = tdir / f"{f.stem}.json"
         title = json.loads(meta.read_text(encoding="utf-8")).get("title") if meta.is_file() else None
-        links = " · ".join(f'<a href="tables/{e(f.stem)}.{x}">{x}</a>' for x in ("html", "csv", "md", "tex"))
-        parts.append(f"<li>{e(title or f.stem)} — {links}</li>")
+        parts.append(f"<li>{e(title or f.stem)} — {links(f.stem)}</li>")
     parts += ["</ul>", '<h2>Provenance</h2><p><a href="provenance.json">provenance.json</a>: parameters, hashes '
               "of the data, notebooks and package source, and library versions.</p>", "</body></html>"]
     (out / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
@@ -425,11 +437,16 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
             futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
                                 notebook_parameters(nb.stem, parameters, data_abs, f".parts/{nb.stem}"),
                                 str(tmp), 2, str(tmp / "html" / f"{nb.stem}.html")): nb for nb in todo}
-            for k, fut in enumerate(as_completed(futs), 1):
-                r = fut.result()
-                results.append(r)
-                mark = "done" if r.ok else "FAILED"
-                echo(f"  [{k}/{len(todo)}] {r.name}: {mark} ({r.seconds:.1f} s)" + (f" — {r.error}" if r.error else ""))
+            try:
+                for k, fut in enumerate(as_completed(futs), 1):
+                    r = fut.result()
+                    results.append(r)
+                    mark = "done" if r.ok else "FAILED"
+                    echo(f"  [{k}/{len(todo)}] {r.name}: {mark} ({r.seconds:.1f} s)"
+                         + (f" — {r.error}" if r.error else ""))
+            except BaseException:  # Ctrl-C: queued notebooks are not started, only the running ones finish
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         failed = [r for r in results if not r.ok]
         if failed:
             for r in failed:
