@@ -236,6 +236,9 @@ def _pool_args(p) -> None:
                    help=f"smallest minimum cell count accepted from a centre (default {DEFAULT_MIN_CELL})")
     p.add_argument("--accept-below-min-cell", action="store_true",
                    help="pool centres exported with a smaller K (or none) too; the report names them")
+    p.add_argument("--partial", choices=["withhold", "show"], default="withhold",
+                   help="a response cell some centres withheld: withheld in the pool too (default), or the sum "
+                        "over the other centres, marked with the centres it covers")
 
 
 def _cmd_export(args) -> int:
@@ -299,7 +302,8 @@ def _cmd_pool(args) -> int:
 
     try:
         check_output(args.out, args.summaries)  # never a summary file, nor the project
-        res = pool(args.summaries, min_cell=args.min_cell, accept_below_min_cell=args.accept_below_min_cell)
+        res = pool(args.summaries, min_cell=args.min_cell, accept_below_min_cell=args.accept_below_min_cell,
+                   partial=args.partial)
     except (IncompatibleSummaries, TargetError) as err:
         print(f"pool: {err}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # Clinical and endoscopic response
 #
-# Response rates by month with exact 95 % confidence intervals, in two analysis sets:
+# Response rates by month with exact 95% confidence intervals, in two analysis sets:
 #
 # * **observed cases** — patients with an evaluable assessment at that month (what the paper reports);
 # * **non-responder imputation (NRI)** — patients who stopped DTT for no response or an adverse event count as
@@ -61,7 +61,7 @@ report.figure(fig, "clinical_response", p.output_dir, figure_caption(fig))
 # %% [markdown]
 # ## Endoscopic response
 #
-# CD: SES-CD drop > 50 %; UC: Mayo endoscopic subscore drop ≥ 1 — last endoscopy within the follow-up
+# CD: SES-CD drop > 50%; UC: Mayo endoscopic subscore drop ≥ 1 — last endoscopy within the follow-up
 # (9 months by default) against baseline.
 
 # %%
@@ -77,7 +77,7 @@ print(report.rates_text(endo[endo["group"] == "All"]))
 # ## Sensitivity: the simpler definition and clinical remission
 #
 # The "simple" definition approximates the criteria of the Asian cohort the paper compares with (CD: HBI
-# drop ≥ 3 alone; UC: partial Mayo drop ≥ 50 %). Clinical remission: HBI < 5 (CD); partial Mayo ≤ 2 with
+# drop ≥ 3 alone; UC: partial Mayo drop ≥ 50%). Clinical remission: HBI < 5 (CD); partial Mayo ≤ 2 with
 # bleeding subscore 0 (UC).
 
 # %%

@@ -75,7 +75,7 @@ report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "litera
 # ## Forest plots
 #
 # Rows are studies (arms indented, shown but not pooled separately); the diamond is the pooled estimate with
-# its 95 % CI (t quantile, k − 1 df), the line under it the 95 % prediction interval (t, k − 1 df). The weight
+# its 95% CI (t quantile, k − 1 df), the line under it the 95% prediction interval (t, k − 1 df). The weight
 # column of the GLMM is the approximate inverse-variance weight with the GLMM's τ² (the GLMM itself has no study
 # weights). The per-study tables give each study's timepoint and outcome definition.
 
@@ -113,9 +113,9 @@ for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response
                                         f"latest timepoint reported per study (this cohort: {cm:g} months)"),
                              footnote=check.strip() or None)
     report.figure(fig, f"forest_{outcome_}", p.output_dir,
-                  f"{lit_.OUTCOME_LABELS[outcome_]} in published DTT cohorts: proportion with its exact 95 % CI per "
+                  f"{lit_.OUTCOME_LABELS[outcome_]} in published DTT cohorts: proportion with its exact 95% CI per "
                   f"study (arms indented, not pooled separately), pooled with a {model} (diamond: conditional "
-                  f"pooled proportion, the median study's, with its 95 % CI; line: 95 % prediction interval). Shown "
+                  f"pooled proportion, the median study's, with its 95% CI; line: 95% prediction interval). Shown "
                   f"beside the pool, not in it: {mine_label}.{check} Timepoints differ — "
                   f"{timepoint_span(rows)} — and so do the outcome definitions (table).")
     report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies, "
@@ -214,7 +214,7 @@ print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{lo
 # **Single-study, all-zero and all-event subgroups of Anderson et al. 2026** are recomputed with the logit model
 # with a continuity correction, Freeman–Tukey and the GLMM. Two of them are **circular**: their counts were
 # back-calculated from the printed percentage, so they agree by construction and are not counted as agreement.
-# Zero-event subgroups show why the continuity correction cannot give a printed 0 %.
+# Zero-event subgroups show why the continuity correction cannot give a printed 0%.
 #
 # **No multi-study pooled figure is reproduced.** No source available here prints the per-study counts behind a
 # pooled figure of Ahmed 2022, Alayo 2022 or Anderson 2026 (sources searched: `literature.md`). Instead, the
@@ -252,8 +252,8 @@ for (tg, cs), g in recon.groupby(["target", "candidate_set"], sort=False):
 #
 # **Not pooled.** A Canadian multicentre cohort (Solitano et al., Am J Gastroenterol 2025; 105 patients, about
 # one-third treated for an immune-mediated disease or extra-intestinal manifestation rather than refractory IBD)
-# reported Kaplan–Meier cumulative 12-month rates (clinical response 60.0 %, clinical remission 29.5 %,
-# endoscopic response 32.4 %, endoscopic remission 28.6 %); these are not proportions of the cohort and are not
+# reported Kaplan–Meier cumulative 12-month rates (clinical response 60.0%, clinical remission 29.5%,
+# endoscopic response 32.4%, endoscopic remission 28.6%); these are not proportions of the cohort and are not
 # pooled. Four cohorts are known only from a review table (Buer 2018, Kwapisz 2021, Privitera 2020, Olbjørn 2020;
 # World J Gastroenterol 2023;29:1539, Table 2): they are entered as unverified and enter the pool only in the
 # sensitivity analysis that adds unverified rows.

@@ -136,8 +136,10 @@ plt.close(fig)
 # %% [markdown]
 # ## At the coordinating centre: pool — K = 5, what would really be shared
 #
-# A pooled cell sums only the centres that published it; `withheld_centres` names the others. Every withheld
-# value is listed by name.
+# A pooled response cell is a figure over every centre with patients in it, or none: a cell that any centre
+# withheld reads "withheld by C1, C3", because the other centres' sum is a different population's rate.
+# `pool(..., partial="show")` gives that sum instead, marked with the centres it covers. Every withheld value is
+# listed by name.
 
 # %%
 real = pool(shared)

@@ -645,7 +645,7 @@ def test_to_frame_and_summary():
         assert col in frame.columns
     assert frame.loc[0, "events"] == sum(X4) and frame.loc[0, "total"] == sum(N4)
     text = r.summary()
-    assert "REML" in text and "I^2" in text and f"{100 * r.proportion:.1f} %" in text
+    assert "REML" in text and "I^2" in text and f"{100 * r.proportion:.1f}%" in text
     assert list(r.study_table()["label"]) == ["a", "b", "c", "d"]
 
 
@@ -717,7 +717,13 @@ def test_sensitivity_table_rows_and_main_against_metafor():
     for name in ("with overlapping studies", "without unverified rows"):
         r = t[t["analysis"] == name].iloc[0]
         assert r["same_as_main"] and "same as main" in r["detail"] and r["pooled_pct"] == m["pooled_pct"]
-    assert t.iloc[1]["k"] == 5 and not t.iloc[1]["same_as_main"]
+    assert t.iloc[1]["k"] == 5 and t.iloc[1]["same_as_main"] is False
+    assert m["same_as_main"] is None  # the main row is the reference, not a comparison with itself
+    from dttstudy.reporting.display import build_display
+
+    shown = build_display("literature_sensitivity", t, "Sensitivity")
+    assert shown.rows[0].cells[0] == "Main analysis" and "No" not in [c for r in shown.rows for c in r.cells]
+    assert [c.label for c in shown.columns].count("Same as main analysis") == 0
     # leave-one-out: one row per study, each the GLMM of the other three
     loo = t[t["analysis"] == "leave-one-out"]
     assert list(loo["detail"]) == [f"without Study s{i}" for i in range(4)]

@@ -474,10 +474,6 @@ def test_suppressed_cells_named_in_pooled_output(reference):
     assert len(res.withheld_) == sum(len(p["disclosure"]["withheld"]) for p in parts) > 0
     r = res.rates_
     assert (r["withheld_centres"] != "").any()
-    # a pooled cell only sums the centres that published it
-    full = pool([export_summary(c, min_cell=0, centre=n) for n, c in _by_centre(reference).items()],
-                accept_below_min_cell=True).rates_
-    assert (r["N"] <= full["N"]).all()
     k = res.heterogeneity_["k"]
     assert len(k) > 0 and k.notna().all() and (k >= 1).all() and (k <= len(parts)).all()
 
@@ -512,3 +508,52 @@ def test_pooling_when_centres_withheld_everything(reference, tmp_path):
     assert "withheld" in res.summary()
     write_pooled_report(res, tmp_path / "p")
     assert (tmp_path / "p" / "tables" / "withheld_cells.csv").is_file()
+
+
+def test_a_pooled_response_cell_is_over_all_centres_or_withheld(reference):
+    """K = 5 on the reference cohort's three centres. The patient-level analysis of each centre (an independent
+    route: no summary, no suppression) gives the true figures. A cell any centre withheld is withheld in the pool
+    (by default) or, with partial="show", is exactly the sum over the centres that published it, named as such;
+    a complete cell equals the patient-level analysis of all patients."""
+    from dttstudy.reporting.display import build_display
+
+    keys = ["analysis_set", "month", "by", "group"]
+    centres = _by_centre(reference)
+    truth = {n: response_rates(c, (3, 6, 9), by=["disease", "regimen"]).set_index(keys)
+             for n, c in centres.items()}
+    everyone = response_rates(reference, (3, 6, 9), by=["disease", "regimen"]).set_index(keys)
+    assert tuple(everyone.loc[("observed", 6.0, "All", "All"), ["n", "N"]]) == (11, 12)  # the paper's 11/12
+    parts = [export_summary(c, min_cell=5, centre=n) for n, c in centres.items()]
+    for partial in ("withhold", "show"):
+        r = pool(parts, partial=partial).rates_
+        r = r[r["endpoint"] == "clinical_response"].set_index(keys)
+        assert len(r) == len(everyone)
+        for key, row in r.iterrows():
+            withheld = [c for c in row["withheld_centres"].split(", ") if c]
+            contributing = [c for c in row["contributing_centres"].split(", ") if c]
+            assert row["complete"] == (not withheld)
+            assert not set(withheld) & set(contributing)
+            if not withheld:
+                assert (row["n"], row["N"]) == tuple(everyone.loc[key, ["n", "N"]])
+            elif partial == "withhold":
+                assert pd.isna(row["n"]) and pd.isna(row["N"]) and pd.isna(row["pct"]) and pd.isna(row["ci_low"])
+            else:
+                assert row["n"] == sum(truth[c].loc[key, "n"] for c in contributing)
+                assert row["N"] == sum(truth[c].loc[key, "N"] for c in contributing)
+        cell = r.loc[("observed", 6.0, "All", "All")]
+        assert cell["withheld_centres"] == "C2, C3" and cell["contributing_centres"] == "C1"
+        t = build_display("multicentre_clinical_response", r.reset_index().assign(endpoint="clinical_response"),
+                          "Pooled clinical response")
+        row = next(x for x in t.rows if x.cells[0] == "All patients" and x.group == "Observed cases")
+        notes = " ".join(text for _, text in t.footnotes)
+        assert "Each figure sums every centre with patients in the cell (C1, C2, C3)." in notes
+        if partial == "withhold":
+            assert row.cells[2] == "withheld by C2, C3" and not row.marks
+            assert "6/6" not in " ".join(c for x in t.rows for c in x.cells)
+        else:
+            assert row.cells[2].startswith("6/6 (100.0%") and row.marks.get(2)
+            assert (row.marks[2], "Only C1: C2, C3 withheld the cell, so this is not a figure over all centres.") \
+                in t.footnotes
+        assert "no evaluable patient" in notes  # "–" keeps its meaning: nobody evaluable at any centre
+        assert all(x.cells[j] != "–" for x in t.rows for j in range(1, 4)
+                   if x.group == "Observed cases" and x.cells[0] == "All patients")

@@ -53,7 +53,7 @@ def test_rate_lines_name_the_group_in_words():
         dict(endpoint="clinical_response", analysis_set="nri", month=6.0, by="disease", group="UC", n=0, N=0,
              pct=np.nan, ci_low=np.nan, ci_high=np.nan, ci_method="Clopper–Pearson exact")])
     assert rates_text(df).split("\n") == [
-        "Clinical response, observed cases, month 3, all patients: 15/17 (88.2 %; 95 % CI 63.6–98.5, "
+        "Clinical response, observed cases, month 3, all patients: 15/17 (88.2%; 95% CI 63.6–98.5, "
         "Clopper–Pearson exact)",
         "Clinical response, non-responder imputation, month 6, disease UC: 0/0 (not evaluable, Clopper–Pearson exact)"]
 

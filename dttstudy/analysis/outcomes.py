@@ -2,11 +2,11 @@
 
 Definitions follow Wang et al., Front Med 2025 (Methods, "Outcome definitions"):
 
-* **UC clinical response** — partial Mayo score drop ≥ 3 points *and* ≥ 30 % from baseline, *and* a rectal
+* **UC clinical response** — partial Mayo score drop ≥ 3 points *and* ≥ 30% from baseline, *and* a rectal
   bleeding subscore drop ≥ 1 or a bleeding subscore ≤ 1.
 * **CD clinical response** — HBI drop ≥ 3 points. For patients with baseline HBI ≤ 4: CRP normalisation or a
   Limberg grade drop ≥ 2 (by default *instead of* the HBI drop, see ``low_hbi_rule``).
-* **Endoscopic response** — CD: SES-CD drop > 50 %; UC: Mayo endoscopic subscore drop ≥ 1.
+* **Endoscopic response** — CD: SES-CD drop > 50%; UC: Mayo endoscopic subscore drop ≥ 1.
 * **Clinical remission** (extra endpoint) — CD: HBI < 5; UC: partial Mayo ≤ 2 with bleeding subscore 0.
 
 Which visit counts as "month m": the visit closest to m within the window ``windows[m]`` (months either side;
@@ -98,7 +98,7 @@ def clinical_response(cohort: Cohort, month: float, *, definition: str = "paper"
     ----------
     definition : ``"paper"`` (the study's composite definitions, see the module docstring) or ``"simple"``
         (sensitivity analysis approximating the criteria of the Asian cohort the paper compares with:
-        CD HBI drop ≥ 3 alone; UC partial Mayo drop ≥ 50 %).
+        CD HBI drop ≥ 3 alone; UC partial Mayo drop ≥ 50%).
     crp_uln : CRP upper limit of normal, mg/L (default 5). "CRP normalisation" = baseline CRP above it and
         follow-up CRP at or below it.
     low_hbi_rule : for CD patients with baseline HBI ≤ ``low_hbi_max``: ``"replace"`` (default) — response is
@@ -204,7 +204,7 @@ def clinical_remission(cohort: Cohort, month: float, *, hbi_below: float = 5, pa
 def endoscopic_response(cohort: Cohort, month: float | None = None, *, horizon: float = 9,
                         ses_cd_min_drop_pct: float = 50, mes_min_drop: float = 1,
                         windows: dict | None = None, on_dtt_only: bool = False) -> pd.DataFrame:
-    """Endoscopic response: CD SES-CD drop > 50 % (strictly); UC MES drop ≥ 1 from baseline.
+    """Endoscopic response: CD SES-CD drop > 50% (strictly); UC MES drop ≥ 1 from baseline.
 
     With ``month=None`` (default) the last endoscopy after baseline up to ``horizon`` months is compared with
     the baseline endoscopy ("within the 9-month follow-up period", as the paper reports it). With a ``month``,

@@ -2,8 +2,8 @@
 
 :func:`forest_plot` draws the table of :func:`dttstudy.synthesis.forest.forest_data` for publication:
 
-* columns *Study* | *n/N* | *% (95 % CI)* | *Weight*, with a header row naming the outcome and timepoint;
-* the x axis runs from 0 to 100 % with a margin, so a study at 100 % is drawn whole; number columns sit in their
+* columns *Study* | *n/N* | *% (95% CI)* | *Weight*, with a header row naming the outcome and timepoint;
+* the x axis runs from 0 to 100% with a margin, so a study at 100% is drawn whole; number columns sit in their
   own panels, clear of the axis;
 * the pooled estimate as a diamond (its CI) with the prediction interval as a line through it;
 * this cohort, when given, below the pooled rows in a separate colour, labelled as its row says (e.g.
@@ -58,7 +58,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     n_rows = len(lines) + (2 if pooled is not None else 0) + (len(hl) + 1 if hl is not None else 0) + 1
     unit = unit_label.lower()
     arms_shown = "level" in per and (per["level"] > 0).any()
-    notes = [f"Squares: each {unit} with its Clopper–Pearson exact 95 % CI (size by patients)"
+    notes = [f"Squares: each {unit} with its Clopper–Pearson exact 95% CI (size by patients)"
              + ("; grey circles: arms of a multi-arm study, shown, not pooled separately." if arms_shown else ".")]
     if pooled is not None:
         if pooled.method == "GLMM" and pooled.ci_method == "Clopper-Pearson":
@@ -66,7 +66,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
                          "of the study logits (0.5 added to 0/all-event studies).")
         elif pooled.method == "GLMM":
             q = (f"t quantile, {pooled.k - 1} df" if pooled.ci_method == "t(k-1)" else "normal quantile")
-            marg = (f" Population-averaged proportion {100 * pooled.proportion_marginal:.1f} %."
+            marg = (f" Population-averaged proportion {100 * pooled.proportion_marginal:.1f}%."
                     if pooled.tau2 > 0 else "")
             notes.append("Diamond: binomial–normal GLMM (ML, adaptive Gauss–Hermite quadrature, 7 nodes), the "
                          f"conditional pooled proportion (the median study's) with its CI ({q}); line: prediction "
@@ -102,7 +102,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     hdr_y = y_top
     ax_lab.text(0.0, hdr_y, unit_label, fontsize=fs, fontweight="bold", va="center")
     ax_n.text(0.5, hdr_y, "n/N", fontsize=fs, fontweight="bold", va="center", ha="center")
-    ax_num.text(0.08, hdr_y, f"% ({100 * (pooled.level if pooled is not None else 0.95):g} % CI)", fontsize=fs,
+    ax_num.text(0.08, hdr_y, f"% ({100 * (pooled.level if pooled is not None else 0.95):g}% CI)", fontsize=fs,
                 fontweight="bold", va="center")
     ax_num.text(0.98, hdr_y, "Weight", fontsize=fs, fontweight="bold", va="center", ha="right")
     ax.text(50, hdr_y, "Proportion (%)", fontsize=fs, fontweight="bold", va="center", ha="center")
@@ -121,7 +121,7 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
         ax_num.text(0.08, y, f"{_pct(r.proportion)} ({_pct(r.ci_lower)}–{_pct(r.ci_upper)})", fontsize=fs,
                     va="center", color=colour)
         if kind == "study" and np.isfinite(r.weight):
-            ax_num.text(0.98, y, f"{r.weight:.1f} %", fontsize=fs, va="center", ha="right", color=colour)
+            ax_num.text(0.98, y, f"{r.weight:.1f}%", fontsize=fs, va="center", ha="right", color=colour)
         ax.plot([100 * r.ci_lower, 100 * r.ci_upper], [y, y], color=colour, lw=1.0, solid_capstyle="butt")
         size = 3.0 + 6.0 * np.sqrt(float(r.total) / max_n)
         ax.plot(100 * r.proportion, y, "s" if kind == "study" else "o", color=colour,
@@ -137,18 +137,18 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
         ax_n.text(0.5, y, f"{pooled.events}/{pooled.total}", fontsize=fs, va="center", ha="center", color=c_pool)
         ax_num.text(0.08, y, f"{mid:.1f} ({lo:.1f}–{hi:.1f})", fontsize=fs, va="center", color=c_pool,
                     fontweight="bold")
-        ax_num.text(0.98, y, "100 %", fontsize=fs, va="center", ha="right", color=c_pool)
+        ax_num.text(0.98, y, "100%", fontsize=fs, va="center", ha="right", color=c_pool)
         ax.fill([lo, mid, hi, mid], [y, y + 0.32, y, y - 0.32], color=c_pool, zorder=3)
         if min(mid - lo, hi - mid) < 0.05 and (mid > 99.95 or mid < 0.05):
             # an estimate on the boundary of the scale: the diamond's far half is not cut off, it does not exist
             right = mid > 50
             far = lo if right else hi  # the free side of the pooled row, beyond the diamond's other tip
-            ax.annotate(f"half diamond: estimate\non the boundary ({mid:.0f} %)", (far, y),
+            ax.annotate(f"half diamond: estimate\non the boundary ({mid:.0f}%)", (far, y),
                         xytext=(-5 if right else 5, 0),
                         textcoords="offset points", fontsize=fs - 1.5, ha="right" if right else "left", va="center",
                         color=c_pool)
         y -= 1
-        het = f"k = {pooled.k}; τ² = {pooled.tau2:.2f}; I² = {pooled.i2:.0f} %"
+        het = f"k = {pooled.k}; τ² = {pooled.tau2:.2f}; I² = {pooled.i2:.0f}%"
         if pooled.pi_lower is not None:
             plo, phi = 100 * pooled.pi_lower, 100 * pooled.pi_upper
             ax.plot([plo, phi], [y, y], color=c_pool, lw=1.2)

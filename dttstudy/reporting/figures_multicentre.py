@@ -11,7 +11,7 @@ from .figures_theme import OKABE_ITO, month_grid, set_month_axis, theme
 
 
 def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
-    """By-centre forest plot in the study's forest layout (centre | n/N | % (95 % CI) | weight): each centre's
+    """By-centre forest plot in the study's forest layout (centre | n/N | % (95% CI) | weight): each centre's
     proportion with its exact CI and the random-effects pooled estimate (diamond, with its prediction interval
     where defined); the summed-count estimate with its exact CI is stated in the footnote."""
     r = rows[rows["N"] > 0].reset_index(drop=True)  # a centre with nobody evaluable has no proportion
@@ -23,8 +23,12 @@ def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
         method = "GLMM"
     per, pooled = forest_data(units, method=method)
     p = het["pooled"]
-    foot = (f"Summed counts of all centres: {int(p['n'])}/{int(p['N'])} = {p['pct']:.1f} % (exact 95 % CI "
-            f"{p['ci_low']:.1f}–{p['ci_high']:.1f}).")
+    if p.get("N") is None or pd.isna(p["N"]):  # some centre withheld the cell: no figure over all centres
+        foot = (f"Summed counts of all centres: withheld by {p.get('withheld_centres') or 'a centre'}; the "
+                "diamond pools only the centres shown.")
+    else:
+        foot = (f"Summed counts of all centres: {int(p['n'])}/{int(p['N'])} = {p['pct']:.1f}% (exact 95% CI "
+                f"{p['ci_low']:.1f}–{p['ci_high']:.1f}).")
     return forest_plot(per, pooled, title, xlabel="Patients with the outcome (%)", footnote=foot, unit_label="Centre")
 
 

@@ -102,6 +102,10 @@ LABELS: dict[str, str] = {
     "score_m": "Score", "response_m": "Response", "change_short": "Change",
     # sensitivity analyses and forest tables
     "analysis": "Analysis", "detail": "Detail", "pi_method": "PI method", "same_as_main": "Same as main analysis",
+    "k_units": "Units", "events_of_n": "Events/n", "events_of_units": "Events/units",
+    "recomputed_pct": "Recomputed, %", "within_rounding": "Within the printed rounding",
+    "unit_of_analysis": "Unit", "arms_k": "Arms", "class_difference": "Difference between classes",
+    "tau2_ci": "τ² (95% CI)", "this_cohort_pct": "This cohort, n/N (%)", "p_new_at_least": "P(new study ≥ this cohort)", "pooled_pct_ci": "Pooled, % (95% CI)",
     "arm": "Arm", "pooled": "Pooled", "weight": "Weight, %",
     # log-rank tests, cumulative incidence, patient flow
     "groups": "Groups", "observed": "Observed events", "expected": "Expected events", "chi2": "χ²",
@@ -114,7 +118,7 @@ LABELS: dict[str, str] = {
     "centres_k": "Centres", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N", "table": "Summary table", "cell": "Withheld value",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
-    "studies": "Studies", "events_basis": "Events: basis", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
+    "studies": "Studies", "events_basis": "Where the events come from", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
     "ft_split_pct": "Freeman–Tukey by study, %", "glmm_pct": "GLMM, %", "agrees_logit": "Agrees (logit)",
     "agrees_ft": "Agrees (Freeman–Tukey)", "agrees_glmm": "Agrees (GLMM)",
     # evidence synthesis: estimands, small-k inference, coding rules, reconstruction

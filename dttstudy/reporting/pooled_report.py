@@ -90,8 +90,7 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             pr = r[(r["endpoint"] == h.endpoint) & (r["analysis_set"] == h.analysis_set) & (r["month"] == h.month)
                    & (r["group"] == "All")].iloc[0]
             het = dict(h._asdict())
-            het["pooled"] = {"n": int(pr["n"]), "N": int(pr["N"]), "pct": pr["pct"], "ci_low": pr["ci_low"],
-                             "ci_high": pr["ci_high"]}
+            het["pooled"] = {k: pr[k] for k in ("n", "N", "pct", "ci_low", "ci_high", "withheld_centres")}
             het.setdefault("re_pct", np.nan)
             name = f"forest_{h.endpoint}_m{_fmt(h.month)}"
             title = f"{h.endpoint.replace('_', ' ').capitalize()}, month {_fmt(h.month)} (observed cases)"

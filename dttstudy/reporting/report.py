@@ -146,15 +146,19 @@ def cohort_banner(cohort) -> str:
 
 def rates_text(rates: pd.DataFrame) -> str:
     """Stable plain text of a rate table (for output-checked notebook cells), one line per row in words:
-    "Clinical response, observed cases, month 3, all patients: 15/17 (88.2 %; 95 % CI 63.6–98.5, Clopper–Pearson
-    exact)"; a subgroup is named by its variable and level ("disease UC")."""
+    "Clinical response, observed cases, month 3, all patients: 15/17 (88.2%; 95% CI 63.6–98.5, Clopper–Pearson
+    exact)"; a subgroup is named by its variable and level ("disease UC"); a pooled cell some centre withheld
+    reads "withheld by C1, C2"."""
     lines = []
     for r in rates.itertuples():
         month = f"{r.month:g}" if isinstance(r.month, (int, float)) else str(r.month)
-        pct = "not evaluable" if r.N == 0 else f"{r.pct:.1f} %; 95 % CI {r.ci_low:.1f}–{r.ci_high:.1f}"
         group = "all patients" if r.by == r.group == "All" else f"{label(r.by, strict=False).lower()} {level(r.group)}"
-        lines.append(f"{label(r.endpoint, strict=False)}, {level(r.analysis_set).lower()}, month {month}, {group}: "
-                     f"{r.n}/{r.N} ({pct}, {r.ci_method})")
+        head = f"{label(r.endpoint, strict=False)}, {level(r.analysis_set).lower()}, month {month}, {group}: "
+        if pd.isna(r.N):  # a pooled cell that some centre withheld
+            lines.append(head + f"withheld by {r.withheld_centres}")
+            continue
+        pct = "not evaluable" if r.N == 0 else f"{r.pct:.1f}%; 95% CI {r.ci_low:.1f}–{r.ci_high:.1f}"
+        lines.append(head + f"{int(r.n)}/{int(r.N)} ({pct}, {r.ci_method})")
     return "\n".join(lines)
 
 

@@ -252,7 +252,7 @@ def fit_glmm(x, n, n_agq: int = 7) -> GLMMFit:
     while max(range(len(vals)), key=lambda i: (vals[i], -i)) == len(grid) - 1:
         if grid[-1] > 1e3:
             raise NoFiniteMaximum("the between-study variance of the binomial–normal model diverges "
-                                  "(studies at 0 % and at 100 % only)")
+                                  "(studies at 0% and at 100% only)")
         grid.append(grid[-1] * 1.5)
         vals.append(profile(grid[-1]))
     j = max(range(len(vals)), key=lambda i: (vals[i], -i))

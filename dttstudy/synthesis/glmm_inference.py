@@ -6,7 +6,7 @@
 * :func:`population_averaged` — the *population-averaged* (marginal) proportion ``E[expit(mu + tau u)]``,
   ``u ~ N(0, 1)``: the mean proportion over the distribution of studies. The GLMM's pooled proportion
   ``expit(mu)`` is the *conditional* estimand, the proportion of the median study; with tau^2 > 0 the two
-  differ, and the marginal one is pulled towards 50 % (Lin L, Chu H. Meta-analysis of proportions using
+  differ, and the marginal one is pulled towards 50% (Lin L, Chu H. Meta-analysis of proportions using
   generalized linear mixed models. Epidemiology 2020;31:713-717).
 * :func:`predictive_tail` — predictive check of one cohort against the pool: the probability that a *new*
   study of ``n`` patients shows ``x`` or more events (or ``x`` or fewer), when its true logit is drawn from

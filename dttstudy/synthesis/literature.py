@@ -113,9 +113,9 @@ _PUBLISHED_OUTCOMES = {"clinical_response", "endoscopic_response", "any_ae", "se
 
 _COHORT_DEFINITIONS = {
     "clinical_response": "CD: HBI drop >= 3 (HBI <= 4: CRP normalised or Limberg drop >= 2); UC: partial Mayo drop "
-                         ">= 3 and >= 30 % with rectal bleeding drop >= 1 or <= 1",
+                         ">= 3 and >= 30% with rectal bleeding drop >= 1 or <= 1",
     "clinical_remission": "CD: HBI <= 4; UC: partial Mayo <= 2 (not a published outcome of Wang 2025)",
-    "endoscopic_response": "CD: SES-CD drop > 50 %; UC: Mayo endoscopic subscore drop >= 1",
+    "endoscopic_response": "CD: SES-CD drop > 50%; UC: Mayo endoscopic subscore drop >= 1",
     "endoscopic_remission": "not analysed",
     "any_ae": "treatment-emergent adverse events over the DTT course",
     "serious_ae": "serious treatment-emergent adverse events over the DTT course"}
@@ -425,7 +425,7 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
     out = []
     for r in df.itertuples(index=False):
         row = {"meta_analysis": r.meta_analysis, "subgroup": r.subgroup, "outcome": r.outcome,
-               "printed_pct": float(r.printed_pct), "units": r.therapeutic_trials,
+               "printed_pct": float(r.printed_pct), "units": r.therapeutic_trials, "unit_of_analysis": r.units,
                "events": r.events, "studies": r.studies, "events_basis": r.events_basis,
                "logit_pct": np.nan, "ft_pct": np.nan, "ft_split_pct": np.nan, "glmm_pct": np.nan}
         if r.reproducible == "true":

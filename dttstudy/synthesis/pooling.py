@@ -7,8 +7,9 @@ refuses files from another package version or other analysis parameters (:func:`
 
 Pooled response rates are summed counts with exact (or Wilson, as chosen) CIs — identical to the analysis of
 the concatenated cohorts when nothing is suppressed; between-centre heterogeneity is estimated with a
-random-effects model of the centres' proportions (τ², I²). A cell a centre withheld leaves that centre out of
-that pooled cell; the ``withheld_centres`` column names it. Survival is pooled from the centres' life tables
+random-effects model of the centres' proportions (τ², I²). A response cell that a centre withheld is withheld
+in the pool as well (or, with ``partial="show"``, summed over the other centres and marked); for the other tables
+a withheld cell leaves that centre out of that pooled cell, and the ``withheld_centres`` column names it. Survival is pooled from the centres' life tables
 (:func:`life_table_km`).
 """
 from __future__ import annotations
@@ -25,6 +26,10 @@ from .export import _COLS
 from .meta import pool_proportions
 from .summary_check import checked_summaries, read_summary_file
 from .summary_contract import IncompatibleSummaries
+
+#: What a pooled response cell shows when some centres withheld it: nothing ("withhold", the default) or the
+#: sum over the centres that published it, marked ("show").
+PARTIAL_CELLS = ("withhold", "show")
 
 
 def read_summary(path) -> dict:
@@ -76,7 +81,8 @@ def _frame(summaries, table: str, keys: list[str]) -> pd.DataFrame:
 
 
 def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
-    """Sum ``cols`` over centres per key, leaving out a centre's row when any of ``cols`` is withheld."""
+    """Sum ``cols`` over centres per key, leaving out a centre's row when any of ``cols`` is withheld;
+    ``centres``/``contributing_centres`` count and name the centres summed, ``withheld_centres`` those left out."""
     ok = ~df[cols].eq(SUPPRESSED).any(axis=1)
     num = df[ok].copy()
     for c in cols:
@@ -85,8 +91,9 @@ def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFr
     order = key_df.drop_duplicates()
     summed = num.groupby(keys, sort=False, dropna=False)[cols].sum().reset_index() if len(num) else \
         pd.DataFrame(columns=keys + cols)
-    cnt = num.groupby(keys, sort=False, dropna=False).size().rename("centres").reset_index() if len(num) else \
-        pd.DataFrame(columns=keys + ["centres"])
+    cnt = num.groupby(keys, sort=False, dropna=False).agg(
+        centres=("centre", "size"), contributing_centres=("centre", ", ".join)).reset_index() if len(num) else \
+        pd.DataFrame(columns=keys + ["centres", "contributing_centres"])
     wh = df[~ok].groupby(keys, sort=False, dropna=False)["centre"].agg(", ".join).rename(
         "withheld_centres").reset_index() if (~ok).any() else pd.DataFrame(columns=keys + ["withheld_centres"])
     out = order.merge(summed, on=keys, how="left").merge(cnt, on=keys, how="left").merge(wh, on=keys, how="left")
@@ -94,6 +101,7 @@ def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFr
         out[c] = pd.to_numeric(out[c]).astype(float).fillna(0)
     out["centres"] = pd.to_numeric(out["centres"]).astype(float).fillna(0).astype(int)
     out["withheld_centres"] = out["withheld_centres"].fillna("")
+    out["contributing_centres"] = out["contributing_centres"].fillna("")
     return out
 
 
@@ -106,8 +114,11 @@ class PooledAnalysis:
     parameter), ``labs_``, ``table1_``, ``table1_continuous_``, ``withheld_`` and ``centres_``.
     """
 
-    def __init__(self, heterogeneity_method: str = "GLMM"):
+    def __init__(self, heterogeneity_method: str = "GLMM", partial: str = "withhold"):
+        if partial not in PARTIAL_CELLS:
+            raise ValueError(f"partial must be one of {', '.join(PARTIAL_CELLS)}, not {partial!r}")
         self.heterogeneity_method = heterogeneity_method
+        self.partial = partial
 
     def fit(self, summaries: list[dict]) -> "PooledAnalysis":
         check_compatible(summaries)
@@ -141,8 +152,12 @@ class PooledAnalysis:
         out["ci_high"] = [100 * c[1] for c in ci]
         out["ci_method"] = CI_METHODS[prm["ci_method"]]
         out["level"] = prm["level"]
-        self.rates_ = out[keys + ["n", "N", "pct", "ci_low", "ci_high", "ci_method", "level", "centres",
-                                  "withheld_centres"]]
+        out["complete"] = out["withheld_centres"].eq("")
+        if self.partial == "withhold" and not out["complete"].all():
+            out[["n", "N"]] = out[["n", "N"]].astype(float)
+            out.loc[~out["complete"], ["n", "N", "pct", "ci_low", "ci_high"]] = np.nan
+        self.rates_ = out[keys + ["n", "N", "pct", "ci_low", "ci_high", "ci_method", "level", "complete",
+                                  "centres", "contributing_centres", "withheld_centres"]]
         allg = df[df["group"] == "All"].copy()
         ok = ~allg[["n", "N"]].eq(SUPPRESSED).any(axis=1)
         cr = allg[ok].copy()
@@ -374,13 +389,14 @@ def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level:
 
 
 def pool(paths_or_summaries, heterogeneity_method: str = "GLMM", *, min_cell: int = DEFAULT_MIN_CELL,
-         accept_below_min_cell: bool = False) -> PooledAnalysis:
+         accept_below_min_cell: bool = False, partial: str = "withhold") -> PooledAnalysis:
     """Read (paths) or take (dicts) centre summaries, check them against the summary contract
     (:mod:`dttstudy.synthesis.summary_contract`: every problem raised at once as :class:`IncompatibleSummaries`)
     and pool them. A centre exported with a minimum cell count below ``min_cell`` is refused unless
-    ``accept_below_min_cell``; the pooled summary then says so."""
+    ``accept_below_min_cell``; the pooled summary then says so. ``partial``: what a response cell that some
+    centres withheld shows (:class:`PooledAnalysis`)."""
     summaries, contract = checked_summaries(paths_or_summaries, min_cell=min_cell,
                                             accept_below_min_cell=accept_below_min_cell)
-    res = PooledAnalysis(heterogeneity_method).fit(summaries)
+    res = PooledAnalysis(heterogeneity_method, partial).fit(summaries)
     res.contract_notes_ = list(contract.notes)
     return res

@@ -25,7 +25,8 @@ one row per analysis:
 Columns: ``analysis``, ``detail``, ``k`` (units pooled), ``events``, ``n`` (patients, the summed denominators),
 ``pooled_pct``, ``ci_low``, ``ci_high`` (``level`` CI, %), ``pi_low``, ``pi_high`` (prediction interval, %,
 quantile in ``pi_method``), ``tau2`` (logit scale; double-arcsine scale for Freeman–Tukey), ``i2`` (%, from
-tau^2 as metafor), ``method`` (model description), ``ci_method``, ``pi_method``, ``same_as_main``, ``note``.
+tau^2 as metafor), ``method`` (model description), ``ci_method``, ``pi_method``, ``same_as_main`` (whether a
+variant selects exactly the main analysis's units; empty on the main row itself), ``note``.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ SENSITIVITY_COLUMNS = ("analysis", "detail", "k", "events", "n", "pooled_pct", "
                        "pi_high", "tau2", "i2", "method", "ci_method", "pi_method", "same_as_main", "note")
 
 
-def _row(analysis: str, detail: str, res: PooledProportion | None, same: bool = False,
+def _row(analysis: str, detail: str, res: PooledProportion | None, same: bool | None = False,
          note: str = "") -> dict[str, Any]:
     nan = float("nan")
     if res is None:
@@ -93,7 +94,7 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
     if method != "GLMM" and hartung_knapp:
         main_kw.update(hartung_knapp=True, hk_adhoc=hk_adhoc)
     main_res = pool(main, **main_kw)
-    out = [_row("main", "studies as units; main inclusion rule", main_res)]
+    out = [_row("main", "studies as units; main inclusion rule", main_res, same=None)]  # the reference itself
     for name, (detail, rows) in (variants or {}).items():
         if rows is None or _key(rows) == _key(main):
             out.append(_row(name, f"{detail} — same as main", main_res, same=True))

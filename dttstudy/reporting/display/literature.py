@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ...analysis.stats import round_half_up
-from ..labels import est_ci, fmt, label, level
+from ..labels import NA, est_ci, fmt, fmt_p, interval, label, level
 from .core import Column, DisplayTable, Row, _is_num, _nan, _text, builder
 
 
@@ -103,3 +103,200 @@ def _fixed(v, places: int) -> str:
         return "" if _nan(v) else str(v)
     out = f"{round_half_up(float(v), places):.{places}f}"
     return out.replace("-", "\u2212") if float(out) != 0 else out.lstrip("-")
+
+
+@builder("literature_sensitivity")
+def sensitivity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Sensitivity analyses of a pooled literature proportion: one row per analysis (the main analysis first),
+    units pooled, events/patients, pooled % (95% CI), 95% prediction interval, τ², I² and the model. A variant
+    that selects the same units as the main analysis says so in its detail and repeats the main figures; the
+    main row itself is the reference, not a comparison."""
+
+    cols = [Column(label("analysis")), Column(label("detail"), wrap=True), Column(label("k_units"), align="right"),
+            Column(label("events_of_n"), align="right"), Column(label("pooled_pct_ci"), align="center"),
+            Column(label("pi_pct"), align="center"), Column(label("tau2"), align="right"),
+            Column(label("i2"), align="right"), Column(label("model"), wrap=True)]
+    rows = []
+    for r in tidy.to_dict("records"):
+        ok = int(r["k"]) > 0
+        model = str(r.get("method") or "")
+        if ok and r.get("ci_method") and "CI" not in model:
+            model += f", {r['ci_method']} CI"
+        analysis = str(r["analysis"])
+        cells = ["Main analysis" if analysis == "main" else analysis[:1].upper() + analysis[1:], str(r["detail"]),
+                 fmt(r["k"], "n"),
+                 f"{int(r['events'])}/{int(r['n'])}" if ok else NA,
+                 est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct") if ok else NA,
+                 interval(r["pi_low"], r["pi_high"], "pct") if ok else NA,
+                 fmt(r["tau2"], "tau2"), fmt(r["i2"], "i2"), model if ok else str(r.get("note") or NA)]
+        rows.append(Row(cells, [None, None, r["k"], None, None, None, r["tau2"], r["i2"], None],
+                        [None, None, 0, None, None, None, 3, 1, None]))
+    notes = [("", "The first row is the main analysis, reported in the text; every other row changes one choice. "
+                  "“— same as main” marks a variant that selects exactly the main analysis's studies and counts, "
+                  "so its figures repeat the main row's."),
+             ("", "t(k-1): CI and prediction interval from the t distribution with k − 1 degrees of freedom; "
+                  "normal quantile (z): from the normal distribution. τ² on the logit scale (double-arcsine "
+                  "scale for Freeman–Tukey); I² from τ² and the typical within-study variance, as in metafor.")]
+    return DisplayTable(name, "Sensitivity analyses of the pooled proportion", cols, rows, notes)
+
+
+#: Abbreviations that the quoted abstract text of a published meta-analysis uses.
+_QUOTED_ABBREVIATIONS = {"TTs": "therapeutic trials (one patient's course on one combination, the meta-analysis's "
+                                "unit)", "SAEs": "serious adverse events", "AE": "adverse event",
+                         "NAT": "natalizumab", "Tofa": "tofacitinib", "UPA": "upadacitinib",
+                         "UST": "ustekinumab", "VDZ": "vedolizumab", "aTNF": "anti-TNF"}
+
+
+def _events_basis(text: str) -> str:
+    """Where a subgroup's event count comes from, in words: a back-calculation spelt out, the abstract's own
+    words in quotation marks."""
+    s = str(text or "")
+    m = re.fullmatch(r"derived: ([\d.]+) x (\d+) = ([\d.]+) -> (\d+) \((\d+)/(\d+) = ([\d.]+)%\)", s)
+    if m:
+        p, n, x, k, _, _, back = m.groups()
+        return (f"back-calculated from the printed percentage: {float(p) * 100:g}% of {n} = {x}, "
+                f"rounded to {k} ({k}/{n} = {back}%)")
+    if s.startswith("printed: "):
+        return f"printed in the abstract: “{s.removeprefix('printed: ')}”"
+    return s.replace(" -> ", " → ")
+
+
+@builder("published_meta_check")
+def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Published subgroup percentages beside the same figure recomputed from the counts the sources give: printed
+    %, events/units and the unit, number of studies, where the events come from, the recomputed % by model, and whether each
+    lies within the printed figure's rounding. Circular rows (events back-calculated from the printed %) are
+    marked and are never counted as agreement."""
+    from ...synthesis.literature import OUTCOME_LABELS
+
+    models = [("logit_pct", "agrees_logit", "Logit"), ("ft_pct", "agrees_ft", "Freeman–Tukey"),
+              ("ft_split_pct", None, "Freeman–Tukey, each trial a study"), ("glmm_pct", "agrees_glmm", "GLMM")]
+    cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
+            Column(label("printed_pct"), align="right"), Column(label("events_of_units"), align="right"),
+            Column(label("unit_of_analysis")), Column(label("studies"), align="right"),
+            Column(label("events_basis"), wrap=True)]
+    cols += [Column(t, align="right", spanner=label("recomputed_pct")) for _, _, t in models]
+    cols += [Column(label("within_rounding"), wrap=True)]
+    rows = []
+    for r in tidy.to_dict("records"):
+        events = "" if _nan(r.get("events")) or str(r.get("events")) == "" else str(int(float(r["events"])))
+        verdicts = []
+        if bool(r.get("circular")):
+            verdict = "not a check: circular"
+        else:
+            for _, agree, t in models:
+                v = r.get(agree) if agree else None
+                if v is not None and not _nan(v) and str(v) != "":
+                    verdicts.append(f"{t} {'yes' if str(v) in ('True', 'true', '1') or v is True else 'no'}")
+            verdict = "; ".join(verdicts) or NA
+        cells = [str(r["meta_analysis"]), str(r["subgroup"]), OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"])),
+                 fmt(r["printed_pct"], "pct"), f"{events}/{r['units']}" if events else f"–/{r['units']}",
+                 str(r.get("unit_of_analysis") or ""), str(r["studies"]), _events_basis(r["events_basis"])]
+        cells += [fmt(r[c], "pct") if not _nan(r[c]) else NA for c, _, _ in models] + [verdict]
+        rows.append(Row(cells, [None, None, None, r["printed_pct"], None, None, None, None]
+                        + [r[c] for c, _, _ in models] + [None],
+                        [None, None, None, 1, None, None, None, None] + [2] * len(models) + [None]))
+    quoted = " ".join(str(x) for x in tidy["events_basis"])
+    abbr = "; ".join(f"{k}, {v}" for k, v in sorted(_QUOTED_ABBREVIATIONS.items(), key=lambda kv: kv[0].lower())
+                     if re.search(rf"\b{re.escape(k)}\b", quoted))
+    notes = [("", "Unit: what the meta-analysis counts; a therapeutic trial is one patient's course on one "
+                  "combination. Recomputed with random-effects pooling on the logit scale (REML, 0.5 added to 0 or all events) "
+                  "and the Freeman–Tukey double arcsine (DerSimonian–Laird); where the number of studies is not "
+                  "printed, also with every trial as its own study; GLMM: binomial–normal model."),
+             ("", "Within rounding: the recomputed % lies within half a unit of the printed figure's last decimal. "
+                  "Circular: the events were back-calculated from the printed percentage, so the two agree by "
+                  "construction; such a row is not a check and is never counted as agreement."),
+             ("", "– not derivable from what the sources print; the reason is given.")]
+    if abbr:
+        notes.append(("", f"In the quoted text: {abbr}."))
+    return DisplayTable(name, "Published subgroup percentages beside recomputed ones", cols, rows, notes)
+
+
+def _model_words(model: str) -> str:
+    """A model description as a reader's words (the tidy table keeps the package's wording)."""
+    return (str(model or "").replace("binomial-normal GLMM (ML)", "binomial–normal GLMM")
+            .replace(", t(k-1) CI", "").replace("Clopper-Pearson", "Clopper–Pearson"))
+
+
+@builder("literature_regimen_classes")
+def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Pooled proportions by regimen class, outcomes as row groups: arms pooled, patients, events, pooled %
+    (95% CI), I², τ², the model of the row, and the test for a difference between classes on the row that pools
+    all classes."""
+    from ...synthesis.literature import OUTCOME_LABELS
+
+    cols = [Column(label("regimen_class")), Column(label("arms_k"), align="right"),
+            Column(label("patients"), align="right"), Column(label("events"), align="right"),
+            Column(label("pooled_pct_ci"), align="center"), Column(label("i2"), align="right"),
+            Column(label("tau2"), align="right"), Column(label("model"), wrap=True),
+            Column(label("class_difference"), wrap=True)]
+    rows = []
+    for r in tidy.to_dict("records"):
+        overall = r["regimen_class"] == "Overall"
+        test = ""
+        if overall:
+            p = r.get("subgroup_p")
+            why = str(r.get("subgroup_test") or "")
+            if p is not None and not _nan(p):
+                q = re.search(r"Q = ([\d.]+) on (\d+) df", why)
+                test = f"p = {fmt_p(p)}" + (f" (Wald χ² = {q.group(1)}, {q.group(2)} df)" if q else "")
+            else:
+                m = re.fullmatch(r"not done: (.+) without a fitted model(.*)", why)
+                test = (f"not tested: {m.group(1)} {'have' if ',' in m.group(1) else 'has'} no fitted model"
+                        f"{m.group(2)}" if m else why)
+        cells = ["All classes" if overall else level(r["regimen_class"]), fmt(r["k"], "n"), fmt(r["patients"], "n"),
+                 fmt(r["events"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
+                 fmt(r["i2"], "i2"), fmt(r["tau2"], "tau2"), _model_words(r["model"]), test]
+        rows.append(Row(cells, [None, r["k"], r["patients"], r["events"], None, r["i2"], r["tau2"], None, None],
+                        [None, 0, 0, 0, None, 1, 3, None, None],
+                        group=OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"]))))
+    notes = [("", "Arms are the units here: the arms of one study can belong to different regimen classes. "
+                  "“All classes” therefore pools arms, as the sensitivity analysis “arms as separate units” "
+                  "does, and differs from the main pooled estimate, which counts each study once."),
+             ("", "CIs of fitted models from the t distribution with k − 1 degrees of freedom. A class with one "
+                  "arm, or with no (or every) event, has no fitted model: its summed count is shown with the "
+                  "Clopper–Pearson exact CI. The test for a difference between classes (Wald test of the class "
+                  "logits) is reported only when every class has a fitted model."),
+             ("", "τ² on the logit scale; I² from τ² and the typical within-study variance, as in metafor.")]
+    return DisplayTable(name, "Pooled proportions by regimen class", cols, rows, notes)
+
+
+@builder("literature_pooled_vs_cohort")
+def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """The pooled published cohorts per outcome (studies, patients, conditional pooled % with 95% CI,
+    population-averaged %, 95% prediction interval, τ² with its profile-likelihood CI, I²) beside this cohort
+    and the predictive probability that a new study does at least as well."""
+    from ...synthesis.literature import OUTCOME_LABELS
+
+    cols = [Column(label("outcome")), Column(label("studies"), align="right"), Column(label("patients"), align="right"),
+            Column(label("pooled_pct_ci"), align="center"), Column(label("marginal_pct"), align="right"),
+            Column(label("pi_pct"), align="center"), Column(label("tau2_ci"), align="center"),
+            Column(label("i2"), align="right"), Column(label("this_cohort_pct"), align="center"),
+            Column(label("p_new_at_least"), align="right")]
+    rows = []
+    unpublished = False
+    for r in tidy.to_dict("records"):
+        own = str(r.get("this_cohort") or "")
+        cohort = f"{own} ({fmt(r['this_cohort_pct'], 'pct')}%)" if own and not _nan(r.get("this_cohort_pct")) else NA
+        marks = {}
+        if "not published" in str(r.get("this_cohort_label") or ""):
+            marks[8] = "a"
+            unpublished = True
+        rows.append(Row([OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"])), fmt(r["k"], "n"),
+                         fmt(r["patients"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
+                         fmt(r["marginal_pct"], "pct"), interval(r["pi_low"], r["pi_high"], "pct"),
+                         est_ci(r["tau2"], r["tau2_ci_low"], r["tau2_ci_high"], "tau2"), fmt(r["i2"], "i2"),
+                         cohort, fmt(r["p_at_least"], "prob").rstrip("0").rstrip(".") if not _nan(r["p_at_least"])
+                         else NA],
+                        [None, r["k"], r["patients"], r["pooled_pct"], r["marginal_pct"], None, r["tau2"], r["i2"],
+                         None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 2], marks=marks))
+    model = _model_words(str(tidy["method"].iloc[0])) if len(tidy) and "method" in tidy else ""
+    notes = [("", f"Studies are the units (each study once). Model: {model}; pooled %: the conditional estimate, "
+                  "the proportion of the median study; population-averaged %: the mean proportion over studies. "
+                  "CI and prediction interval from the t distribution with k − 1 degrees of freedom; τ² (logit "
+                  "scale) with its profile-likelihood CI."),
+             ("", "P(new study ≥ this cohort): the probability that a new study of this cohort's size has at least "
+                  "as many patients with the outcome, under the pooled predictive distribution.")]
+    if unpublished:
+        notes.append(("a", "Computed from the reconstructed cohort; Wang et al. 2025 do not print it."))
+    return DisplayTable(name, "Pooled published cohorts and this cohort", cols, rows, notes)

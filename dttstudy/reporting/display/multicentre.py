@@ -46,20 +46,45 @@ SUMMARY_TABLES = {"response": "Response and remission counts", "ae_incidence": "
 
 @builder("multicentre_demo_clinical_response", "multicentre_clinical_response")
 def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
-    """Pooled response rates from the centres' summaries: the single-centre layout, plus how many centres
-    contributed to each cell and a note when some withheld theirs."""
+    """Pooled response rates from the centres' summaries, in the single-centre layout. A cell that some centre
+    withheld reads "withheld by C1, C3" (no figure over all centres exists); when the pool was asked to show
+    such cells (``partial="show"``) the sum over the other centres carries a lettered mark whose footnote names
+    the centres summed and those left out."""
     d = tidy.copy()
-    if "withheld_centres" in d and "centres" in d:
-        withheld = d["withheld_centres"].fillna("").astype(str).str.len().gt(0) & (d["centres"] == 0)
-        d["n/N (%; 95% CI)"] = [
-            "withheld" if w else n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]) if r["N"] else "0/0"
-            for w, r in zip(withheld, d.to_dict("records"))]
+    notes: list[tuple[str, str]] = []
+    if "withheld_centres" in d:
+        wh = d["withheld_centres"].fillna("").astype(str)
+        contrib = d.get("contributing_centres", pd.Series("", index=d.index)).fillna("").astype(str)
+        letters, texts, marks = {}, [], []
+        for w, c, r in zip(wh, contrib, d.to_dict("records")):
+            # a sum over some centres is shown only in partial="show" and only when it has evaluable patients
+            shown = r["N"] is not None and not _nan(r["N"]) and not (w and not r["N"])
+            if w and not shown:
+                texts.append(f"withheld by {w}")
+                marks.append("")
+                continue
+            texts.append(n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]) if shown and r["N"]
+                         else NA)
+            if w:
+                key = (c, w)
+                letters.setdefault(key, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+                marks.append(letters[key])
+            else:
+                marks.append("")
+        d["n/N (%; 95% CI)"], d["mark"] = texts, marks
         d = d.drop(columns=["N", "pct"])
+        everyone = sorted({x for v in (*wh, *contrib) for x in v.split(", ") if x})
+        if everyone:
+            notes.append(("", f"Each figure sums every centre with patients in the cell ({', '.join(everyone)})."))
+        if any(x.startswith("withheld by") for x in texts):
+            notes.append(("", "withheld by …: the centres named withheld their count for the cell (below the "
+                              "minimum cell count, or recoverable from published totals), so no figure over all "
+                              "centres can be given; every withheld value is listed in "
+                              "multicentre_withheld_cells.csv."))
+        for (c, w), letter in letters.items():
+            notes.append((letter, f"Only {c}: {w} withheld the cell, so this is not a figure over all centres."))
     t = response_display(name, d)
-    if "withheld_centres" in tidy and tidy["withheld_centres"].fillna("").astype(str).str.len().gt(0).any():
-        t.footnotes.append(("", "Pooled over the centres that published the cell; withheld: no centre published it. A "
-                                "centre withholds a count below the minimum cell count or one that published totals "
-                                "would reveal (every withheld cell is listed in multicentre_withheld_cells.csv)."))
+    t.footnotes += notes
     return t
 
 

@@ -12,7 +12,8 @@ from .core import Column, DisplayTable, Row, _month_label, builder
          "clinical_remission_rates")
 def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Response rates wide: months as columns, analysis sets (observed cases / non-responder imputation) as row
-    groups, subgroups as indented rows under their label; cells ``n/N (%; 95% CI)``; "–" where N = 0."""
+    groups, subgroups as indented rows under their label; cells ``n/N (%; 95% CI)``; "–" where N = 0. An
+    optional ``mark`` column puts a footnote mark on its cell."""
     t = tidy.copy()
     months = list(dict.fromkeys(t["month"]))
     keys = [c for c in ("endpoint", "definition", "analysis_set") if c in t.columns]
@@ -31,8 +32,8 @@ def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                 rows.append(Row([level(by)] + [""] * len(months), group=gname))
                 indent = 1
             for grp in dict.fromkeys(sub["group"]):
-                cells = []
-                for m in months:
+                cells, marks = [], {}
+                for j, m in enumerate(months, 1):
                     hit = sub[(sub["group"] == grp) & (sub["month"] == m)]
                     if hit.empty:
                         cells.append("")
@@ -43,7 +44,10 @@ def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                     else:
                         c = str(r["n/N (%; 95% CI)"])
                         cells.append(NA if c.startswith("0/0") else c)
-                rows.append(Row([level(grp) if by == "All" else str(grp), *cells], group=gname, indent=indent))
+                    if r.get("mark"):
+                        marks[j] = str(r["mark"])
+                rows.append(Row([level(grp) if by == "All" else str(grp), *cells], group=gname, indent=indent,
+                                marks=marks))
     for r in rows:
         r.values = [None] * len(cols)
         r.decimals = [None] * len(cols)

@@ -13,7 +13,7 @@ import pandas as pd
 # Result container
 # --------------------------------------------------------------------------
 def _fmt_pct(p: float | None) -> str:
-    return "n/a" if p is None else f"{100.0 * p:.1f} %"
+    return "n/a" if p is None else f"{100.0 * p:.1f}%"
 
 
 _NAN = float("nan")
@@ -53,7 +53,7 @@ class PooledProportion:
     q_pvalue : float or None
         Chi-square p-value for ``q`` with ``df`` degrees of freedom; None for k = 1.
     pi_lower, pi_upper : float or None
-        95 % (``level``) prediction interval for the proportion in a new study, ``mu +/- c sqrt(tau2 + SE^2)``;
+        95% (``level``) prediction interval for the proportion in a new study, ``mu +/- c sqrt(tau2 + SE^2)``;
         ``pi_method`` names ``c``. None where not defined (k = 1; ``"t(k-2)"`` with k < 3).
     pi_method : str
         ``"z"`` or ``"t(k-1)"`` (metafor's ``predict()`` default: the CI's quantile and SE) or ``"t(k-2)"``
@@ -179,7 +179,7 @@ class PooledProportion:
 
     def summary(self) -> str:
         """Methods paragraph and results, in the manner of R metafor's print method."""
-        lvl = f"{100 * self.level:g} %"
+        lvl = f"{100 * self.level:g}%"
         k = self.k
         if self.method == "GLMM":
             model = (
@@ -197,7 +197,7 @@ class PooledProportion:
             het = (f"Heterogeneity: tau^2 (logit scale, ML) = {self.tau2:.4g} (tau = {self.tau:.4g})"
                    + (f", profile-likelihood {lvl} CI {self.tau2_ci_lower:.4g} to {self.tau2_ci_upper:.4g}"
                       if math.isfinite(self.tau2_ci_lower) else "") + "; "
-                   f"I^2 = {self.i2:.1f} % (from tau^2 and the typical within-study variance of the logits, "
+                   f"I^2 = {self.i2:.1f}% (from tau^2 and the typical within-study variance of the logits, "
                    f"{self.continuity:g} added to 0/all-event studies, as metafor)")
             if self.df > 0:
                 het += (f"; likelihood-ratio test of heterogeneity LRT = {self.q:.3f} on {self.df} df "
@@ -218,7 +218,7 @@ class PooledProportion:
             het = f"Heterogeneity: tau^2 = {self.tau2:.4g} (tau = {self.tau:.4g})"
             if math.isfinite(self.tau2_ci_lower):
                 het += f", Q-profile {lvl} CI {self.tau2_ci_lower:.4g} to {self.tau2_ci_upper:.4g}"
-            het += f"; I^2 = {self.i2:.1f} % (from tau^2 and the typical within-study variance, as metafor)"
+            het += f"; I^2 = {self.i2:.1f}% (from tau^2 and the typical within-study variance, as metafor)"
             if self.df > 0:
                 het += f"; Cochran's Q = {self.q:.3f} on {self.df} df (p = {self.q_pvalue:.3g})"
         lines = [
