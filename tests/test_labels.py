@@ -36,8 +36,10 @@ def test_p_value_missing_and_impossible():
 
 
 def test_one_rule_per_statistic():
-    assert fmt(2.345, "mean") == "2.35"          # half up (binary float 2.345 would round down with round())
-    assert fmt(6.35, "sd") == "6.35"
+    # mean (SD) to one decimal, as medians and quartiles (gtsummary's default); half up: round(2.25, 1) is 2.2
+    assert fmt(2.25, "mean") == "2.3" and fmt(2.345, "mean") == "2.3"
+    assert fmt(6.35, "sd") == "6.4"                # binary 6.35 is 6.3499..., still half up as printed
+    assert fmt(0.85, "lab") == "0.9" and fmt(3, "lab") == "3.0"  # CRP as albumin: one decimal, never "3.00"
     assert fmt(88.23529412, "pct") == "88.2"
     assert fmt(12.12, "change") == "12.12" and fmt(4, "change") == "4.00" and fmt(2.49, "change") == "2.49"
     assert fmt(4, "n") == "4" and fmt(17.0, "n") == "17"

@@ -104,7 +104,8 @@ LABELS: dict[str, str] = {
     "analysis": "Analysis", "detail": "Detail", "pi_method": "PI method", "same_as_main": "Same as main analysis",
     "k_units": "Units", "events_of_n": "Events/n", "events_of_units": "Events/units",
     "recomputed_pct": "Recomputed, %", "within_rounding": "Within the printed rounding",
-    "unit_of_analysis": "Unit", "arms_k": "Arms", "class_difference": "Difference between classes",
+    "unit_of_analysis": "Unit", "model_logit": "Logit", "model_ft": "Freeman–Tukey",
+    "model_ft_split": "Freeman–Tukey, each trial a study", "model_glmm": "GLMM", "arms_k": "Arms", "class_difference": "Difference between classes",
     "tau2_ci": "τ² (95% CI)", "this_cohort_pct": "This cohort, n/N (%)", "p_new_at_least": "P(new study ≥ this cohort)", "pooled_pct_ci": "Pooled, % (95% CI)",
     "arm": "Arm", "pooled": "Pooled", "weight": "Weight, %",
     # log-rank tests, cumulative incidence, patient flow
@@ -261,7 +262,7 @@ def abbreviation_note(codes) -> str:
 #: Decimals per statistic: the one rule. Percentages and their CIs 1; means and SDs 2 (as the paper);
 #: medians and quartiles 1; months 1; rates per 100 PY 1; probabilities 3; lab values 1.
 DECIMALS: dict[str, int] = {
-    "n": 0, "count": 0, "pct": 1, "ci": 1, "mean": 2, "sd": 2, "median": 1, "q": 1, "range": 0,
+    "n": 0, "count": 0, "pct": 1, "ci": 1, "mean": 1, "sd": 1, "median": 1, "q": 1, "range": 0,
     "months": 1, "rate": 1, "prob": 3, "lab": 1, "change": 2, "score": 0, "py": 2, "i2": 1, "tau2": 3,
     "estimate": 3, "stat": 1, "proportion": 3, "age": 0,
 }

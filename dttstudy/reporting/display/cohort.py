@@ -189,7 +189,7 @@ def table2_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             ("failed_biologics", label("failed_biologics_short"), label("failed_n"), "n"),
             ("failed_immunomodulators", label("failed_immunomodulators_short"), label("failed_n"), "n"),
             (activity, label("activity"), _month_label(0), None), (endo, label("endoscopy"), _month_label(0), None),
-            ("limberg", label("limberg"), _month_label(0), "n"), ("crp", label("crp"), _month_label(0), "change"),
+            ("limberg", label("limberg"), _month_label(0), "n"), ("crp", label("crp"), _month_label(0), "lab"),
             ("albumin", label("albumin"), _month_label(0), "lab"),
             ("hematocrit", label("hematocrit"), _month_label(0), "lab")]
     spec = [s for s in spec if callable(s[0]) or (s[0] in tidy.columns and tidy[s[0]].notna().any())]

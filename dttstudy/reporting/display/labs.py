@@ -28,7 +28,7 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
 
     for lab in dict.fromkeys(tidy["lab"]):
         sub = tidy[tidy["lab"] == lab]
-        st = "change" if lab == "crp" else "lab"
+        st = "lab"
         gname = level(lab)
         for m in dict.fromkeys(sub["month"]):
             rows.append(Row([_month_label(m)] + [""] * 6, [None] * 7, [None] * 7, group=gname))
@@ -71,7 +71,7 @@ def lab_per_patient_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     shifted = False
     for lab in dict.fromkeys(tidy["lab"]):
         sub = tidy[tidy["lab"] == lab]
-        st = "change" if lab == "crp" else "lab"
+        st = "lab"
         for pid in sorted(dict.fromkeys(sub["patient_id"])):
             pr = sub[sub["patient_id"] == pid]
             first = pr.iloc[0]

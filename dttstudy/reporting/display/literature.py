@@ -169,8 +169,8 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     marked and are never counted as agreement."""
     from ...synthesis.literature import OUTCOME_LABELS
 
-    models = [("logit_pct", "agrees_logit", "Logit"), ("ft_pct", "agrees_ft", "Freeman–Tukey"),
-              ("ft_split_pct", None, "Freeman–Tukey, each trial a study"), ("glmm_pct", "agrees_glmm", "GLMM")]
+    models = [("logit_pct", "agrees_logit", label("model_logit")), ("ft_pct", "agrees_ft", label("model_ft")),
+              ("ft_split_pct", None, label("model_ft_split")), ("glmm_pct", "agrees_glmm", label("model_glmm"))]
     cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
             Column(label("printed_pct"), align="right"), Column(label("events_of_units"), align="right"),
             Column(label("unit_of_analysis")), Column(label("studies"), align="right"),

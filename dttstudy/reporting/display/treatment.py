@@ -31,7 +31,7 @@ def followup_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     for m in _month_cols(tidy):
         sp = _month_label(m)
         spec += [(f"score_{m}m", label("score_m"), sp, "n"), (f"response_{m}m", label("response_m"), sp, None),
-                 (f"crp_{m}m", label("crp"), sp, "change")]
+                 (f"crp_{m}m", label("crp"), sp, "lab")]
     spec += [("endoscopic_response", label("endoscopic_response"), None, None),
              ("adverse_events", label("adverse_events"), None, None)]
     spec = [s for s in spec if s[0] in tidy.columns]
