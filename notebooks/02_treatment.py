@@ -43,9 +43,11 @@ cohort = report.load(p)
 import pandas as pd
 
 subjects = cohort.subjects()
+# one column per analysed disease, and the total only beside two
 regimens = (subjects.groupby(["regimen", "disease"]).size().unstack(fill_value=0)
-            .reindex(columns=["UC", "CD"], fill_value=0))
-regimens["total"] = regimens.sum(axis=1)
+            .reindex(columns=[d for d in ("UC", "CD") if d in set(subjects["disease"])], fill_value=0))
+if report.compared(cohort, "disease"):
+    regimens["total"] = regimens.sum(axis=1)
 regimens = regimens.reset_index()
 agents = pd.concat([subjects["agent_1"], subjects["agent_2"]]).value_counts().rename_axis("agent")
 agents = agents.reset_index(name="patients")
@@ -54,7 +56,7 @@ report.table(agents, "agents", p.output_dir, "Agents used (each patient counts f
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("regimens:", ", ".join(f"{r} {n}" for r, n in zip(regimens["regimen"], regimens["total"])))
+print("regimens:", ", ".join(f"{r} {n}" for r, n in subjects["regimen"].value_counts().sort_index().items()))
 print("status:", ", ".join(f"{k} {v}" for k, v in subjects["status"].value_counts().sort_index().items()))
 stops = subjects.loc[subjects["status"] == "discontinued", "stop_reason"].value_counts().sort_index()
 print("stop reasons:", ", ".join(f"{k} {v}" for k, v in stops.items()))

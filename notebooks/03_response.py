@@ -44,7 +44,7 @@ cohort = report.load(p)
 # %%
 from dttstudy.analysis.outcomes import response_rates
 
-rates = response_rates(cohort, p.timepoints, by=["disease", "regimen"], ci_method=p.ci_method,
+rates = response_rates(cohort, p.timepoints, by=report.compared(cohort, "disease", "regimen"), ci_method=p.ci_method,
                        **p.response_kwargs)
 report.table(rates, "clinical_response_rates", p.output_dir, "Clinical response by month")
 
@@ -65,7 +65,8 @@ report.figure(fig, "clinical_response", p.output_dir, figure_caption(fig))
 # (9 months by default) against baseline.
 
 # %%
-endo = response_rates(cohort, [None], endpoint="endoscopic_response", by="disease", ci_method=p.ci_method,
+endo = response_rates(cohort, [None], endpoint="endoscopic_response", by=report.compared(cohort, "disease"),
+                      ci_method=p.ci_method,
                       horizon=max(p.timepoints), windows=p.windows)
 report.table(endo, "endoscopic_response_rates", p.output_dir, "Endoscopic response within the follow-up")
 

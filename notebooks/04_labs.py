@@ -42,7 +42,7 @@ cohort = report.load(p)
 from dttstudy.analysis.labs import lab_changes, lab_summary
 
 changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows)
-summary = lab_summary(changes, by="disease")
+summary = lab_summary(changes, by=report.compared(cohort, "disease") or None)
 report.table(summary, "lab_change_summary", p.output_dir, "CRP and albumin: paired change from baseline")
 report.table(changes, "lab_change_per_patient", p.output_dir, "CRP and albumin per patient", in_report=False)
 

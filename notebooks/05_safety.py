@@ -45,8 +45,8 @@ from dttstudy.analysis.tables import ae_table
 from dttstudy.reporting.labels import label, level
 
 listing = ae_listing(cohort)
-inc = ae_table(cohort, ci_method=p.ci_method)
-rates = exposure_adjusted_incidence(cohort, by="disease")
+inc = ae_table(cohort, by=report.compared(cohort, "disease", "regimen") + ["suspected_agent"], ci_method=p.ci_method)
+rates = exposure_adjusted_incidence(cohort, by=(report.compared(cohort, "disease") or [None])[0])
 report.table(listing, "ae_listing", p.output_dir, "Adverse events")
 report.table(inc, "ae_incidence", p.output_dir, "Patients with at least one treatment-emergent adverse event")
 report.table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted adverse-event rates per 100 patient-years")
@@ -97,7 +97,7 @@ print(km.at(grid).round(4).to_string(index=False))
 import pandas as pd
 
 tests = []
-by_disease = cohort.patients["disease"].nunique() >= 2  # one disease analysed: nothing to compare
+by_disease = bool(report.compared(cohort, "disease"))  # one disease analysed: nothing to compare
 curves = (("Time to first adverse event", tte, "Probability free of AE", "km_first_ae_by_disease"),
           ("Time on DTT", time_on_dtt(cohort), "Probability still on DTT", "km_time_on_dtt_by_disease"))
 for what, data, ylabel, name in curves if by_disease else ():

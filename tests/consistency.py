@@ -86,8 +86,11 @@ def check_report(out, data=None, parameters: dict | None = None) -> list[str]:
     if not re.search(rf"; {n} patients?\b", index):
         problems.append(f"index.html banner does not say {n} patients")
     t1 = (tables / "table1_baseline.html").read_text(encoding="utf-8")
-    if f"Total, N = {n}" not in t1:
-        problems.append(f"Table 1 total is not N = {n}")
+    only = {"UC": "UC", "CD": "CD"}.get(next(iter(diseases))) if len(diseases) == 1 else None
+    if f"{only or 'Total'}, N = {n}" not in t1:
+        problems.append(f"Table 1's analysed column is not {only or 'Total'}, N = {n}")
+    if only and "Total, N" in t1:
+        problems.append("one disease analysed, yet Table 1 repeats it as Total")
     summary = _summary(out / "report.html")
     if not summary.startswith(f"{n} patient"):
         problems.append(f"summary does not start with the {n} analysed patients: {summary[:80]!r}")
@@ -116,6 +119,14 @@ def check_report(out, data=None, parameters: dict | None = None) -> list[str]:
         problems.append(f"one disease analysed, yet {by_disease}")
     if len(diseases) == 2 and not by_disease:
         problems.append("both diseases analysed, but no by-disease comparison")
+    if len(diseases) < 2:  # no disease subgroup or column that repeats "All patients"
+        for name in ("clinical_response_rates", "endoscopic_response_rates", "ae_incidence", "ae_exposure_adjusted",
+                     "lab_change_summary"):
+            t = pd.read_csv(tables / f"{name}.csv")
+            if "by" in t and t["by"].eq("disease").any():
+                problems.append(f"{name}: a disease subgroup with one disease analysed")
+        if {"UC", "CD"} <= set(pd.read_csv(tables / "regimens.csv").columns):
+            problems.append("regimens: a column for the disease not analysed")
 
     # Kaplan–Meier axes reach the last follow-up they estimate
     for fig, est in (("km_time_on_dtt", "km_time_on_dtt"), ("km_time_to_first_ae", "km_first_ae")):

@@ -144,6 +144,14 @@ def cohort_banner(cohort) -> str:
     return f"Data: {cohort.label}{note}; {population_text(cohort)}"
 
 
+def compared(cohort, *variables: str) -> list[str]:
+    """The patient variables (``disease``, ``regimen``) that split the analysed patients into two or more
+    groups: a subgroup row or column is shown only where there is something to compare (``-p disease=CD``
+    leaves no disease subgroup beside "All patients")."""
+    subjects = cohort.subjects()
+    return [v for v in variables if subjects[v].dropna().nunique() >= 2]
+
+
 def rates_text(rates: pd.DataFrame) -> str:
     """Stable plain text of a rate table (for output-checked notebook cells), one line per row in words:
     "Clinical response, observed cases, month 3, all patients: 15/17 (88.2%; 95% CI 63.6–98.5, Clopper–Pearson

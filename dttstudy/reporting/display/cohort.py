@@ -39,13 +39,16 @@ def table1_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     denominator (the other disease's cell and the total are "–").
 
     N per column comes from the ``Patients`` row of the tidy table; a column with N = 0 (a cohort filtered to one
-    disease) is left out, with the rows that describe only that disease."""
+    disease) is left out, with the rows that describe only that disease, and so is Total beside a single
+    disease column (it would repeat it)."""
     groups = [c for c in ("UC", "CD", "Total") if c in tidy.columns]
     pat = tidy[tidy["variable"] == "Patients"]
     if pat.empty:
         raise ValueError("Table 1 needs its 'Patients' row (the N of each column)")
     ns = {g: int(float(pat[g].iloc[0])) for g in groups}
     groups = [g for g in groups if ns[g] > 0]  # a cohort of one disease: no empty column
+    if len([g for g in groups if g != "Total"]) == 1:  # ... and no Total repeating that disease's column
+        groups = [g for g in groups if g != "Total"]
     has_p = bool("test" in tidy.columns and tidy["test"].fillna("").astype(str).str.len().gt(0).any())
     cols = [Column(label("variable"))]
     cols += [Column(f"{label(g)}, N = {ns[g]}", align="center") for g in groups]
