@@ -230,8 +230,8 @@ from dttstudy.synthesis.reconstruction import reconstruction_table
 
 pub = published_meta_check()
 report.table(pub, "published_meta_check", p.output_dir,
-             "Anderson et al. 2026: single-study and zero/all-event subgroups, printed vs recomputed (circular rows "
-             "marked)")
+             "Published meta-analyses (Anderson 2026, Ahmed 2022, Alayo 2022): subgroup percentages printed and "
+             "recomputed (circular rows marked)")
 recon = reconstruction_table(lit)
 report.table(recon, "published_meta_reconstruction", p.output_dir,
              "Ahmed et al. 2022: printed pooled figures beside a reconstruction from candidate primary studies "

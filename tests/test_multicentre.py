@@ -557,3 +557,14 @@ def test_a_pooled_response_cell_is_over_all_centres_or_withheld(reference):
         assert "no evaluable patient" in notes  # "–" keeps its meaning: nobody evaluable at any centre
         assert all(x.cells[j] != "–" for x in t.rows for j in range(1, 4)
                    if x.group == "Observed cases" and x.cells[0] == "All patients")
+
+
+def test_pooled_report_shows_a_withheld_cell_as_withheld(reference, tmp_path):
+    """dttstudy pool's own report: a cell some centre withheld reads "withheld by …", never "–" (which means
+    nobody evaluable) and never a one-centre figure."""
+    parts = [export_summary(c, min_cell=5, centre=n) for n, c in _by_centre(reference).items()]
+    write_pooled_report(pool(parts), tmp_path / "p")
+    md = (tmp_path / "p" / "tables" / "clinical_response_rates.md").read_text(encoding="utf-8")
+    all_obs = next(line for line in md.splitlines() if line.startswith("| All patients |"))
+    assert all_obs.split(" | ")[2] == "withheld by C2, C3" and "6/6" not in md
+    assert "so no figure over all centres can be given" in md

@@ -39,7 +39,7 @@ def _median_iqr(s: pd.Series, places: int = 1) -> str:
     return f"{_num(s.median(), places)} ({_num(s.quantile(0.25), places)}–{_num(s.quantile(0.75), places)})"
 
 
-def _mean_sd(s: pd.Series, places: int = 2) -> str:
+def _mean_sd(s: pd.Series, places: int = 1) -> str:
     s = s.dropna()
     if s.empty:
         return "—"
@@ -137,7 +137,7 @@ def _continuous(p, variable, col, unit, means=False, show_range=False, places=1)
     label = f"{variable}, {unit}" if unit else variable
     rows = []
     if means:
-        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d) for k, d in g.items()}, pv, tname, why))
+        rows.append(_row(label, "", "mean (SD)", {k: _mean_sd(d, places) for k, d in g.items()}, pv, tname, why))
     rows.append(_row(label, "", "median (Q1–Q3)", {k: _median_iqr(d, places) for k, d in g.items()},
                      *((np.nan, "", "") if means else (pv, tname, why))))
     if show_range:
@@ -172,6 +172,10 @@ def table1(cohort: Cohort, *, categorical_test: str = "auto") -> pd.DataFrame:
     with any expected count below 5 (Fisher–Freeman–Halton), Pearson's chi-square otherwise (gtsummary's
     rule); ``"fisher"`` — always exact. Continuous variables: Mann–Whitney U, exact or normal approximation
     by R's ``wilcox.test`` default (named per row).
+
+    Means, SDs, medians and quartiles are printed to one decimal (follow-up before DTT, in months, to whole
+    months), so a row never sets two precisions side by side; the paper's two-decimal means (22.78 years,
+    9.18 years) are compared at the paper's precision in the reproduction table, not here.
     """
     p = cohort.patients.merge(cohort.treatments[["patient_id", "steroid_at_start", "agent_1", "agent_2"]],
                               on="patient_id", how="left")

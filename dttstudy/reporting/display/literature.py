@@ -244,9 +244,11 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                 m = re.fullmatch(r"not done: (.+) without a fitted model(.*)", why)
                 test = (f"not tested: {m.group(1)} {'have' if ',' in m.group(1) else 'has'} no fitted model"
                         f"{m.group(2)}" if m else why)
+        fitted = not str(r["model"]).startswith("no model")  # a summed count estimates no heterogeneity
         cells = ["All classes" if overall else level(r["regimen_class"]), fmt(r["k"], "n"), fmt(r["patients"], "n"),
                  fmt(r["events"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
-                 fmt(r["i2"], "i2"), fmt(r["tau2"], "tau2"), _model_words(r["model"]), test]
+                 fmt(r["i2"], "i2") if fitted else NA, fmt(r["tau2"], "tau2") if fitted else NA,
+                 _model_words(r["model"]), test]
         rows.append(Row(cells, [None, r["k"], r["patients"], r["events"], None, r["i2"], r["tau2"], None, None],
                         [None, 0, 0, 0, None, 1, 3, None, None],
                         group=OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"]))))

@@ -72,7 +72,7 @@ def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             else:
                 marks.append("")
         d["n/N (%; 95% CI)"], d["mark"] = texts, marks
-        d = d.drop(columns=["N", "pct"])
+        d = d.drop(columns=["N", "pct", "withheld_centres", "contributing_centres"], errors="ignore")
         everyone = sorted({x for v in (*wh, *contrib) for x in v.split(", ") if x})
         if everyone:
             notes.append(("", f"Each figure sums every centre with patients in the cell ({', '.join(everyone)})."))
