@@ -118,24 +118,34 @@ def _em(text: str) -> float:
 
 
 def _column_widths(t: DisplayTable, avail_cm: float, size_pt: float = 8.5) -> list[float]:
-    """Column widths in cm from the widest cell (a header may wrap at its words; free text wraps): free-text
-    columns give way first when the table is wider than the page, then every column is scaled down."""
+    """Column widths in cm from the widest cell (a header may wrap at its words). A table wider than the page
+    narrows its widest columns to one common width, never below a column's longest word; only when even that
+    does not fit is every column scaled down."""
     em_cm = size_pt * 2.54 / 72
-    widths, wrap = [], []
+    widths, least = [], []
     for j, c in enumerate(t.columns):
         body = [_em(r.cells[j] + r.marks.get(j, "")) + (1.5 * r.indent if j == 0 else 0)
                 for r in t.rows if j < len(r.cells)]
         word = max((_em(w) * 1.2 for w in c.label.split()), default=1.0)  # bold header, wraps at spaces
         widths.append(max([word, 1.5] + body) * em_cm + _PAD_CM)
-        wrap.append(c.wrap)
-    excess = sum(widths) - avail_cm
-    floor = 8 * em_cm + _PAD_CM
-    room = [max(0.0, w - floor) if wr else 0.0 for w, wr in zip(widths, wrap)]
-    if excess > 0 and sum(room) > 0:  # free-text columns give way in proportion to their length
-        share = min(1.0, excess / sum(room))
-        widths = [w - r * share for w, r in zip(widths, room)]
-    scale = min(1.0, avail_cm / sum(widths))
-    return [x * scale for x in widths]
+        # the narrowest a column may get: its longest word (header or cell), so no word is broken
+        longest = max([word, 1.5] + [_em(w) for r in t.rows if j < len(r.cells) for w in r.cells[j].split()])
+        least.append(min(widths[-1], longest * em_cm + _PAD_CM))
+    if sum(widths) <= avail_cm:
+        return widths
+    if sum(least) < avail_cm:
+        # the widest columns give way first, to one common width (long text wraps in several columns alike,
+        # not in one column squeezed to a few words per line): the largest cap at which the table fits
+        lo, hi = 0.0, max(widths)
+        for _ in range(60):
+            cap = (lo + hi) / 2
+            if sum(max(m, min(w, cap)) for w, m in zip(widths, least)) > avail_cm:
+                hi = cap
+            else:
+                lo = cap
+        return [max(m, min(w, lo)) for w, m in zip(widths, least)]
+    scale = avail_cm / sum(least)
+    return [x * scale for x in least]
 
 
 def _set_widths(table, t: DisplayTable, avail_cm: float, size_pt: float):

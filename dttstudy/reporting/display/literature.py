@@ -119,9 +119,7 @@ def sensitivity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     rows = []
     for r in tidy.to_dict("records"):
         ok = int(r["k"]) > 0
-        model = str(r.get("method") or "")
-        if ok and r.get("ci_method") and "CI" not in model:
-            model += f", {r['ci_method']} CI"
+        model = _short_model(str(r.get("method") or ""))
         analysis = str(r["analysis"])
         cells = ["Main analysis" if analysis == "main" else analysis[:1].upper() + analysis[1:], str(r["detail"]),
                  fmt(r["k"], "n"),
@@ -134,10 +132,28 @@ def sensitivity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     notes = [("", "The first row is the main analysis, reported in the text; every other row changes one choice. "
                   "“— same as main” marks a variant that selects exactly the main analysis's studies and counts, "
                   "so its figures repeat the main row's."),
-             ("", "t(k-1): CI and prediction interval from the t distribution with k − 1 degrees of freedom; "
-                  "normal quantile (z): from the normal distribution. τ² on the logit scale (double-arcsine "
-                  "scale for Freeman–Tukey); I² from τ² and the typical within-study variance, as in metafor.")]
+             ("", "GLMM: binomial–normal generalised linear mixed model (maximum likelihood), CI and prediction "
+                  "interval from the t distribution with k − 1 degrees of freedom (normal distribution where "
+                  "marked z). Logit and Freeman–Tukey: inverse-variance random-effects models on the logit and "
+                  "double-arcsine scales, τ² by the estimator named (REML, DL or PM), CI and prediction interval "
+                  "from the normal distribution (t with Hartung–Knapp)."),
+             ("", "τ² on the logit scale (double-arcsine scale for Freeman–Tukey); I² from τ² and the typical "
+                  "within-study variance, as in metafor.")]
     return DisplayTable(name, "Sensitivity analyses of the pooled proportion", cols, rows, notes)
+
+
+def _short_model(description: str) -> str:
+    """The model of a sensitivity row in a word or two (the table's footnote spells each out)."""
+    d = description.lower()
+    if d.startswith("no model"):
+        return description.replace("Clopper-Pearson", "Clopper–Pearson")
+    if "glmm" in d:
+        return "GLMM" + (" (z)" if "t(k-1)" not in d else "")
+    m = re.fullmatch(r"inverse-variance (logit|freeman-tukey|[\w -]+), (\w+)( \+ hartung-knapp)?", d)
+    if m:
+        scale = {"logit": "Logit", "freeman-tukey": "Freeman–Tukey"}.get(m.group(1), m.group(1))
+        return f"{scale}, {m.group(2).upper()}" + (" with Hartung–Knapp" if m.group(3) else "")
+    return description
 
 
 #: Abbreviations that the quoted abstract text of a published meta-analysis uses.
@@ -145,6 +161,9 @@ _QUOTED_ABBREVIATIONS = {"TTs": "therapeutic trials (one patient's course on one
                                 "unit)", "SAEs": "serious adverse events", "AE": "adverse event",
                          "NAT": "natalizumab", "Tofa": "tofacitinib", "UPA": "upadacitinib",
                          "UST": "ustekinumab", "VDZ": "vedolizumab", "aTNF": "anti-TNF"}
+
+
+_UNIT_WORDS = {"therapeutic trials": "trials", "patients": "patients"}
 
 
 def _events_basis(text: str) -> str:
@@ -173,8 +192,7 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
               ("ft_split_pct", None, label("model_ft_split")), ("glmm_pct", "agrees_glmm", label("model_glmm"))]
     cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
             Column(label("printed_pct"), align="right"), Column(label("events_of_units"), align="right"),
-            Column(label("unit_of_analysis")), Column(label("studies"), align="right"),
-            Column(label("events_basis"), wrap=True)]
+            Column(label("studies"), align="right"), Column(label("events_basis"), wrap=True)]
     cols += [Column(t, align="right", spanner=label("recomputed_pct")) for _, _, t in models]
     cols += [Column(label("within_rounding"), wrap=True)]
     rows = []
@@ -190,17 +208,18 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                     verdicts.append(f"{t} {'yes' if str(v) in ('True', 'true', '1') or v is True else 'no'}")
             verdict = "; ".join(verdicts) or NA
         cells = [str(r["meta_analysis"]), str(r["subgroup"]), OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"])),
-                 fmt(r["printed_pct"], "pct"), f"{events}/{r['units']}" if events else f"–/{r['units']}",
-                 str(r.get("unit_of_analysis") or ""), str(r["studies"]), _events_basis(r["events_basis"])]
+                 fmt(r["printed_pct"], "pct"),
+                 f"{events or NA}/{r['units']} {_UNIT_WORDS.get(str(r.get('unit_of_analysis') or ''), '')}".strip(),
+                 str(r["studies"]), _events_basis(r["events_basis"])]
         cells += [fmt(r[c], "pct") if not _nan(r[c]) else NA for c, _, _ in models] + [verdict]
-        rows.append(Row(cells, [None, None, None, r["printed_pct"], None, None, None, None]
+        rows.append(Row(cells, [None, None, None, r["printed_pct"], None, None, None]
                         + [r[c] for c, _, _ in models] + [None],
-                        [None, None, None, 1, None, None, None, None] + [2] * len(models) + [None]))
+                        [None, None, None, 1, None, None, None] + [2] * len(models) + [None]))
     quoted = " ".join(str(x) for x in tidy["events_basis"])
     abbr = "; ".join(f"{k}, {v}" for k, v in sorted(_QUOTED_ABBREVIATIONS.items(), key=lambda kv: kv[0].lower())
                      if re.search(rf"\b{re.escape(k)}\b", quoted))
-    notes = [("", "Unit: what the meta-analysis counts; a therapeutic trial is one patient's course on one "
-                  "combination. Recomputed with random-effects pooling on the logit scale (REML, 0.5 added to 0 or all events) "
+    notes = [("", "Events/units: what the meta-analysis counts, patients or therapeutic trials (one patient's "
+                  "course on one combination). Recomputed with random-effects pooling on the logit scale (REML, 0.5 added to 0 or all events) "
                   "and the Freeman–Tukey double arcsine (DerSimonian–Laird); where the number of studies is not "
                   "printed, also with every trial as its own study; GLMM: binomial–normal model."),
              ("", "Within rounding: the recomputed % lies within half a unit of the printed figure's last decimal. "
