@@ -43,8 +43,8 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
 
         displays = []
 
-        def table(df, name, title, notes=None):
-            disp = build_display(name, df, title, notes)
+        def table(df, name, title, notes=None, like=None):
+            disp = build_display(name, df, title, notes, like=like)
             save_table(df, name, tmp, title, notes, display=disp)
             displays.append(disp)
             entries.append(("table", name, title))
@@ -61,7 +61,8 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
         for ep, name in (("clinical_response", "clinical_response_rates"),
                          ("clinical_remission", "clinical_remission_rates"),
                          ("endoscopic_response", "endoscopic_response_rates")):
-            table(r[r["endpoint"] == ep].reset_index(drop=True), name, f"Pooled {ep.replace('_', ' ')}", note)
+            table(r[r["endpoint"] == ep].reset_index(drop=True), name, f"Pooled {ep.replace('_', ' ')}", note,
+                  like="multicentre_clinical_response")
         table(res.heterogeneity_, "response_heterogeneity", "Between-centre heterogeneity (all patients)")
         table(res.centre_rates_, "centre_response_rates", "Response by centre (all patients)")
         table(res.ae_incidence_, "ae_incidence", "Patients with at least one treatment-emergent AE (pooled)")

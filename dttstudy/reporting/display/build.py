@@ -28,14 +28,17 @@ _SUMMARIES = {"table1_baseline", "clinical_response_rates", "endoscopic_response
 
 
 def build_display(name: str, tidy: pd.DataFrame, title: str | None = None,
-                  notes: list[str] | None = None, max_rows: int | None = MAX_ROWS) -> DisplayTable:
+                  notes: list[str] | None = None, max_rows: int | None = MAX_ROWS,
+                  like: str | None = None) -> DisplayTable:
     """The journal table for the tidy table saved as ``name`` (see :data:`BUILDERS`); names without a builder get
     the generic one (labels from the dictionary, one decimal rule per column). A leading "Table N." in ``title``
     is dropped: numbers are given when tables are assembled. ``notes`` are added as general footnotes.
 
     A listing longer than ``max_rows`` tidy rows (default :data:`MAX_ROWS`; ``None`` for no limit) shows its
-    first ``max_rows`` rows and says so in a footnote; summary tables are never cut."""
-    f = _BUILDERS.get(name)
+    first ``max_rows`` rows and says so in a footnote; summary tables are never cut. ``like`` names another
+    table whose builder to use (the pooled report's ``clinical_response_rates`` is shown like
+    ``multicentre_clinical_response``)."""
+    f = _BUILDERS.get(like or name)
     if f is None:
         f = _builder_for_prefix(name)
     cut = max_rows is not None and name not in _SUMMARIES and len(tidy) > max_rows

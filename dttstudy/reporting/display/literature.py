@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from ...analysis.stats import round_half_up
+from ...synthesis.literature import OUTCOME_LABELS
 from ..labels import NA, est_ci, fmt, fmt_p, interval, label, level
 from .core import Column, DisplayTable, Row, _is_num, _nan, _text, builder
 
@@ -186,8 +187,6 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     %, events/units and the unit, number of studies, where the events come from, the recomputed % by model, and whether each
     lies within the printed figure's rounding. Circular rows (events back-calculated from the printed %) are
     marked and are never counted as agreement."""
-    from ...synthesis.literature import OUTCOME_LABELS
-
     models = [("logit_pct", "agrees_logit", label("model_logit")), ("ft_pct", "agrees_ft", label("model_ft")),
               ("ft_split_pct", None, label("model_ft_split")), ("glmm_pct", "agrees_glmm", label("model_glmm"))]
     cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
@@ -242,8 +241,6 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Pooled proportions by regimen class, outcomes as row groups: arms pooled, patients, events, pooled %
     (95% CI), I², τ², the model of the row, and the test for a difference between classes on the row that pools
     all classes."""
-    from ...synthesis.literature import OUTCOME_LABELS
-
     cols = [Column(label("regimen_class")), Column(label("arms_k"), align="right"),
             Column(label("patients"), align="right"), Column(label("events"), align="right"),
             Column(label("pooled_pct_ci"), align="center"), Column(label("i2"), align="right"),
@@ -287,8 +284,6 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """The pooled published cohorts per outcome (studies, patients, conditional pooled % with 95% CI,
     population-averaged %, 95% prediction interval, τ² with its profile-likelihood CI, I²) beside this cohort
     and the predictive probability that a new study does at least as well."""
-    from ...synthesis.literature import OUTCOME_LABELS
-
     cols = [Column(label("outcome")), Column(label("studies"), align="right"), Column(label("patients"), align="right"),
             Column(label("pooled_pct_ci"), align="center"), Column(label("marginal_pct"), align="right"),
             Column(label("pi_pct"), align="center"), Column(label("tau2_ci"), align="center"),

@@ -13,12 +13,7 @@ from .core import Column, DisplayTable, Row, _month_label, builder
 def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Response rates wide: months as columns, analysis sets (observed cases / non-responder imputation) as row
     groups, subgroups as indented rows under their label; cells ``n/N (%; 95% CI)``; "–" where N = 0. An
-    optional ``mark`` column puts a footnote mark on its cell. Pooled multicentre rates (a
-    ``withheld_centres`` column) are shown as :func:`~.multicentre.pooled_response_display` shows them."""
-    if "withheld_centres" in tidy.columns:
-        from .multicentre import pooled_response_display
-
-        return pooled_response_display(name, tidy)
+    optional ``mark`` column puts a footnote mark on its cell."""
     t = tidy.copy()
     months = list(dict.fromkeys(t["month"]))
     keys = [c for c in ("endpoint", "definition", "analysis_set") if c in t.columns]
