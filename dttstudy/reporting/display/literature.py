@@ -302,7 +302,7 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                          fmt(r["patients"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
                          fmt(r["marginal_pct"], "pct"), interval(r["pi_low"], r["pi_high"], "pct"),
                          est_ci(r["tau2"], r["tau2_ci_low"], r["tau2_ci_high"], "tau2"), fmt(r["i2"], "i2"),
-                         cohort, fmt(r["p_at_least"], "prob").rstrip("0").rstrip(".") if not _nan(r["p_at_least"])
+                         cohort, fmt(r["p_at_least"], "prob") if not _nan(r["p_at_least"])
                          else NA],
                         [None, r["k"], r["patients"], r["pooled_pct"], r["marginal_pct"], None, r["tau2"], r["i2"],
                          None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 2], marks=marks))
