@@ -253,3 +253,20 @@ def test_regimen_classes_never_pool_a_rate_from_zero_events(lit):
         if (g.loc[g["regimen_class"] != "Overall", "ci_method"] == "Clopper-Pearson").any():
             assert math.isnan(overall["subgroup_p"]) and overall["subgroup_test"].startswith(("not done", "one"))
     assert t["model"].ne("").all()
+
+
+def test_this_cohort_rows_use_one_visit_window_for_every_outcome():
+    """-p timepoints=...,18 -p window=2: the cohort's remission and endoscopic response at month 18 use the
+    ±2-month window, as its response does (by hand: visits at 16.5 months fall inside 18 ± 2, outside 18 ± 1).
+    CD C1: HBI 10 -> 3 (drop 7 ≥ 3: response; 3 < 5: remission); SES-CD 10 -> 4 (drop 60% > 50%: endoscopic
+    response). CD C2: HBI 8 -> 6 (drop 2: no response; 6 ≥ 5: no remission); SES-CD 10 -> 6 (40%: none)."""
+    from builders import cd, combine
+
+    c = combine(cd("C1", 10, 3, month=16.5, base={"ses_cd": 10}, fu={"ses_cd": 4}),
+                cd("C2", 8, 6, month=16.5, base={"ses_cd": 10}, fu={"ses_cd": 6}))
+    rows = cohort_rows(c, 18, windows={18: 2.0}).set_index("outcome")
+    assert tuple(rows.loc["clinical_response", ["events", "total"]]) == (1, 2)
+    assert tuple(rows.loc["clinical_remission", ["events", "total"]]) == (1, 2)
+    assert tuple(rows.loc["endoscopic_response", ["events", "total"]]) == (1, 2)
+    with pytest.raises(ValueError, match="month 18"):  # no window for month 18 at all: refused, not guessed
+        cohort_rows(c, 18)

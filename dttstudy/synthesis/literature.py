@@ -125,7 +125,8 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
     """This cohort's rows in the literature format, computed from raw data (observed cases, as published).
 
     Clinical response and remission at ``month``; endoscopic response within ``month``; any and serious
-    treatment-emergent AE over the whole DTT course. For the bundled reconstructed cohort the label says
+    treatment-emergent AE over the whole DTT course. ``response_kwargs`` go to the clinical response; its
+    ``windows`` (visit windows) apply to remission and endoscopic response as well. For the bundled reconstructed cohort the label says
     "reconstructed data", and rows the paper does not report (clinical remission) are marked
     ``published=False`` with "not published" in label and notes: they come from the invented records only.
     """
@@ -133,10 +134,11 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
         ev = per[per["evaluable"]]
         return int(ev["responder"].astype(bool).sum()), len(ev)
 
+    windows = response_kwargs.get("windows")  # the same visit windows for every outcome
     out = {
         "clinical_response": count(clinical_response(cohort, month, **response_kwargs)),
-        "clinical_remission": count(clinical_remission(cohort, month)),
-        "endoscopic_response": count(endoscopic_response(cohort, horizon=month)),
+        "clinical_remission": count(clinical_remission(cohort, month, windows=windows)),
+        "endoscopic_response": count(endoscopic_response(cohort, horizon=month, windows=windows)),
     }
     inc = ae_incidence(cohort).iloc[0]
     ser = ae_incidence(cohort, serious_only=True).iloc[0]
