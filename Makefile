@@ -15,7 +15,7 @@ reproduce: $(STAMP)  ## validate the data and regenerate every table and figure 
 test: $(STAMP)  ## unit tests and notebook validation
 	$(BIN)/python -m pytest
 
-consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 25 min)
+consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 6 min)
 	DTTSTUDY_MATRIX=all $(BIN)/python -m pytest tests/test_consistency.py -v
 
 lab: $(STAMP)  ## JupyterLab on the notebooks, with dttstudy importable and the .venv kernel
