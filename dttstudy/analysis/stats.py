@@ -6,7 +6,15 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from scipy import stats as _st
+
+
+def _stats():
+    """scipy.stats, imported on first use: the report's text and tables need only this module's rounding, and
+    an up-to-date ``dttstudy reproduce`` returns without loading scipy."""
+    from scipy import stats
+
+    return stats
+
 
 CI_METHODS = {"clopper-pearson": "Clopper–Pearson exact", "wilson": "Wilson score"}
 
@@ -23,11 +31,11 @@ def binomial_ci(k: int, n: int, method: str = "clopper-pearson", level: float = 
         return (math.nan, math.nan)
     alpha = 1 - level
     if method == "clopper-pearson":
-        lo = 0.0 if k == 0 else float(_st.beta.ppf(alpha / 2, k, n - k + 1))
-        hi = 1.0 if k == n else float(_st.beta.ppf(1 - alpha / 2, k + 1, n - k))
+        lo = 0.0 if k == 0 else float(_stats().beta.ppf(alpha / 2, k, n - k + 1))
+        hi = 1.0 if k == n else float(_stats().beta.ppf(1 - alpha / 2, k + 1, n - k))
         return lo, hi
     if method == "wilson":
-        z = float(_st.norm.ppf(1 - alpha / 2))
+        z = float(_stats().norm.ppf(1 - alpha / 2))
         p = k / n
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
@@ -41,8 +49,8 @@ def poisson_rate_ci(events: int, exposure: float, level: float = 0.95) -> tuple[
     if exposure <= 0:
         return (math.nan, math.nan)
     alpha = 1 - level
-    lo = 0.0 if events == 0 else float(_st.chi2.ppf(alpha / 2, 2 * events)) / 2
-    hi = float(_st.chi2.ppf(1 - alpha / 2, 2 * events + 2)) / 2
+    lo = 0.0 if events == 0 else float(_stats().chi2.ppf(alpha / 2, 2 * events)) / 2
+    hi = float(_stats().chi2.ppf(1 - alpha / 2, 2 * events + 2)) / 2
     return lo / exposure, hi / exposure
 
 
@@ -71,9 +79,9 @@ def wilcoxon_signed_rank(before, after) -> tuple[float, float, str]:
         return (math.nan, math.nan, "no test: every difference is zero")
     ties = len(np.unique(np.abs(nz))) < len(nz)
     if len(nz) == len(d) and not ties and len(d) < EXACT_RANK_MAX_N:
-        res = _st.wilcoxon(d, method="exact")
+        res = _stats().wilcoxon(d, method="exact")
         return float(res.statistic), float(res.pvalue), "Wilcoxon signed-rank, exact"
-    res = _st.wilcoxon(nz, correction=True, method="approx")
+    res = _stats().wilcoxon(nz, correction=True, method="approx")
     return (float(res.statistic), float(res.pvalue),
             "Wilcoxon signed-rank, normal approximation with continuity correction")
 
@@ -96,9 +104,9 @@ def mann_whitney(x, y) -> tuple[float, float, str]:
         return (math.nan, math.nan, "no test: all values equal")
     ties = len(np.unique(both)) < len(both)
     if not ties and len(a) < EXACT_RANK_MAX_N and len(b) < EXACT_RANK_MAX_N:
-        res = _st.mannwhitneyu(a, b, alternative="two-sided", method="exact")
+        res = _stats().mannwhitneyu(a, b, alternative="two-sided", method="exact")
         return float(res.statistic), float(res.pvalue), "Mann–Whitney U, exact"
-    res = _st.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic", use_continuity=True)
+    res = _stats().mannwhitneyu(a, b, alternative="two-sided", method="asymptotic", use_continuity=True)
     return (float(res.statistic), float(res.pvalue),
             "Mann–Whitney U, normal approximation with continuity correction")
 
@@ -193,7 +201,7 @@ def fisher_monte_carlo(table, tables: int = 10_000, seed: int = 20250101) -> flo
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0
-    dist = _st.random_table(t.sum(axis=1), t.sum(axis=0), seed=np.random.default_rng(seed))
+    dist = _stats().random_table(t.sum(axis=1), t.sum(axis=0), seed=np.random.default_rng(seed))
     obs = -gammaln(t + 1.0).sum()  # log-probability up to the margins' constant
     hits, done = 0, 0
     while done < tables:
@@ -223,14 +231,14 @@ def contingency_test(table, rule: str = "auto", *, max_tables: int = 2_000_000, 
         return math.nan, ""
     expected = np.outer(t.sum(axis=1), t.sum(axis=0)) / t.sum()
     if t.shape == (2, 2):
-        return float(_st.fisher_exact(t)[1]), "Fisher's exact test"
+        return float(_stats().fisher_exact(t)[1]), "Fisher's exact test"
     if rule == "fisher" or (expected < 5).any():
         try:
             return fisher_exact_rxc(t, max_tables), "Fisher's exact test (Freeman–Halton)"
         except ValueError:  # too many tables to enumerate: R's simulate.p.value analogue, fixed seed
             return (fisher_monte_carlo(t, monte_carlo_tables, seed),
                     f"Fisher's exact test (Freeman–Halton, Monte Carlo, {monte_carlo_tables:,} tables)")
-    return float(_st.chi2_contingency(t, correction=False)[1]), "Pearson's chi-square test"
+    return float(_stats().chi2_contingency(t, correction=False)[1]), "Pearson's chi-square test"
 
 
 def round_half_up(x: float, places: int) -> float:

@@ -8,7 +8,6 @@ import re
 import pandas as pd
 
 from ...analysis.stats import round_half_up
-from ...synthesis.literature import OUTCOME_LABELS
 from ..labels import NA, est_ci, fmt, fmt_p, interval, label, level
 from .core import Column, DisplayTable, Row, _is_num, _nan, _text, builder
 
@@ -206,7 +205,7 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                 if v is not None and not _nan(v) and str(v) != "":
                     verdicts.append(f"{t} {'yes' if str(v) in ('True', 'true', '1') or v is True else 'no'}")
             verdict = "; ".join(verdicts) or NA
-        cells = [str(r["meta_analysis"]), str(r["subgroup"]), OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"])),
+        cells = [str(r["meta_analysis"]), str(r["subgroup"]), level(str(r["outcome"])),
                  fmt(r["printed_pct"], "pct"),
                  f"{events or NA}/{r['units']} {_UNIT_WORDS.get(str(r.get('unit_of_analysis') or ''), '')}".strip(),
                  str(r["studies"]), _events_basis(r["events_basis"])]
@@ -267,7 +266,7 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                  _model_words(r["model"]), test]
         rows.append(Row(cells, [None, r["k"], r["patients"], r["events"], None, r["i2"], r["tau2"], None, None],
                         [None, 0, 0, 0, None, 1, 3, None, None],
-                        group=OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"]))))
+                        group=level(str(r["outcome"]))))
     notes = [("", "Arms are the units here: the arms of one study can belong to different regimen classes. "
                   "“All classes” therefore pools arms, as the sensitivity analysis “arms as separate units” "
                   "does, and differs from the main pooled estimate, which counts each study once."),
@@ -298,7 +297,7 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         if "not published" in str(r.get("this_cohort_label") or ""):
             marks[8] = "a"
             unpublished = True
-        rows.append(Row([OUTCOME_LABELS.get(str(r["outcome"]), str(r["outcome"])), fmt(r["k"], "n"),
+        rows.append(Row([level(str(r["outcome"])), fmt(r["k"], "n"),
                          fmt(r["patients"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
                          fmt(r["marginal_pct"], "pct"), interval(r["pi_low"], r["pi_high"], "pct"),
                          est_ci(r["tau2"], r["tau2_ci_low"], r["tau2_ci_high"], "tau2"), fmt(r["i2"], "i2"),
