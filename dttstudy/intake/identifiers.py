@@ -262,6 +262,10 @@ VALUE_PATTERNS: tuple[tuple[str, str, str, bool], ...] = (
 _COMPILED = tuple((kind, re.compile(p, flags=re.IGNORECASE), ids) for kind, _, p, ids in VALUE_PATTERNS)
 #: Every pattern holds a digit, '@', 年 or 月: a cheap first look that rules out most texts (codes, terms).
 _HINT = re.compile(r"[\d@年月]")
+#: Every pattern at once (for an id column, those that apply there): one scan says whether any pattern can
+#: match; only then is each tried in turn to name the kind (most texts, ids and numbers, match none).
+_ANY = {id_column: re.compile("|".join(f"(?:{p})" for _, _, p, ids in VALUE_PATTERNS if ids or not id_column),
+                              flags=re.IGNORECASE) for id_column in (False, True)}
 DATE_PATTERNS = tuple(p for kind, _, p, _ in VALUE_PATTERNS if kind == "a calendar date")
 _DATES = tuple(rx for kind, rx, _ in _COMPILED if kind == "a calendar date")
 
@@ -274,7 +278,7 @@ def has_date(text: str) -> bool:
 def value_identifier_kind(text: str, *, id_column: bool = False) -> str | None:
     """What a cell's text holds (``'a calendar date'``, ``'a phone number'``, …), or None."""
     text = str(text)
-    if not _HINT.search(text):
+    if not _HINT.search(text) or not _ANY[id_column].search(text):
         return None
     for kind, rx, ids in _COMPILED:
         if not ids and id_column:

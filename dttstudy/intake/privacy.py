@@ -40,11 +40,15 @@ def has_calendar_date(text: str) -> bool:
 
 def calendar_dates(texts) -> list[bool]:
     """:func:`has_calendar_date` for many texts."""
-    return [has_calendar_date(t) for t in texts]
+    texts = [str(t) for t in texts]
+    found = {t: has_calendar_date(t) for t in dict.fromkeys(texts)}  # each value once
+    return [found[t] for t in texts]
 
 
 def identifiers_in_texts(texts, *, id_column: bool = False) -> list[str | None]:
     """For each text the kind of identifier it holds (a calendar date, an e-mail address, a national ID number,
     a phone number, a record number; :data:`dttstudy.intake.identifiers.VALUE_PATTERNS`) or None. In a study-id
     column a record-number shape is allowed (a study id may be a letter and digits)."""
-    return [value_identifier_kind(t, id_column=id_column) for t in map(str, texts)]
+    texts = [str(t) for t in texts]
+    kinds = {t: value_identifier_kind(t, id_column=id_column) for t in dict.fromkeys(texts)}  # each value once
+    return [kinds[t] for t in texts]
