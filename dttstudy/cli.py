@@ -120,13 +120,26 @@ def _cmd_check(args) -> int:
     cols = ["Published statement", "Published", "n (paper)", "Computed", "n (computed)", "Status"]
     with pd.option_context("display.width", 200, "display.max_rows", None, "display.max_colwidth", 60):
         print(cohort.label)
-        print(shown[cols].to_string(index=False))
+        print(_aligned(shown[cols], left=("Published statement", "Status")))
     print(check_summary(res))
     bad = res[res["status"] == "mismatch"]
     if len(bad):
         print("MISMATCH: " + "; ".join(bad["where"]), file=sys.stderr)
         return 1
     return 0
+
+
+def _aligned(df, left=()) -> str:
+    """A plain-text table: the columns in ``left`` (words) left-aligned, the others (numbers) right-aligned."""
+    text = {c: ["" if v is None or v != v else str(v) for v in df[c]] for c in df.columns}
+    width = {c: max([len(c)] + [len(v) for v in text[c]]) for c in df.columns}
+
+    def cell(c, v):
+        return v.ljust(width[c]) if c in left else v.rjust(width[c])
+
+    lines = ["  ".join(cell(c, c) for c in df.columns).rstrip()]
+    lines += ["  ".join(cell(c, text[c][i]) for c in df.columns).rstrip() for i in range(len(df))]
+    return "\n".join(lines)
 
 
 def _cmd_reproduce(args) -> int:
