@@ -21,7 +21,8 @@ _SNAKE = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w])(?!" + 
 #: Developer speech that is not snake_case: "CD=2", a bare "log" or "z" as a method.
 _CODES = [re.compile(r"\b(?:UC|CD|All)=\d"), re.compile(r"CI type: log(?:[;.]|$)"), re.compile(r"method: z(?:[;.]|$)"),
           re.compile(r"\d %"),  # one percent style, "88.2%", on every page
-          re.compile(r"Same as main analysis"), re.compile(r"\bTTs\b(?![^“]*”)(?!, therapeutic trials)"), re.compile(r"derived: \d")]
+          re.compile(r"Same as main analysis"), re.compile(r"\bTTs\b(?![^“]*”)(?!, therapeutic trials)"),
+          re.compile(r"derived: \d")]
 
 
 def input_patients(data) -> pd.DataFrame:

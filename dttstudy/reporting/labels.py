@@ -244,23 +244,24 @@ def _isnan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
-def abbreviation_note(codes) -> str:
+def abbreviation_note(codes, extra: dict[str, str] | None = None) -> str:
     """"ADA, adalimumab; UST, ustekinumab" for the drug codes (and other abbreviations) found in ``codes``
-    (strings such as "UST+TOF" are split on + / , and spaces); "" if none."""
+    (strings such as "UST+TOF" are split on + / , and spaces), in alphabetical order regardless of case;
+    ``extra`` adds abbreviations that only one table uses (quoted wording); "" if none."""
     found = set()
     for c in codes:
         if c is None or _isnan(c):
             continue
         found.update(t for t in re.split(r"[+/,;() ]+", str(c)) if t)
-    glossary = {**DRUGS, **ABBREVIATIONS}
-    parts = [f"{k}, {glossary[k]}" for k in sorted(found) if k in glossary]
+    glossary = {**DRUGS, **ABBREVIATIONS, **(extra or {})}
+    parts = [f"{k}, {glossary[k]}" for k in sorted(found, key=str.lower) if k in glossary]
     return "; ".join(parts)
 
 
 # --- numbers -------------------------------------------------------------------------------------------------
 
-#: Decimals per statistic: the one rule. Percentages and their CIs 1; means and SDs 2 (as the paper);
-#: medians and quartiles 1; months 1; rates per 100 PY 1; probabilities 3; lab values 1.
+#: Decimals per statistic: the one rule. Percentages and their CIs 1; means and SDs 1, as medians and
+#: quartiles; months 1; rates per 100 PY 1; probabilities 3; lab values 1.
 DECIMALS: dict[str, int] = {
     "n": 0, "count": 0, "pct": 1, "ci": 1, "mean": 1, "sd": 1, "median": 1, "q": 1, "range": 0,
     "months": 1, "rate": 1, "prob": 3, "lab": 1, "change": 2, "score": 0, "py": 2, "i2": 1, "tau2": 3,

@@ -126,9 +126,10 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
 
     Clinical response and remission at ``month``; endoscopic response within ``month``; any and serious
     treatment-emergent AE over the whole DTT course. ``response_kwargs`` go to the clinical response; its
-    ``windows`` (visit windows) apply to remission and endoscopic response as well. For the bundled reconstructed cohort the label says
-    "reconstructed data", and rows the paper does not report (clinical remission) are marked
-    ``published=False`` with "not published" in label and notes: they come from the invented records only.
+    ``windows`` (visit windows) apply to remission and endoscopic response as well. For the bundled
+    reconstructed cohort the label says "reconstructed data", and rows the paper does not report (clinical
+    remission) are marked ``published=False`` with "not published" in label and notes: they come from the
+    invented records only.
     """
     def count(per):
         ev = per[per["evaluable"]]

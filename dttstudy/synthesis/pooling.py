@@ -8,9 +8,9 @@ refuses files from another package version or other analysis parameters (:func:`
 Pooled response rates are summed counts with exact (or Wilson, as chosen) CIs — identical to the analysis of
 the concatenated cohorts when nothing is suppressed; between-centre heterogeneity is estimated with a
 random-effects model of the centres' proportions (τ², I²). A response cell that a centre withheld is withheld
-in the pool as well (or, with ``partial="show"``, summed over the other centres and marked); for the other tables
-a withheld cell leaves that centre out of that pooled cell, and the ``withheld_centres`` column names it. Survival is pooled from the centres' life tables
-(:func:`life_table_km`).
+in the pool as well (or, with ``partial="show"``, summed over the other centres and marked); for the other
+tables a withheld cell leaves that centre out of that pooled cell, and the ``withheld_centres`` column names it.
+Survival is pooled from the centres' life tables (:func:`life_table_km`).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ...analysis.stats import round_half_up
-from ..labels import NA, est_ci, fmt, fmt_p, interval, label, level
+from ..labels import NA, abbreviation_note, est_ci, fmt, fmt_p, interval, label, level
 from .core import Column, DisplayTable, Row, _is_num, _nan, _text, builder
 
 
@@ -146,7 +146,7 @@ def _short_model(description: str) -> str:
     """The model of a sensitivity row in a word or two (the table's footnote spells each out)."""
     d = description.lower()
     if d.startswith("no model"):
-        return description.replace("Clopper-Pearson", "Clopper–Pearson")
+        return _model_words(description)
     if "glmm" in d:
         return "GLMM" + (" (z)" if "t(k-1)" not in d else "")
     m = re.fullmatch(r"inverse-variance (logit|freeman-tukey|[\w -]+), (\w+)( \+ hartung-knapp)?", d)
@@ -156,11 +156,11 @@ def _short_model(description: str) -> str:
     return description
 
 
-#: Abbreviations that the quoted abstract text of a published meta-analysis uses.
+#: Abbreviations of the quoted abstract text of a published meta-analysis that the shared glossary
+#: (:data:`dttstudy.reporting.labels.DRUGS`, ``ABBREVIATIONS``) does not have.
 _QUOTED_ABBREVIATIONS = {"TTs": "therapeutic trials (one patient's course on one combination, the meta-analysis's "
-                                "unit)", "SAEs": "serious adverse events", "AE": "adverse event",
-                         "NAT": "natalizumab", "Tofa": "tofacitinib", "UPA": "upadacitinib",
-                         "UST": "ustekinumab", "VDZ": "vedolizumab", "aTNF": "anti-TNF"}
+                                "unit)", "SAEs": "serious adverse events", "NAT": "natalizumab",
+                         "Tofa": "tofacitinib", "aTNF": "anti-TNF"}
 
 
 _UNIT_WORDS = {"therapeutic trials": "trials", "patients": "patients"}
@@ -183,9 +183,9 @@ def _events_basis(text: str) -> str:
 @builder("published_meta_check")
 def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Published subgroup percentages beside the same figure recomputed from the counts the sources give: printed
-    %, events/units and the unit, number of studies, where the events come from, the recomputed % by model, and whether each
-    lies within the printed figure's rounding. Circular rows (events back-calculated from the printed %) are
-    marked and are never counted as agreement."""
+    %, events/units with the unit, number of studies, where the events come from, the recomputed % by model, and
+    whether each lies within the printed figure's rounding. Circular rows (events back-calculated from the printed
+    %) are marked and are never counted as agreement."""
     models = [("logit_pct", "agrees_logit", label("model_logit")), ("ft_pct", "agrees_ft", label("model_ft")),
               ("ft_split_pct", None, label("model_ft_split")), ("glmm_pct", "agrees_glmm", label("model_glmm"))]
     cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
@@ -213,13 +213,12 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         rows.append(Row(cells, [None, None, None, r["printed_pct"], None, None, None]
                         + [r[c] for c, _, _ in models] + [None],
                         [None, None, None, 1, None, None, None] + [2] * len(models) + [None]))
-    quoted = " ".join(str(x) for x in tidy["events_basis"])
-    abbr = "; ".join(f"{k}, {v}" for k, v in sorted(_QUOTED_ABBREVIATIONS.items(), key=lambda kv: kv[0].lower())
-                     if re.search(rf"\b{re.escape(k)}\b", quoted))
+    abbr = abbreviation_note(tidy["events_basis"], extra=_QUOTED_ABBREVIATIONS)
     notes = [("", "Events/units: what the meta-analysis counts, patients or therapeutic trials (one patient's "
-                  "course on one combination). Recomputed with random-effects pooling on the logit scale (REML, 0.5 added to 0 or all events) "
-                  "and the Freeman–Tukey double arcsine (DerSimonian–Laird); where the number of studies is not "
-                  "printed, also with every trial as its own study; GLMM: binomial–normal model."),
+                  "course on one combination). Recomputed with random-effects pooling on the logit scale (REML, "
+                  "0.5 added to 0 or all events) and the Freeman–Tukey double arcsine (DerSimonian–Laird); where "
+                  "the number of studies is not printed, also with every trial as its own study; GLMM: "
+                  "binomial–normal model."),
              ("", "Within rounding: the recomputed % lies within half a unit of the printed figure's last decimal. "
                   "Circular: the events were back-calculated from the printed percentage, so the two agree by "
                   "construction; such a row is not a check and is never counted as agreement."),

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level, n_of_n_ci
-from .core import Column, DisplayTable, Row, _month_label, _nan, builder
+from .core import MARKS, Column, DisplayTable, Row, _month_label, _nan, builder
 from .response import response_display
 
 
@@ -57,20 +57,14 @@ def pooled_response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         contrib = d.get("contributing_centres", pd.Series("", index=d.index)).fillna("").astype(str)
         letters, texts, marks = {}, [], []
         for w, c, r in zip(wh, contrib, d.to_dict("records")):
-            # a sum over some centres is shown only in partial="show" and only when it has evaluable patients
-            shown = r["N"] is not None and not _nan(r["N"]) and not (w and not r["N"])
-            if w and not shown:
+            if w and (r["N"] is None or _nan(r["N"]) or not r["N"]):
+                # withheld by some centre, and no sum over the others to show (partial="withhold", or none
+                # evaluable there)
                 texts.append(f"withheld by {w}")
                 marks.append("")
                 continue
-            texts.append(n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]) if shown and r["N"]
-                         else NA)
-            if w:
-                key = (c, w)
-                letters.setdefault(key, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
-                marks.append(letters[key])
-            else:
-                marks.append("")
+            texts.append(n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"]))  # "–" where N is 0
+            marks.append(letters.setdefault((c, w), MARKS[len(letters) % len(MARKS)]) if w else "")
         d["n/N (%; 95% CI)"], d["mark"] = texts, marks
         d = d.drop(columns=["N", "pct", "withheld_centres", "contributing_centres"], errors="ignore")
         everyone = sorted({x for v in (*wh, *contrib) for x in v.split(", ") if x})
