@@ -439,3 +439,21 @@ def test_published_numbers_are_named_by_the_papers_words_never_by_machine_keys(c
         assert "n_agent_vdz" not in md and "pct_endoscopic_response_at_9m" not in md, name
         assert "R-pop" not in md and "ABS;" not in md and "Abstract; Methods; Results, patients" in md, name
     assert "Status" not in build_display("beside_wang2025", tidy).to_markdown()  # no verdicts on other data
+
+
+def test_the_workbook_number_of_a_cell_is_the_number_it_shows(cohort):
+    """A cell's numeric value and decimals (what tables.xlsx stores and formats) print as the cell's own text:
+    the value rounded half up to those decimals appears in the cell (p-values "<0.001", ">0.99" aside)."""
+    from dttstudy.analysis.stats import round_half_up
+
+    wrong = []
+    for name, tidy in _all_tidy(cohort).items():
+        for r in build_display(name, tidy).rows:
+            for j, (v, d) in enumerate(zip(r.values or [], r.decimals or [])):
+                if d is None or not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool) \
+                        or np.isnan(float(v)):
+                    continue
+                cell = r.cells[j].replace("\u2212", "-")
+                if f"{round_half_up(float(v), d):.{d}f}" not in cell and not cell.startswith(("<", ">")):
+                    wrong.append((name, r.cells[0], cell, v, d))
+    assert not wrong, wrong[:10]

@@ -212,7 +212,7 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         cells += [fmt(r[c], "pct") if not _nan(r[c]) else NA for c, _, _ in models] + [verdict]
         rows.append(Row(cells, [None, None, None, r["printed_pct"], None, None, None]
                         + [r[c] for c, _, _ in models] + [None],
-                        [None, None, None, 1, None, None, None] + [2] * len(models) + [None]))
+                        [None, None, None, 1, None, None, None] + [1] * len(models) + [None]))
     abbr = abbreviation_note(tidy["events_basis"], extra=_QUOTED_ABBREVIATIONS)
     notes = [("", "Events/units: what the meta-analysis counts, patients or therapeutic trials (one patient's "
                   "course on one combination). Recomputed with random-effects pooling on the logit scale (REML, "
@@ -263,7 +263,8 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                  fmt(r["events"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
                  fmt(r["i2"], "i2") if fitted else NA, fmt(r["tau2"], "tau2") if fitted else NA,
                  _model_words(r["model"]), test]
-        rows.append(Row(cells, [None, r["k"], r["patients"], r["events"], None, r["i2"], r["tau2"], None, None],
+        rows.append(Row(cells, [None, r["k"], r["patients"], r["events"], None, r["i2"] if fitted else None,
+                                r["tau2"] if fitted else None, None, None],
                         [None, 0, 0, 0, None, 1, 3, None, None],
                         group=level(str(r["outcome"]))))
     notes = [("", "Arms are the units here: the arms of one study can belong to different regimen classes. "
@@ -303,7 +304,7 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                          cohort, fmt(r["p_at_least"], "prob") if not _nan(r["p_at_least"])
                          else NA],
                         [None, r["k"], r["patients"], r["pooled_pct"], r["marginal_pct"], None, r["tau2"], r["i2"],
-                         None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 2], marks=marks))
+                         None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 3], marks=marks))
     model = _model_words(str(tidy["method"].iloc[0])) if len(tidy) and "method" in tidy else ""
     notes = [("", f"Studies are the units (each study once). Model: {model}; pooled %: the conditional estimate, "
                   "the proportion of the median study; population-averaged %: the mean proportion over studies. "
