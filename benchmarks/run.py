@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,7 +76,7 @@ def _kernels() -> str:
 def bench_overhead(jobs: int = 2) -> dict:
     import nbformat
 
-    from dttstudy.reporting.pipeline import execute_notebook, notebooks
+    from dttstudy.reporting.pipeline import notebooks
 
     n = len(notebooks())
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,7 @@ import os
 import sys
 
 from . import __version__
-from .parameters import BY_NAME, DEFAULT_HORIZON, ParameterError, help_text, parse_cli
+from .parameters import ParameterError, for_command, help_text, parse_cli
 from .paths import REFERENCE_DIR, TABLE_NAMES
 from .reporting.interrupts import Terminated, sigterm_raises
 from .synthesis.disclosure import DEFAULT_MIN_CELL
@@ -43,6 +43,39 @@ exit codes: 0 success; 1 invalid data or failed check/run; 2 usage error (nothin
 
 class _Usage(Exception):
     """A usage error: one line on stderr, exit 2."""
+
+
+#: The largest minimum cell count a command accepts (a K above any centre's size withholds everything).
+MAX_MIN_CELL = 1000
+
+
+def bounded(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``, refused with the range otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}–{high:,}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _analysis_parameters(args, command: str) -> dict:
+    """The ``-p NAME=VALUE`` items and ``--name VALUE`` options of ``command``, checked as one set (raises
+    ParameterError naming every problem); an option and ``-p`` for the same name is refused."""
+    items = list(args.parameter)
+    given = {item.partition("=")[0].strip() for item in items}
+    for spec in for_command(command):
+        value = getattr(args, f"opt_{spec.name}", None)
+        if value is not None:
+            if spec.name in given:
+                raise ParameterError(f"{spec.name} is given twice ({spec.option} and -p {spec.name})")
+            items.append(f"{spec.name}={value}")
+    return parse_cli(items, command=command)
 
 
 def _data(args):
@@ -195,7 +228,7 @@ def _cmd_synth(args) -> int:
     _outside_inputs(out)
     if out.exists() and not args.force and (out.is_file() or any(out.iterdir())):
         raise _Usage(f"{out} already exists: nothing was written; choose another name or pass --force")
-    tables = synth_cohort(args.patients, args.seed)
+    tables = synth_cohort(args.patients, args.seed, optional_labs=not args.paper_labs_only)
     if out.suffix.lower() == ".xlsx":
         from .reporting.render import to_excel  # deferred: `dttstudy --help` stays fast
 
@@ -209,7 +242,9 @@ def _cmd_synth(args) -> int:
 
 def add_commands(subparsers) -> None:
     """Add ``export-summary`` and ``pool`` to the ``dttstudy`` command line."""
-    p = subparsers.add_parser("export-summary", help="write a centre's aggregate, disclosure-controlled summary")
+    p = subparsers.add_parser("export-summary", help="write a centre's aggregate, disclosure-controlled summary",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog=help_text("export-summary"))
     _export_args(p)
     p.set_defaults(func=_cmd_export)
     p = subparsers.add_parser("pool", help="pool centre summaries into a report")
@@ -220,19 +255,17 @@ def add_commands(subparsers) -> None:
 def _export_args(p) -> None:
     p.add_argument("--data", default=None, help="cohort folder or .xlsx (default: the reference cohort)")
     p.add_argument("--out", required=True, help="summary file to write (e.g. centre.json)")
-    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL,
-                   help=f"minimum cell count K (default {DEFAULT_MIN_CELL}; 0 turns suppression off, for testing)")
+    p.add_argument("--min-cell", type=bounded(0, MAX_MIN_CELL), default=DEFAULT_MIN_CELL,
+                   help=f"minimum cell count K (default {DEFAULT_MIN_CELL}; 0 turns suppression off, for testing; "
+                        f"at most {MAX_MIN_CELL})")
     p.add_argument("--centre", default=None, help="centre code written into the file (letters, digits, _ . -)")
-    p.add_argument("--disease", default="all", help=BY_NAME["disease"].help + " (default all)")
-    p.add_argument("--timepoints", default="3,6,9", help=BY_NAME["timepoints"].help + " (default 3,6,9)")
-    p.add_argument("--definition", default="paper", help=BY_NAME["definition"].help + " (default paper)")
-    p.add_argument("--ci-method", default="clopper-pearson",
-                   help=BY_NAME["ci_method"].help + ": clopper-pearson (default) or wilson")
-    p.add_argument("--crp-uln", type=float, default=5.0, help=BY_NAME["crp_uln"].help + " (default 5)")
+    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="an analysis parameter, as for dttstudy reproduce (see below)")
+    # each declared parameter of export-summary also as its own option (--crp-uln 10), checked as -p is
+    for spec in for_command("export-summary"):
+        p.add_argument(spec.option, dest=f"opt_{spec.name}", default=None, metavar="VALUE",
+                       help=f"same as -p {spec.name}=VALUE")
     p.add_argument("--force", action="store_true", help="overwrite an existing summary file")
-    p.add_argument("--window", type=float, default=None,
-                   help="visit-window half-width in months for every timepoint (default: the paper's windows)")
-    p.add_argument("--horizon", type=int, default=DEFAULT_HORIZON, help="life-table grid length in months")
     p.add_argument("--event-times", action="store_true",
                    help="life tables at every distinct time (exact pooled Kaplan–Meier; shares the times)")
     p.add_argument("--release-record", default=None, metavar="FILE",
@@ -245,7 +278,7 @@ def _export_args(p) -> None:
 def _pool_args(p) -> None:
     p.add_argument("summaries", nargs="+", help="centre summary files")
     p.add_argument("--out", required=True, help="folder for the pooled report")
-    p.add_argument("--min-cell", type=int, default=DEFAULT_MIN_CELL, metavar="K",
+    p.add_argument("--min-cell", type=bounded(0, MAX_MIN_CELL), default=DEFAULT_MIN_CELL, metavar="K",
                    help=f"smallest minimum cell count accepted from a centre (default {DEFAULT_MIN_CELL})")
     p.add_argument("--accept-below-min-cell", action="store_true",
                    help="pool centres exported with a smaller K (or none) too; the report names them")
@@ -264,6 +297,11 @@ def _cmd_export(args) -> int:
     from .synthesis.release_record import ReleaseRecordError, add_release, check_release, default_record_path
     from .synthesis.summary_check import is_summary_file
 
+    try:
+        args.analysis = _analysis_parameters(args, "export-summary")
+    except ParameterError as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
+        return 2
     try:  # never the data, inside the data folder or the project; replace only a summary, and only with --force
         out = check_output(args.out, [args.data or REFERENCE_DIR])
         if out.exists() and (out.is_dir() or not args.force or not is_summary_file(out)):
@@ -281,10 +319,8 @@ def _cmd_export(args) -> int:
         print(err.report, file=sys.stderr)
         return 1
     try:
-        s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, disease=args.disease,
-                           timepoints=args.timepoints, definition=args.definition, ci_method=args.ci_method,
-                           crp_uln=args.crp_uln, window=args.window, horizon=args.horizon,
-                           event_times=args.event_times)
+        s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, event_times=args.event_times,
+                           **args.analysis)
     except ValueError as err:
         print(f"export-summary: {err}", file=sys.stderr)
         return 2
@@ -391,7 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data(p, positional=False)
     p.add_argument("--out", default=None, metavar="FOLDER",
                    help="report folder (default: reports/ for the reference cohort, DATA_report/ for other data)")
-    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run in parallel (default: 2)")
+    p.add_argument("--jobs", type=bounded(1, 64), default=2, metavar="N",
+                   help="notebooks run in parallel (default: 2)")
     p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                    help="analysis parameter (listed below), e.g. -p disease=CD -p timepoints=3,6 -p window=1.5")
     p.add_argument("--force", action="store_true", help="re-execute every notebook even if nothing changed")
@@ -400,8 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write a synthetic cohort (no patient data)",
                        description="Write a schema-valid synthetic cohort: a folder of four CSV files, or one "
                                    "workbook when --out ends in .xlsx.")
-    p.add_argument("--patients", type=int, required=True, metavar="N", help="number of patients")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes; default 0)")
+    p.add_argument("--patients", type=bounded(1, 5_000_000), required=True, metavar="N",
+                   help="number of patients (1 to 5,000,000)")
+    p.add_argument("--seed", type=bounded(0, 2**32 - 1), default=0,
+                   help="random seed (same seed, same bytes; default 0)")
+    p.add_argument("--paper-labs-only", action="store_true",
+                   help="record only the paper's laboratory markers (no optional columns)")
     p.add_argument("--out", required=True, metavar="PATH", help="folder for four CSV files, or a .xlsx file")
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.set_defaults(func=_cmd_synth)
@@ -418,7 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("execute-notebooks", help="re-run the committed notebooks in place",
                        description="Re-execute the committed notebooks on the reference cohort so that their "
                                    "checked outputs are current.")
-    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run in parallel (default: 2)")
+    p.add_argument("--jobs", type=bounded(1, 64), default=2, metavar="N",
+                   help="notebooks run in parallel (default: 2)")
     p.set_defaults(func=_cmd_execute_notebooks)
     return parser
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, make_dataclass
+from typing import Any
 
 #: The paper's visit windows (months either side of the target month); :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`
 #: is this table. It lives here, with no heavy imports, so the command line can check months before pandas loads.
@@ -28,7 +29,7 @@ class ParameterError(ValueError):
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    kind: str  # "choice", "number", "month", "months", "window", "path"
+    kind: str  # "choice", "number", "whole", "month", "months", "window", "path"
     default: object
     help: str
     choices: tuple = ()
@@ -39,6 +40,23 @@ class Parameter:
     notebooks: tuple[str, ...] = ()
     #: settable with ``-p`` (``data_path`` and ``output_dir`` are set by ``--data`` / ``--out``)
     cli: bool = True
+    #: the commands that take it: ``reproduce`` (the notebooks' parameters) and ``export-summary`` (a centre's
+    #: summary, as ``-p NAME=VALUE`` or ``--name``)
+    commands: tuple[str, ...] = ("reproduce",)
+    #: how the Methods name it (default: its help text)
+    methods: str = ""
+
+    @property
+    def option(self) -> str:
+        """The long command-line option (``--crp-uln``)."""
+        return "--" + self.name.replace("_", "-")
+
+    def range_text(self) -> str:
+        """'; 0 to 100' — the declared range, as help and the Methods give it ('' for choices and paths)."""
+        if self.maximum is None:
+            return ""
+        low = f"{self.minimum:g}" if self.minimum is not None else "above 0"
+        return f"; {low} to {self.maximum:g}"
 
     def default_text(self) -> str:
         d = self.default
@@ -65,8 +83,12 @@ class Parameter:
                 return text
             hint = _did_you_mean(str(value), self.choices)
             raise ParameterError(f"{name} must be one of {', '.join(map(str, self.choices))}, not {value!r}{hint}")
-        if self.kind == "number":
+        if self.kind in ("number", "whole"):
             x = _number(value, name)
+            if self.kind == "whole":
+                if not x.is_integer():
+                    raise ParameterError(f"{name} must be a whole number, not {value!r}")
+                x = int(x)
             if self.minimum is not None and x < self.minimum:
                 raise ParameterError(f"{name} must be at least {self.minimum:g}, not {x:g}")
             if self.maximum is not None and x > self.maximum:
@@ -133,23 +155,26 @@ def _did_you_mean(text: str, options) -> str:
 LITERATURE = ("07_literature",)
 #: The furthest month a parameter may name (50 years of follow-up).
 MAX_MONTH = 600
+ANALYSIS = ("reproduce", "export-summary")
+EXPORT = ("export-summary",)
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("data_path", "path", None, "cohort folder or .xlsx workbook (none: the bundled reference cohort)",
               cli=False),
     Parameter("output_dir", "path", None, "folder for tables/ and figures/ (none: display only)", cli=False),
-    Parameter("disease", "choice", "all", "patients analysed: all, UC or CD", choices=("all", "UC", "CD")),
+    Parameter("disease", "choice", "all", "patients analysed: all, UC or CD", choices=("all", "UC", "CD"),
+              commands=ANALYSIS),
     Parameter("timepoints", "months", (3, 6, 9), "months since DTT start at which response is assessed",
-              maximum=MAX_MONTH),
+              maximum=MAX_MONTH, commands=ANALYSIS),
     Parameter("window", "window", None,
               "visit-window half-width in months for every timepoint (none: the paper's windows, 3 ± 0.5 and "
-              "6/9/12 ± 1 months; other months need a window)", maximum=12),
+              "6/9/12 ± 1 months; other months need a window)", maximum=12, commands=ANALYSIS),
     Parameter("definition", "choice", "paper", "clinical response definition: paper, or simple (sensitivity)",
-              choices=("paper", "simple")),
+              choices=("paper", "simple"), commands=ANALYSIS),
     Parameter("ci_method", "choice", "clopper-pearson", "binomial confidence interval",
-              choices=("clopper-pearson", "wilson")),
+              choices=("clopper-pearson", "wilson"), commands=ANALYSIS),
     Parameter("crp_uln", "number", 5.0, "CRP upper limit of normal, mg/L (CRP normalisation)", minimum=0,
-              maximum=100),
+              maximum=100, commands=ANALYSIS),
     Parameter("outcome", "choice", "clinical_response", "literature: outcome for subgroup and leave-one-out",
               choices=("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission",
                        "any_ae", "serious_ae"), notebooks=LITERATURE),
@@ -162,6 +187,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("cohort_month", "month", None, "literature: month at which this cohort's response is taken "
               "(none: the last month of timepoints; a month without one of the paper's windows needs -p window)",
               maximum=MAX_MONTH, notebooks=LITERATURE),
+    Parameter("horizon", "whole", DEFAULT_HORIZON, "length in months of the life-table grid a centre summary "
+              "shares", minimum=1, maximum=MAX_MONTH, commands=EXPORT),
 )
 
 BY_NAME = {p.name: p for p in PARAMETERS}
@@ -169,19 +196,32 @@ BY_NAME = {p.name: p for p in PARAMETERS}
 
 def for_notebook(stem: str) -> list[Parameter]:
     """The parameters a notebook declares, in order."""
-    return [p for p in PARAMETERS if not p.notebooks or stem in p.notebooks]
+    return [p for p in PARAMETERS if "reproduce" in p.commands and (not p.notebooks or stem in p.notebooks)]
 
 
-def check(values: dict, *, allow_paths: bool = True) -> dict:
-    """Parse and check ``{name: value}``; every problem is collected and raised at once as one ParameterError."""
+def for_command(command: str) -> list[Parameter]:
+    """The parameters a command takes (``-p NAME=VALUE``), in order.
+
+    >>> [p.name for p in for_command("export-summary")]
+    ['disease', 'timepoints', 'window', 'definition', 'ci_method', 'crp_uln', 'horizon']
+    """
+    return [p for p in PARAMETERS if command in p.commands and p.cli]
+
+
+def check(values: dict, *, allow_paths: bool = True, command: str = "reproduce") -> dict:
+    """Parse and check ``{name: value}`` for ``command``; every problem is collected and raised at once as one
+    ParameterError."""
     out, problems = {}, []
     for name, value in values.items():
         spec = BY_NAME.get(name)
+        if spec is not None and command not in spec.commands:
+            problems.append(f"{name} is not a parameter of dttstudy {command}")
+            continue
         if spec is None or (not allow_paths and not spec.cli):
             if spec is not None:
                 problems.append(f"-p {name} is set by dttstudy reproduce itself (use --data / --out)")
                 continue
-            names = [p.name for p in PARAMETERS if p.cli]
+            names = [p.name for p in for_command(command)]
             problems.append(f"unknown parameter {name!r}{_did_you_mean(str(name), names)}; parameters: "
                             + ", ".join(names))
             continue
@@ -221,9 +261,9 @@ def windows(timepoints, window: float | None) -> dict:
     return {m: PAPER_WINDOWS[m] for m in timepoints}
 
 
-def parse_cli(items: list[str]) -> dict:
+def parse_cli(items: list[str], command: str = "reproduce") -> dict:
     """``-p NAME=VALUE`` items → checked, typed values (raises ParameterError)."""
-    raw = {}
+    raw: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
@@ -232,38 +272,30 @@ def parse_cli(items: list[str]) -> dict:
             raise ParameterError(f"-p {name.strip()} is given twice ({raw[name.strip()]!r} and {value!r}): give "
                                  "each parameter once")
         raw[name.strip()] = value
-    return check(raw, allow_paths=False)
+    return check(raw, allow_paths=False, command=command)
 
 
-def help_text() -> str:
-    """Every parameter with its default, for ``dttstudy reproduce --help``."""
+def help_text(command: str = "reproduce") -> str:
+    """Every parameter of ``command`` with its default and range, for ``dttstudy COMMAND --help``."""
     import textwrap
 
     lines = ["parameters (-p NAME=VALUE):"]
-    for p in PARAMETERS:
-        if not p.cli:
-            continue
+    for p in for_command(command):
         where = f" [{', '.join(p.notebooks)} only]" if p.notebooks else ""
         choice = f" ({' | '.join(p.choices)})" if p.choices else ""
-        text = f"{p.help}{choice}{where}; default {p.default_text()}"
+        text = f"{p.help}{choice}{where}; default {p.default_text()}{p.range_text()}"
         lines += textwrap.wrap(text, 96, initial_indent=f"  {p.name:<14}", subsequent_indent=" " * 16)
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Params:
-    """The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."""
+class _ParamsMethods:
+    """What every set of notebook parameters derives from its values (the fields come from :data:`PARAMETERS`)."""
 
-    data_path: str | None = None
-    output_dir: str | None = None
-    disease: str = "all"
-    timepoints: tuple[float, ...] = (3, 6, 9)
-    definition: str = "paper"
-    ci_method: str = "clopper-pearson"
-    crp_uln: float = 5.0
-    window: float | None = None
-    #: notebook-specific parameters (e.g. the literature notebook's), checked like the others
-    extra: dict = field(default_factory=dict)
+    timepoints: tuple
+    window: float | None
+    definition: str
+    crp_uln: float
+    extra: dict
 
     @property
     def windows(self) -> dict:
@@ -286,28 +318,42 @@ class Params:
         return self.response_kwargs | {"windows": windows(months, self.window)}
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = asdict(self)  # type: ignore[call-overload]
         d["timepoints"] = list(self.timepoints)
         extra = d.pop("extra")
         return d | dict(sorted(extra.items()))
 
 
-_DEFAULT = object()
+_TYPES = {"path": "str | None", "choice": "str", "number": "float", "whole": "int", "month": "float | None",
+          "months": "tuple[float, ...]", "window": "float | None"}
+#: The parameters every notebook declares (the others are one notebook's, kept in ``Params.extra``).
+COMMON = tuple(p for p in PARAMETERS if "reproduce" in p.commands and not p.notebooks)
+
+#: The notebooks' parameters, typed and checked: one field per parameter every notebook declares, with its declared
+#: default, and ``extra`` for one notebook's own (the literature notebook's). Built from :data:`PARAMETERS`.
+Params = make_dataclass(
+    "Params", [(p.name, _TYPES[p.kind], field(default=p.default)) for p in COMMON]
+    + [("extra", dict, field(default_factory=dict))], bases=(_ParamsMethods,), frozen=True,
+    namespace={"__doc__": "The notebooks' parameters, typed and checked against :mod:`dttstudy.parameters`."})
+Params.__module__ = __name__
 
 
-def params(data_path=_DEFAULT, output_dir=_DEFAULT, disease=_DEFAULT, timepoints=_DEFAULT, definition=_DEFAULT,
-           ci_method=_DEFAULT, crp_uln=_DEFAULT, window=_DEFAULT, **extra) -> Params:
-    """Typed, checked notebook parameters.
+def params(**values) -> Any:
+    """Typed, checked notebook parameters (a :data:`Params`), by name.
 
     Accepts the strings of ``dttstudy reproduce -p`` and Papermill's typed values alike (``-p timepoints 6`` gives
     an int, ``-p timepoints 3,6`` a string). Unknown names and unreadable values raise
     :class:`~dttstudy.parameters.ParameterError` with every problem listed; a timepoint without a visit window
     fails here, before any analysis runs.
+
+    >>> params(timepoints="3,6", crp_uln="10").windows
+    {3: 0.5, 6: 1.0}
+    >>> params(horizon=10 ** 9)
+    Traceback (most recent call last):
+    ...
+    dttstudy.parameters.ParameterError: horizon is not a parameter of dttstudy reproduce
     """
-    given = {k: v for k, v in dict(data_path=data_path, output_dir=output_dir, disease=disease,
-                                    timepoints=timepoints, definition=definition, ci_method=ci_method,
-                                    crp_uln=crp_uln, window=window).items() if v is not _DEFAULT}
-    checked = check(given | extra)
-    values = {p.name: p.default for p in PARAMETERS if not p.notebooks} | {
-        k: v for k, v in checked.items() if k in given}
-    return Params(**values, extra={k: checked[k] for k in extra})
+    checked = check(values)
+    common = {p.name for p in COMMON}
+    return Params(**{k: v for k, v in checked.items() if k in common},
+                  extra={k: v for k, v in checked.items() if k not in common})

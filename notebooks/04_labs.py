@@ -17,7 +17,8 @@
 # %% [markdown]
 # # Laboratory response: CRP and albumin
 #
-# Paired change from the month-0 value to each follow-up month (the visit closest to the month within its
+# The paper's CRP and albumin, and faecal calprotectin and haemoglobin where the centre records them
+# (`cohort.labs`; every marker is declared once in `dttstudy.concepts.LABS`). Paired change from the month-0 value to each follow-up month (the visit closest to the month within its
 # window). Only patients with both values are included, so baseline and follow-up means describe the same
 # patients. Tests: Wilcoxon signed-rank, as R's `wilcox.test` by default (exact below 50 pairs without ties or zero
 # changes, otherwise the normal approximation with continuity correction); groups under 2 pairs are not tested.
@@ -35,16 +36,19 @@ crp_uln = 5.0  # CRP upper limit of normal, mg/L
 # %%
 from dttstudy.reporting import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
+p = report.params(data_path=data_path, output_dir=output_dir, disease=disease, timepoints=timepoints,
+                  window=window, definition=definition, ci_method=ci_method, crp_uln=crp_uln)
 cohort = report.load(p)
 
 # %%
 from dttstudy.analysis.labs import lab_changes, lab_summary
+from dttstudy.concepts import labs_title
 
-changes = lab_changes(cohort, ("crp", "albumin"), p.timepoints, windows=p.windows)
+changes = lab_changes(cohort, cohort.labs, p.timepoints, windows=p.windows)
 summary = lab_summary(changes, by=report.compared(cohort, "disease") or None)
-report.table(summary, "lab_change_summary", p.output_dir, "CRP and albumin: paired change from baseline")
-report.table(changes, "lab_change_per_patient", p.output_dir, "CRP and albumin per patient", in_report=False)
+title = labs_title(cohort.labs)
+report.table(summary, "lab_change_summary", p.output_dir, f"{title}: paired change from baseline")
+report.table(changes, "lab_change_per_patient", p.output_dir, f"{title} per patient", in_report=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -56,6 +60,6 @@ for r in summary.itertuples():
 # %%
 from dttstudy.reporting.figures import figure_caption, paired_lab_plot
 
-for lab, unit in (("crp", "mg/L"), ("albumin", "g/L")):
-    fig = paired_lab_plot(changes, lab, unit, crp_uln=p.crp_uln)
+for lab in cohort.labs:
+    fig = paired_lab_plot(changes, lab, crp_uln=p.crp_uln)
     report.figure(fig, f"paired_{lab}", p.output_dir, figure_caption(fig))

@@ -42,7 +42,8 @@ crp_uln = 5.0  # CRP upper limit of normal, mg/L
 # %%
 from dttstudy.reporting import report
 
-p = report.params(data_path, output_dir, disease, timepoints, definition, ci_method, crp_uln, window)
+p = report.params(data_path=data_path, output_dir=output_dir, disease=disease, timepoints=timepoints,
+                  window=window, definition=definition, ci_method=ci_method, crp_uln=crp_uln)
 cohort = report.load(p)
 
 # %% [markdown]

@@ -13,7 +13,6 @@ import pytest
 from scipy import integrate, optimize, stats
 from scipy.special import expit
 
-from dttstudy.synthesis.glmm import fit_glmm
 from dttstudy.synthesis.glmm_inference import binomial_tail, population_averaged, predictive_tail
 from dttstudy.synthesis.meta import pool_proportions
 

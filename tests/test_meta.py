@@ -133,7 +133,7 @@ def test_dl_other_level():
 # --------------------------------------------------------------------------
 def test_reml_score_is_zero_and_likelihood_is_maximal():
     y, v = logit_yv(XH, NH)
-    r = pool_proportions(XH, NH)  # REML is the default
+    r = pool_proportions(XH, NH, method="REML")
     assert r.method == "REML"
     assert r.tau2 > 0
     # numerical derivative of the (matrix-form) restricted likelihood
@@ -364,13 +364,13 @@ def test_zero_and_all_event_studies_are_finite(method, transform, x, n):
 
 def test_continuity_zero_with_zero_events_raises():
     with pytest.raises(ValueError, match="position 1"):
-        pool_proportions([3, 0], [10, 10], continuity=0)
+        pool_proportions([3, 0], [10, 10], continuity=0, method="REML")
 
 
 def test_single_study_reproduces_published_subgroup():
     # aTNF + guselkumab subgroup of the 2026 Anderson meta-analysis: one study,
     # 45/71, reported pooled estimate 63.4 %.
-    r = pool_proportions([45], [71], labels=["aTNF+guselkumab"])
+    r = pool_proportions([45], [71], labels=["aTNF+guselkumab"], method="REML")
     assert r.k == 1
     assert r.proportion == 45 / 71
     assert round(100 * r.proportion, 1) == 63.4
@@ -383,7 +383,7 @@ def test_single_study_reproduces_published_subgroup():
     assert r.ci_lower == pytest.approx(expit(y - Z975 * se), abs=1e-12)
     assert r.ci_upper == pytest.approx(expit(y + Z975 * se), abs=1e-12)
     # Hartung-Knapp is not defined for one study: Wald CI, flag reported False
-    hk = pool_proportions([45], [71], hartung_knapp=True)
+    hk = pool_proportions([45], [71], hartung_knapp=True, method="REML")
     assert hk.hartung_knapp is False
     assert hk.ci_lower == pytest.approx(r.ci_lower, abs=1e-15)
     # every tau2 estimator gives the same answer
@@ -393,12 +393,12 @@ def test_single_study_reproduces_published_subgroup():
 
 def test_single_study_freeman_tukey_inverts_to_x_over_n():
     # Miller's inverse at the study's own n recovers x/n
-    r = pool_proportions([45], [71], transform="freeman_tukey")
+    r = pool_proportions([45], [71], transform="freeman_tukey", method="REML")
     assert r.proportion == pytest.approx(45 / 71, abs=1e-12)
 
 
 def test_single_zero_event_study():
-    r = pool_proportions([0], [20])
+    r = pool_proportions([0], [20], method="REML")
     assert r.proportion == pytest.approx(0.5 / 21, abs=1e-15)
     assert 0 < r.ci_lower < r.proportion < r.ci_upper < 1
 
@@ -573,7 +573,7 @@ def test_leave_one_out_rows_equal_pooling_of_remaining():
     assert list(loo["omitted"]) == labels
     for i, lab in enumerate(labels):
         keep = [j for j in range(len(labels)) if j != i]
-        ref = pool_proportions([XH[j] for j in keep], [NH[j] for j in keep])
+        ref = pool_proportions([XH[j] for j in keep], [NH[j] for j in keep], method="REML")
         row = loo.iloc[i]
         assert row["k"] == 4
         assert row["proportion"] == pytest.approx(ref.proportion, abs=1e-12)
@@ -636,7 +636,7 @@ def test_integer_valued_floats_accepted():
 
 
 def test_to_frame_and_summary():
-    r = pool_proportions(X4, N4, labels=["a", "b", "c", "d"])
+    r = pool_proportions(X4, N4, labels=["a", "b", "c", "d"], method="REML")
     frame = r.to_frame()
     assert frame.shape[0] == 1
     for col in ("k", "proportion", "ci_lower", "ci_upper", "estimate", "se", "tau2",

@@ -92,13 +92,14 @@ def test_report_params_refuses_unknown_notebook_parameters():
     assert report.params(outcome="any_ae").extra == {"outcome": "any_ae"}
 
 
-def test_help_lists_every_parameter_with_its_default():
-    res = cli("reproduce", "--help")
+@pytest.mark.parametrize("command", ["reproduce", "export-summary"])
+def test_help_lists_every_parameter_with_its_default(command):
+    res = cli(command, "--help")
     assert res.returncode == 0
     for p in P.PARAMETERS:
-        if p.cli:
+        if p.cli and command in p.commands:
             assert p.name in res.stdout
-            assert f"default {p.default_text()}" in " ".join(res.stdout.split())
+            assert f"default {p.default_text()}{p.range_text()}" in " ".join(res.stdout.split())
 
 
 def test_notebook_injection_gets_only_declared_typed_values():

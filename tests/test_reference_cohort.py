@@ -94,7 +94,7 @@ def lab_means(raw, ids_disease, month):
 
 
 def computed(raw):
-    p, t, v, a = raw["patients"], raw["treatments"], raw["visits"], raw["adverse_events"]
+    p, t, a = raw["patients"], raw["treatments"], raw["adverse_events"]
     pt = p.merge(t, on="patient_id")
     cd = p[p["disease"] == "CD"]
     total = p["failed_biologics"] + p["failed_immunomodulators"]

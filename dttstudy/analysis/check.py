@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..concepts import PAPER_LABS
 from ..intake.cohort import PUBLISHED_DIR, REFERENCE_DIR, Cohort
 from .labs import lab_changes, lab_summary
 from .outcomes import endoscopic_response, response_rates
@@ -93,14 +94,14 @@ def study_facts(cohort: Cohort, **response_kwargs) -> dict[str, float | tuple]:
         ev = e[e["evaluable"]]
         f[key] = _pct(ev["responder"].astype(bool).sum(), len(ev))
 
-    summ = lab_summary(lab_changes(cohort, ("crp", "albumin"), (6, 9)), by="disease").set_index(
+    summ = lab_summary(lab_changes(cohort, PAPER_LABS, (6, 9)), by="disease").set_index(
         ["lab", "month", "group"])
     for tag, month, group in (("uc_6m", 6, "UC"), ("cd_6m", 6, "CD"), ("9m", 9, "All")):
-        for lab in ("crp", "albumin"):
+        for lab in PAPER_LABS:
             row = summ.loc[(lab, month, group)] if (lab, month, group) in summ.index else None
             f[f"mean_{lab}_{tag}_baseline"] = row["baseline_mean"] if row is not None else math.nan
             f[f"mean_{lab}_{tag}"] = row["value_mean"] if row is not None else math.nan
-            if lab == "crp":
+            if lab == PAPER_LABS[0]:  # the paper gives one n per group, for both markers
                 f[f"n_labs_{tag}"] = int(row["n"]) if row is not None else 0
 
     inc = ae_incidence(cohort, "disease").set_index("group")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..concepts import LABS
 from ..intake.cohort import Cohort
 from .outcomes import visit_at
 
 #: Who is expected to have each visit variable: disease-specific scores only for that disease (Limberg
 #: ultrasound grade for CD, as the CD response definition uses it), laboratory values for everyone.
 VISIT_VARIABLES = {"hbi": "CD", "partial_mayo": "UC", "rectal_bleeding": "UC", "mes": "UC", "ses_cd": "CD",
-                   "limberg": "CD", "crp": "all", "albumin": "all", "hematocrit": "all"}
+                   "limberg": "CD", **{x.name: "all" for x in LABS if not x.optional}}
 
 DENOMINATORS = ("followed", "all")
 
@@ -29,7 +30,7 @@ def completeness(cohort: Cohort, months=(0, 3, 6, 9), *, variables: dict | None 
     ----------
     months : assessment months (0 = baseline).
     variables : ``{variable: "UC" | "CD" | "all"}`` — who is expected to have it (default
-        :data:`VISIT_VARIABLES`).
+        :data:`VISIT_VARIABLES` and the optional laboratory markers the cohort records).
     denominator : ``"followed"`` (default) — patients of that disease whose follow-up reached the month
         (``last_followup`` ≥ month: the later of the last visit and the end of DTT) or who were seen in its
         window; everyone at month 0. Patients who stopped DTT and left follow-up, or who have not got that
@@ -45,7 +46,8 @@ def completeness(cohort: Cohort, months=(0, 3, 6, 9), *, variables: dict | None 
     """
     if denominator not in DENOMINATORS:
         raise ValueError(f"denominator must be one of {DENOMINATORS}")
-    variables = VISIT_VARIABLES if variables is None else variables
+    if variables is None:  # the optional markers this cohort records are expected of everyone, as the others
+        variables = VISIT_VARIABLES | {name: "all" for name in cohort.labs if name not in VISIT_VARIABLES}
     subj = cohort.subjects()[["patient_id", "disease", "last_followup"]]
     rows = []
     for m in months:

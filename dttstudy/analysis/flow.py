@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..concepts import ENDPOINTS
 from ..intake.cohort import Cohort
-from .outcomes import clinical_remission, clinical_response
+from .outcomes import ENDPOINT_RULES
 
 #: Status order for a flow diagram (month 0 has only "treated").
 FLOW_STATUSES = ("evaluable", "not_yet_reached", "stopped_adverse_event", "stopped_no_response",
@@ -29,7 +30,8 @@ FLOW_STATUSES = ("evaluable", "not_yet_reached", "stopped_adverse_event", "stopp
 
 _STOP_REASONS = {"adverse_event": "stopped_adverse_event", "no_response": "stopped_no_response",
                  "de_escalation": "stopped_de_escalation"}
-_ENDPOINTS = {"clinical_response": clinical_response, "clinical_remission": clinical_remission}
+#: The endpoints a flow diagram can follow (declared with ``flow=True`` in :data:`dttstudy.concepts.ENDPOINTS`).
+_ENDPOINTS = {e.name: ENDPOINT_RULES[e.name] for e in ENDPOINTS if e.flow}
 
 
 def flow_status(cohort: Cohort, months=(3, 6, 9), *, endpoint: str = "clinical_response",

@@ -1,4 +1,5 @@
-"""Laboratory change from baseline (CRP, albumin, hematocrit).
+"""Laboratory change from baseline of the declared markers (:data:`dttstudy.concepts.LABS`: the paper's CRP and
+albumin; faecal calprotectin and haemoglobin where a centre records them).
 
 Baseline is the month-0 value. The follow-up value at month m is taken from the visit that counts as month m
 (closest visit within the window, see :func:`dttstudy.analysis.outcomes.visit_at`). Only patients with both values are
@@ -10,22 +11,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..concepts import LAB_BY_NAME
 from ..intake.cohort import Cohort
 from .outcomes import visit_at
 from .stats import wilcoxon_signed_rank
 
-LABS = {"crp": "mg/L", "albumin": "g/L", "hematocrit": "%"}
+#: Unit of each declared marker (from :data:`dttstudy.concepts.LABS`).
+LABS = {x.name: x.unit for x in LAB_BY_NAME.values()}
 #: Groups with fewer paired values than this get no signed-rank test (p-value missing, reason given).
 MIN_PAIRS = 2
 
 
-def lab_changes(cohort: Cohort, labs=("crp", "albumin"), months=(3, 6, 9), *, windows: dict | None = None,
-                on_dtt_only: bool = False) -> pd.DataFrame:
+def lab_changes(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 6, 9), *,
+                windows: dict | None = None, on_dtt_only: bool = False) -> pd.DataFrame:
     """Paired change from baseline, one row per patient × lab × month with both values present.
 
-    Columns: patient_id, disease, regimen, lab, unit, month, visit_month, baseline, value, change
+    ``labs``: marker names (default :attr:`Cohort.labs <dttstudy.intake.cohort.Cohort.labs>`: the paper's two and
+    every optional marker the cohort records). Columns: patient_id, disease, regimen, lab, unit, month, visit_month, baseline, value, change
     (value − baseline) and pct_change (100 × change / baseline; missing when the baseline is 0).
     """
+    labs = tuple(cohort.labs if labs is None else labs)
     subj = cohort.subjects()[["patient_id", "disease", "regimen"]]
     base = cohort.visits.loc[cohort.visits["month"] == 0, ["patient_id", *labs]]
     parts = []

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..concepts import ENDPOINT_NAMES
+from ..concepts import ENDPOINTS as ENDPOINT_DECLARATIONS
 from ..intake.cohort import Cohort
 from ..parameters import PAPER_WINDOWS
 from ..precision import MONTH_TOLERANCE
@@ -33,11 +35,12 @@ DEFAULT_CRP_ULN = 5.0
 #: DTT stop reasons that make a patient a non-responder at later timepoints under non-responder imputation.
 NRI_REASONS = ("no_response", "adverse_event")
 
-ENDPOINTS = ("clinical_response", "clinical_remission", "endoscopic_response")
+#: The declared endpoints (:data:`dttstudy.concepts.ENDPOINTS`), by name.
+ENDPOINTS = ENDPOINT_NAMES
 
 
 def _window(month: float, windows: dict | None) -> float:
-    w = DEFAULT_WINDOWS if windows is None else windows
+    w: dict = DEFAULT_WINDOWS if windows is None else windows
     if month in w:
         return float(w[month])
     if month == 0:
@@ -258,8 +261,9 @@ def steroid_free(cohort: Cohort, month: float) -> pd.DataFrame:
     return t
 
 
-_ENDPOINT_FUNCS = {"clinical_response": clinical_response, "clinical_remission": clinical_remission,
-                   "endoscopic_response": endoscopic_response}
+#: Each declared endpoint's rule: the function of this module its declaration names.
+ENDPOINT_RULES = {e.name: globals()[e.rule] for e in ENDPOINT_DECLARATIONS}
+_ENDPOINT_FUNCS = ENDPOINT_RULES
 
 
 def _nri(per_patient: pd.DataFrame, month: float, reasons) -> pd.DataFrame:

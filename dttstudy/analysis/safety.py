@@ -263,7 +263,8 @@ def km_quantile(times, survival, p: float = 0.5, *, last_time: float | None = No
     if max(f) + tol < p:
         return math.inf
     # one point per level of F: the first time the curve reaches it
-    xs, ys = [], []
+    xs: list = []
+    ys: list = []
     for ti, fi in zip(t, f):
         if not ys or fi != ys[-1]:
             xs.append(ti)

@@ -288,8 +288,10 @@ def response_table(rates: pd.DataFrame) -> pd.DataFrame:
     return out[["endpoint", "definition", "analysis_set", "month", "by", "group", "n/N (%; 95% CI)", "ci_method"]]
 
 
-def lab_table(cohort: Cohort, labs=("crp", "albumin"), months=(3, 6, 9), by="disease", **kwargs) -> pd.DataFrame:
-    """Lab change from baseline: n, baseline and follow-up mean, mean change (SD), medians (Q1–Q3), p."""
+def lab_table(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 6, 9), by="disease", **kwargs
+              ) -> pd.DataFrame:
+    """Lab change from baseline: n, baseline and follow-up mean, mean change (SD), medians (Q1–Q3), p.
+    ``labs`` defaults to the cohort's analysed markers (:attr:`dttstudy.intake.cohort.Cohort.labs`)."""
     summ = lab_summary(lab_changes(cohort, labs, months, **kwargs), by=by)
     out = pd.DataFrame({
         "lab": summ["lab"], "unit": summ["unit"], "month": summ["month"], "group": summ["group"], "n": summ["n"],

@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime
 import hashlib
+import html
 import io
 import re
 import warnings
@@ -28,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema as S
+from ..concepts import labs_recorded
 from .normalise import Reading, normalise_table
 from .privacy import column_key, identifier_kind
 from .raw_files import UNSAVED_FORMULA, nul_cells, unsaved_formulas, utf16_without_bom, workbook_problem
@@ -72,6 +74,19 @@ class Cohort:
     def reconstructed(self) -> bool:
         return bool(self.provenance.get("reconstructed", False))
 
+    @property
+    def labs(self) -> tuple[str, ...]:
+        """The markers analysed for this cohort: the paper's and each optional one with a recorded value."""
+        return labs_recorded(self.visits.columns, lambda name: bool(self.visits[name].notna().any()))
+
+    def __repr__(self) -> str:
+        n = {d: int((self.patients["disease"] == d).sum()) for d in S.DISEASES}
+        return (f"<Cohort {self.label!r}: {len(self.patients)} patients ({n['UC']} UC, {n['CD']} CD), "
+                f"{len(self.visits)} visits, {len(self.adverse_events)} AEs; labs {', '.join(self.labs)}>")
+
+    def _repr_html_(self) -> str:  # JupyterLab's view: the same text, escaped
+        return f"<p><code>{html.escape(repr(self))}</code></p>"
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"patients": self.patients, "treatments": self.treatments, "visits": self.visits,
                 "adverse_events": self.adverse_events}
@@ -113,11 +128,8 @@ class Cohort:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 #: Encodings tried, in this order of preference, when a CSV file is not UTF-8 (a detector picks among them).
@@ -312,8 +324,8 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
             report.failures.append(Failure(name, row, column, None, "a NUL character (\\0) inside the cell: the "
                                            "file is damaged or mixes encodings; export it again as CSV UTF-8"))
         return None
-    sample = [r for r in rows[header_at + 1:] if r]
-    if sample and all(len(r) == len(names) + 1 and not r[-1].strip() for r in sample):
+    body = [r for r in rows[header_at + 1:] if r]
+    if body and all(len(r) == len(names) + 1 and not r[-1].strip() for r in body):
         names = names + [f"{_EMPTY}{len(names) + 1}"]
     text_cols = {c.name: str for c in table.columns if c.kind not in ("int", "float")}
     dtype = {n: text_cols.get(n, str if n.startswith(_EMPTY) or n not in table.column_names else None)
@@ -379,7 +391,7 @@ def _read_workbook(path: Path, report: ValidationReport, readings: list, allow_i
     try:
         sheets = list(wb.sheetnames)
         unsaved = unsaved_formulas(path, sheets)
-        by_key = {}
+        by_key: dict = {}
         for sh in sheets:
             by_key.setdefault(column_key(sh), []).append(sh)
         for name, table in S.TABLES.items():
@@ -518,7 +530,7 @@ def read_cohort(path: str | Path | None = None, *, allow_identifiers: bool = Fal
             report.failures.append(Failure(file, None, None, None, "too many unreadable cells: other checks "
                                            "skipped for this file"))
             continue
-        already = {(f.row - 2, f.column) for f in type_failures} | reported
+        already = {(int(f.row or 0) - 2, f.column or "") for f in type_failures} | reported
         report.failures += check_columns(typed, table, file, already)
         if name == "patients" and typed.empty:
             report.failures.append(Failure(file, header_row + 1, "patient_id", None,
@@ -551,7 +563,7 @@ def _finalise(df: pd.DataFrame, table: S.Table) -> pd.DataFrame:
     df = df.copy()
     for c in table.columns:
         if c.name not in df.columns:
-            df[c.name] = None
+            df[c.name] = float("nan") if c.kind == "float" else None
         if c.kind == "bool":
             df[c.name] = df[c.name].astype(bool) if not c.nullable else df[c.name]
         elif c.kind == "int" and not c.nullable:

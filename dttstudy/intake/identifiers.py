@@ -144,7 +144,7 @@ def header_key(name: str) -> str:
     """A heading as a person reads it: lower case, outer spaces dropped, spaces/hyphens as '_', accents of Latin
     letters dropped (CJK, Hangul and Cyrillic kept as written)."""
     key = re.sub(r"[\s\-]+", "_", str(name).strip()).casefold().replace("đ", "d")
-    out = []
+    out: list = []
     for ch in unicodedata.normalize("NFKD", key):
         if unicodedata.category(ch) == "Mn" and out and out[-1] < "\u0250":
             continue  # a combining accent on a Latin letter

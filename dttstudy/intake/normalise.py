@@ -205,7 +205,8 @@ def normalise_column(s: pd.Series, column: S.Column, file: str) -> tuple[pd.Seri
                                                        or u.strip().casefold() in missing)]
     elif column.name != "montreal" and not column.nullable:
         return s, []
-    mapping, rules = {}, {}
+    mapping: dict = {}
+    rules: dict = {}
     for u in uniq:
         new, rule = read_value(u, column)
         if rule is not None:

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
+from ..concepts import LABS
+
+if TYPE_CHECKING:  # pandas loads on first use
+    import pandas as pd
+
 #: Biologic agents (codes as used in the ``agent_1`` / ``agent_2`` / ``suspected_agent`` columns).
 BIOLOGICS = ("IFX", "ADA", "GOL", "CZP", "VDZ", "NTZ", "UST", "RZB", "MIR", "GUS")
 #: Oral small molecules.
@@ -135,9 +142,9 @@ VISITS = Table(
         Column("mes", "int", "Mayo endoscopic subscore (UC only).", "points", nullable=True, min=0, max=3),
         Column("ses_cd", "int", "Simple Endoscopic Score for CD (CD only).", "points", nullable=True, min=0, max=56),
         Column("limberg", "int", "Limberg bowel-ultrasound grade.", "grade", nullable=True, min=0, max=4),
-        Column("crp", "float", "C-reactive protein.", "mg/L", nullable=True, min=0, max=1000),
-        Column("albumin", "float", "Serum albumin.", "g/L", nullable=True, min=10, max=60),
-        Column("hematocrit", "float", "Hematocrit.", "%", nullable=True, min=10, max=70),
+        # one column per declared laboratory marker (dttstudy.concepts.LABS); optional markers may be absent
+        *(Column(x.name, "float", x.description, x.unit, required=not x.optional, nullable=True, min=x.minimum,
+                 max=x.maximum) for x in LABS),
     ),
     unique_together=("patient_id", "month"),
 )
@@ -188,7 +195,7 @@ def regimen_labels(agent_1, agent_2):
     return np.char.add(np.char.add(first, "+"), second).astype(object)
 
 
-def data_dictionary() -> "pandas.DataFrame":  # noqa: F821
+def data_dictionary() -> "pd.DataFrame":
     """The contract as a tidy table (one row per table × column)."""
     import pandas as pd
 

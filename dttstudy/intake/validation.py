@@ -194,7 +194,7 @@ def screen_cells(raw: pd.DataFrame, table: S.Table, file: str
         if not len(uniq):
             continue
         text = [u if isinstance(u, str) else str(u) for u in uniq]
-        rules = {}
+        rules: dict[str, tuple[str, str | None]] = {}
         for u, t in zip(uniq, text):
             if (t[:1] == "#" or t[:1].isspace()) and t.strip().casefold() in _EXCEL_ERRORS:
                 rules[u] = (f"spreadsheet error value {t.strip()}: correct the formula or enter the value itself",
@@ -340,13 +340,13 @@ def check_columns(typed: pd.DataFrame, table: S.Table, file: str,
             continue
         column, check = rec.column, str(rec.check)
         if check == "multiple_fields_uniqueness":
-            key = (int(idx), "+".join(table.unique_together))
+            together = table.unique_together or ()
+            key = (int(idx), "+".join(together))
             if key in seen:
                 continue
             seen.add(key)
-            vals = ", ".join(f"{c}={_fmt(typed.at[idx, c])}" for c in table.unique_together)
-            failures.append(Failure(file, _row(idx), "+".join(table.unique_together), vals,
-                                    "duplicate " + " × ".join(table.unique_together)))
+            vals = ", ".join(f"{c}={_fmt(typed.at[idx, c])}" for c in together)
+            failures.append(Failure(file, _row(idx), "+".join(together), vals, "duplicate " + " × ".join(together)))
             continue
         if (int(idx), column) in already:
             continue  # already reported as a type failure
@@ -377,7 +377,9 @@ def _rows(df: pd.DataFrame, mask: pd.Series) -> pd.Index:
 
 def cap(failures: list[Failure]) -> list[Failure]:
     """Keep the first :data:`MAX_LISTED` failures of each (file, column, rule); count the rest in one line."""
-    kept, seen, extra = [], {}, {}
+    kept: list = []
+    seen: dict = {}
+    extra: dict = {}
     for f in failures:
         key = (f.file, f.column, f.rule.split(" (")[0])
         seen[key] = seen.get(key, 0) + 1

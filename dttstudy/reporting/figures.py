@@ -7,7 +7,7 @@ The functions live in one module per concern and are gathered here:
 
 * :func:`swimmer_plot` — course of DTT per patient (:mod:`dttstudy.reporting.figures_swimmer`);
 * :func:`response_plot` — response rates by month with CIs and n/N (:mod:`dttstudy.reporting.figures_response`);
-* :func:`paired_lab_plot` — CRP / albumin trajectories, mean with CI, reference limit; :func:`lab_change_plot` —
+* :func:`paired_lab_plot` — each marker's trajectories, median with IQR, declared reference limit; :func:`lab_change_plot` —
   change from baseline by group, dots and median (IQR) (:mod:`dttstudy.reporting.figures_labs`);
 * :func:`km_plot`, :func:`cumulative_incidence_plot` — time to event with risk tables
   (:mod:`dttstudy.reporting.figures_survival`);

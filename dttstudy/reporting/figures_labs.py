@@ -1,5 +1,6 @@
-"""Laboratory values over the months: per-patient trajectories, the mean with its confidence interval and the
-reference limit (CRP upper limit of normal, albumin lower limit of normal)."""
+"""Laboratory values over the months: per-patient trajectories, the median with its quartiles and the reference
+limit each marker declares (:data:`dttstudy.concepts.LABS`: an upper limit of normal for CRP and calprotectin, a
+lower limit for albumin and haemoglobin)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,13 +8,15 @@ import pandas as pd
 
 from .figures_theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, month_grid, plt, set_caption, set_month_axis,
                             themed)
-from ..analysis.outcomes import DEFAULT_CRP_ULN
+from ..concepts import LAB_BY_NAME, Lab
 
-#: Albumin lower limit of normal, g/L.
-DEFAULT_ALBUMIN_LLN = 35.0
-_LAB_NAMES = {"crp": "CRP", "albumin": "Albumin", "hematocrit": "Hematocrit"}
 MEAN_COLOUR = "#0072B2"
 LIMIT_COLOUR = "#D55E00"
+
+
+def _declared(lab: str) -> Lab:
+    """The declared marker, or an undeclared one described by its name alone (no limit)."""
+    return LAB_BY_NAME.get(lab) or Lab(lab, lab.capitalize(), lab.capitalize(), "", 0, 0)
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float]:
@@ -42,13 +45,14 @@ def trajectories(changes: pd.DataFrame, lab: str, months=None) -> pd.DataFrame:
 
 
 @themed
-def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, by: str | None = "disease",
-                    crp_uln: float = DEFAULT_CRP_ULN, albumin_lln: float = DEFAULT_ALBUMIN_LLN,
-                    level: float = 0.95):
+def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str | None = None, months=None, *,
+                    by: str | None = "disease", limit: float | None = None, level: float = 0.95,
+                    **parameters):
     """Per-patient trajectories (thin grey lines, seaborn ``units=``) from baseline over the follow-up months,
     the median with the interquartile range at each month (blue diamonds with bars: 25th–75th percentile, as
-    the paired-change table reports medians and quartiles) and the reference limit (dashed: CRP upper limit of
-    normal ``crp_uln`` mg/L, albumin lower limit ``albumin_lln`` g/L).
+    the paired-change table reports medians and quartiles) and the marker's declared reference limit (dashed),
+    or ``limit``; an analysis parameter that sets a limit is passed by name (``crp_uln=10``). ``unit`` defaults
+    to the declared unit.
 
     One panel per ``by`` group (default disease; ``None`` for one panel). The median at a month is over the
     patients with a value at that month (n under the month), so it can move because patients leave follow-up
@@ -57,6 +61,12 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
     """
     import seaborn as sns
 
+    decl = _declared(lab)
+    unit = decl.unit if unit is None else unit
+    unknown = set(parameters) - {x.limit_parameter for x in LAB_BY_NAME.values() if x.limit_parameter}
+    if unknown:
+        raise TypeError(f"paired_lab_plot() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
+    value = limit if limit is not None else parameters.get(decl.limit_parameter, decl.limit)
     long = trajectories(changes, lab, months)
     if by is not None and by not in long:
         long = long.merge(changes[["patient_id", by]].drop_duplicates("patient_id"), on="patient_id", how="left")
@@ -66,8 +76,8 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
     ticks = month_grid(long["month"].max() if len(long) else 0)
     fig, axes = plt().subplots(1, len(groups), figsize=(min(FULL_WIDTH, 3.6 * len(groups) + 0.6), 3.9),
                                sharey=True, squeeze=False, layout="constrained")
-    name = _LAB_NAMES.get(lab, lab.capitalize())
-    limit = {"crp": ("upper limit of normal", crp_uln), "albumin": ("lower limit of normal", albumin_lln)}.get(lab)
+    name = decl.label
+    shown = (decl.limit_text, value) if value is not None and decl.limit_kind else None
     for ax, g in zip(axes[0], groups):
         d = long if g is None else long[long[by] == g]
         n_pat = d["patient_id"].nunique()
@@ -80,10 +90,9 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
                          err_style="bars", color=MEAN_COLOUR, lw=2, marker="D", ms=6, markeredgecolor="white",
                          markeredgewidth=0.7, legend=False, ax=ax, sort=True,
                          err_kws={"capsize": 4, "elinewidth": 1.6, "capthick": 1.6, "zorder": 5})
-        if limit is not None:
-            ax.axhline(limit[1], color=LIMIT_COLOUR, ls="--", lw=1.1, zorder=1)
-            short = "ULN" if lab == "crp" else "LLN"
-            ax.annotate(f"{short} {limit[1]:g}", (1, limit[1]), xycoords=ax.get_yaxis_transform(),
+        if shown is not None:
+            ax.axhline(shown[1], color=LIMIT_COLOUR, ls="--", lw=1.1, zorder=1)
+            ax.annotate(f"{decl.limit_short} {shown[1]:g}", (1, shown[1]), xycoords=ax.get_yaxis_transform(),
                         xytext=(3, 0), textcoords="offset points", ha="left", va="center", fontsize=7.5,
                         color=LIMIT_COLOUR)
         counts = d.groupby("month")["patient_id"].nunique()
@@ -96,13 +105,13 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
     handles = [Line2D([], [], color="#8c8c8c", lw=0.8, marker="o", ms=2.5, label="individual patients"),
                Line2D([], [], color=MEAN_COLOUR, lw=2, marker="D", ms=6, markeredgecolor="white",
                       label="median (IQR)")]
-    if limit is not None:
+    if shown is not None:
         handles.append(Line2D([], [], color=LIMIT_COLOUR, ls="--", lw=1.1,
-                              label=f"{limit[0]} ({limit[1]:g} {unit})"))
+                              label=f"{shown[0]} ({shown[1]:g} {unit})"))
     # one column per entry when the panels are wide enough, else one entry per line (never clipped)
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles) if len(groups) > 1 else 1)
     fig.get_layout_engine().set(w_pad=0.08, wspace=0.06)
-    lim_text = f" Dashed line: {limit[0]} ({limit[1]:g} {unit})." if limit is not None else ""
+    lim_text = f" Dashed line: {shown[0]} ({shown[1]:g} {unit})." if shown is not None else ""
     panels = f", by {by}" if by is not None and groups != [None] else ""
     set_caption(fig, f"{name} ({unit}) at baseline (month 0) and at each follow-up month{panels}. Thin grey lines: "
                 "individual patients (value at the visit counted as that month; patients with a baseline and at "
@@ -113,8 +122,8 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
 
 
 @themed
-def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, by: str = "disease",
-                    value: str = "change"):
+def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str | None = None, months=None, *,
+                    by: str = "disease", value: str = "change"):
     """Distribution of the paired change from baseline at each month, by group (seaborn strip and point plots).
 
     ``value``: ``"change"`` (follow-up − baseline, in ``unit``) or ``"pct_change"`` (percent of baseline).
@@ -126,6 +135,8 @@ def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
 
     if value not in ("change", "pct_change"):
         raise ValueError("value must be 'change' or 'pct_change'")
+    decl = _declared(lab)
+    unit = decl.unit if unit is None else unit
     d = changes[changes["lab"] == lab].dropna(subset=[value])
     if months is not None:
         d = d[d["month"].isin(list(months))]
@@ -159,7 +170,7 @@ def lab_change_plot(changes: pd.DataFrame, lab: str, unit: str, months=None, *, 
     ax.set_xticklabels([f"{m:g}\n" + " · ".join(f"{g} {int(counts.get((m, g), 0))}" for g in groups)
                         for m in order])
     ax.set_xlabel("Months since DTT start (n per group)")
-    name = _LAB_NAMES.get(lab, lab.capitalize())
+    name = decl.label
     ax.set_ylabel(f"Change in {name} from baseline ({unit})" if value == "change"
                   else f"Change in {name} from baseline (%)")
     ax.grid(axis="x", visible=False)

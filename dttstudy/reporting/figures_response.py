@@ -7,10 +7,10 @@ import pandas as pd
 
 from .figures_theme import FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, plain, plt, set_caption, themed
 from ..analysis.stats import CI_METHODS
+from ..concepts import ENDPOINTS
 
 ANALYSIS_SETS = {"observed": "observed cases", "nri": "non-responder imputation"}
-_ENDPOINT_LABELS = {"clinical_response": "clinical response", "clinical_remission": "clinical remission",
-                    "endoscopic_response": "endoscopic response"}
+_ENDPOINT_LABELS = {e.name: e.lower for e in ENDPOINTS}
 _OVERALL = "#000000"
 
 

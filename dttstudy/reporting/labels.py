@@ -12,6 +12,7 @@ import math
 import re
 
 from ..analysis.stats import round_half_up
+from ..concepts import ENDPOINTS, LABS
 
 #: Dash shown for "not applicable / not computable" (an en dash, as journals print it).
 NA = "–"
@@ -38,7 +39,7 @@ LABELS: dict[str, str] = {
     "steroid_stop_month": "Corticosteroid stopped, month", "month": "Month", "on_dtt": "On DTT",
     "hbi": "HBI", "partial_mayo": "Partial Mayo", "rectal_bleeding": "Rectal bleeding subscore",
     "mes": "Mayo endoscopic subscore", "ses_cd": "SES-CD", "limberg": "Limberg grade",
-    "crp": "CRP, mg/L", "albumin": "Albumin, g/L", "hematocrit": "Haematocrit, %",
+    **{x.name: x.header for x in LABS},
     "term": "Adverse event", "onset_month": "Onset, month", "suspected_agent": "Suspected agent",
     "serious": "Serious", "action": "Action taken", "outcome": "Outcome", "severity": "Severity",
     "treatment_emergent": "Treatment-emergent",
@@ -47,7 +48,7 @@ LABELS: dict[str, str] = {
     "Total": "Total", "total": "Total", "p_value": "p-value", "p": "p-value", "test": "Test",
     # Tables 3-4
     "score": "Activity score", "score_0m": "Score, month 0", "adverse_events": "Adverse events",
-    "endoscopic_response": "Endoscopic response",
+    **{e.name: e.label for e in ENDPOINTS},
     # rates
     "endpoint": "Endpoint", "definition": "Definition", "analysis_set": "Analysis set", "by": "Subgroup by",
     "group": "Group", "n": "n", "N": "N", "pct": "%", "ci_low": "95% CI lower, %", "ci_high": "95% CI upper, %",
@@ -91,7 +92,7 @@ LABELS: dict[str, str] = {
     "method": "Method", "transform": "Transform", "hartung_knapp": "Hartung–Knapp", "continuity": "Continuity",
     "pooled_pct": "Pooled, %", "pooled_ci": "Pooled, % (95% CI)", "pi": "95% PI", "pct_ci": "% (95% CI)",
     "pi_pct": "95% PI, %", "this_cohort": "This cohort, n/N", "this_cohort_label": "This cohort",
-    "this_cohort_pct": "This cohort, %", "subgroup_p": "Subgroup p-value", "pooled_events": "Events",
+    "subgroup_p": "Subgroup p-value", "pooled_events": "Events",
     # composite and short headers of the display tables (dttstudy.reporting.display)
     "status_check": "Status", "eair_ci": "EAIR per 100 PY (95% CI)", "eaer_ci": "EAER per 100 PY (95% CI)",
     "teae_patients": "Patients with ≥ 1 TEAE, n/N (%; 95% CI)", "first_teae": "First TEAE", "all_teae": "All TEAEs",
@@ -135,7 +136,7 @@ LABELS: dict[str, str] = {
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".
-_MONTH_COLS = {"score": "Score", "response": "Response", "crp": "CRP, mg/L"}
+_MONTH_COLS = {"score": "Score", "response": "Response", **{x.name: x.header for x in LABS}}
 
 
 def label(name: str, strict: bool = True) -> str:
@@ -176,7 +177,8 @@ DRUGS: dict[str, str] = {
 #: Other abbreviations a table may use, for the same footnotes.
 ABBREVIATIONS: dict[str, str] = {
     "UC": "ulcerative colitis", "CD": "Crohn's disease", "DTT": "dual-targeted therapy",
-    "HBI": "Harvey–Bradshaw Index", "CRP": "C-reactive protein", "CI": "confidence interval",
+    "HBI": "Harvey–Bradshaw Index", **{x.label: x.long_name for x in LABS if x.label.isupper()},
+    "CI": "confidence interval",
     "SD": "standard deviation", "Q1–Q3": "first to third quartile", "AE": "adverse event",
     "TEAE": "treatment-emergent adverse event", "EIM": "extra-intestinal manifestation",
     "IMID": "immune-mediated inflammatory disease", "SES-CD": "Simple Endoscopic Score for Crohn's disease",
@@ -203,14 +205,13 @@ LEVELS: dict[str, str] = {
     "both": "Both agents", "Missing": "Unknown",
     # analysis sets, endpoints, subgroups
     "observed": "Observed cases", "nri": "Non-responder imputation", "paper": "Paper definition",
-    "simple": "Simple definition", "clinical_response": "Clinical response",
-    "clinical_remission": "Clinical remission", "endoscopic_response": "Endoscopic response",
+    "simple": "Simple definition", **{e.name: e.label for e in ENDPOINTS},
     "endoscopic_remission": "Endoscopic remission",
     # interval methods (a method column constant over a table becomes a footnote "CI type: log-log transformation")
     "log": "log transformation", "log-log": "log–log transformation", "z": "normal quantile (z)",
     "any_ae": "Any adverse event", "serious_ae": "Serious adverse event", "All": "All patients",
     "disease": "Disease", "regimen": "Regimen", "suspected_agent": "Suspected agent",
-    "crp": "CRP, mg/L", "albumin": "Albumin, g/L", "hematocrit": "Haematocrit, %",
+    **{x.name: x.header for x in LABS},
     "match": "Match", "rounding": "Rounding", "conflict": "Conflict",
     "biologic_small_molecule": "Biologic + small molecule", "dual_biologic": "Dual biologic",
     "mixed": "Mixed", "Overall": "Overall",

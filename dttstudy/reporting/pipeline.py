@@ -31,7 +31,7 @@ from .documents import write_docx, write_xlsx
 from .interrupts import mark_temporary, remove_stale, unmark_temporary, worker_pool
 from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
 from .report import cohort_banner, data_kind
-from .report_html import SECTIONS, numbered_tables, saved_items, write_report
+from .report_html import numbered_tables, saved_items, section_title, write_report
 
 KERNEL = "python3"
 CACHE_FILE = ".dttstudy-cache.json"
@@ -298,7 +298,7 @@ def _index(out: Path, names: list[str], cohort, outputs: dict | None = None) -> 
                      f'alt="{e(caption or f.stem)}"></a><figcaption>{e(caption or f.stem)}</figcaption></figure>')
     parts += ["</div>", "<h2>Notebooks</h2>", "<ul>"]
     for name in names:
-        parts.append(f'<li><a href="html/{e(name)}.html">{e(SECTIONS.get(name, name))}</a> '
+        parts.append(f'<li><a href="html/{e(name)}.html">{e(section_title(name, cohort))}</a> '
                      f'(<a href="notebooks/{e(name)}.ipynb">{e(name)}.ipynb</a>)</li>')
     def links(stem):
         return " · ".join(f'<a href="tables/{e(stem)}.{x}">{x}</a>' for x in ("html", "csv", "md", "tex"))
@@ -402,7 +402,7 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
         echo(f"WARNING {w.message}")
     for line in reading_lines(cohort):
         echo(line)
-    typed = typed_params(None, None, **parameters)
+    typed = typed_params(data_path=None, output_dir=None, **parameters)
     data_abs = None if reference else str(data_abs_path)
     # the population the notebooks analyse: the banner, summary and front page describe it, never the whole file
     analysed = cohort.filter(disease=typed.disease)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.stats import CI_METHODS
+from ..concepts import labs_title
 from .display import DisplayTable
 from .documents import numbered
 from .report import population_text
@@ -74,6 +75,13 @@ footer{margin-top:3em;border-top:1px solid var(--rule);padding-top:.6em;color:va
 # --------------------------------------------------------------------------------------------------------------
 # what the notebooks saved
 # --------------------------------------------------------------------------------------------------------------
+
+def section_title(notebook: str, cohort) -> str:
+    """A notebook's section heading; the labs section names the markers the cohort records."""
+    if notebook == "04_labs":
+        return labs_title(cohort.labs)
+    return SECTIONS.get(notebook, notebook)
+
 
 def saved_items(out: Path, outputs: dict[str, list[str]], order: list[str]) -> list[tuple[str, list[dict]]]:
     """[(notebook, [item, …])] in notebook order; within a notebook in the order it saved them. An item is
@@ -205,8 +213,9 @@ def methods(p, cohort) -> list[tuple[str, str]]:
          "Baseline comparisons between diseases: Fisher's exact test for 2 × 2 tables and the "
          "Fisher–Freeman–Halton exact test for larger tables when any expected count is below 5 (otherwise "
          "Pearson's chi-square); Mann–Whitney U test for continuous variables (exact below 50 observations "
-         "without ties, as R's wilcox.test). Paired change in CRP and albumin: Wilcoxon signed-rank test with the "
-         "same rule. Groups with fewer than 2 patients are not tested. Each table names its test in a footnote."),
+         "without ties, as R's wilcox.test). "
+         f"Paired change in {labs_title(cohort.labs)}: Wilcoxon signed-rank test "
+         "with the same rule. Groups with fewer than 2 patients are not tested. Each table names its test in a footnote."),
         ("Safety", "Treatment-emergent adverse events: onset from DTT start to the end of the DTT course. Incidence: "
          "patients with at least one event over all patients. Exposure-adjusted incidence and event rates per 100 "
          "patient-years with exact (Garwood) Poisson intervals. Time to the first event: Kaplan–Meier estimate "
@@ -323,7 +332,7 @@ def write_report(out: Path, cohort, p, outputs: dict[str, list[str]], order: lis
     other_files = []
     repro_head, repro_html = _reproduction(out, cohort)
     for nb, items in sections:
-        title = SECTIONS.get(nb, nb)
+        title = section_title(nb, cohort)
         if nb == "06_reproduction" and repro_head:
             title = repro_head
         sid = f"sec-{nb}"

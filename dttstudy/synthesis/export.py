@@ -20,7 +20,8 @@ complementary suppression (:mod:`dttstudy.synthesis.disclosure`). The coordinati
   ``[0, 1), [1, 2), …, [horizon, ∞)``, pooled as an actuarial life table; with ``event_times=True`` (off by
   default: the times themselves are then shared) per distinct time instead, which makes the pooled
   Kaplan–Meier equal the patient-level one;
-* **labs** — paired change from baseline of CRP and albumin by month and disease: n, sums and sums of squares
+* **labs** — paired change from baseline of each marker the centre records (the paper's CRP and albumin, and
+  any optional marker of :data:`dttstudy.concepts.LABS`) by month and disease: n, sums and sums of squares
   of baseline, follow-up and change; median and quartiles of the change only for groups of at least K.
 """
 from __future__ import annotations
@@ -39,7 +40,9 @@ from ..analysis.outcomes import NRI_REASONS, response_rates
 from ..analysis.safety import _teae, time_on_dtt, time_to_first_ae
 from ..analysis.tables import prior_therapy_group
 from ..intake import schema as S
-from ..parameters import DEFAULT_HORIZON
+from ..concepts import ANALYSED_LABS, ENDPOINT_NAMES, PAPER_LABS
+from ..concepts import ENDPOINTS as ENDPOINT_DECLARATIONS
+from ..parameters import BY_NAME, DEFAULT_HORIZON
 from ..parameters import params as _params
 from ..precision import written_json
 from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
@@ -54,8 +57,10 @@ AE_VOCABULARY = (
     "infusion reaction", "injection site reaction", "nausea", "pneumonia", "psoriasiform rash", "rash",
     "upper respiratory infection", "urinary tract infection", "venous thromboembolism",
 )
-ENDPOINTS = ("clinical_response", "clinical_remission", "endoscopic_response")
-LABS = ("crp", "albumin")
+#: The endpoints a summary shares (every declared endpoint, :data:`dttstudy.concepts.ENDPOINTS`).
+ENDPOINTS = ENDPOINT_NAMES
+#: The markers a summary can share: the paper's always, an optional one when the centre records it.
+LABS = ANALYSED_LABS
 _CATEGORICAL = [
     # (variable, column, levels, disease the variable applies to)
     ("Sex", "sex", ["F", "M"], None),
@@ -83,19 +88,24 @@ def _norm_term(t) -> str:
 
 def analysis_parameters(*, disease="all", timepoints=(3, 6, 9), definition="paper", ci_method="clopper-pearson",
                         crp_uln=5.0, window=None, horizon=DEFAULT_HORIZON, event_times=False, ae_vocabulary=None,
-                        level=0.95) -> dict:
-    """The analysis parameters a summary records; pooling requires them to be identical across centres.
-    The common ones are checked as the notebooks check them (:func:`dttstudy.parameters.params`)."""
+                        level=0.95, labs=PAPER_LABS) -> dict:
+    """The analysis parameters a summary records; pooling requires them to be identical across centres, except
+    ``labs`` (the markers this centre records: the paper's, and any optional marker with a value). The common
+    ones are checked as the notebooks check them (:func:`dttstudy.parameters.params`), ``horizon`` against its
+    declared range."""
     p = _params(disease=disease, timepoints=timepoints, definition=definition, ci_method=ci_method,
                 crp_uln=crp_uln, window=window)
     vocab = sorted({" ".join(str(t).split()) for t in (AE_VOCABULARY if ae_vocabulary is None else ae_vocabulary)},
                    key=_norm_term)
-    if int(horizon) != horizon or horizon < 1:
-        raise ValueError("horizon must be a whole number of months >= 1")
+    horizon = BY_NAME["horizon"].parse(horizon)
+    unknown = [x for x in labs if x not in LABS]
+    if unknown:
+        raise ValueError(f"labs: {', '.join(map(str, unknown))} not declared; markers: {', '.join(LABS)}")
     return {"disease": p.disease, "timepoints": list(p.timepoints), "definition": p.definition,
             "ci_method": p.ci_method, "crp_uln": p.crp_uln, "level": float(level),
             "windows": {f"{k:g}": float(v) for k, v in sorted(p.windows.items())}, "nri_reasons": list(NRI_REASONS),
-            "grace_months": 0, "endoscopy_horizon": max(p.timepoints), "labs": list(LABS),
+            "grace_months": 0, "endoscopy_horizon": max(p.timepoints),
+            "labs": [x for x in LABS if x in labs],
             "life_table_horizon": int(horizon), "event_times": bool(event_times), "ae_vocabulary": vocab}
 
 
@@ -228,9 +238,10 @@ def _margins(b: _Builder, cells: dict[tuple, dict[str, str]], cols) -> None:
 
 def _response(b: _Builder, cohort, prm: dict) -> None:
     common = dict(by=["disease", "regimen"], ci_method=prm["ci_method"], level=prm["level"], windows=_windows(prm))
-    runs = [("clinical_response", prm["timepoints"], {"definition": prm["definition"], "crp_uln": prm["crp_uln"]}),
-            ("clinical_remission", prm["timepoints"], {}),
-            ("endoscopic_response", [None], {"horizon": prm["endoscopy_horizon"]})]
+    runs = [(e.name, [None] if e.kind == "horizon" else prm["timepoints"],
+             {k: prm[k] for k in e.parameters} | ({"horizon": prm["endoscopy_horizon"]} if e.kind == "horizon"
+                                                  else {}))
+            for e in ENDPOINT_DECLARATIONS]
     for endpoint, months, kw in runs:
         rates = response_rates(cohort, months, endpoint=endpoint, **common, **kw)
         for (aset, month), g in rates.groupby(["analysis_set", "month"], sort=False):
@@ -390,6 +401,7 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
                               crp_uln=crp_uln, window=window, horizon=horizon, event_times=event_times,
                               ae_vocabulary=ae_vocabulary)
     cohort = cohort.filter(disease=prm["disease"])
+    prm["labs"] = list(cohort.labs)
     b = _Builder()
     den = _baseline(b, cohort)
     _response(b, cohort, prm)

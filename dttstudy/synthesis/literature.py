@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
+from ..concepts import ENDPOINTS
 from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
 from .coding_rules import INPUT_VALUES, MAIN_COUNT_BASES
@@ -53,8 +54,7 @@ from .meta.derived import _between_test as between_test
 LITERATURE_FILE = PUBLISHED_DIR / "literature.csv"
 OUTCOMES = ("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission", "any_ae",
             "serious_ae")
-OUTCOME_LABELS = {"clinical_response": "Clinical response", "clinical_remission": "Clinical remission",
-                  "endoscopic_response": "Endoscopic response", "endoscopic_remission": "Endoscopic remission",
+OUTCOME_LABELS = {**{e.name: e.label for e in ENDPOINTS}, "endoscopic_remission": "Endoscopic remission",
                   "any_ae": "Any adverse event", "serious_ae": "Serious adverse event"}
 _BOOL = ("derived_from_percent", "event_based", "trial_units", "indication_mixed", "perianal_only", "verified")
 THIS_STUDY = "this_cohort"
@@ -112,10 +112,7 @@ _PUBLISHED_OUTCOMES = {"clinical_response", "endoscopic_response", "any_ae", "se
 
 
 _COHORT_DEFINITIONS = {
-    "clinical_response": "CD: HBI drop >= 3 (HBI <= 4: CRP normalised or Limberg drop >= 2); UC: partial Mayo drop "
-                         ">= 3 and >= 30% with rectal bleeding drop >= 1 or <= 1",
-    "clinical_remission": "CD: HBI <= 4; UC: partial Mayo <= 2 (not a published outcome of Wang 2025)",
-    "endoscopic_response": "CD: SES-CD drop > 50%; UC: Mayo endoscopic subscore drop >= 1",
+    **{e.name: e.definition for e in ENDPOINTS},
     "endoscopic_remission": "not analysed",
     "any_ae": "treatment-emergent adverse events over the DTT course",
     "serious_ae": "serious treatment-emergent adverse events over the DTT course"}

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.labs import LABS as _UNITS
+from ..concepts import ANALYSED_LABS
 from ..analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
 from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED
 from .export import _COLS
@@ -40,6 +41,12 @@ def read_summary(path) -> dict:
     return s
 
 
+def _analysis(summary: dict) -> dict:
+    """The parameters that must be equal across centres: all but ``labs``, which says what a centre records (a
+    marker one centre does not record adds no patient of that centre to its cells)."""
+    return {k: v for k, v in (summary.get("parameters") or {}).items() if k != "labs"}
+
+
 def check_compatible(summaries: list[dict]) -> None:
     """Raise :class:`IncompatibleSummaries` unless every summary has the same format, package version and
     analysis parameters (the message names the first difference)."""
@@ -51,9 +58,9 @@ def check_compatible(summaries: list[dict]) -> None:
             if s.get(key) != ref.get(key):
                 raise IncompatibleSummaries(f"{_src(s)} has {key} {s.get(key)!r} but {_src(ref)} has "
                                             f"{ref.get(key)!r}: every centre must run the same version")
-        if s.get("parameters") != ref.get("parameters"):
+        if _analysis(s) != _analysis(ref):
             diff = sorted(k for k in set(s["parameters"]) | set(ref["parameters"])
-                          if s["parameters"].get(k) != ref["parameters"].get(k))
+                          if k != "labs" and s["parameters"].get(k) != ref["parameters"].get(k))
             raise IncompatibleSummaries(f"{_src(s)} differs from {_src(ref)} in parameter(s) {', '.join(diff)}: "
                                         "every centre must run the same analysis")
     labels = [centre_label(s) for s in summaries]
@@ -123,7 +130,8 @@ class PooledAnalysis:
     def fit(self, summaries: list[dict]) -> "PooledAnalysis":
         check_compatible(summaries)
         self.summaries = summaries
-        self.parameters = summaries[0]["parameters"]
+        recorded = {x for s in summaries for x in s["parameters"].get("labs", ())}
+        self.parameters = dict(summaries[0]["parameters"], labs=[x for x in ANALYSED_LABS if x in recorded])
         self.package_version = summaries[0]["package_version"]
         self.centres_ = pd.DataFrame([{"centre": centre_label(s), "file": s.get("_source", ""),
                                        "min_cell": s["disclosure"]["min_cell"],

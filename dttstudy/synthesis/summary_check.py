@@ -370,7 +370,8 @@ def check_summaries(summaries: list[dict], *, min_cell: int = DEFAULT_MIN_CELL,
     if params:
         src0, p0 = params[0]
         for src, p in params[1:]:
-            diff = sorted(x for x in set(p) | set(p0) if p.get(x) != p0.get(x))
+            # ``labs`` says which markers a centre records; a marker one centre lacks adds none of its patients
+            diff = sorted(x for x in set(p) | set(p0) if x != "labs" and p.get(x) != p0.get(x))
             if diff:
                 report.problems.append(Problem(src, table="parameters", rule=(
                     f"differs from {src0} in parameter(s) {', '.join(diff)}: every centre must run the same "

@@ -59,6 +59,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..concepts import ANALYSED_LABS, PAPER_LABS
 from ..parameters import BY_NAME
 from ..precision import written_json
 
@@ -141,7 +142,9 @@ PARAMETER_RULES = {
     "nri_reasons": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of codes"),
     "grace_months": (lambda v: _num(v) and v >= 0, "a number ≥ 0"),
     "endoscopy_horizon": (lambda v: _num(v) and 0 < v <= 600, "a month, 0 < month ≤ 600"),
-    "labs": (lambda v: isinstance(v, list) and set(v) <= {"crp", "albumin"}, "a list of crp, albumin"),
+    "labs": (lambda v: isinstance(v, list) and set(PAPER_LABS) <= set(v) <= set(ANALYSED_LABS)
+             and len(set(v)) == len(v), "a list of markers with " + ", ".join(PAPER_LABS) + " and any of "
+             + ", ".join(x for x in ANALYSED_LABS if x not in PAPER_LABS)),
     "life_table_horizon": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 600,
                            "a whole number of months, 1 to 600"),
     "event_times": (lambda v: isinstance(v, bool), "true or false"),

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from ...concepts import LABS
 from ...precision import written_json
 from ..labels import NA, UnknownLabel, label, level
 
@@ -429,7 +430,9 @@ COLUMN_STATS: dict[str, str] = {
     "patient_years_at_risk": "py", "patient_years_exposure": "py", "eair_per_100py": "rate",
     "eair_ci_low": "rate", "eair_ci_high": "rate", "eaer_per_100py": "rate", "eaer_ci_low": "rate",
     "eaer_ci_high": "rate", "tau2": "tau2", "tau": "tau2", "estimate": "estimate", "se": "estimate",
-    "q": "stat", "wilcoxon_statistic": "stat", "crp": "change", "albumin": "lab", "hematocrit": "lab",
+    "q": "stat", "wilcoxon_statistic": "stat",
+    # a single laboratory value, to its marker's declared decimals (dttstudy.concepts.LABS)
+    **{x.name: {0: "n", 1: "lab", 2: "change"}[x.decimals] for x in LABS},
     "baseline": "change", "value": "change", "change": "change",
 }
 

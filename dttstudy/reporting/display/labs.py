@@ -1,9 +1,11 @@
-"""Tables of CRP and albumin: change from baseline by month (summary with paired tests) and per patient.
+"""Tables of the laboratory markers (:data:`dttstudy.concepts.LABS`: CRP and albumin, and the optional markers a
+cohort records): change from baseline by month (summary with paired tests) and per patient.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from ...concepts import labs_title
 from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level
 from .core import (_DECIMALS_OF, MARKS, MIN_N_TEST, Column, DisplayTable, Row, _is_num, _month_label, _nan, _text,
                    builder)
@@ -11,7 +13,7 @@ from .core import (_DECIMALS_OF, MARKS, MIN_N_TEST, Column, DisplayTable, Row, _
 
 @builder("lab_change_summary")
 def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_TEST) -> DisplayTable:
-    """CRP and albumin change from baseline: laboratory values as row groups, months as label rows with the
+    """Change from baseline of each marker in ``tidy``: laboratory values as row groups, months as label rows with the
     subgroups indented; no test (blank p) for a group with fewer than ``min_n_test`` paired values."""
     cols = [Column(label("group")), Column(label("n"), align="right"),
             Column(label("baseline_median_iqr"), align="center"),
@@ -52,14 +54,20 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
                                 group=gname, indent=1, marks=rmarks))
     notes.append(("", f"Paired values: patients with both a baseline and a follow-up value; no test for fewer than "
                       f"{min_n_test} pairs."))
-    notes.append(("", abbreviation_note(["CRP", "SD", "Q1–Q3", "UC", "CD"]) + "."))
-    return DisplayTable(name, "CRP and albumin: change from baseline", cols, rows, notes)
+    labs = list(dict.fromkeys(tidy["lab"]))
+    notes.append(("", abbreviation_note([*_lab_abbreviations(labs), "SD", "Q1–Q3", "UC", "CD"]) + "."))
+    return DisplayTable(name, f"{labs_title(labs)}: change from baseline", cols, rows, notes)
+
+
+def _lab_abbreviations(labs) -> list[str]:
+    """The markers' abbreviations a footnote spells out (CRP)."""
+    return [level(x).split(",")[0] for x in labs if level(x).split(",")[0].isupper()]
 
 
 # --- per-patient tables ---------------------------------------------------------------------------------------
 @builder("lab_change_per_patient")
 def lab_per_patient_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
-    """CRP and albumin per patient, wide: laboratory values as row groups, one row per patient, baseline then
+    """Each marker per patient, wide: laboratory values as row groups, one row per patient, baseline then
     value and change from baseline under one spanner per month; "–" where the month has no paired value."""
     months = sorted(dict.fromkeys(tidy["month"]), key=float)
     cols = [Column(label("patient_id")), Column(label("disease")), Column(label("regimen")),
@@ -96,5 +104,7 @@ def lab_per_patient_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     if shifted:
         notes.append(("", "Some values come from a visit inside the month's window rather than at the month itself "
                           "(visit_month in the tidy table)."))
-    notes.append(("", abbreviation_note(["CRP", "UC", "CD", *tidy["regimen"].astype(str)]) + "."))
-    return DisplayTable(name, "CRP and albumin per patient", cols, rows, notes, stub=False)
+    labs = list(dict.fromkeys(tidy["lab"]))
+    notes.append(("", abbreviation_note([*_lab_abbreviations(labs), "UC", "CD", *tidy["regimen"].astype(str)])
+                  + "."))
+    return DisplayTable(name, f"{labs_title(labs)} per patient", cols, rows, notes, stub=False)

@@ -57,14 +57,15 @@ def study_weights(
     """Per-study transformed values and random-effects weights (percent).
 
     Weights are ``100 * w_i* / sum w*`` with ``w_i* = 1/(v_i + tau^2)`` from
-    :func:`pool_proportions` called with ``pool_kwargs``.
+    :func:`pool_proportions` called with ``pool_kwargs`` (inverse-variance weights: REML unless another
+    inverse-variance ``method`` is given).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``label, yi, vi, weight``.
     """
-    return pool_proportions(events, totals, labels=labels, **pool_kwargs).study_table()
+    return pool_proportions(events, totals, labels=labels, **{"method": "REML", **pool_kwargs}).study_table()
 
 
 # --------------------------------------------------------------------------

@@ -82,7 +82,7 @@ import numpy as np
 from scipy import stats
 
 from .. import heterogeneity
-from .ci import clopper_pearson as _clopper_pearson
+from .ci import clopper_pearson as _clopper_pearson  # noqa: F401  (derived.py takes it from here)
 from .ci import percent_weights as _percent_weights
 from .ci import pi_limits as _pi
 from .glmm_model import pool_glmm
@@ -398,7 +398,7 @@ PI_METHODS = ("ci", "z", "t(k-1)", "t(k-2)")
 def pool_proportions(
     events: Sequence[int],
     totals: Sequence[int],
-    method: str = "REML",
+    method: str = "GLMM",
     transform: str = "logit",
     hartung_knapp: bool = False,
     continuity: float = 0.5,
@@ -431,11 +431,11 @@ def pool_proportions(
         the likelihood has no finite maximum and the boundary value with the
         Clopper-Pearson CI of the summed counts is returned (``note`` says
         so). The GLMM is the recommended model for the small, often
-        zero-event cohorts of this field.
+        zero-event cohorts of this field, and the default (what the report uses).
         The others are inverse-variance models on the ``transform`` scale with
         the tau^2 estimator named, always truncated at 0:
-        ``"REML"`` restricted maximum likelihood (default, kept for
-        compatibility; global maximiser on ``[0, inf)``), ``"DL"``
+        ``"REML"`` restricted maximum likelihood (global maximiser on
+        ``[0, inf)``), ``"DL"``
         DerSimonian-Laird, ``"PM"`` Paule-Mandel (generalised
         ``Q(tau^2) = k - 1``). See :mod:`dttstudy.synthesis.heterogeneity`.
     transform : {"logit", "freeman_tukey"}
