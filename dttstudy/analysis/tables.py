@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..concepts import LABS
 from ..intake.cohort import Cohort
 from .labs import lab_changes, lab_summary
 from .outcomes import clinical_response, endoscopic_response
@@ -231,7 +232,8 @@ def table2(cohort: Cohort) -> pd.DataFrame:
     s = cohort.subjects()
     p = cohort.patients[["patient_id", "age_at_diagnosis", "disease_duration", "montreal", "abdominal_surgery",
                          "perianal_surgery", "failed_biologics", "failed_immunomodulators"]]
-    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt"])
+    unrecorded = [x.name for x in LABS if x.optional and x.name not in cohort.labs]  # optional columns left empty
+    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt", *unrecorded])
     out = s[["patient_id", "center", "sex", "disease", "regimen", "steroid_at_start"]].merge(p, on="patient_id")
     out = out.merge(b, on="patient_id", how="left")
     return out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)

@@ -40,7 +40,7 @@ def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 #: The multicentre summary's tables, as a reader names them.
 SUMMARY_TABLES = {"response": "Response and remission counts", "ae_incidence": "Adverse-event incidence",
                   "ae_terms": "Adverse-event terms", "life_tables": "Life tables (time to first AE, time on DTT)",
-                  "labs": "Laboratory sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
+                  "labs": "CRP and albumin sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
                   "baseline_continuous": "Baseline means (Table 1)"}
 
 
