@@ -1,5 +1,5 @@
 """Laboratory change from baseline of the declared markers (:data:`dttstudy.concepts.LABS`: the paper's CRP and
-albumin; faecal calprotectin and haemoglobin where a centre records them).
+albumin, and each optional marker where a centre records it).
 
 Baseline is the month-0 value. The follow-up value at month m is taken from the visit that counts as month m
 (closest visit within the window, see :func:`dttstudy.analysis.outcomes.visit_at`). Only patients with both values are

@@ -1,6 +1,5 @@
 """Laboratory values over the months: per-patient trajectories, the median with its quartiles and the reference
-limit each marker declares (:data:`dttstudy.concepts.LABS`: an upper limit of normal for CRP and calprotectin, a
-lower limit for albumin and haemoglobin)."""
+limit each marker declares in :data:`dttstudy.concepts.LABS` (an upper or a lower limit of normal)."""
 from __future__ import annotations
 
 import numpy as np

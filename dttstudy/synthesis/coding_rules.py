@@ -44,6 +44,8 @@ agreement with the meta-analysis they came from.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 __all__ = ["RULES", "INPUT_VALUES", "rules_table", "rule_violations", "itt_rows", "MAIN_COUNT_BASES"]
@@ -60,7 +62,7 @@ INPUT_VALUES = {
 MAIN_COUNT_BASES = ("printed", "exact", "fixed")
 
 #: The rules table: rule, input column, flag column, flag value for each input value.
-RULES = {
+RULES: dict[str, dict[str, Any]] = {
     "R": {"input": "prior_advanced_failed", "flag": "refractory",
           "map": {"0": "no", "1": "yes", "2": "yes", "3": "yes", "4": "yes", "refractory": "yes",
                   "not_stated": "unclear"},

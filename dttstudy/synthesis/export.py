@@ -358,7 +358,7 @@ def _labs(b: _Builder, cohort, prm: dict, min_cell: int) -> None:
             for grp, gg in [("All", g), ("UC", g[g["disease"] == "UC"]), ("CD", g[g["disease"] == "CD"])]:
                 if prm["disease"] not in ("all", grp) and grp != "All":
                     continue
-                vals = {"n": len(gg)}
+                vals: dict[str, float] = {"n": len(gg)}
                 for col, name in (("baseline", "baseline"), ("value", "value"), ("change", "change")):
                     x = gg[col].astype(float)
                     vals[f"sum_{name}"] = float(x.sum())

@@ -37,6 +37,8 @@ or the earliest (``"earliest"``); a row without a numeric timepoint comes last e
 """
 from __future__ import annotations
 
+from typing import Any
+
 import math
 import re
 
@@ -373,11 +375,12 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
             continue
         fits = {}
         for cls, g in list(d.groupby(by, sort=True)) + [("Overall", d)]:
-            kw = {"test": test} if method == "GLMM" else {}
+            kw: dict[str, Any] = {"test": test} if method == "GLMM" else {}
             fits[cls] = pool_proportions(g["events"], g["total"], method=method, labels=list(g["label"]), **kw)
         classes = [c for c in fits if c != "Overall"]
         fitted = [c for c in classes if fits[c].ci_method != "Clopper-Pearson" and math.isfinite(fits[c].se)]
-        p, why = float("nan"), ""
+        p: float | None = float("nan")
+        why = ""
         if len(classes) < 2:
             why = "one class only"
         elif len(fitted) < len(classes):

@@ -43,7 +43,7 @@ def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.Da
     """One row of the pooled-vs-cohort table: pooled proportion (conditional: the median study's) with its CI,
     population-averaged proportion, prediction interval, tau^2 with its CI, the model, this cohort's count and
     the predictive check. ``own``: this cohort's rows for the outcome (0 or 1 row)."""
-    row = {"outcome": outcome}
+    row: dict[str, object] = {"outcome": outcome}
     if pooled is not None:
         row.update({"k": pooled.k, "patients": pooled.total, "pooled_pct": 100 * pooled.proportion,
                     "ci_low": 100 * pooled.ci_lower, "ci_high": 100 * pooled.ci_upper,

@@ -38,6 +38,7 @@ def read_summary(path) -> dict:
     s, problems = read_summary_file(path)
     if problems:
         raise IncompatibleSummaries("; ".join(map(str, problems)), problems)
+    assert s is not None  # no problems: a summary was read
     return s
 
 
@@ -120,6 +121,9 @@ class PooledAnalysis:
     ``centre_rates_``, ``heterogeneity_``, ``ae_incidence_``, ``ae_terms_``, ``exposure_``, ``km_`` (dict by
     parameter), ``labs_``, ``table1_``, ``table1_continuous_``, ``withheld_`` and ``centres_``.
     """
+
+    #: notes of the summary contract (set by :func:`pool`)
+    contract_notes_: list[str]
 
     def __init__(self, heterogeneity_method: str = "GLMM", partial: str = "withhold"):
         if partial not in PARTIAL_CELLS:

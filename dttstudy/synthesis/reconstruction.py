@@ -21,6 +21,8 @@ listed in ``circular_rows``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import math
 
 import pandas as pd
@@ -36,7 +38,7 @@ __all__ = ["RECONSTRUCTION_FILE", "load_targets", "candidate_rows", "reconstruct
 RECONSTRUCTION_FILE = PUBLISHED_DIR / "reconstruction_targets.csv"
 
 #: (name, pool_proportions arguments, back-transform) of each method variant.
-VARIANTS = (
+VARIANTS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("Freeman-Tukey, DL, Miller (harmonic mean n)", {"method": "DL", "transform": "freeman_tukey"}, "miller"),
     ("Freeman-Tukey, DL, sin^2(t/2)", {"method": "DL", "transform": "freeman_tukey"}, "sin2"),
     ("Freeman-Tukey, REML, Miller (harmonic mean n)", {"method": "REML", "transform": "freeman_tukey"}, "miller"),

@@ -88,7 +88,7 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
             return None
         return pool_proportions(rows["events"], rows["total"], labels=_labels(rows), level=level, **kw)
 
-    main_kw = {"method": method}
+    main_kw: dict[str, Any] = {"method": method}
     if method == "GLMM":
         main_kw["test"] = test
     if method != "GLMM" and hartung_knapp:

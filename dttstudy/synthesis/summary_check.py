@@ -66,7 +66,7 @@ def read_summary_file(path) -> tuple[dict | None, list[Problem]]:
 def is_summary_file(path) -> bool:
     """Whether ``path`` holds a dttstudy centre summary (the only file ``export-summary --force`` replaces)."""
     s, problems = read_summary_file(path)
-    return not problems and s.get("format") == FORMAT
+    return not problems and s is not None and s.get("format") == FORMAT
 
 
 def _source(s: dict, k: int) -> str:
@@ -206,7 +206,8 @@ class _Checker:
         if not isinstance(t, dict):
             self.bad("must be an object of tables", field="tables")
             return {}
-        prm = s.get("parameters") if isinstance(s.get("parameters"), dict) else {}
+        given = s.get("parameters")
+        prm = given if isinstance(given, dict) else {}
         exact = prm.get("event_times") is True
         out = {}
         for name, rows in t.items():
@@ -385,7 +386,8 @@ def check_summaries(summaries: list[dict], *, min_cell: int = DEFAULT_MIN_CELL,
 
 
 def _cap(problems: list[Problem]) -> list[Problem]:
-    kept, count = [], {}
+    kept: list = []
+    count: dict = {}
     for p in problems:
         key = (p.source, p.table, p.field, re.sub(r"[-\d.,]+", "#", p.rule)[:60])
         count[key] = count.get(key, 0) + 1

@@ -85,17 +85,19 @@ def _consistency(c, t: dict, k: int | None) -> None:
     for i, r in enumerate(inc, 1):
         p, e = r.get("patients_with_event"), r.get("events")
         at_most(p, e, "the events", "ae_incidence", i, "patients_with_event")
-        key = (r.get("by"), r.get("group"))
-        if key in den:
-            at_most(p, den[key], "the group's patients (baseline_counts)", "ae_incidence", i, "patients_with_event")
-            _difference(c, k, den[key], p, "patients without an event", "ae_incidence", i, "patients_with_event")
-            _guarded(c, k, den[key], r, ("patient_years_at_risk", "patient_years_exposure"), "ae_incidence", i)
+        by_group = (r.get("by"), r.get("group"))
+        if by_group in den:
+            at_most(p, den[by_group], "the group's patients (baseline_counts)", "ae_incidence", i,
+                    "patients_with_event")
+            _difference(c, k, den[by_group], p, "patients without an event", "ae_incidence", i, "patients_with_event")
+            _guarded(c, k, den[by_group], r, ("patient_years_at_risk", "patient_years_exposure"), "ae_incidence", i)
         elif r.get("by") != "suspected_agent":
             c.bad(f"group {_show(r.get('group'))} of {_show(r.get('by'))} has no row in baseline_counts",
                   "ae_incidence", i, "group")
     _margins(c, [(i, r) for i, r in enumerate(inc, 1) if r.get("by") != "suspected_agent"],
              ("patients_with_event", "events", "patient_years_at_risk", "patient_years_exposure"), "ae_incidence")
-    words = prm.get("ae_vocabulary") if isinstance(prm.get("ae_vocabulary"), list) else []
+    vocabulary = prm.get("ae_vocabulary")
+    words = vocabulary if isinstance(vocabulary, list) else []
     vocab = {" ".join(x.split()).casefold() for x in words if isinstance(x, str)}
     terms = t.get("ae_terms", [])
     for i, r in enumerate(terms, 1):

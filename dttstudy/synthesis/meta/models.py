@@ -285,7 +285,7 @@ def _pool(
     n_harm = k / math.fsum(1.0 / t for t in n.astype(float).tolist())
     alpha = 1.0 - level
     z = float(stats.norm.ppf(1.0 - alpha / 2.0))
-    common = dict(
+    common: dict[str, Any] = dict(
         k=k,
         events=int(x.sum()),
         total=int(n.sum()),
