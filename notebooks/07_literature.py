@@ -82,46 +82,13 @@ report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "litera
 # %%
 import pandas as pd
 
-from dttstudy.synthesis import forest
-from dttstudy.synthesis.literature_summary import pooled_summary_row, timepoint_span
-from dttstudy.synthesis.meta import study_proportions
+from dttstudy.reporting.literature_forests import literature_forests
 
 pool_method = p.extra["method"]
-summary = []
-for outcome_ in ("clinical_response", "clinical_remission", "endoscopic_response", "any_ae"):
-    rows = lit_.select(lit, outcome_, p.extra["include"], units="study")
-    arms = lit_.select(lit, outcome_, p.extra["include"], units="arm")
-    per, pooled = forest.forest_data(rows, method=pool_method, arms=arms)
-    own = mine[mine["outcome"] == outcome_]
-    hl = None
-    if len(own):
-        hl = study_proportions(own["events"], own["total"], labels=list(own["label"]))
-    srow = pooled_summary_row(outcome_, pooled, own)
-    summary.append(srow)
-    mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
-    model = (f"binomial–normal GLMM, {pooled.ci_method} CI" if pool_method == "GLMM" and pooled is not None
-             else f"inverse-variance logit model ({pool_method})")
-    check = ""
-    if len(own) and srow["p_at_least"] == srow["p_at_least"]:
-        x_, n_ = int(own["events"].iloc[0]), int(own["total"].iloc[0])
-        check = (f" Predictive check: a new study of {n_} patients would have {x_} or more of {n_} with the "
-                 f"outcome with probability {srow['p_at_least']:.2f} (and {x_} or fewer with probability "
-                 f"{srow['p_at_most']:.2f}) under the pooled predictive distribution ({pooled.pi_method}).")
-    fig = forest.forest_plot(per, pooled, lit_.OUTCOME_LABELS[outcome_], highlight=hl,
-                             timepoint=("whole follow-up reported per study (this cohort: DTT course)"
-                                        if outcome_.endswith("_ae") else
-                                        f"latest timepoint reported per study (this cohort: {cm:g} months)"),
-                             footnote=check.strip() or None)
-    report.figure(fig, f"forest_{outcome_}", p.output_dir,
-                  f"{lit_.OUTCOME_LABELS[outcome_]} in published DTT cohorts: proportion with its exact 95% CI per "
-                  f"study (arms indented, not pooled separately), pooled with a {model} (diamond: conditional "
-                  f"pooled proportion, the median study's, with its 95% CI; line: 95% prediction interval). Shown "
-                  f"beside the pool, not in it: {mine_label}.{check} Timepoints differ — "
-                  f"{timepoint_span(rows)} — and so do the outcome definitions (table).")
-    report.save_table(per, f"forest_{outcome_}", p.output_dir, f"{lit_.OUTCOME_LABELS[outcome_]}: studies, "
-                      "timepoints and outcome definitions", in_report=False)
-
-summary = pd.DataFrame(summary)
+summary, forests = literature_forests(lit, mine, method=pool_method, include=p.extra["include"], cohort_month=cm)
+for f in forests:
+    report.figure(f.figure, f.name, p.output_dir, f.caption)
+    report.save_table(f.studies, f.name, p.output_dir, f.title, in_report=False)
 report.table(summary, "literature_pooled_vs_cohort", p.output_dir,
              "Pooled published cohorts (conditional and population-averaged proportion, t-based intervals) and "
              "this cohort placed by a predictive check")

@@ -1,0 +1,78 @@
+"""The literature notebook's forest plots, each with its caption in words: one per outcome, pooled published
+cohorts beside this cohort, the pooled model and the predictive check described as the Methods would."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..concepts import ENDPOINTS
+from ..synthesis import forest
+from ..synthesis import literature as lit_
+from ..synthesis.literature_summary import pooled_summary_row, timepoint_span
+from ..synthesis.meta import study_proportions
+from .figures_forest import forest_plot
+
+#: The outcomes drawn: every declared endpoint and any adverse event.
+FOREST_OUTCOMES = (*(e.name for e in ENDPOINTS), "any_ae")
+
+
+@dataclass
+class LiteratureForest:
+    """One outcome's forest plot: its file name, the figure, its caption, and the per-study table with its title."""
+
+    name: str
+    figure: object
+    caption: str
+    studies: pd.DataFrame
+    title: str
+
+
+def model_words(method: str, pooled) -> str:
+    """The pooled model in a phrase ('binomial–normal GLMM, t(k−1) CI' / 'inverse-variance logit model (REML)')."""
+    if method == "GLMM" and pooled is not None:
+        return f"binomial–normal GLMM, {pooled.ci_method} CI"
+    return f"inverse-variance logit model ({method})"
+
+
+def predictive_words(own: pd.DataFrame, row: dict, pooled) -> str:
+    """The predictive check in a sentence ('' when this cohort has no count or no predictive probability)."""
+    if not len(own) or row.get("p_at_least") != row.get("p_at_least") or "p_at_least" not in row:
+        return ""
+    x, n = int(own["events"].iloc[0]), int(own["total"].iloc[0])
+    return (f" Predictive check: a new study of {n} patients would have {x} or more of {n} with the outcome with "
+            f"probability {row['p_at_least']:.2f} (and {x} or fewer with probability {row['p_at_most']:.2f}) under "
+            f"the pooled predictive distribution ({pooled.pi_method}).")
+
+
+def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, include: str, cohort_month: float,
+                       outcomes=FOREST_OUTCOMES) -> tuple[pd.DataFrame, list[LiteratureForest]]:
+    """Pool each outcome's published cohorts (``method``, studies selected by ``include``) and draw its forest plot
+    with this cohort's row (``mine``, from :func:`dttstudy.synthesis.literature.cohort_rows`) beside the pool.
+
+    Returns the summary table (one row per outcome, :func:`pooled_summary_row`) and the figures with captions.
+    """
+    summary, figures = [], []
+    for outcome in outcomes:
+        rows = lit_.select(lit, outcome, include, units="study")
+        arms = lit_.select(lit, outcome, include, units="arm")
+        per, pooled = forest.forest_data(rows, method=method, arms=arms)
+        own = mine[mine["outcome"] == outcome]
+        highlight = study_proportions(own["events"], own["total"], labels=list(own["label"])) if len(own) else None
+        row = pooled_summary_row(outcome, pooled, own)
+        summary.append(row)
+        mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
+        check = predictive_words(own, row, pooled)
+        label = lit_.OUTCOME_LABELS[outcome]
+        timepoint = ("whole follow-up reported per study (this cohort: DTT course)" if outcome.endswith("_ae") else
+                     f"latest timepoint reported per study (this cohort: {cohort_month:g} months)")
+        fig = forest_plot(per, pooled, label, highlight=highlight, timepoint=timepoint,
+                          footnote=check.strip() or None)
+        caption = (f"{label} in published DTT cohorts: proportion with its exact 95% CI per study (arms indented, "
+                   f"not pooled separately), pooled with a {model_words(method, pooled)} (diamond: conditional "
+                   f"pooled proportion, the median study's, with its 95% CI; line: 95% prediction interval). Shown "
+                   f"beside the pool, not in it: {mine_label}.{check} Timepoints differ — {timepoint_span(rows)} — "
+                   f"and so do the outcome definitions (table).")
+        figures.append(LiteratureForest(f"forest_{outcome}", fig, caption, per,
+                                        f"{label}: studies, timepoints and outcome definitions"))
+    return pd.DataFrame(summary), figures
