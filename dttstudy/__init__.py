@@ -11,7 +11,8 @@ The modules follow the study's flow, and the imports run the same way (each room
 * ``dttstudy.reporting`` — what a reader sees: journal tables, figures (forest plots included), the notebooks'
   helpers, report.html, Word/Excel, the pooled multicentre report, the pipeline;
 * ``dttstudy.cli`` — the command line; below every room: ``dttstudy.parameters`` (the declared analysis
-  parameters), ``dttstudy.paths``, ``dttstudy.containers`` (deterministic zip files), ``dttstudy.moved``.
+  parameters), ``dttstudy.paths``, ``dttstudy.containers`` (deterministic zip files), ``dttstudy.concepts`` (the laboratory markers and
+  endpoints, declared once).
 
 The names most used are importable from ``dttstudy`` itself (``dttstudy.load_cohort``, ``dttstudy.table1``, …).
 Heavy libraries are imported on first use, so ``import dttstudy`` stays fast.
@@ -48,16 +49,17 @@ _EXPORTS = {
     "table4": "analysis.tables", "response_table": "analysis.tables", "lab_table": "analysis.tables",
     "ae_table": "analysis.tables",
     # synthesis
-    "forest_data": "synthesis.forest", "forest_plot": "reporting.figures_forest",
-    "fit_glmm": "synthesis.glmm",
+    "forest_data": "synthesis.forest", "forest_plot": "reporting.figures.forest",
+    "fit_glmm": "synthesis.glmm.fit",
     "q_profile_ci": "synthesis.heterogeneity", "i2_from_tau2": "synthesis.heterogeneity",
     "pool_proportions": "synthesis.meta", "study_proportions": "synthesis.meta",
     "pool_by_subgroup": "synthesis.meta", "leave_one_out": "synthesis.meta",
-    "export_summary": "synthesis.export", "PooledAnalysis": "synthesis.pooling",
+    "export_summary": "synthesis.multicentre.export", "PooledAnalysis": "synthesis.multicentre.pooling",
     # multicentre: what `dttstudy export-summary` and `dttstudy pool` run, for callers such as an engine's
     # algorithm (federated/vantage6)
-    "write_summary": "synthesis.export", "summary_json": "synthesis.export", "pool": "synthesis.pooling",
-    "IncompatibleSummaries": "synthesis.pooling", "write_pooled_report": "reporting.pooled_report",
+    "write_summary": "synthesis.multicentre.export", "summary_json": "synthesis.multicentre.export",
+    "pool": "synthesis.multicentre.pooling",
+    "IncompatibleSummaries": "synthesis.multicentre.pooling", "write_pooled_report": "reporting.pooled_report",
     "DEFAULT_MIN_CELL": "synthesis.disclosure",
     "sensitivity_table": "synthesis.sensitivity",
     # reporting

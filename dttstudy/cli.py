@@ -293,9 +293,9 @@ def _cmd_export(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
-    from .synthesis.export import export_summary, write_summary
-    from .synthesis.release_record import ReleaseRecordError, add_release, check_release, default_record_path
-    from .synthesis.summary_check import is_summary_file
+    from .synthesis.multicentre.export import export_summary, write_summary
+    from .synthesis.multicentre.release_record import ReleaseRecordError, add_release, check_release, default_record_path
+    from .synthesis.multicentre.check import is_summary_file
 
     try:
         args.analysis = _analysis_parameters(args, "export-summary")
@@ -347,7 +347,7 @@ def _cmd_export(args) -> int:
 def _cmd_pool(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .reporting.pooled_report import write_pooled_report
-    from .synthesis.pooling import IncompatibleSummaries, pool
+    from .synthesis.multicentre.pooling import IncompatibleSummaries, pool
 
     try:
         check_output(args.out, args.summaries)  # never a summary file, nor the project

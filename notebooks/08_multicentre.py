@@ -112,7 +112,7 @@ for h in demo_pool.heterogeneity_.itertuples():
 # %%
 import matplotlib.pyplot as plt
 
-from dttstudy.synthesis.multicentre import forest_by_centre, km_life_table_plot
+from dttstudy.reporting.figures.multicentre import forest_by_centre, km_life_table_plot
 
 cr, het = demo_pool.centre_rates_, demo_pool.heterogeneity_
 m = max(p.timepoints)

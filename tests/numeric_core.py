@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from dttstudy.analysis.safety import KaplanMeier, cumulative_incidence
-from dttstudy.synthesis.glmm import fit_glmm
-from dttstudy.synthesis.glmm_inference import population_averaged, predictive_tail, tau2_profile_ci
+from dttstudy.synthesis.glmm.fit import fit_glmm
+from dttstudy.synthesis.glmm.inference import population_averaged, predictive_tail, tau2_profile_ci
 from dttstudy.synthesis.heterogeneity import q_profile_ci, tau2_estimate
 from dttstudy.synthesis.literature import load_literature, select
 from dttstudy.synthesis.meta import pool_proportions

@@ -24,8 +24,8 @@ from dttstudy.intake import schema as S
 from dttstudy.intake.cohort import load_cohort
 from dttstudy.intake.synth import synth_cohort, write_cohort
 from dttstudy.parameters import BY_NAME, PARAMETERS, ParameterError, params
-from dttstudy.synthesis.export import export_summary
-from dttstudy.synthesis.pooling import pool
+from dttstudy.synthesis.multicentre.export import export_summary
+from dttstudy.synthesis.multicentre.pooling import pool
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
@@ -125,8 +125,8 @@ def test_a_made_up_marker_declared_once_appears_everywhere(tmp_path):
         from dttstudy.analysis.labs import lab_changes, lab_summary
         from dttstudy.reporting.display import build_display
         from dttstudy.reporting.labels import label
-        from dttstudy.synthesis.export import export_summary
-        from dttstudy.synthesis.pooling import pool
+        from dttstudy.synthesis.multicentre.export import export_summary
+        from dttstudy.synthesis.multicentre.pooling import pool
         cohort = load_cohort({str(folder)!r})
         ch = lab_changes(cohort, months=(6,))
         table = build_display("lab_change_summary", lab_summary(ch))

@@ -13,9 +13,9 @@ import pytest
 import dttstudy as d
 from dttstudy.reporting import figures as F
 from dttstudy.reporting import report
-from dttstudy.reporting.figures_flow import FLOW_REASONS, flow_counts
-from dttstudy.reporting.figures_labs import LIMIT_COLOUR, MEAN_COLOUR
-from dttstudy.reporting.figures_swimmer import COMPACT_HEIGHT
+from dttstudy.reporting.figures.flow import FLOW_REASONS, flow_counts
+from dttstudy.reporting.figures.labs import LIMIT_COLOUR, MEAN_COLOUR
+from dttstudy.reporting.figures.swimmer import COMPACT_HEIGHT
 from dttstudy.analysis.safety import KaplanMeier, competing_first_ae, cumulative_incidence, time_on_dtt, time_to_first_ae
 from dttstudy.intake.synth import synth_cohort, write_cohort
 

@@ -1,4 +1,4 @@
-"""Forest plot data (dttstudy.synthesis.forest) and figure (dttstudy.reporting.figures_forest)."""
+"""Forest plot data (dttstudy.synthesis.forest) and figure (dttstudy.reporting.figures.forest)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dttstudy.reporting.figures_forest import OKABE_ITO, forest_plot
-from dttstudy.reporting.figures_theme import figure_caption
+from dttstudy.reporting.figures.forest import OKABE_ITO, forest_plot
+from dttstudy.reporting.figures.theme import figure_caption
 from dttstudy.synthesis.forest import forest_data
 from dttstudy.synthesis.meta import study_proportions
 

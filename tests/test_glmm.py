@@ -1,4 +1,4 @@
-"""Binomial–normal GLMM pooling (dttstudy.synthesis.glmm, pool_proportions(method="GLMM")).
+"""Binomial–normal GLMM pooling (dttstudy.synthesis.glmm.fit, pool_proportions(method="GLMM")).
 
 References: R metafor::rma.glmm numbers hard-coded below (with the R call), the same comparison run live when
 Rscript with metafor is installed (skipped otherwise), and the likelihood integrated independently with
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import comb, expit
 
-from dttstudy.synthesis.glmm import NoFiniteMaximum, fit_glmm, glmm_loglik
+from dttstudy.synthesis.glmm.fit import NoFiniteMaximum, fit_glmm, glmm_loglik
 from dttstudy.synthesis.meta import pool_proportions
 
 pytestmark = pytest.mark.filterwarnings("error")

@@ -13,7 +13,7 @@ import pytest
 from scipy import integrate, optimize, stats
 from scipy.special import expit
 
-from dttstudy.synthesis.glmm_inference import binomial_tail, population_averaged, predictive_tail
+from dttstudy.synthesis.glmm.inference import binomial_tail, population_averaged, predictive_tail
 from dttstudy.synthesis.meta import pool_proportions
 
 from test_glmm import _r_available, loglik_by_quad, metafor_glmm_live

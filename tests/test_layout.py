@@ -1,8 +1,8 @@
 """The package's layout, read from its own import statements: layers one way, no import cycle, every module
 importable on its own, imports of the package's modules at the top (the command line's deferrals excepted).
 
-Layers: intake -> analysis -> synthesis -> reporting -> cli. The base modules (paths, parameters, containers,
-moved and the package itself) sit below every layer and import no layer.
+Layers: intake -> analysis -> synthesis -> reporting -> cli. The base modules (paths, parameters, concepts,
+containers and the package itself) sit below every layer and import no layer.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dttstudy"
 
 LAYERS = {"intake": 1, "analysis": 2, "synthesis": 3, "reporting": 4, "cli": 5}
-BASE = 0  # dttstudy, dttstudy.paths, dttstudy.parameters, dttstudy.containers, dttstudy.moved
+BASE = 0  # dttstudy, dttstudy.paths, dttstudy.parameters, dttstudy.concepts, dttstudy.containers, …
 DRAWING = ("matplotlib", "seaborn")
 MAX_LINES = 600
 
@@ -82,24 +82,13 @@ def _imports():
 IMPORTS = _imports()
 
 
-def _forwards():
-    """Names a module declares as moved (``__getattr__ = forward(__name__, {name: module})``)."""
-    out = []
-    for module, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "forward":
-                moved = ast.literal_eval(node.args[1])
-                out += [(module, name, target) for name, target in moved.items()]
-    return out
-
-
 def test_the_graph_is_read():
     """The parser sees the package: the edges every layer is known to have are found."""
     edges = {(m, t) for m, t, _, _, _, _ in IMPORTS if t}
     assert ("dttstudy.analysis.outcomes", "dttstudy.intake.cohort") in edges
     assert ("dttstudy.synthesis.meta.derived", "dttstudy.synthesis.meta.models") in edges
-    assert ("dttstudy.reporting.pooled_report", "dttstudy.synthesis.pooling") in edges
-    assert ("dttstudy.synthesis.meta.glmm_model", "dttstudy.synthesis.glmm") in edges  # from .. import glmm
+    assert ("dttstudy.reporting.pooled_report", "dttstudy.synthesis.multicentre.pooling") in edges
+    assert ("dttstudy.synthesis.meta.glmm_model", "dttstudy.synthesis.glmm.fit") in edges  # from .. import glmm
     assert any(third == "matplotlib" for _, _, third, _, _, _ in IMPORTS)
     assert len(MODULES) > 50
 
@@ -173,20 +162,6 @@ def test_package_imports_at_the_top_except_documented_deferrals():
         if "deferred" not in src[line - 1] and "deferred" not in src[i - 1]:
             undocumented.append(f"{m}:{line}")
     assert not undocumented, "deferred imports without their reason:\n" + "\n".join(undocumented)
-
-
-def test_moved_names_point_up_and_resolve():
-    """A name that moved to reporting stays reachable at its old address (the notebooks call it there); the
-    forward points to the layer above, and the name exists there."""
-    fw = _forwards()
-    assert ("dttstudy.synthesis.multicentre", "forest_by_centre", "dttstudy.reporting.figures_multicentre") in fw
-    for module, name, target in fw:
-        assert target in MODULES, target
-        assert _layer(target) > _layer(module), (module, name, target)
-        tree = ast.parse(MODULES[target].read_text(encoding="utf-8"))
-        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))} | {
-            t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-        assert name in defined, f"{module}.{name} forwards to {target}, which has no {name}"
 
 
 def test_no_module_above_the_size_limit():

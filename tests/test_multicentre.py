@@ -16,8 +16,8 @@ from dttstudy.analysis.labs import lab_changes, lab_summary
 from dttstudy.cli import cli_export_summary, cli_pool
 from dttstudy.reporting.outputs import MANIFEST
 from dttstudy.reporting.pooled_report import write_pooled_report
-from dttstudy.synthesis.export import OTHER_TERM, export_summary, summary_json, write_summary
-from dttstudy.synthesis.pooling import IncompatibleSummaries, life_table_km, pool
+from dttstudy.synthesis.multicentre.export import OTHER_TERM, export_summary, summary_json, write_summary
+from dttstudy.synthesis.multicentre.pooling import IncompatibleSummaries, life_table_km, pool
 from dttstudy.analysis.outcomes import response_rates
 from dttstudy.analysis.safety import KaplanMeier, ae_incidence, exposure_adjusted_incidence, time_on_dtt, time_to_first_ae
 from dttstudy.intake.synth import synth_cohort, write_cohort

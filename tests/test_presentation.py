@@ -19,7 +19,7 @@ from scipy import stats
 import dttstudy as d
 from dttstudy.reporting import figures as F
 from dttstudy.reporting.display import Column, DisplayTable, Row, build_display
-from dttstudy.reporting.figures_labs import MEAN_COLOUR
+from dttstudy.reporting.figures.labs import MEAN_COLOUR
 from dttstudy.reporting.documents import _sheet_names, compound_parts, write_docx, write_xlsx
 from dttstudy.reporting.report import rates_text
 
@@ -321,7 +321,7 @@ def test_swimmer_ae_marks_clear_of_the_separator_and_text_inside(cohort):
 
 
 def test_forest_boundary_diamond_inside_the_axis_and_said_so():
-    from dttstudy.reporting.figures_forest import forest_plot
+    from dttstudy.reporting.figures.forest import forest_plot
     from dttstudy.synthesis.forest import forest_data
 
     units = pd.DataFrame({"study_id": ["c1", "c2", "c3"], "arm": [""] * 3, "label": ["C1", "C2", "C3"],

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from dttstudy.cli import main
-from dttstudy.synthesis.summary_check import check_summaries
-from dttstudy.synthesis.summary_contract import TABLES, IncompatibleSummaries, content_hash, seal
+from dttstudy.synthesis.multicentre.check import check_summaries
+from dttstudy.synthesis.multicentre.contract import TABLES, IncompatibleSummaries, content_hash, seal
 
 CORPUS = Path(__file__).resolve().parent / "bad_summaries"
 VALID = CORPUS / "valid"

@@ -11,7 +11,7 @@ from ..synthesis import forest
 from ..synthesis import literature as lit_
 from ..synthesis.literature_summary import pooled_summary_row, timepoint_span
 from ..synthesis.meta import study_proportions
-from .figures_forest import forest_plot
+from .figures.forest import forest_plot
 
 #: The outcomes drawn: every declared endpoint and any adverse event.
 FOREST_OUTCOMES = (*(e.name for e in ENDPOINTS), "any_ae")

@@ -1,5 +1,5 @@
 """The pooled multicentre report folder: tables (CSV, Markdown, HTML, LaTeX, Word, Excel), figures, report.html,
-index.html, provenance and the manifest, written from a :class:`dttstudy.synthesis.pooling.PooledAnalysis`.
+index.html, provenance and the manifest, written from a :class:`dttstudy.synthesis.multicentre.pooling.PooledAnalysis`.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..synthesis.export import _fmt
-from ..synthesis.pooling import PooledAnalysis
+from ..synthesis.multicentre.export import _fmt
+from ..synthesis.multicentre.pooling import PooledAnalysis
 from . import report
 from .display import build_display
 from .documents import write_docx, write_xlsx
-from .figures_multicentre import forest_by_centre, km_life_table_plot
+from .figures.multicentre import forest_by_centre, km_life_table_plot
 from .outputs import MANIFEST, TargetError, check_target, resolve, swap_in, write_manifest
 from .report import save_figure, save_table
 from .report_html import write_pooled_report as _document

@@ -2,7 +2,7 @@
 
 :func:`forest_data` (DataFrame out): one row per pooled study with its Clopper–Pearson exact CI and weight, the
 arms of multi-arm studies indented under their study (shown, not pooled), and the pooled model. The plot is drawn
-by :func:`dttstudy.reporting.figures_forest.forest_plot`.
+by :func:`dttstudy.reporting.figures.forest.forest_plot`.
 
 Weights: for the inverse-variance models the random-effects weights ``1/(v_i + tau^2)`` in percent. The GLMM
 has no study weights; the column then shows the *approximate* inverse-variance weight with the GLMM's tau^2
@@ -13,13 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..moved import forward
 from .literature import study_label
 from .meta import pool_proportions, study_proportions
-
-#: The plot moved to reporting; ``forest.forest_plot`` still works (see :mod:`dttstudy.moved`).
-__getattr__ = forward(__name__, {"forest_plot": "dttstudy.reporting.figures_forest",
-                                 "OKABE_ITO": "dttstudy.reporting.figures_forest"})
 
 
 def _labels(rows: pd.DataFrame) -> list[str]:

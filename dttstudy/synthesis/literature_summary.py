@@ -5,7 +5,7 @@ distribution a *new* study of its size would have under the pool. For the cohort
 patients, ``p_at_least`` is the probability that a new study of ``n`` patients shows ``x`` or more events and
 ``p_at_most`` that it shows ``x`` or fewer, when the new study's logit is drawn from the pooled predictive
 distribution (binomial–normal GLMM: ``mu + sqrt(tau^2 + SE^2) T``, T with the prediction interval's quantile,
-t(k-1) or normal) and its count is binomial (:func:`dttstudy.synthesis.glmm_inference.predictive_tail`). A small
+t(k-1) or normal) and its count is binomial (:func:`dttstudy.synthesis.glmm.inference.predictive_tail`). A small
 probability says the cohort's result would be unusual for a study like those pooled; a large one, that it is
 within what such studies show. Only for the GLMM; NaN otherwise and where no model was fitted.
 """
@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .glmm_inference import predictive_tail
+from .glmm.inference import predictive_tail
 from .meta import PooledProportion
 
 __all__ = ["pooled_summary_row", "predictive_check", "timepoint_span"]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from dttstudy import load_cohort  # noqa: E402
 from dttstudy.synthesis.multicentre import export_summary, summary_json  # noqa: E402
-from dttstudy.synthesis.summary_contract import seal  # noqa: E402
+from dttstudy.synthesis.multicentre.contract import seal  # noqa: E402
 
 SETTINGS = dict(timepoints=(3,), horizon=3, ae_vocabulary=["herpes zoster", "rash", "arthralgia", "alopecia"])
 

@@ -4,7 +4,7 @@ Inference for few studies (the default, ``test="t"``): the CI of the pooled logi
 the prediction interval ``mu +/- t(k-1) sqrt(tau^2 + SE^2)`` — metafor ``rma.glmm(..., test = "t")`` and its
 ``predict()``, in line with current guidance for meta-analyses of few studies (IntHout et al. 2014; Röver et
 al. 2015; Veroniki et al. 2019; Cochrane Handbook chapter 10). ``test="z"`` gives the Wald (normal-quantile)
-intervals, metafor's default. tau^2 has a profile-likelihood CI (:func:`dttstudy.synthesis.glmm_inference.
+intervals, metafor's default. tau^2 has a profile-likelihood CI (:func:`dttstudy.synthesis.glmm.inference.
 tau2_profile_ci`). The pooled proportion ``expit(mu)`` is the **conditional** estimand (the proportion of the
 median study); ``proportion_marginal`` is the **population-averaged** proportion beside it (Lin & Chu 2020).
 
@@ -19,7 +19,9 @@ import math
 import numpy as np
 from scipy import stats
 
-from .. import glmm, glmm_inference, heterogeneity
+from .. import heterogeneity
+from ..glmm import fit as glmm
+from ..glmm import inference as glmm_inference
 from .ci import clopper_pearson, logit_or_nan, percent_weights, pi_limits
 from .result import _NAN, PooledProportion
 

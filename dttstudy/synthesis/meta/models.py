@@ -4,14 +4,14 @@ This module pools one proportion per study (for example the proportion of
 patients in clinical remission on a dual-targeted therapy combination) with a
 random-effects model. :func:`pool_proportions` is the entry point; it returns a
 :class:`~dttstudy.synthesis.meta.result.PooledProportion`. The model fits live in
-:mod:`dttstudy.synthesis.glmm` (binomial-normal GLMM) and
+:mod:`dttstudy.synthesis.glmm.fit` (binomial-normal GLMM) and
 :mod:`dttstudy.synthesis.heterogeneity` (tau^2 estimators, I^2, Q-profile CI). The
 tables usually reported alongside a pooled estimate (per-study exact confidence
 intervals, study weights, subgroup analyses with a test for subgroup
 differences, leave-one-out) are in :mod:`dttstudy.synthesis.meta.derived`; the
 sensitivity table in :mod:`dttstudy.synthesis.sensitivity`, the forest data in
 :mod:`dttstudy.synthesis.forest` and the forest plots in
-:mod:`dttstudy.reporting.figures_forest`.
+:mod:`dttstudy.reporting.figures.forest`.
 
 Models
 ------
@@ -419,7 +419,7 @@ def pool_proportions(
     method : {"REML", "DL", "PM", "GLMM"}
         ``"GLMM"``: binomial-normal random-intercept logistic model fitted by
         maximum likelihood with adaptive Gauss-Hermite quadrature
-        (:mod:`dttstudy.synthesis.glmm`; as R ``metafor::rma.glmm(measure = "PLO")`` and
+        (:mod:`dttstudy.synthesis.glmm.fit`; as R ``metafor::rma.glmm(measure = "PLO")`` and
         the default of R ``meta::metaprop``). Exact binomial likelihood: no
         continuity correction; tau^2 by ML with a profile-likelihood CI; CI
         and prediction interval with the ``test`` quantile; the pooled

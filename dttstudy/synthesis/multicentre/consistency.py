@@ -1,5 +1,5 @@
 """Internal consistency and small cells of one centre summary (rules of
-:mod:`dttstudy.synthesis.summary_contract`, applied by :mod:`dttstudy.synthesis.summary_check`).
+:mod:`dttstudy.synthesis.multicentre.contract`, applied by :mod:`dttstudy.synthesis.multicentre.check`).
 
 Every rule compares published values only: a check involving a withheld value is skipped. Problems are added to
 the checker passed in (its ``bad(rule, table, row, field)``), so that every problem is reported at once.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import math
 
-from .disclosure import SUPPRESSED
-from .summary_contract import GROUPS, LIFE_TABLE_PARAMETERS, OTHER_TERM, TABLES, _num
+from ..disclosure import SUPPRESSED
+from .contract import GROUPS, LIFE_TABLE_PARAMETERS, OTHER_TERM, TABLES, _num
 
 
 def _hashable(v):

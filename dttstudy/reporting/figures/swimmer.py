@@ -8,10 +8,10 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from ..intake.cohort import Cohort
-from .figures_theme import (GROUP_COLOURS, agent_codes_text, codes_in, month_grid, plain, plt, set_caption,
+from ...intake.cohort import Cohort
+from .theme import (GROUP_COLOURS, agent_codes_text, codes_in, month_grid, plain, plt, set_caption,
                             set_month_axis, themed)
-from ..analysis.outcomes import clinical_response
+from ...analysis.outcomes import clinical_response
 
 #: Marker and legend text per stop reason (black with a white edge, below the end of the bar).
 STOP_MARKERS = {"adverse_event": ("X", "stopped: adverse event"), "no_response": ("s", "stopped: no response"),

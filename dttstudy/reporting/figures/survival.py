@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figures_theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_LINESTYLES, month_grid, plain, plt, set_caption,
+from .theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_LINESTYLES, month_grid, plain, plt, set_caption,
                             set_month_axis, themed)
-from ..analysis.stats import format_p
+from ...analysis.stats import format_p
 
 _RISK_ROWS = {"at_risk": "At risk", "events": "Events", "censored": "Censored"}
 _ROW_HEIGHT = 0.2  # inches per risk-table row

@@ -1,6 +1,6 @@
 """Multicentre analysis, at the coordinating centre: pooling the centres' aggregate summaries.
 
-:func:`pool` (``dttstudy pool``) reads the files written by :func:`dttstudy.synthesis.export.export_summary`,
+:func:`pool` (``dttstudy pool``) reads the files written by :func:`dttstudy.synthesis.multicentre.export.export_summary`,
 refuses files from another package version or other analysis parameters (:func:`check_compatible`), and returns a
 :class:`PooledAnalysis` whose tables are DataFrames; the pooled report (tables, figures, report.html) is written by
 :func:`dttstudy.reporting.pooled_report.write_pooled_report`.
@@ -19,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.labs import LABS as _UNITS
-from ..concepts import ANALYSED_LABS
-from ..analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
-from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED
+from ...analysis.labs import LABS as _UNITS
+from ...concepts import ANALYSED_LABS
+from ...analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
+from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED
 from .export import _COLS
-from .meta import pool_proportions
-from .summary_check import checked_summaries, read_summary_file
-from .summary_contract import IncompatibleSummaries
+from ..meta import pool_proportions
+from .check import checked_summaries, read_summary_file
+from .contract import IncompatibleSummaries
 
 #: What a pooled response cell shows when some centres withheld it: nothing ("withhold", the default) or the
 #: sum over the centres that published it, marked ("show").
@@ -34,7 +34,7 @@ PARTIAL_CELLS = ("withhold", "show")
 
 
 def read_summary(path) -> dict:
-    """One summary file as a dict (checked only when pooled: :mod:`dttstudy.synthesis.summary_contract`)."""
+    """One summary file as a dict (checked only when pooled: :mod:`dttstudy.synthesis.multicentre.contract`)."""
     s, problems = read_summary_file(path)
     if problems:
         raise IncompatibleSummaries("; ".join(map(str, problems)), problems)
@@ -403,7 +403,7 @@ def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level:
 def pool(paths_or_summaries, heterogeneity_method: str = "GLMM", *, min_cell: int = DEFAULT_MIN_CELL,
          accept_below_min_cell: bool = False, partial: str = "withhold") -> PooledAnalysis:
     """Read (paths) or take (dicts) centre summaries, check them against the summary contract
-    (:mod:`dttstudy.synthesis.summary_contract`: every problem raised at once as :class:`IncompatibleSummaries`)
+    (:mod:`dttstudy.synthesis.multicentre.contract`: every problem raised at once as :class:`IncompatibleSummaries`)
     and pool them. A centre exported with a minimum cell count below ``min_cell`` is refused unless
     ``accept_below_min_cell``; the pooled summary then says so. ``partial``: what a response cell that some
     centres withheld shows (:class:`PooledAnalysis`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .figures_theme import plain, plt, set_caption, themed
+from .theme import plain, plt, set_caption, themed
 
 #: Exclusion reasons, in the order they are listed, with their wording in the diagram.
 FLOW_REASONS = {

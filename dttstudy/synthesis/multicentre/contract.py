@@ -1,7 +1,7 @@
 """The centre-summary contract, declared once: what a coordinator accepts from a centre before pooling.
 
 A centre summary (written by ``dttstudy export-summary``) is a JSON object. ``check_summaries``
-(:mod:`dttstudy.synthesis.summary_check`) checks a set of them against the declaration below and reports
+(:mod:`dttstudy.synthesis.multicentre.check`) checks a set of them against the declaration below and reports
 *every* problem at once, each named by file (and centre), table, row (counted from 1 in that table) and field;
 ``checked_summaries`` reads the files and raises :class:`IncompatibleSummaries` carrying the full list.
 ``dttstudy pool`` calls it before anything is computed or written, and exits 2 on any problem.
@@ -59,9 +59,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..concepts import ANALYSED_LABS, PAPER_LABS
-from ..parameters import BY_NAME
-from ..precision import written_json
+from ...concepts import ANALYSED_LABS, PAPER_LABS
+from ...parameters import BY_NAME
+from ...precision import written_json
 
 FORMAT = "dttstudy-centre-summary"
 #: Version 2 added ``content_sha256``.

@@ -1,8 +1,8 @@
-"""Checking centre summaries against the contract declared in :mod:`dttstudy.synthesis.summary_contract`.
+"""Checking centre summaries against the contract declared in :mod:`dttstudy.synthesis.multicentre.contract`.
 
 :func:`check_summaries` reports every problem of a set of summaries at once (named by file and centre, table,
 row and field) and notes what the coordinator accepted; :func:`checked_summaries` reads the files, checks them
-and raises :class:`~dttstudy.synthesis.summary_contract.IncompatibleSummaries` with the full list. The rules are
+and raises :class:`~dttstudy.synthesis.multicentre.contract.IncompatibleSummaries` with the full list. The rules are
 those listed in the contract's docstring, one function per family: the envelope and the disclosure block
 (:class:`_Checker`), the cells of each table (:meth:`_Checker.tables`), internal consistency
 (:func:`_consistency`, :func:`_life_tables`) and small cells (:func:`_published_small`, :func:`_difference`,
@@ -15,13 +15,13 @@ import math
 import re
 from pathlib import Path
 
-from .. import __version__
-from ..intake.privacy import identifier_kind
-from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED
-from .summary_contract import (CENTRE_CODE, DISCLOSURE_FIELDS, ENVELOPE, FORMAT, FORMAT_VERSION, MAX_FILE_BYTES,
+from ... import __version__
+from ...intake.privacy import identifier_kind
+from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED
+from .contract import (CENTRE_CODE, DISCLOSURE_FIELDS, ENVELOPE, FORMAT, FORMAT_VERSION, MAX_FILE_BYTES,
                                MAX_LISTED, PARAMETER_RULES, TABLES, ContractReport, IncompatibleSummaries, Problem,
                                _num, centre_code, content_hash)
-from .summary_consistency import _consistency, _hashable, _published_small, _show
+from .consistency import _consistency, _hashable, _published_small, _show
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figures_theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, month_grid, plt, set_caption, set_month_axis,
+from .theme import (FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, month_grid, plt, set_caption, set_month_axis,
                             themed)
-from ..concepts import LAB_BY_NAME, Lab
+from ...concepts import LAB_BY_NAME, Lab
 
 MEAN_COLOUR = "#0072B2"
 LIMIT_COLOUR = "#D55E00"

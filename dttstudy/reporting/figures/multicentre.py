@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..synthesis.forest import forest_data
-from .figures_forest import forest_plot
-from .figures_theme import OKABE_ITO, month_grid, set_month_axis, theme
+from ...synthesis.forest import forest_data
+from .forest import forest_plot
+from .theme import OKABE_ITO, month_grid, set_month_axis, theme
 
 
 def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):

@@ -3,7 +3,7 @@
 A centre runs :func:`export_summary` (``dttstudy export-summary``) on its own cohort. The file it writes holds
 only counts and sums — no patient ids, no dates, no free text — and is protected by small-cell and
 complementary suppression (:mod:`dttstudy.synthesis.disclosure`). The coordinating centre pools the files
-(:mod:`dttstudy.synthesis.pooling`). What a centre sends:
+(:mod:`dttstudy.synthesis.multicentre.pooling`). What a centre sends:
 
 * **response** — per endpoint (clinical response, clinical remission, endoscopic response) × month ×
   analysis set (observed cases, non-responder imputation) × group (all; disease; regimen): responders ``n``
@@ -34,20 +34,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..analysis.labs import lab_changes
-from ..analysis.outcomes import NRI_REASONS, response_rates
-from ..analysis.safety import _teae, time_on_dtt, time_to_first_ae
-from ..analysis.tables import prior_therapy_group
-from ..intake import schema as S
-from ..concepts import ANALYSED_LABS, ENDPOINT_NAMES, PAPER_LABS
-from ..concepts import ENDPOINTS as ENDPOINT_DECLARATIONS
-from ..parameters import BY_NAME, DEFAULT_HORIZON
-from ..parameters import params as _params
-from ..precision import written_json
-from .disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
-from .summary_contract import CENTRE_CODE as _LABEL
-from .summary_contract import FORMAT, FORMAT_VERSION, OTHER_TERM, seal
+from ... import __version__
+from ...analysis.labs import lab_changes
+from ...analysis.outcomes import NRI_REASONS, response_rates
+from ...analysis.safety import _teae, time_on_dtt, time_to_first_ae
+from ...analysis.tables import prior_therapy_group
+from ...intake import schema as S
+from ...concepts import ANALYSED_LABS, ENDPOINT_NAMES, PAPER_LABS
+from ...concepts import ENDPOINTS as ENDPOINT_DECLARATIONS
+from ...parameters import BY_NAME, DEFAULT_HORIZON
+from ...parameters import params as _params
+from ...precision import written_json
+from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED, CellSet, suppress
+from .contract import CENTRE_CODE as _LABEL
+from .contract import FORMAT, FORMAT_VERSION, OTHER_TERM, seal
 
 #: Default shared AE vocabulary (MedDRA-like preferred terms as centres commonly write them).
 AE_VOCABULARY = (

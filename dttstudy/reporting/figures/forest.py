@@ -21,8 +21,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from .figures_theme import plt as _plt
-from .figures_theme import set_caption
+from .theme import plt as _plt
+from .theme import set_caption
 
 
 #: Okabe & Ito (2008) colour-blind-safe palette.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .figures_theme import FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, plain, plt, set_caption, themed
-from ..analysis.stats import CI_METHODS
-from ..concepts import ENDPOINTS
+from .theme import FULL_WIDTH, GROUP_COLOURS, GROUP_MARKERS, plain, plt, set_caption, themed
+from ...analysis.stats import CI_METHODS
+from ...concepts import ENDPOINTS
 
 ANALYSIS_SETS = {"observed": "observed cases", "nri": "non-responder imputation"}
 _ENDPOINT_LABELS = {e.name: e.lower for e in ENDPOINTS}

@@ -1,4 +1,4 @@
-"""What the binomial–normal GLMM fit (:mod:`dttstudy.synthesis.glmm`) says beyond its pooled logit.
+"""What the binomial–normal GLMM fit (:mod:`dttstudy.synthesis.glmm.fit`) says beyond its pooled logit.
 
 * :func:`tau2_profile_ci` — profile-likelihood confidence interval for the between-study variance tau^2:
   the values of tau^2 whose profile log-likelihood (maximised over the pooled logit) lies within
@@ -14,7 +14,7 @@
   as the prediction interval) and its count is binomial given that proportion.
 
 Numerical precision (the same result on every CPU): scalar, fixed-order arithmetic — Python floats,
-``math`` and ``math.fsum``; the Gauss–Hermite nodes are those of :mod:`dttstudy.synthesis.glmm` (computed in
+``math`` and ``math.fsum``; the Gauss–Hermite nodes are those of :mod:`dttstudy.synthesis.glmm.fit` (computed in
 50-digit decimal arithmetic); the t and normal quantiles are scalar calls; Brent's root finder works on scalars.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from statistics import NormalDist
 
 from scipy import optimize, special
 
-from .glmm import GLMMFit, _as_counts, _best_mu, _expit, _loglik, _log_binomial_coefficients, _nodes
+from .fit import GLMMFit, _as_counts, _best_mu, _expit, _loglik, _log_binomial_coefficients, _nodes
 
 __all__ = ["tau2_profile_ci", "population_averaged", "predictive_tail", "binomial_tail"]
 
