@@ -361,7 +361,7 @@ def _cmd_pool(args) -> int:
     except FileExistsError as err:
         print(f"pool: {err}", file=sys.stderr)
         return 2
-    print(res.summary())
+    res.print_summary()
     print(f"pooled report written to {args.out}")
     return 0
 

@@ -111,7 +111,7 @@ from dttstudy.synthesis.meta import pool_proportions
 main_fit = pool_proportions(main_rows["events"], main_rows["total"], method=pool_method,
                             labels=list(main_rows["label"]))
 print(f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}:")
-print(main_fit.summary())
+main_fit.print_summary()
 
 # %% [markdown]
 # ## Coding rules

@@ -87,7 +87,7 @@ for name, c, s in zip(centres, centres.values(), shared):
 from dttstudy.synthesis.multicentre import pool
 
 demo_pool = pool(demo, accept_below_min_cell=True)
-print(demo_pool.summary())
+demo_pool.print_summary()
 rates = demo_pool.rates_
 report.table(rates[rates["endpoint"] == "clinical_response"], "multicentre_demo_clinical_response",
              p.output_dir, "Pooled clinical response, K = 0 (demonstration only: no disclosure control)")
@@ -144,7 +144,7 @@ plt.close(fig)
 
 # %%
 real = pool(shared)
-print(real.summary())
+real.print_summary()
 r5 = real.rates_
 report.table(r5[r5["endpoint"] == "clinical_response"], "multicentre_clinical_response", p.output_dir,
              f"Pooled clinical response, K = {DEFAULT_MIN_CELL}")

@@ -209,7 +209,7 @@ def test_single_study_is_the_observed_proportion_with_exact_ci(x, n):
     assert r.proportion == x / n
     assert r.ci_lower == pytest.approx(ci.low, abs=1e-12) and r.ci_upper == pytest.approx(ci.high, abs=1e-12)
     assert r.ci_method == "Clopper-Pearson" and r.tau2 == 0.0 and r.pi_lower is None
-    assert "k = 1" in r.summary() and "not estimable" in r.summary()
+    assert "k = 1" in r.summary_text() and "not estimable" in r.summary_text()
 
 
 def test_all_zero_event_studies_have_no_finite_maximum():
@@ -218,7 +218,7 @@ def test_all_zero_event_studies_have_no_finite_maximum():
     r = pool_proportions([0, 0, 0], [10, 20, 30], method="GLMM")
     assert r.proportion == 0.0 and r.ci_lower == 0.0
     assert r.ci_upper == pytest.approx(1 - 0.025 ** (1 / 60), abs=1e-12)  # Clopper-Pearson 0/60
-    assert "no finite maximum" in r.summary()
+    assert "no finite maximum" in r.summary_text()
 
 
 def test_glmm_options_refused():
@@ -229,7 +229,7 @@ def test_glmm_options_refused():
 
 
 def test_summary_reads_like_a_methods_paragraph():
-    text = pool_proportions(*DATA["X4"], method="GLMM", test="z").summary()
+    text = pool_proportions(*DATA["X4"], method="GLMM", test="z").summary_text()
     for phrase in ("binomial-normal", "maximum likelihood", "adaptive Gauss-Hermite quadrature (7 nodes",
                    "no continuity correction", "Wald CI on the logit scale", "normal quantile",
                    "I^2", "typical within-study variance", "Prediction interval"):

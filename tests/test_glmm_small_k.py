@@ -138,7 +138,7 @@ def test_population_averaged_equals_direct_integration(mu, tau2):
 def test_marginal_is_reported_beside_the_conditional_and_pulled_to_one_half():
     r = pool_proportions(*DATA["AH"], method="GLMM")
     assert r.proportion > 0.5 and 0.5 < r.proportion_marginal < r.proportion
-    assert "median study" in r.summary() and "population-averaged" in r.summary()
+    assert "median study" in r.summary_text() and "population-averaged" in r.summary_text()
     h = pool_proportions(*DATA["HO"], method="GLMM")
     assert h.proportion_marginal == pytest.approx(h.proportion, abs=1e-15)
 

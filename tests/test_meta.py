@@ -454,7 +454,7 @@ def test_prediction_interval_t_k_minus_2_undefined_for_two_studies():
     assert r.pi_lower is None and r.pi_upper is None
     frame = r.to_frame()
     assert frame["pi_lower"].isna().all() and frame["pi_upper"].isna().all()
-    assert "not defined (k < 3" in r.summary()
+    assert "not defined (k < 3" in r.summary_text()
     # metafor's default (z) is defined for k = 2: mu +/- z sqrt(tau2 + SE^2)
     d = pool_proportions([10, 20], [30, 40], method="DL")
     h = dl_by_hand(*logit_yv([10, 20], [30, 40]))
@@ -644,7 +644,7 @@ def test_to_frame_and_summary():
                 "transform", "hartung_knapp"):
         assert col in frame.columns
     assert frame.loc[0, "events"] == sum(X4) and frame.loc[0, "total"] == sum(N4)
-    text = r.summary()
+    text = r.summary_text()
     assert "REML" in text and "I^2" in text and f"{100 * r.proportion:.1f}%" in text
     assert list(r.study_table()["label"]) == ["a", "b", "c", "d"]
 

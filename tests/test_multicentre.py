@@ -505,7 +505,7 @@ def test_pooling_when_centres_withheld_everything(reference, tmp_path):
     parts = [export_summary(c, min_cell=5, centre=n, disease="CD") for n, c in _by_centre(reference).items()]
     res = pool(parts)
     assert (res.rates_["centres"] < 3).all()
-    assert "withheld" in res.summary()
+    assert "withheld" in res.summary_text()
     write_pooled_report(res, tmp_path / "p")
     assert (tmp_path / "p" / "tables" / "withheld_cells.csv").is_file()
 

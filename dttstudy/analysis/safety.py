@@ -208,7 +208,22 @@ class KaplanMeier:
             "censored": np.searchsorted(ce, x, side="right"),
         })
 
+    def print_summary(self) -> None:
+        """Print the estimate in words (``str(fitter)``)."""
+        print(str(self))
+
+    def __str__(self) -> str:
+        s = self.summary().iloc[0]
+        return (f"Kaplan–Meier estimate, {s['label']}: {s['n']} patients, {s['events']} events, {s['censored']} "
+                f"censored; median {s['median']} ({s['ci_type']} {100 * s['level']:g}% CI).")
+
+    def _repr_html_(self) -> str:  # JupyterLab: the sentence and the tidy row
+        import html
+
+        return f"<p>{html.escape(str(self))}</p>" + self.summary().to_html(index=False)
+
     def summary(self) -> pd.DataFrame:
+        """One row: label, n, events, censored, median (with its CI, 'NR' when not reached), CI type, level."""
         t = self.data_
         return pd.DataFrame([{"label": self.label, "n": len(t), "events": int(t["event"].sum()),
                               "censored": int((t["event"] == 0).sum()), "median": self.median_label,

@@ -56,7 +56,7 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             plt.close(fig)
             entries.append(("figure", name, title))
 
-        note = [res.summary()]
+        note = [res.summary_text()]
         r = res.rates_
         for ep, name in (("clinical_response", "clinical_response_rates"),
                          ("clinical_remission", "clinical_remission_rates"),
@@ -123,7 +123,7 @@ def _index_html(res: PooledAnalysis, entries) -> str:
     prm = json.dumps(res.parameters, ensure_ascii=False, sort_keys=True)
     lines = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Pooled multicentre report</title></head><body>", "<h1>Pooled multicentre report</h1>",
-             f"<p>{escape(res.summary())}</p>", "<h2>Centres</h2><ul>"]
+             f"<p>{escape(res.summary_text())}</p>", "<h2>Centres</h2><ul>"]
     for c in res.centres_.itertuples():
         lines.append(f"<li>{escape(str(c.centre))}: minimum cell count {int(c.min_cell)}, "
                      f"{int(c.cells_withheld)} cell(s) withheld</li>")

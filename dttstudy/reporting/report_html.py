@@ -390,7 +390,7 @@ def write_pooled_report(out: Path, res, entries: list[tuple[str, str, str]], rep
     toc = ['<nav class="toc"><b>Contents</b><ol><li><a href="#summary">Summary</a></li>',
            '<li><a href="#methods">Methods</a></li><li><a href="#results">Results</a></li>',
            '<li><a href="#files">Files</a></li></ol></nav>']
-    body = [f'<h2 id="summary" class="first">Summary</h2><p>{E(res.summary())}</p>',
+    body = [f'<h2 id="summary" class="first">Summary</h2><p>{E(res.summary_text())}</p>',
             '<h2 id="methods">Methods</h2>',
             "<p>Each centre ran the same analysis on its own records with the same parameters and package version "
             "and sent only aggregate counts (dttstudy export-summary). Response rates are summed counts with exact "

@@ -177,7 +177,20 @@ class PooledProportion:
         tr = "logit" if self.transform == "logit" else "Freeman-Tukey"
         return f"inverse-variance {tr}, {self.method}" + (" + Hartung-Knapp" if self.hartung_knapp else "")
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """The result as a one-row tidy DataFrame (:meth:`to_frame`); the words are :meth:`print_summary`."""
+        return self.to_frame()
+
+    def print_summary(self) -> None:
+        """Print the methods paragraph and results (``str(result)``)."""
+        print(self.summary_text())
+
+    def _repr_html_(self) -> str:  # JupyterLab: the paragraph, escaped, above the tidy row
+        import html
+
+        return f"<pre>{html.escape(self.summary_text())}</pre>" + self.to_frame().to_html(index=False)
+
+    def summary_text(self) -> str:
         """Methods paragraph and results, in the manner of R metafor's print method."""
         lvl = f"{100 * self.level:g}%"
         k = self.k
@@ -246,4 +259,4 @@ class PooledProportion:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary_text()

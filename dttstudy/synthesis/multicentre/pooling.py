@@ -341,7 +341,26 @@ class PooledAnalysis:
             "mean": np.where(n > 0, s["sum"] / n.where(n > 0, 1), np.nan), "sd": np.where(n > 1, sd, np.nan),
             "centres": s["centres"], "withheld_centres": s["withheld_centres"]})
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """The pooled analysis in one row: centres, patients, values withheld, minimum cell counts, heterogeneity
+        models; the words are :meth:`print_summary` (``str(result)``)."""
+        het = self.heterogeneity_
+        return pd.DataFrame([{
+            "centres": len(self.centres_), "patients": int(self.table1_.loc[self.table1_["variable"] == "Patients",
+                                                                             "Total"].sum()),
+            "withheld": len(self.withheld_), "min_cell": ", ".join(map(str, sorted(set(self.centres_["min_cell"])))),
+            "heterogeneity_model": ", ".join(sorted(set(het["method"].dropna()) - {""})),
+            "package_version": self.package_version}])
+
+    def print_summary(self) -> None:
+        print(self.summary_text())
+
+    def _repr_html_(self) -> str:  # JupyterLab: the paragraph, escaped, above the tidy row
+        import html
+
+        return f"<p>{html.escape(self.summary_text())}</p>" + self.summary().to_html(index=False)
+
+    def summary_text(self) -> str:
         """A methods-style paragraph."""
         k = len(self.centres_)
         n = int(self.table1_.loc[self.table1_["variable"] == "Patients", "Total"].sum())
@@ -362,7 +381,7 @@ class PooledAnalysis:
                 + "".join(" " + n for n in getattr(self, "contract_notes_", ())))
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary_text()
 
 
 def life_table_km(tab: pd.DataFrame, n_total: int, *, time: str = "time", level: float = 0.95,

@@ -155,6 +155,6 @@ def central(client, *, organizations: list[int] | None = None, min_cell: int | N
         "package_version": pooled.package_version, "parameters": pooled.parameters, "min_cell": min_cell,
         "centres": [{"organization_id": org, "centre": s["centre"], "min_cell": s["disclosure"]["min_cell"],
                      "file": f"summaries/{s['centre']}.json"} for org, s in pairs],
-        "summary": pooled.summary(),
+        "summary": pooled.summary_text(),
         "files": files,
     }
