@@ -178,15 +178,18 @@ def _aligned(df, left=()) -> str:
 def _cmd_reproduce(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import reproduce
+    from .reporting.report_folder import ReportError
 
     try:
         params = parse_cli(args.parameter)
     except ParameterError as err:
         raise _Usage(str(err)) from None
-    if args.jobs < 1:
-        raise _Usage("--jobs must be at least 1")
-    return reproduce(_data(args), args.out, args.jobs, params, force=args.force,
-                     echo=lambda m: print(m, flush=True))
+    try:
+        reproduce(_data(args), args.out, args.jobs, params, force=args.force, echo=lambda m: print(m, flush=True))
+    except ReportError as err:  # the library raises; the exit code is the command line's
+        print(err, flush=True)
+        return err.exit_code
+    return 0
 
 
 def _cmd_template(args) -> int:
@@ -212,8 +215,14 @@ def _cmd_template(args) -> int:
 def _cmd_execute_notebooks(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .reporting.pipeline import execute_in_place
+    from .reporting.report_folder import ReportError
 
-    return execute_in_place(args.jobs)
+    try:
+        execute_in_place(args.jobs)
+    except ReportError as err:
+        print(err, file=sys.stderr)
+        return err.exit_code
+    return 0
 
 
 def _cmd_synth(args) -> int:

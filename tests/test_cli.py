@@ -127,7 +127,7 @@ def test_a_rerun_removes_what_a_killed_run_left_and_only_that(tmp_path, monkeypa
     shutil.copy(ROOT / "notebooks" / "06_reproduction.ipynb", nbdir)
     monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
     said = []
-    assert pipeline.reproduce(None, tmp_path / "o", 1, echo=said.append) == 0
+    assert pipeline.reproduce(None, tmp_path / "o", 1, echo=said.append) == tmp_path / "o"
     assert not left[0].exists() and any("interrupted run" in s for s in said)
     assert (foreign / "notes.txt").read_text() == "mine" and live.is_dir()
     assert not (tmp_path / "o" / MARKER).exists()  # the marker never reaches a report

@@ -161,11 +161,11 @@ def test_an_owned_report_is_replaced_and_a_new_one_created(tmp_path, name, monke
     shutil.copy(ROOT / "notebooks" / "06_reproduction.ipynb", nbdir)
     monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
     out = tmp_path / name
-    assert pipeline.reproduce(None, out, 1, echo=lambda m: None) == 0
+    assert pipeline.reproduce(None, out, 1, echo=lambda m: None) == out
     m = read_manifest(out)
     present = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != MANIFEST)
     assert m is not None and sorted(m["files"]) == present
-    assert pipeline.reproduce(None, out, 1, force=True, echo=lambda m: None) == 0
+    assert pipeline.reproduce(None, out, 1, force=True, echo=lambda m: None) == out
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []  # no temp/old folders
 
 

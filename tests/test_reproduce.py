@@ -8,6 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
+from dttstudy.reporting.report_folder import NotebooksFailed
+
 from conftest import REFERENCE, ROOT, write_cohort
 
 
@@ -98,8 +100,10 @@ def test_failing_notebook_keeps_the_previous_report(tmp_path, monkeypatch):
     (out / "marker.txt").write_text("previous report")
     (out / MANIFEST).write_text(json.dumps({"written_by": "dttstudy", "files": ["marker.txt"]}))
     said = []
-    assert pipeline.reproduce(None, out, 1, echo=said.append) == 1
-    text = "\n".join(said)
+    with pytest.raises(NotebooksFailed) as failure:
+        pipeline.reproduce(None, out, 1, echo=said.append)
+    assert failure.value.exit_code == 1
+    text = "\n".join(said) + "\n" + str(failure.value)
     assert "failed at cell" in text and "deliberate failure" in text and "06_reproduction.ipynb" in text
     assert (out / "marker.txt").read_text() == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "reports"]  # no temporary folder left
@@ -152,16 +156,16 @@ def test_incremental_rerun(tmp_path, monkeypatch):
             f.unlink()
     monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", nbdir)
     out, said = tmp_path / "rep", []
-    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == out
     before = digest(out)
     said.clear()
-    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == out
     assert any("up to date" in s for s in said) and digest(out) == before
 
     nb = nbdir / "04_labs.ipynb"
     nb.write_text(nb.read_text().replace("Laboratory response", "Laboratory response (edited)"))
     said.clear()
-    assert pipeline.reproduce(None, out, 2, echo=said.append) == 0
+    assert pipeline.reproduce(None, out, 2, echo=said.append) == out
     assert any("Running 1 of 2 notebooks" in s for s in said)
     after = digest(out)
     assert after["notebooks/01_cohort.ipynb"] == before["notebooks/01_cohort.ipynb"]
@@ -170,10 +174,10 @@ def test_incremental_rerun(tmp_path, monkeypatch):
         {k: v for k, v in before.items() if k.startswith(("tables/", "figures/"))}
 
     said.clear()
-    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, echo=said.append) == 0
+    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, echo=said.append) == out
     assert any("Running 2 of 2" in s for s in said)
     said.clear()
-    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, force=True, echo=said.append) == 0
+    assert pipeline.reproduce(None, out, 2, parameters={"crp_uln": 10}, force=True, echo=said.append) == out
     assert any("Running 2 of 2" in s for s in said)
 
 

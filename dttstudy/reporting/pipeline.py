@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import shutil
-import sys
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,9 +27,10 @@ from ..parameters import ParameterError, check, for_notebook
 from ..parameters import params as typed_params
 from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TABLE_NAMES
 from .documents import write_docx, write_xlsx
-from .interrupts import mark_temporary, remove_stale, unmark_temporary, worker_pool
-from .outputs import TargetError, check_target, default_out, resolve, swap_in, write_manifest
+from .interrupts import worker_pool
+from .outputs import TargetError, default_out, resolve
 from .report import cohort_banner, data_kind
+from .report_folder import InvalidData, NotebooksFailed, ReportFolder, UsageError
 from .report_html import numbered_tables, saved_items, section_title, write_report
 
 KERNEL = "python3"
@@ -361,9 +361,13 @@ def _reusable(out: Path, cache: dict, name: str, key: str) -> bool:
 
 
 def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int = 2, parameters: dict | None = None,
-              force: bool = False, echo=print) -> int:
-    """Validate, execute the notebooks into a fresh report and swap it in. Returns an exit code: 0 done, 1 invalid
-    data or a failed notebook, 2 a usage error (unknown parameter, refused output folder) with nothing touched.
+              force: bool = False, echo=print) -> Path:
+    """Validate, execute the notebooks into a fresh report and swap it in; returns the report folder.
+
+    Raises :class:`~dttstudy.reporting.report_folder.UsageError` (an unknown parameter, a refused folder: nothing
+    touched), :class:`~dttstudy.reporting.report_folder.InvalidData` (the validation report) or
+    :class:`~dttstudy.reporting.report_folder.NotebooksFailed` (the notebook and cell; the previous report is
+    unchanged); ``dttstudy reproduce`` turns each into its exit code.
 
     ``out`` defaults to the tracked ``reports/`` for the bundled reference cohort and to a folder named after the
     data, beside it, for any other cohort (:func:`dttstudy.reporting.outputs.default_out`). An existing ``out`` is replaced
@@ -380,24 +384,21 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
             raise TargetError(f"--data {data}: no such file or folder")
         reference = data_abs_path is None or data_abs_path == REFERENCE_DIR.resolve()
         out = resolve(default_out(data) if out is None else out, "--out")
-        check_target(out, data_abs_path, reference=reference)
+        folder = ReportFolder(out, data_abs_path, reference=reference, echo=echo)
+        folder.check()
     except (ParameterError, TargetError) as err:
-        echo(str(err))
-        return 2
+        raise UsageError(str(err)) from None
     keys = notebook_keys(data, parameters)
     cache = {} if force else _read_cache(out)
     if cache.get("keys") == keys and all(_reusable(out, cache, n, k) for n, k in keys.items()):
         echo(f"{out}: up to date (data, notebooks, parameters and package unchanged); --force reruns")
-        return 0
-
+        return out
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             cohort = load_cohort(data)
     except CohortValidationError as err:
-        echo(str(err.report))
-        echo("Nothing was run: fix the data and try again.")
-        return 1
+        raise InvalidData(f"{err.report}\nNothing was run: fix the data and try again.") from None
     for w in caught:
         echo(f"WARNING {w.message}")
     for line in reading_lines(cohort):
@@ -406,86 +407,62 @@ def reproduce(data: str | None = None, out: str | Path | None = None, jobs: int 
     data_abs = None if reference else str(data_abs_path)
     # the population the notebooks analyse: the banner, summary and front page describe it, never the whole file
     analysed = cohort.filter(disease=typed.disease)
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(out, echo)  # temporary folders of interrupted earlier runs into out (dttstudy.reporting.interrupts)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    mark_temporary(tmp, out)
-    for sub in ("notebooks", "html", "tables", "figures", ".parts"):
-        (tmp / sub).mkdir(parents=True)
     nbs = notebooks()
     todo = [nb for nb in nbs if not _reusable(out, cache, nb.stem, keys[nb.stem])]
-    outputs: dict[str, list[str]] = {}
-    status = {}
-    for nb in nbs:
-        if nb in todo:
-            continue
-        outputs[nb.stem] = cache["outputs"][nb.stem]
-        status[nb.stem] = "reused"
-        for f in outputs[nb.stem] + [f"notebooks/{nb.stem}.ipynb", f"html/{nb.stem}.html"]:
-            shutil.copy2(out / f, tmp / f)
-    echo(f"{cohort_banner(analysed)}\nRunning {len(todo)} of {len(nbs)} notebooks with {jobs} worker(s)"
-         + (f" ({len(nbs) - len(todo)} unchanged, reused)" if len(todo) < len(nbs) else "") + "…")
-    results: list[NotebookResult] = []
     try:
-        with worker_pool(max(1, jobs)) as pool:  # interrupted: workers stopped, not awaited
-            # longest first (file size as a proxy), so that two workers finish close together
-            todo.sort(key=lambda nb: nb.stat().st_size, reverse=True)
-            futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name),
-                                notebook_parameters(nb.stem, parameters, data_abs, f".parts/{nb.stem}"),
-                                str(tmp), 2, str(tmp / "html" / f"{nb.stem}.html")): nb for nb in todo}
-            try:
-                for k, fut in enumerate(as_completed(futs), 1):
-                    r = fut.result()
-                    results.append(r)
-                    mark = "done" if r.ok else "FAILED"
-                    echo(f"  [{k}/{len(todo)}] {r.name}: {mark} ({r.seconds:.1f} s)"
-                         + (f" — {r.error}" if r.error else ""))
-            except BaseException:  # Ctrl-C: queued notebooks are not started, only the running ones finish
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-        failed = [r for r in results if not r.ok]
-        if failed:
-            for r in failed:
-                echo(f"notebook {r.name}.ipynb failed at {r.error}")
-            echo(f"The previous contents of {out} are unchanged.")
-            shutil.rmtree(tmp, ignore_errors=True)
-            return 1
-        for r in results:
-            part = tmp / ".parts" / r.name
-            files = []
-            for sub in ("tables", "figures"):
-                for f in sorted((part / sub).glob("*")) if (part / sub).is_dir() else []:
-                    f.replace(tmp / sub / f.name)
-                    files.append(f"{sub}/{f.name}")
-            outputs[r.name] = files
-            status[r.name] = "executed"
-        shutil.rmtree(tmp / ".parts")
-        prov = provenance(typed.as_dict() | {"data_path": data_abs if data_abs is None else Path(data_abs).name,
-                                             "output_dir": None},
-                          cohort.provenance)
-        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
-        _documents(tmp, outputs, [nb.stem for nb in nbs], analysed, typed, prov)
-        _index(tmp, [nb.stem for nb in nbs], analysed, outputs)
-        (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
-                                                 indent=1, sort_keys=True) + "\n")
-        unmark_temporary(tmp)
-        write_manifest(tmp, __version__)
-        check_target(out, data_abs_path, reference=reference)  # still ours after the run
-        swap_in(tmp, out)
+        with folder as tmp:
+            outputs: dict[str, list[str]] = {}
+            status = {}
+            for nb in nbs:
+                if nb not in todo:
+                    outputs[nb.stem] = cache["outputs"][nb.stem]
+                    status[nb.stem] = "reused"
+                    folder.reuse(outputs[nb.stem] + [f"notebooks/{nb.stem}.ipynb", f"html/{nb.stem}.html"])
+            echo(f"{cohort_banner(analysed)}\nRunning {len(todo)} of {len(nbs)} notebooks with {jobs} worker(s)"
+                 + (f" ({len(nbs) - len(todo)} unchanged, reused)" if len(todo) < len(nbs) else "") + "…")
+            results = _execute(todo, tmp, jobs, lambda nb: notebook_parameters(
+                nb.stem, parameters, data_abs, folder.part(nb.stem)), echo)
+            failed = [r for r in results if not r.ok]
+            if failed:
+                raise NotebooksFailed("\n".join(f"notebook {r.name}.ipynb failed at {r.error}" for r in failed)
+                                      + f"\nThe previous contents of {out} are unchanged.")
+            for r in results:
+                outputs[r.name] = folder.assemble(r.name)
+                status[r.name] = "executed"
+            prov = provenance(typed.as_dict() | {"data_path": data_abs if data_abs is None else Path(data_abs).name,
+                                                 "output_dir": None}, cohort.provenance)
+            (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True, ensure_ascii=False)
+                                                 + "\n", encoding="utf-8")
+            _documents(tmp, outputs, [nb.stem for nb in nbs], analysed, typed, prov)
+            _index(tmp, [nb.stem for nb in nbs], analysed, outputs)
+            (tmp / CACHE_FILE).write_text(json.dumps({"keys": keys, "outputs": outputs, "notebooks": status},
+                                                     indent=1, sort_keys=True) + "\n")
+            folder.swap_in(__version__)
     except TargetError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        echo(str(err))
-        return 2
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        raise UsageError(str(err)) from None
     echo(f"Report written to {out} (open index.html)")
-    return 0
+    return out
+
+
+def _execute(todo: list[Path], tmp: Path, jobs: int, injected, echo) -> list[NotebookResult]:
+    """Run the notebooks into the temporary report folder, ``jobs`` at a time, longest first; Ctrl-C stops the
+    queued ones and waits for the running ones."""
+    results: list[NotebookResult] = []
+    with worker_pool(max(1, jobs)) as pool:  # interrupted: workers stopped, not awaited
+        # longest first (file size as a proxy), so that two workers finish close together
+        todo = sorted(todo, key=lambda nb: nb.stat().st_size, reverse=True)
+        futs = {pool.submit(execute_notebook, str(nb), str(tmp / "notebooks" / nb.name), injected(nb), str(tmp), 2,
+                            str(tmp / "html" / f"{nb.stem}.html")): nb for nb in todo}
+        try:
+            for k, fut in enumerate(as_completed(futs), 1):
+                r = fut.result()
+                results.append(r)
+                echo(f"  [{k}/{len(todo)}] {r.name}: {'done' if r.ok else 'FAILED'} ({r.seconds:.1f} s)"
+                     + (f" — {r.error}" if r.error else ""))
+        except BaseException:  # Ctrl-C: queued notebooks are not started, only the running ones finish
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return results
 
 
 def notebook_parameters(stem: str, parameters: dict, data_path: str | None, output_dir: str) -> dict:
@@ -495,26 +472,27 @@ def notebook_parameters(stem: str, parameters: dict, data_path: str | None, outp
     return {**typed, "data_path": data_path, "output_dir": output_dir}
 
 
-def execute_in_place(jobs: int = 2, echo=print) -> int:
+def execute_in_place(jobs: int = 2, echo=print) -> None:
     """Re-execute the committed notebooks with their default parameters (the reference cohort) in place, so
-    they carry current outputs for nbval; volatile metadata is stripped."""
+    they carry current outputs for nbval; volatile metadata is stripped. A failed notebook raises
+    :class:`~dttstudy.reporting.report_folder.NotebooksFailed` and leaves every committed notebook as it was."""
     import tempfile
 
     nbs = notebooks()
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futs = {pool.submit(execute_notebook, str(nb), str(Path(tmp) / nb.name), {}, str(NOTEBOOK_DIR)): nb
                 for nb in nbs}
-        ok = True
+        failed = []
         for fut in as_completed(futs):
             r = fut.result()
             echo(f"  {r.name}: {'done' if r.ok else 'FAILED ' + r.error}")
-            ok &= r.ok
-        if not ok:
-            return 1
+            if not r.ok:
+                failed.append(f"notebook {r.name}.ipynb failed at {r.error}")
+        if failed:
+            raise NotebooksFailed("\n".join(failed) + "\nThe committed notebooks are unchanged.")
         for nb in nbs:
             shutil.copyfile(Path(tmp) / nb.name, nb)
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(reproduce())
+    reproduce()

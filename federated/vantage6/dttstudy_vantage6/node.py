@@ -36,6 +36,7 @@ from functools import wraps
 from pathlib import Path
 
 import dttstudy
+from dttstudy.parameters import for_command
 from vantage6.algorithm.tools.decorators import algorithm_client
 
 #: The four tables of a cohort, in the order of four requested databases.
@@ -47,9 +48,9 @@ NODE_SETTINGS = {
     "event_times": "'true' lets a task ask for life tables at every distinct time (shares the times; default "
                    "'false')",
 }
-#: Analysis parameters a task may set (those of ``dttstudy export-summary``; every centre gets the same).
-PARAMETERS = ("disease", "timepoints", "definition", "ci_method", "crp_uln", "window", "horizon", "event_times",
-              "ae_vocabulary")
+#: Analysis parameters a task may set: those dttstudy declares for ``export-summary`` (with their ranges, checked
+#: by dttstudy), and the two settings of the summary itself (every centre gets the same).
+PARAMETERS = (*(p.name for p in for_command("export-summary")), "event_times", "ae_vocabulary")
 #: ``format`` of what :func:`partial` returns.
 REPLY_FORMAT = "dttstudy-vantage6-node-reply"
 _TRUE = {"true", "yes", "1"}

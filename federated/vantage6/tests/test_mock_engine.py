@@ -209,7 +209,10 @@ def test_settings_and_requests_refused_by_name(reference_centres):
     # a parameter value export-summary refuses is refused in its words, at every node
     with pytest.raises(Refused) as info:
         run_central(one, horizon=0)
-    assert str(info.value).count("horizon must be a whole number of months >= 1") == 2
+    assert str(info.value).count("horizon must be at least 1, not 0") == 2
+    with pytest.raises(Refused) as info:  # the declared upper bound holds at the node too: no unbounded grid
+        run_central(one, horizon=10 ** 9)
+    assert str(info.value).count("horizon must be at most 600") == 2
     # two nodes giving the same centre code
     twice = [[mock_database(reference_centres["C1"], centre="C1")],
              [mock_database(reference_centres["C2"], centre="C1")]]
