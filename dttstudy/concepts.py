@@ -163,6 +163,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              kind="horizon", windows="horizon"),
 )
 ENDPOINT_BY_NAME = {e.name: e for e in ENDPOINTS}
+#: The outcomes the literature comparison pools, with their labels: every endpoint, and the outcomes only the
+#: published cohorts report (this cohort's adverse events come from its events, not from an endpoint rule).
+LITERATURE_OUTCOMES = {**{e.name: e.label for e in ENDPOINTS}, "endoscopic_remission": "Endoscopic remission",
+                       "any_ae": "Any adverse event", "serious_ae": "Serious adverse event"}
 ENDPOINT_NAMES = tuple(ENDPOINT_BY_NAME)
 
 

@@ -14,6 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field, make_dataclass
 from typing import Any
 
+from .concepts import LITERATURE_OUTCOMES
+
 #: The paper's visit windows (months either side of the target month); :data:`dttstudy.analysis.outcomes.DEFAULT_WINDOWS`
 #: is this table. It lives here, with no heavy imports, so the command line can check months before pandas loads.
 PAPER_WINDOWS = {3: 0.5, 6: 1.0, 9: 1.0, 12: 1.0}
@@ -176,8 +178,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("crp_uln", "number", 5.0, "CRP upper limit of normal, mg/L (CRP normalisation)", minimum=0,
               maximum=100, commands=ANALYSIS),
     Parameter("outcome", "choice", "clinical_response", "literature: outcome for subgroup and leave-one-out",
-              choices=("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission",
-                       "any_ae", "serious_ae"), notebooks=LITERATURE),
+              choices=tuple(LITERATURE_OUTCOMES), notebooks=LITERATURE),
     Parameter("subgroup", "choice", "regimen_class", "literature: subgroup variable",
               choices=("regimen_class", "disease", "population"), notebooks=LITERATURE),
     Parameter("method", "choice", "GLMM", "literature: pooling model (GLMM, or inverse-variance REML, DL, PM)",

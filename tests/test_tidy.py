@@ -13,8 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-#: Modules whose docstring examples are run (the declarations, the parameters, the generator).
-DOCTEST_MODULES = ("dttstudy.concepts", "dttstudy.parameters", "dttstudy.intake.synth")
+#: Modules whose docstring examples are run: the package's front door, the declarations, the parameters, the
+#: generator, the labs, pooling and a centre's summary.
+DOCTEST_MODULES = ("dttstudy", "dttstudy.concepts", "dttstudy.parameters", "dttstudy.intake.synth",
+                   "dttstudy.analysis.labs", "dttstudy.synthesis.meta.models", "dttstudy.synthesis.multicentre.export")
 
 
 def _run(tool: str, *args: str) -> subprocess.CompletedProcess:

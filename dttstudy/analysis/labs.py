@@ -1,5 +1,5 @@
-"""Laboratory change from baseline of the declared markers (:data:`dttstudy.concepts.LABS`: the paper's CRP and
-albumin, and each optional marker where a centre records it).
+"""Laboratory change from baseline of the declared markers (:data:`dttstudy.concepts.LABS`: the paper's two, and
+each optional marker where a centre records it).
 
 Baseline is the month-0 value. The follow-up value at month m is taken from the visit that counts as month m
 (closest visit within the window, see :func:`dttstudy.analysis.outcomes.visit_at`). Only patients with both values are
@@ -27,7 +27,14 @@ def lab_changes(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 
     """Paired change from baseline, one row per patient × lab × month with both values present.
 
     ``labs``: marker names (default :attr:`Cohort.labs <dttstudy.intake.cohort.Cohort.labs>`: the paper's two and
-    every optional marker the cohort records). Columns: patient_id, disease, regimen, lab, unit, month, visit_month, baseline, value, change
+    every optional marker the cohort records).
+
+    >>> from dttstudy.intake.cohort import load_cohort
+    >>> ch = lab_changes(load_cohort(), months=(9,))
+    >>> ch.groupby("lab").size().to_dict()              # the paper's "n = 5" at 9 months, for both markers
+    {'albumin': 5, 'crp': 5}
+
+    Columns: patient_id, disease, regimen, lab, unit, month, visit_month, baseline, value, change
     (value − baseline) and pct_change (100 × change / baseline; missing when the baseline is 0).
     """
     labs = tuple(cohort.labs if labs is None else labs)

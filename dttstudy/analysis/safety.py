@@ -178,6 +178,14 @@ class KaplanMeier:
         self.median_ = km_quantile(times, surv, 0.5, last_time=float(self.data_["time"].max()))
         return self
 
+    def to_lifelines(self):
+        """The same data fitted by lifelines' ``KaplanMeierFitter`` (same level), for its plotting in JupyterLab
+        (``km.to_lifelines().plot_survival_function()``). Its estimate and interval equal this one's; its median
+        does not follow R's rule (see the class docstring)."""
+        from lifelines import KaplanMeierFitter
+
+        return KaplanMeierFitter(alpha=1 - self.level).fit(self.data_["time"], self.data_["event"], label=self.label)
+
     @property
     def median_label(self) -> str:
         return "NR" if math.isinf(self.median_) else f"{self.median_:g}"

@@ -12,7 +12,7 @@ import math
 import re
 
 from ..analysis.stats import round_half_up
-from ..concepts import ENDPOINTS, LABS
+from ..concepts import ENDPOINTS, LABS, LITERATURE_OUTCOMES
 
 #: Dash shown for "not applicable / not computable" (an en dash, as journals print it).
 NA = "–"
@@ -205,11 +205,10 @@ LEVELS: dict[str, str] = {
     "both": "Both agents", "Missing": "Unknown",
     # analysis sets, endpoints, subgroups
     "observed": "Observed cases", "nri": "Non-responder imputation", "paper": "Paper definition",
-    "simple": "Simple definition", **{e.name: e.label for e in ENDPOINTS},
-    "endoscopic_remission": "Endoscopic remission",
+    "simple": "Simple definition", **LITERATURE_OUTCOMES,
     # interval methods (a method column constant over a table becomes a footnote "CI type: log-log transformation")
     "log": "log transformation", "log-log": "log–log transformation", "z": "normal quantile (z)",
-    "any_ae": "Any adverse event", "serious_ae": "Serious adverse event", "All": "All patients",
+    "All": "All patients",
     "disease": "Disease", "regimen": "Regimen", "suspected_agent": "Suspected agent",
     **{x.name: x.header for x in LABS},
     "match": "Match", "rounding": "Rounding", "conflict": "Conflict",

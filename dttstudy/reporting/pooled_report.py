@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..concepts import ENDPOINTS
 from .. import __version__
 from ..synthesis.multicentre.export import _fmt
 from ..synthesis.multicentre.pooling import PooledAnalysis
@@ -58,10 +59,8 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
 
         note = [res.summary_text()]
         r = res.rates_
-        for ep, name in (("clinical_response", "clinical_response_rates"),
-                         ("clinical_remission", "clinical_remission_rates"),
-                         ("endoscopic_response", "endoscopic_response_rates")):
-            table(r[r["endpoint"] == ep].reset_index(drop=True), name, f"Pooled {ep.replace('_', ' ')}", note,
+        for e in ENDPOINTS:
+            table(r[r["endpoint"] == e.name].reset_index(drop=True), f"{e.name}_rates", f"Pooled {e.lower}", note,
                   like="multicentre_clinical_response")
         table(res.heterogeneity_, "response_heterogeneity", "Between-centre heterogeneity (all patients)")
         table(res.centre_rates_, "centre_response_rates", "Response by centre (all patients)")

@@ -29,7 +29,6 @@ SECTIONS = {
     "01_cohort": "Patients",
     "02_treatment": "Treatment",
     "03_response": "Clinical and endoscopic response",
-    "04_labs": "CRP and albumin",
     "05_safety": "Adverse events",
     "06_reproduction": "Published numbers",
     "07_literature": "This cohort beside published DTT cohorts",

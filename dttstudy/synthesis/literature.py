@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
-from ..concepts import ENDPOINTS
+from ..concepts import ENDPOINTS, LITERATURE_OUTCOMES
 from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
 from .coding_rules import INPUT_VALUES, MAIN_COUNT_BASES
@@ -54,10 +54,8 @@ from .meta import pool_proportions
 from .meta.derived import _between_test as between_test
 
 LITERATURE_FILE = PUBLISHED_DIR / "literature.csv"
-OUTCOMES = ("clinical_response", "clinical_remission", "endoscopic_response", "endoscopic_remission", "any_ae",
-            "serious_ae")
-OUTCOME_LABELS = {**{e.name: e.label for e in ENDPOINTS}, "endoscopic_remission": "Endoscopic remission",
-                  "any_ae": "Any adverse event", "serious_ae": "Serious adverse event"}
+OUTCOMES = tuple(LITERATURE_OUTCOMES)
+OUTCOME_LABELS = LITERATURE_OUTCOMES
 _BOOL = ("derived_from_percent", "event_based", "trial_units", "indication_mixed", "perianal_only", "verified")
 THIS_STUDY = "this_cohort"
 

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from ...concepts import LABS
 from ..labels import NA, abbreviation_note, fmt, fmt_p, label, level
 from .core import MARKS, Column, DisplayTable, Row, _is_num, _month_label, _nan, _sentence, builder
 from .generic import _per_patient
@@ -192,9 +193,8 @@ def table2_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             ("failed_biologics", label("failed_biologics_short"), label("failed_n"), "n"),
             ("failed_immunomodulators", label("failed_immunomodulators_short"), label("failed_n"), "n"),
             (activity, label("activity"), _month_label(0), None), (endo, label("endoscopy"), _month_label(0), None),
-            ("limberg", label("limberg"), _month_label(0), "n"), ("crp", label("crp"), _month_label(0), "lab"),
-            ("albumin", label("albumin"), _month_label(0), "lab"),
-            ("hematocrit", label("hematocrit"), _month_label(0), "lab")]
+            ("limberg", label("limberg"), _month_label(0), "n"),
+            *((x.name, label(x.name), _month_label(0), "lab") for x in LABS)]
     spec = [s for s in spec if callable(s[0]) or (s[0] in tidy.columns and tidy[s[0]].notna().any())]
     notes = [("", "Activity: partial Mayo score (pMayo, UC) or Harvey–Bradshaw Index (HBI, CD); endoscopy: Mayo "
                   "endoscopic subscore (MES, UC) or SES-CD (CD). IS / SM: immunosuppressants, thalidomide or oral "

@@ -1,5 +1,5 @@
-"""Tables of the laboratory markers (:data:`dttstudy.concepts.LABS`: CRP and albumin, and the optional markers a
-cohort records): change from baseline by month (summary with paired tests) and per patient.
+"""Tables of the laboratory markers (:data:`dttstudy.concepts.LABS`: the paper's, and the optional markers a cohort
+records): change from baseline by month (summary with paired tests) and per patient.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
 
 
 def _lab_abbreviations(labs) -> list[str]:
-    """The markers' abbreviations a footnote spells out (CRP)."""
+    """The markers' abbreviations a footnote spells out (those written in capitals)."""
     return [level(x).split(",")[0] for x in labs if level(x).split(",")[0].isupper()]
 
 

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from ...concepts import PAPER_LABS, labs_title
 from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level, n_of_n_ci
 from .core import MARKS, Column, DisplayTable, Row, _month_label, _nan, builder
 from .response import response_display
@@ -40,7 +41,7 @@ def centre_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 #: The multicentre summary's tables, as a reader names them.
 SUMMARY_TABLES = {"response": "Response and remission counts", "ae_incidence": "Adverse-event incidence",
                   "ae_terms": "Adverse-event terms", "life_tables": "Life tables (time to first AE, time on DTT)",
-                  "labs": "CRP and albumin sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
+                  "labs": f"{labs_title(PAPER_LABS)} sums and quartiles", "baseline_counts": "Baseline counts (Table 1)",
                   "baseline_continuous": "Baseline means (Table 1)"}
 
 

@@ -411,6 +411,12 @@ def pool_proportions(
 ) -> PooledProportion:
     """Random-effects pooled proportion.
 
+    >>> r = pool_proportions([45], [71])                 # one study: its own proportion, Clopper-Pearson CI
+    >>> round(r.proportion, 4), round(45 / 71, 4), r.ci_method
+    (0.6338, 0.6338, 'Clopper-Pearson')
+    >>> pool_proportions([3, 5, 8], [10, 12, 15]).method  # the model the report uses
+    'GLMM'
+
     Parameters
     ----------
     events, totals : sequence of int

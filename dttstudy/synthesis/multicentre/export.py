@@ -20,7 +20,7 @@ complementary suppression (:mod:`dttstudy.synthesis.disclosure`). The coordinati
   ``[0, 1), [1, 2), …, [horizon, ∞)``, pooled as an actuarial life table; with ``event_times=True`` (off by
   default: the times themselves are then shared) per distinct time instead, which makes the pooled
   Kaplan–Meier equal the patient-level one;
-* **labs** — paired change from baseline of each marker the centre records (the paper's CRP and albumin, and
+* **labs** — paired change from baseline of each marker the centre records (the paper's markers, and
   any optional marker of :data:`dttstudy.concepts.LABS`) by month and disease: n, sums and sums of squares
   of baseline, follow-up and change; median and quartiles of the change only for groups of at least K.
 """
@@ -391,6 +391,11 @@ def export_summary(cohort, *, min_cell: int = DEFAULT_MIN_CELL, centre: str | No
     Cells with ``0 < count < min_cell`` and the cells that would let a reader recover them are written as
     :data:`dttstudy.synthesis.disclosure.SUPPRESSED` and listed under ``disclosure.withheld``; ``min_cell=0`` turns
     suppression off (for testing only). Returns the summary as a dict (see :func:`write_summary`).
+
+    >>> from dttstudy.intake.cohort import load_cohort
+    >>> s = export_summary(load_cohort(), centre="C1")
+    >>> s["parameters"]["labs"], s["disclosure"]["min_cell"]
+    (['crp', 'albumin'], 5)
     """
     if centre is not None and not _LABEL.match(str(centre)):
         raise ValueError("centre must be a short code: letters, digits, '_', '.', '-' (at most 40 characters)")
