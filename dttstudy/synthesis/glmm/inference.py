@@ -20,6 +20,7 @@ Numerical precision (the same result on every CPU): scalar, fixed-order arithmet
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 from scipy import optimize, special
@@ -42,8 +43,14 @@ def tau2_profile_ci(x, n, fit: GLMMFit, level: float = 0.95) -> tuple[float, flo
     Limits solve ``2 (l_max - l_p(tau)) = chi2_1(level)``, ``l_p(tau) = max_mu l(mu, tau)``; the lower limit
     is 0 when ``l_p(0)`` is within the cut-off; the upper limit is ``inf`` when the profile stays above it up
     to tau = 1000 (the data do not bound tau^2). The likelihood is the fit's own (adaptive Gauss–Hermite with
-    ``fit.n_agq`` nodes): far in the tail (tau^2 > 10) it differs from the exact integral by about 0.01."""
-    xs, ns = _as_counts(x, n)
+    ``fit.n_agq`` nodes): far in the tail (tau^2 > 10) it differs from the exact integral by about 0.01.
+    Computed once per process for the same counts, fit and level."""
+    return _tau2_profile_ci(*_as_counts(x, n), fit, float(level))
+
+
+@lru_cache(maxsize=512)
+def _tau2_profile_ci(xs: tuple[float, ...], ns: tuple[float, ...], fit: GLMMFit, level: float
+                     ) -> tuple[float, float]:
     crit = float(special.chdtri(1.0, 1.0 - level))  # chi-square quantile, scalar
     lmax = fit.loglik - _log_binomial_coefficients(xs, ns)
     target = lmax - crit / 2.0
