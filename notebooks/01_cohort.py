@@ -48,7 +48,7 @@ cohort = report.load(p)
 from dttstudy.analysis.tables import table1, table2
 
 t1 = table1(cohort)
-report.table(t1, "table1_baseline", p.output_dir, "Baseline characteristics")
+report.table(t1, "table1_baseline", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -69,7 +69,7 @@ print(f"median follow-up before DTT, months: {cohort.patients['followup_before_d
 
 # %%
 t2 = table2(cohort)
-report.table(t2, "table2_baseline_per_patient", p.output_dir, "Clinical data at baseline, per patient")
+report.table(t2, "table2_baseline_per_patient", p.output_dir)
 
 # %% [markdown]
 # ## Patient flow
@@ -86,7 +86,7 @@ report.figure(patient_flow_plot(flow), "patient_flow", p.output_dir,
               f"Patient flow: the {len(cohort.patients)} treated patients and the number evaluable for clinical "
               f"response at month {', '.join(f'{m:g}' for m in p.timepoints)}, with the reason each other "
               "patient is not evaluable.")
-report.save_table(flow, "patient_flow", p.output_dir, "Patient flow by month", in_report=False)
+report.save_table(flow, "patient_flow", p.output_dir, in_report=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -109,5 +109,4 @@ missing = never_recorded(comp)  # not collected at all: named once in a footnote
 report.table(comp[~comp["variable"].isin(missing)], "completeness", p.output_dir,
              "Completeness of the visit data: values present of values expected",
              [f"Not recorded at any visit, so left out: {', '.join(level(v) for v in missing)}."] if missing else None)
-report.table(centre_summary(cohort, p.timepoints, **p.response_kwargs), "centre_summary", p.output_dir,
-             "Patients, regimens and observed clinical response by centre")
+report.table(centre_summary(cohort, p.timepoints, **p.response_kwargs), "centre_summary", p.output_dir)

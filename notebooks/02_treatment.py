@@ -52,8 +52,8 @@ if report.compared(cohort, "disease"):
 regimens = regimens.reset_index()
 agents = pd.concat([subjects["agent_1"], subjects["agent_2"]]).value_counts().rename_axis("agent")
 agents = agents.reset_index(name="patients")
-report.table(regimens, "regimens", p.output_dir, "Regimens by disease")
-report.table(agents, "agents", p.output_dir, "Agents used (each patient counts for both agents of the combination)")
+report.table(regimens, "regimens", p.output_dir)
+report.table(agents, "agents", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -82,11 +82,11 @@ report.figure(fig, "swimmer", p.output_dir, figure_caption(fig))
 from dttstudy.analysis.tables import table3, table4
 
 t3 = table3(cohort, p.timepoints, **p.response_kwargs)
-report.table(t3, "table3_maintained", p.output_dir, "Follow-up of patients maintained on DTT")
+report.table(t3, "table3_maintained", p.output_dir)
 
 # %% [markdown]
 # ## Table 4 — patients who discontinued DTT
 
 # %%
 t4 = table4(cohort, p.timepoints, **p.response_kwargs)
-report.table(t4, "table4_discontinued", p.output_dir, "Patients who discontinued DTT")
+report.table(t4, "table4_discontinued", p.output_dir)

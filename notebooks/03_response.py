@@ -47,7 +47,7 @@ from dttstudy.analysis.outcomes import response_rates
 
 rates = response_rates(cohort, p.timepoints, by=report.compared(cohort, "disease", "regimen"), ci_method=p.ci_method,
                        **p.response_kwargs)
-report.table(rates, "clinical_response_rates", p.output_dir, "Clinical response by month")
+report.table(rates, "clinical_response_rates", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -69,7 +69,7 @@ report.figure(fig, "clinical_response", p.output_dir, figure_caption(fig))
 endo = response_rates(cohort, [None], endpoint="endoscopic_response", by=report.compared(cohort, "disease"),
                       ci_method=p.ci_method,
                       horizon=max(p.timepoints), windows=p.windows)
-report.table(endo, "endoscopic_response_rates", p.output_dir, "Endoscopic response within the follow-up")
+report.table(endo, "endoscopic_response_rates", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -87,8 +87,8 @@ simple = response_rates(cohort, p.timepoints, definition="simple", crp_uln=p.crp
                         analysis_sets=("observed",), ci_method=p.ci_method)
 remission = response_rates(cohort, p.timepoints, endpoint="clinical_remission", ci_method=p.ci_method,
                            windows=p.windows)
-report.table(simple, "clinical_response_simple", p.output_dir, "Clinical response, simple definition (sensitivity)")
-report.table(remission, "clinical_remission_rates", p.output_dir, "Clinical remission by month")
+report.table(simple, "clinical_response_simple", p.output_dir)
+report.table(remission, "clinical_remission_rates", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT

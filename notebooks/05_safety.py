@@ -48,9 +48,9 @@ from dttstudy.reporting.labels import label, level
 listing = ae_listing(cohort)
 inc = ae_table(cohort, by=report.compared(cohort, "disease", "regimen") + ["suspected_agent"], ci_method=p.ci_method)
 rates = exposure_adjusted_incidence(cohort, by=(report.compared(cohort, "disease") or [None])[0])
-report.table(listing, "ae_listing", p.output_dir, "Adverse events")
-report.table(inc, "ae_incidence", p.output_dir, "Patients with at least one treatment-emergent adverse event")
-report.table(rates, "ae_exposure_adjusted", p.output_dir, "Exposure-adjusted adverse-event rates per 100 patient-years")
+report.table(listing, "ae_listing", p.output_dir)
+report.table(inc, "ae_incidence", p.output_dir)
+report.table(rates, "ae_exposure_adjusted", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -78,9 +78,9 @@ report.figure(fig, "km_time_to_first_ae", p.output_dir, figure_caption(fig))
 risk = km.risk_table(grid)
 report.table(risk, "km_first_ae_risk_table", p.output_dir, "Time to first AE: at risk, events, censored",
              report.RISK_TABLE_NOTES, in_report=False)
-report.save_table(tte, "tte_first_ae", p.output_dir, "Time to first adverse event per patient",
+report.save_table(tte, "tte_first_ae", p.output_dir,
                   in_report=False)
-report.save_table(km.estimates_, "km_first_ae", p.output_dir, "Kaplan–Meier: time to first AE", in_report=False)
+report.save_table(km.estimates_, "km_first_ae", p.output_dir, in_report=False)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -129,12 +129,12 @@ for r in logrank.itertuples():
 kd = KaplanMeier().fit(time_on_dtt(cohort), label="on DTT")
 fig = km_plot(kd, grid, "Time on DTT (any discontinuation is the event)", ylabel="Probability still on DTT")
 report.figure(fig, "km_time_on_dtt", p.output_dir, figure_caption(fig))
-report.save_table(kd.estimates_, "km_time_on_dtt", p.output_dir, "Kaplan–Meier: time on DTT", in_report=False)
+report.save_table(kd.estimates_, "km_time_on_dtt", p.output_dir, in_report=False)
 cif = cumulative_incidence(competing_first_ae(cohort))
 fig = cumulative_incidence_plot(cif, "Cumulative incidence of a first AE (stopping DTT first competes)",
                                 times=grid)
 report.figure(fig, "cif_first_ae", p.output_dir, figure_caption(fig))
-report.table(cif, "cif_first_ae", p.output_dir, "Cumulative incidence of a first adverse event (Aalen–Johansen)")
+report.table(cif, "cif_first_ae", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT

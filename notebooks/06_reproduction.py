@@ -46,10 +46,10 @@ from dttstudy.analysis.check import check_summary, paper_check
 
 check = paper_check(cohort, crp_uln=p.crp_uln, definition=p.definition)
 if cohort.reconstructed:
-    report.table(check, "paper_check", p.output_dir, "Published numbers of Wang et al. 2025 reproduced")
+    report.table(check, "paper_check", p.output_dir)
 else:
     beside = check.drop(columns=["status", "rule", "note"])
-    report.table(beside, "beside_wang2025", p.output_dir, "This cohort beside the numbers of Wang et al. 2025")
+    report.table(beside, "beside_wang2025", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -124,7 +124,7 @@ main_fit.print_summary()
 # %%
 from dttstudy.synthesis.coding_rules import rule_violations, rules_table
 
-report.table(rules_table(), "literature_coding_rules", p.output_dir, "Coding rules of the literature table",
+report.table(rules_table(), "literature_coding_rules", p.output_dir,
              in_report=False)
 print(f"rows breaking a coding rule: {len(rule_violations(lit))}")
 
@@ -162,8 +162,7 @@ for r in sens.itertuples():
 
 # %%
 classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=pool_method)
-report.table(classes, "literature_regimen_classes", p.output_dir,
-             "Pooled proportions by regimen class (model named per row)")
+report.table(classes, "literature_regimen_classes", p.output_dir)
 sub = lit_.regimen_class_table(lit, outcomes=(p.extra["outcome"],), include=p.extra["include"],
                                method=pool_method, by=p.extra["subgroup"])
 report.show(sub.round(3), f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {p.extra['subgroup']}")

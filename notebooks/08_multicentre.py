@@ -91,8 +91,7 @@ demo_pool.print_summary()
 rates = demo_pool.rates_
 report.table(rates[rates["endpoint"] == "clinical_response"], "multicentre_demo_clinical_response",
              p.output_dir, "Pooled clinical response, K = 0 (demonstration only: no disclosure control)")
-report.table(demo_pool.heterogeneity_, "multicentre_demo_heterogeneity", p.output_dir,
-             "Between-centre heterogeneity, K = 0 (demonstration only)")
+report.table(demo_pool.heterogeneity_, "multicentre_demo_heterogeneity", p.output_dir)
 
 # %%
 # NBVAL_CHECK_OUTPUT

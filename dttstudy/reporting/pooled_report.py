@@ -46,7 +46,7 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
 
         def table(df, name, title, notes=None, like=None):
             disp = build_display(name, df, title, notes, like=like)
-            save_table(df, name, tmp, title, notes, display=disp)
+            save_table(df, name, tmp, title, notes, display=disp, declared=False)
             displays.append(disp)
             entries.append(("table", name, title))
 

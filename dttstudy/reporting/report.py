@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .table_specs import check_columns, spec
 from ..intake.cohort import load_cohort
 from ..parameters import Params, params  # noqa: F401  (the notebooks call report.params; declared in parameters)
 from .display import build_display
@@ -35,8 +36,22 @@ def _next_seq() -> int:
     return _SEQ[0]
 
 
+def _declared(df: pd.DataFrame, name: str, title: str | None, in_report: bool | None, declared: bool = True
+              ) -> tuple[str | None, bool]:
+    """The title and report placement of a declared table (:mod:`dttstudy.reporting.table_specs`) unless given;
+    a tidy table without a promised column is refused. ``declared=False``: a table of another report (the pooled
+    multicentre report names its tables in its own way)."""
+    if not declared:
+        return title, True if in_report is None else in_report
+    check_columns(name, df.columns)
+    s = spec(name)
+    return (title if title is not None else s.title if s else None,
+            in_report if in_report is not None else s.in_report if s else True)
+
+
 def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None,
-               notes: list[str] | None = None, *, in_report: bool = True, display=None) -> None:
+               notes: list[str] | None = None, *, in_report: bool | None = None, display=None,
+               declared: bool = True) -> None:
     """Write one table under ``output_dir/tables`` (nothing when ``output_dir`` is None):
 
     * ``<name>.csv`` — the tidy table, the machine-readable output (spreadsheet formulas neutralised);
@@ -45,8 +60,10 @@ def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None
     * ``<name>.json`` — title, notes, its place in the report (``in_report=False`` lists it only as a file) and the
       display table, from which ``report.html``, ``tables.docx`` and ``tables.xlsx`` are assembled.
 
+    ``title`` and ``in_report`` default to the table's declaration (:mod:`dttstudy.reporting.table_specs`).
     Returns nothing, so a notebook cell ending with it displays nothing.
     """
+    title, in_report = _declared(df, name, title, in_report, declared)
     dirs = _dirs(output_dir)
     if dirs is None:
         return
@@ -61,8 +78,10 @@ def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None
 
 
 def table(df: pd.DataFrame, name: str, output_dir, title: str | None = None, notes: list[str] | None = None, *,
-          in_report: bool = True) -> None:
-    """Show the journal table of ``df`` in the notebook and save it (:func:`save_table`)."""
+          in_report: bool | None = None) -> None:
+    """Show the journal table of ``df`` in the notebook and save it (:func:`save_table`); ``title`` and
+    ``in_report`` default to the table's declaration (:mod:`dttstudy.reporting.table_specs`)."""
+    title, in_report = _declared(df, name, title, in_report)
     disp = build_display(name, df, title, notes)
     _display_table(disp)
     save_table(df, name, output_dir, title, notes, in_report=in_report, display=disp)

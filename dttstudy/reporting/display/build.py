@@ -11,6 +11,7 @@ import pandas as pd
 from . import cohort, labs, literature, multicentre, response, safety, treatment  # noqa: F401
 from .core import _BUILDERS, DisplayTable
 from .generic import generic
+from ..table_specs import spec
 
 
 _TABLE_PREFIX = re.compile(r"^\s*Table\s+\d+[.:]\s*")
@@ -21,10 +22,12 @@ _TABLE_PREFIX = re.compile(r"^\s*Table\s+\d+[.:]\s*")
 #: slow down row by row.
 MAX_ROWS = 1000
 
-#: Tables that summarise (their size does not grow with the cohort): never cut.
-_SUMMARIES = {"table1_baseline", "clinical_response_rates", "endoscopic_response_rates", "clinical_response_simple",
-              "clinical_remission_rates", "lab_change_summary", "ae_incidence", "ae_exposure_adjusted",
-              "patient_flow", "regimens", "agents", "paper_check", "km_first_ae_risk_table"}
+
+def _listing(name: str) -> bool:
+    """A table that grows with the cohort (one row per patient, event, time or cell; any undeclared table):
+    cut in its journal form. Summaries (:mod:`dttstudy.reporting.table_specs`) are never cut."""
+    s = spec(name)
+    return s is None or s.listing
 
 
 def build_display(name: str, tidy: pd.DataFrame, title: str | None = None,
@@ -41,7 +44,7 @@ def build_display(name: str, tidy: pd.DataFrame, title: str | None = None,
     f = _BUILDERS.get(like or name)
     if f is None:
         f = _builder_for_prefix(name)
-    cut = max_rows is not None and name not in _SUMMARIES and len(tidy) > max_rows
+    cut = max_rows is not None and _listing(name) and len(tidy) > max_rows
     t = f(name, tidy.head(max_rows) if cut else tidy)
     if title:
         t.title = _TABLE_PREFIX.sub("", title)
