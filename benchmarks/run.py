@@ -2,7 +2,8 @@
 
 1. Report overhead — wall time of ``dttstudy reproduce --force`` on the reference cohort against its floor: the
    same number of notebooks, each only importing the libraries the study notebooks import, executed through
-   the same Papermill code path with the same number of workers. Target: ratio ≤ 1.5.
+   the same Papermill code path with the same number of workers; three pairs, run alternately, and the median
+   of their ratios (a shared machine's load changes between minutes). Target: ratio ≤ 1.2.
 2. Scaling — load + validate + every response, lab and safety computation + table building
    (``benchmarks/workload.py``) on synthetic cohorts of 1k, 10k, 100k and 1M patients, each size in a fresh
    process: wall time, peak memory (max RSS) and cost per patient. Libraries are imported before the clock
@@ -71,6 +72,15 @@ def _kernels() -> str:
             fn.restype = ctypes.c_char_p
             core = fn().decode()
     return f"numpy SIMD {' '.join(simd) or 'baseline only'}; OpenBLAS kernel {core}"
+
+
+def bench_overhead_pairs(pairs: int = 3, jobs: int = 2) -> dict:
+    """:func:`bench_overhead` ``pairs`` times; the median pair by ratio, with every ratio listed."""
+    runs = [bench_overhead(jobs) for _ in range(pairs)]
+    runs.sort(key=lambda r: r["ratio"])
+    mid = dict(runs[len(runs) // 2])
+    mid["ratios"] = [r["ratio"] for r in runs]
+    return mid
 
 
 def bench_overhead(jobs: int = 2) -> dict:
@@ -171,9 +181,10 @@ def main(argv=None) -> int:
     sizes = [1_000, 10_000, 100_000] + ([] if args.quick else [1_000_000])
 
     print("1. report overhead", flush=True)
-    ov = bench_overhead()
-    print(f"  reproduce {ov['reproduce_s']:.1f} s vs floor {ov['floor_s']:.1f} s: ratio {ov['ratio']:.2f} "
-          f"(target <= 1.5, {verdict(ov['ratio'] <= 1.5)}); unchanged rerun {ov['unchanged_rerun_s']:.2f} s "
+    ov = bench_overhead_pairs()
+    print(f"  reproduce {ov['reproduce_s']:.1f} s vs floor {ov['floor_s']:.1f} s: median ratio {ov['ratio']:.2f} "
+          f"of {', '.join(f'{r:.2f}' for r in ov['ratios'])} "
+          f"(target <= 1.2, {verdict(ov['ratio'] <= 1.2)}); unchanged rerun {ov['unchanged_rerun_s']:.2f} s "
           f"(target <= 1 s, {verdict(ov['unchanged_rerun_s'] <= 1)})", flush=True)
     print("2. scaling", flush=True)
     sc = bench_scaling(sizes)
@@ -193,10 +204,11 @@ def main(argv=None) -> int:
              "Rerun: `make bench` (or `.venv/bin/python benchmarks/run.py [--quick]`). Timings are wall-clock "
              "on a shared machine; expect ±10–20 % between runs.", "",
              "## 1. Report overhead", "",
-             "| notebooks | workers | `dttstudy reproduce --force` | floor (imports only) | ratio | target | "
-             "unchanged rerun | target |", "|---|---|---|---|---|---|---|---|",
+             "| notebooks | workers | `dttstudy reproduce --force` | floor (imports only) | median ratio (3 pairs) | "
+             "target | unchanged rerun | target |", "|---|---|---|---|---|---|---|---|",
              f"| {ov['notebooks']} | {ov['jobs']} | {ov['reproduce_s']:.1f} s | {ov['floor_s']:.1f} s | "
-             f"{ov['ratio']:.2f} | ≤ 1.5 ({verdict(ov['ratio'] <= 1.5)}) | {ov['unchanged_rerun_s']:.2f} s | "
+             f"{ov['ratio']:.2f} ({', '.join(f'{r:.2f}' for r in ov['ratios'])}) | ≤ 1.2 "
+             f"({verdict(ov['ratio'] <= 1.2)}) | {ov['unchanged_rerun_s']:.2f} s | "
              f"≤ 1 s ({verdict(ov['unchanged_rerun_s'] <= 1)}) |", "",
              "## 2. Scaling (load + validate + analyses + tables)", "",
              "| patients | load + validate | response | labs | safety | tables | total | µs / patient | peak memory |",
