@@ -120,6 +120,18 @@ def _choice(name):
     return lambda v: BY_NAME[name].parse(v) == v
 
 
+def _within(name):
+    """A number inside the parameter's declared range (dttstudy.parameters): the contract and the command line
+    read the same declaration."""
+    def rule(v) -> bool:
+        try:
+            return _num(v) and BY_NAME[name].parse(v) == v
+        except ValueError:
+            return False
+
+    return rule
+
+
 def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -134,7 +146,7 @@ PARAMETER_RULES = {
     "timepoints": (_months, "a list of distinct months, 0 < month ≤ 600"),
     "definition": (_choice("definition"), "one of " + ", ".join(BY_NAME["definition"].choices)),
     "ci_method": (_choice("ci_method"), "one of " + ", ".join(BY_NAME["ci_method"].choices)),
-    "crp_uln": (lambda v: _num(v) and v >= 0, "a number ≥ 0"),
+    "crp_uln": (_within("crp_uln"), f"a number from {BY_NAME['crp_uln'].minimum:g} to {BY_NAME['crp_uln'].maximum:g}"),
     "level": (lambda v: _num(v) and 0 < v < 1, "a confidence level between 0 and 1"),
     "windows": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _num(x) and 0 < x <= 12
                                                      for k, x in v.items()),

@@ -1,0 +1,95 @@
+"""Rules at their boundaries, each expectation worked by hand on a cohort of one or two patients: a deliberate
+one-character change to any of these rules fails a test here.
+
+* non-responder imputation takes a patient who stopped DTT for failure *at or before* the month (stopping at
+  exactly month 6 counts at month 6), and an assessment made while still on DTT stands as observed;
+* clinical remission needs a visit in the window *and* the score at that visit;
+* Fisher's exact test when any expected count is below 5 (exactly 5 is Pearson's chi-square);
+* the validator gives follow-up before DTT one month of slack over the disease duration;
+* a centre summary's CRP limit and months keep the declared ranges (a negative limit, month 0 refused);
+* identifiers: a birth date of the 1900s is a date like one of the 2000s.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from builders import cd, combine
+from dttstudy.analysis.outcomes import clinical_remission, response_rates
+from dttstudy.analysis.stats import contingency_test
+from dttstudy.intake.identifiers import has_date
+from dttstudy.intake.validation import check_patients
+
+
+def _nri(c, month):
+    r = response_rates(c, (month,), analysis_sets=("nri",), windows={month: 1.0})
+    row = r[r["group"] == "All"].iloc[0]
+    return int(row["n"]), int(row["N"])
+
+
+def _stopped(pid, dtt_months, visits):
+    p, v = cd(pid, 10, 4, month=3)
+    p.update(status="discontinued", stop_reason="no_response", dtt_months=dtt_months)
+    return p, v[:1] + visits
+
+
+def test_nri_takes_a_stop_at_exactly_the_month():
+    # stopped for no response at month 6.0, last visit at month 3: at month 6 a non-responder (0/1)
+    c = combine(_stopped("P1", 6.0, [{"patient_id": "P1", "month": 3, "hbi": 4}]))
+    assert _nri(c, 6) == (0, 1)
+    # stopped at 6.5: not yet stopped at month 6, and no visit in 5-7: not in the month's denominator
+    c = combine(_stopped("P1", 6.5, [{"patient_id": "P1", "month": 3, "hbi": 4}]))
+    assert _nri(c, 6) == (0, 0)
+
+
+def test_nri_keeps_an_assessment_made_on_dtt_and_imputes_one_made_after_stopping():
+    # assessed at 5.5 while still on DTT (HBI 10 -> 4: a responder), stopped at 5.5: the responder stands (1/1)
+    on = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 5.5, "hbi": 4, "on_dtt": True}]))
+    assert _nri(on, 6) == (1, 1)
+    # the same scores at 6.5, after stopping (off DTT): imputed as a non-responder (0/1)
+    off = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 6.5, "hbi": 4, "on_dtt": False}]))
+    assert _nri(off, 6) == (0, 1)
+
+
+def test_remission_needs_the_visit_and_the_score():
+    # P1 seen at month 6 without an HBI; P2 seen with HBI 3 (in remission): only P2 is evaluable
+    c = combine(cd("P1", 10, np.nan, month=6), cd("P2", 10, 3, month=6))
+    r = clinical_remission(c, 6).set_index("patient_id")
+    assert not r.loc["P1", "evaluable"] and r.loc["P2", "evaluable"]
+    assert bool(r.loc["P2", "responder"])
+
+
+def test_fisher_below_an_expected_count_of_five_and_chi_square_at_five():
+    # 2 x 3, margins 20/20 and 10/10/20: expected counts 5, 5, 10 in each row (the smallest exactly 5)
+    assert contingency_test([[5, 5, 10], [5, 5, 10]])[1].startswith("Pearson")
+    # margins 19/21 and 10/10/20: the smallest expected count 10 × 19 / 40 = 4.75 < 5
+    assert contingency_test([[4, 5, 10], [6, 5, 10]])[1].startswith("Fisher")
+
+
+def _patients(followup, duration):
+    return pd.DataFrame({"patient_id": ["P1"], "disease": ["UC"], "montreal": ["E3"],
+                         "followup_before_dtt": [followup], "disease_duration": [duration]})
+
+
+def test_follow_up_before_dtt_has_one_month_of_slack():
+    # disease duration 1.0 year = 12 months: 13 months of prior follow-up is within the slack, 13.1 is not
+    assert not [f for f in check_patients(_patients(13.0, 1.0), "patients.csv") if f.column == "followup_before_dtt"]
+    bad = [f for f in check_patients(_patients(13.1, 1.0), "patients.csv") if f.column == "followup_before_dtt"]
+    assert len(bad) == 1 and bad[0].row == 2
+
+
+def test_summary_parameters_keep_the_declared_ranges():
+    from dttstudy.synthesis.multicentre.contract import PARAMETER_RULES
+
+    crp, _ = PARAMETER_RULES["crp_uln"]
+    assert crp(0.0) and crp(5.0) and crp(100.0)
+    assert not crp(-1.0) and not crp(100.5) and not crp(float("nan"))
+    months, _ = PARAMETER_RULES["timepoints"]
+    assert months([3, 6, 9]) and months([600])
+    assert not months([0, 6]) and not months([601]) and not months([3, 3])
+
+
+@pytest.mark.parametrize("text", ["12.05.1965", "1965-05-12", "born 12/05/1965", "12.05.2003"])
+def test_dates_of_either_century_are_dates(text):
+    assert has_date(text)
