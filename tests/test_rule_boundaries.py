@@ -93,3 +93,20 @@ def test_summary_parameters_keep_the_declared_ranges():
 @pytest.mark.parametrize("text", ["12.05.1965", "1965-05-12", "born 12/05/1965", "12.05.2003"])
 def test_dates_of_either_century_are_dates(text):
     assert has_date(text)
+
+
+def test_valid_utf8_is_read_as_utf8_with_a_note(tmp_path):
+    """A centre named in UTF-8 with a letter whose bytes are also GB18030 Chinese ('Ů' is C5 AE, GB18030 '女')
+    is read as written; a NOTE says the other reading was possible."""
+    import copy
+
+    from conftest import MINIMAL, write_cohort
+    from dttstudy.intake.cohort import load_cohort
+
+    tables = copy.deepcopy(MINIMAL)
+    tables["patients"][0]["center"] = "Ů"
+    cohort = load_cohort(write_cohort(tmp_path / "c", tables))
+    assert cohort.patients.loc[0, "center"] == "Ů"
+    notes = [r for r in cohort.provenance["readings"] if r["rule"] == "encoding"]
+    assert len(notes) == 1 and "read as UTF-8" in notes[0]["message"] and "GB18030" in notes[0]["message"]
+    assert "encoding" not in cohort.provenance  # the file is UTF-8: no other encoding recorded

@@ -140,8 +140,9 @@ _HEADER_SEARCH = 10
 _EMPTY = "\0empty-header-"
 
 
-# Short GB18030 texts can be valid UTF-8 too ('女' is C5 AE, which UTF-8 reads as 'Ů'): when UTF-8 gives rare
-# Latin letters and GB18030 gives only Chinese, the file is refused as ambiguous rather than guessed.
+# Short GB18030 texts can be valid UTF-8 too ('女' is C5 AE, which UTF-8 reads as 'Ů'). Valid UTF-8 is read as
+# UTF-8, as every tool reads it; when UTF-8 gives rare Latin letters and GB18030 would give only Chinese, a NOTE
+# says so, and the cells' own checks name any code that then reads wrong.
 _LATIN_EXTENDED = re.compile("[\u0100-\u024f]")
 _NOT_CHINESE = re.compile("[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
@@ -168,7 +169,7 @@ def _decode(data: bytes) -> tuple[str | None, str]:
     try:
         text = data.decode("utf-8-sig")
         if not text.isascii() and _LATIN_EXTENDED.search(text) and _reads_as_chinese(data):
-            return None, "ambiguous"
+            return text, "utf-8, also GB18030"
         return text, "utf-8"
     except UnicodeDecodeError:
         pass
@@ -275,11 +276,13 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
     del data
     if text is None:
         report.failures.append(Failure(name, None, None, None,
-                                       "text that reads both as UTF-8 and as GB18030 (GBK), differently: save the "
-                                       "file as CSV UTF-8" if enc == "ambiguous" else
                                        "not UTF-8 text (nor Windows-1252 or GB18030): save the file as CSV UTF-8"))
         return None
-    if enc != "utf-8":
+    if enc == "utf-8, also GB18030":
+        readings.append(Reading("encoding", name, None, None, "utf-8", text=(
+            "read as UTF-8, as it is valid UTF-8; its bytes would also read as GB18030 (GBK) Chinese text, where "
+            "UTF-8 gives rare Latin letters: if the file was saved as GBK, save it again as CSV UTF-8")))
+    elif enc != "utf-8":
         encodings[name] = enc
         readings.append(Reading("encoding", name, None, None, enc, text=f"read as {_ENCODING_LABELS.get(enc, enc)} "
                                 "text, not UTF-8 (save as CSV UTF-8 to avoid this)"))

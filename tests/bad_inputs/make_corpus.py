@@ -429,7 +429,8 @@ def main():
     special("encoding_gb18030_with_chinese_sex", 0, P, 2, "sex", "read '女' as 'F'",
             lambda f: _rewrite(f, P, str, "gb18030"),
             cells=gbk + [("patients", 0, "sex", "女"), ("patients", 1, "sex", "男")], clean=gbk)
-    special("encoding_gb18030_that_is_also_utf8", 1, P, None, None, "reads both as UTF-8 and as GB18030",
+    # valid UTF-8 is read as UTF-8 (with a NOTE): the cell's own check then names the code that reads wrong
+    special("encoding_gb18030_that_is_also_utf8", 1, P, 2, "sex", "must be one of: F, M (value: 'Ů')",
             lambda f: _rewrite(f, P, str, "gb18030"), cells=[("patients", 0, "sex", "女"), ("patients", 1, "sex", "M")])
     special("encoding_utf16_tab_delimited", 0, V, None, None, "UTF-16",
             lambda f: _rewrite(f, V, lambda s: s.replace(",", "\t"), "utf-16"), clean=[])
