@@ -45,7 +45,7 @@ from dttstudy.analysis.labs import lab_changes, lab_summary
 from dttstudy.concepts import labs_title
 
 changes = lab_changes(cohort, cohort.labs, p.timepoints, windows=p.windows)
-summary = lab_summary(changes, by=report.compared(cohort, "disease") or None)
+summary = lab_summary(changes, by=report.compared(cohort, "disease") or None, labs=cohort.labs, months=p.timepoints)
 title = labs_title(cohort.labs)
 report.table(summary, "lab_change_summary", p.output_dir, f"{title}: paired change from baseline")
 report.table(changes, "lab_change_per_patient", p.output_dir, f"{title} per patient", in_report=False)
@@ -61,5 +61,9 @@ for r in summary.itertuples():
 from dttstudy.reporting.figures import figure_caption, paired_lab_plot
 
 for lab in cohort.labs:
+    if not (changes["lab"] == lab).any():  # no paired value at any analysed month: a table row says so, no figure
+        print(f"{lab}: no patient has a baseline and a follow-up value at month(s) "
+              f"{', '.join(f'{m:g}' for m in p.timepoints)}; no figure")
+        continue
     fig = paired_lab_plot(changes, lab, crp_uln=p.crp_uln)
     report.figure(fig, f"paired_{lab}", p.output_dir, figure_caption(fig))

@@ -53,3 +53,23 @@ def test_summary_no_test_for_a_single_pair_or_no_change():
     # zeroes"): z = (|0 - 1/2| - 1/2) / sigma = 0, p = 1. R: wilcox.test(c(1,10,8), c(9,10,8), paired=TRUE) -> 1
     assert s.loc["All", "p_value"] == pytest.approx(1.0)
     assert s.loc["All", "test"] == "Wilcoxon signed-rank, normal approximation with continuity correction"
+
+
+def test_a_month_past_every_visit_gives_rows_of_no_pairs():
+    """Month 60 (window 2) is past every visit of the reference cohort: each analysed marker has an 'All' row with
+    n = 0 and no statistic, so the table shows '–' instead of failing or leaving the month out."""
+    import math
+
+    from dttstudy.analysis.labs import lab_changes, lab_summary
+    from dttstudy.intake.cohort import load_cohort
+    from dttstudy.reporting.display import build_display
+
+    cohort = load_cohort()
+    ch = lab_changes(cohort, months=(6, 60), windows={6: 1.0, 60: 2.0})
+    s = lab_summary(ch, labs=cohort.labs, months=(6, 60))
+    far = s[s["month"] == 60]
+    assert list(far["lab"]) == ["albumin", "crp"] and list(far["n"]) == [0, 0]
+    assert all(math.isnan(v) for v in far["change_mean"]) and set(far["no_test_reason"]) == {"no paired values"}
+    assert (s[s["month"] == 6]["n"] > 0).all()
+    rows = build_display("lab_change_summary", s).rows
+    assert any(r.cells[1] == "0" and r.cells[2] == "–" for r in rows)

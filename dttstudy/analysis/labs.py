@@ -64,7 +64,14 @@ def _q(s: pd.Series, q: float) -> float:
     return float(s.quantile(q)) if len(s) else np.nan
 
 
-def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -> pd.DataFrame:
+SUMMARY_COLUMNS = ["lab", "unit", "month", "by", "group", "n", "baseline_mean", "value_mean", "change_mean",
+                   "change_sd", "baseline_median", "baseline_q1", "baseline_q3", "value_median", "value_q1",
+                   "value_q3", "change_median", "change_q1", "change_q3", "wilcoxon_statistic", "p_value", "test",
+                   "no_test_reason"]
+
+
+def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease", *, labs=None, months=None
+                ) -> pd.DataFrame:
     """Summary of paired changes by lab × month (and ``by``; overall rows have group 'All').
 
     Columns: lab, unit, month, by, group, n (patients with both values), baseline_mean, value_mean,
@@ -73,10 +80,20 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -
     exact below 50 pairs without ties or zero changes, otherwise the normal approximation with continuity
     correction), ``test`` (which of the two; '' when not tested) and ``no_test_reason`` (groups with fewer
     than :data:`MIN_PAIRS` pairs are not tested).
+
+    ``labs`` and ``months``: the markers and months analysed; one with no paired value at all gets an 'All' row with
+    n = 0 and no statistics ("no paired values"), so a month past every visit shows as such rather than missing.
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
     rows = []
-    for (lab, month), g in changes.groupby(["lab", "month"], sort=True):
+    cells = dict(iter(changes.groupby(["lab", "month"], sort=True))) if len(changes) else {}
+    wanted = {(lab, m) for lab in (labs or ()) for m in (months or ())}
+    for lab, month in sorted(set(cells) | wanted):
+        if (lab, month) not in cells:
+            rows.append({"lab": lab, "unit": LABS.get(lab, ""), "month": month, "by": "All", "group": "All", "n": 0,
+                         "test": "", "no_test_reason": "no paired values"})
+            continue
+        g = cells[(lab, month)]
         groups = [("All", "All", g)]
         for col in by_cols:
             groups += [(col, val, gg) for val, gg in g.groupby(col, sort=True)]
@@ -98,4 +115,4 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease") -
                 row[f"{name}_q3"] = _q(gg[name], 0.75)
             row.update({"wilcoxon_statistic": stat, "p_value": p, "test": test, "no_test_reason": why})
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
