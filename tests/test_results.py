@@ -46,3 +46,14 @@ def test_cohort_shows_itself_escaped():
     cohort = load_cohort()
     assert repr(cohort).startswith("<Cohort ") and "18 patients (8 UC, 10 CD)" in repr(cohort)
     assert cohort._repr_html_().startswith("<p><code>&lt;Cohort ")
+
+
+def test_pooled_words_count_centres_and_patients_as_written():
+    cohort = load_cohort()
+    ids = sorted(cohort.patients["patient_id"])
+    one = pool([export_summary(cohort.filter(patients=ids[:9]), centre="A", min_cell=0)], min_cell=0,
+               accept_below_min_cell=True)
+    assert str(one).startswith("1 centre (A) shared") and "9 patients in the cells that were published" in str(one)
+    # K = 20 at a centre of 9 patients: every count withheld, and the words say so instead of "0 patients"
+    hidden = pool([export_summary(cohort.filter(patients=ids[:9]), centre="A", min_cell=20)], min_cell=5)
+    assert "no patient count was published" in str(hidden) and "0 patients" not in str(hidden)

@@ -259,6 +259,7 @@ def _follow_up(cohort: Cohort, months, **response_kwargs) -> pd.DataFrame:
     ae = ae_listing(cohort)
     terms = ae.groupby("patient_id")["term"].agg("; ".join)
     out["adverse_events"] = out["patient_id"].map(terms).fillna("")
+    out.attrs["definition"] = response_kwargs.get("definition", "paper")  # the display's footnote names it
     return out
 
 

@@ -38,8 +38,10 @@ def followup_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     title = ("Follow-up of patients maintained on DTT" if name == "table3_maintained"
              else "Patients who discontinued DTT")
     codes = list(tidy.get("regimen", [])) + list(tidy.get("next_therapy", pd.Series(dtype=str)).fillna(""))
-    notes = [("", "Score: partial Mayo score for UC, Harvey–Bradshaw Index for CD; response by the paper's "
-                  "definition; – not evaluable (no assessment at that month)."),
+    definition = ("the paper's definition" if tidy.attrs.get("definition", "paper") == "paper" else
+                  "the simple definition (sensitivity analysis: HBI drop ≥ 3 for CD, partial Mayo drop ≥ 50% for UC)")
+    notes = [("", "Score: partial Mayo score for UC, Harvey–Bradshaw Index for CD; response by "
+                  f"{definition}; – not evaluable (no assessment at that month)."),
              ("", abbreviation_note(["UC", "CD", "CRP", "DTT", *codes]) + ".")]
     t = _per_patient(name, tidy, spec, title, notes)
     for r in t.rows:

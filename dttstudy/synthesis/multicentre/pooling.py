@@ -369,9 +369,11 @@ class PooledAnalysis:
         wh = len(self.withheld_)
         ks = sorted(set(self.centres_["min_cell"]))
         surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"
-        return (f"{k} centres ({', '.join(self.centres_['centre'])}) shared aggregate results only "
-                f"(dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
-                f"{n} patients in the cells that were published. Response rates are summed counts with "
+        patients = (f"{n} patient{'s' if n != 1 else ''} in the cells that were published" if n else
+                    "no patient count was published (every centre withheld it)")
+        return (f"{k} centre{'s' if k != 1 else ''} ({', '.join(self.centres_['centre'])}) shared aggregate results "
+                f"only (dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
+                f"{patients}. Response rates are summed counts with "
                 f"{self.rates_['ci_method'].iloc[0] if len(self.rates_) else ''} 95% CIs; between-centre "
                 f"heterogeneity by random-effects pooling of the centres' proportions ({meth}; τ², I²). "
                 f"Survival is pooled from the centres' life tables "

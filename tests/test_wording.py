@@ -1,0 +1,19 @@
+"""Words that follow the parameters: a footnote names the definition the table was computed with."""
+from __future__ import annotations
+
+import pytest
+
+import dttstudy
+from dttstudy.reporting.display import build_display
+
+
+@pytest.mark.parametrize("definition, words", [("paper", "response by the paper's definition"),
+                                               ("simple", "response by the simple definition")])
+@pytest.mark.parametrize("name, table", [("table3_maintained", dttstudy.table3),
+                                         ("table4_discontinued", dttstudy.table4)])
+def test_follow_up_tables_name_their_definition(definition, words, name, table):
+    tidy = table(dttstudy.load_cohort(), (3, 6, 9), definition=definition)
+    notes = " ".join(text for _, text in build_display(name, tidy).footnotes)
+    assert words in notes
+    other = "simple definition" if definition == "paper" else "paper's definition"
+    assert other not in notes
