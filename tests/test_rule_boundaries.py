@@ -28,6 +28,11 @@ def _nri(c, month):
     return int(row["n"]), int(row["N"])
 
 
+def _followed():
+    """A patient on DTT to month 12 with no visit near month 6: the month is reached, and P9 adds no count."""
+    return cd("P9", 10, 10, month=1, dtt_months=12)
+
+
 def _stopped(pid, dtt_months, visits):
     p, v = cd(pid, 10, 4, month=3)
     p.update(status="discontinued", stop_reason="no_response", dtt_months=dtt_months)
@@ -36,19 +41,20 @@ def _stopped(pid, dtt_months, visits):
 
 def test_nri_takes_a_stop_at_exactly_the_month():
     # stopped for no response at month 6.0, last visit at month 3: at month 6 a non-responder (0/1)
-    c = combine(_stopped("P1", 6.0, [{"patient_id": "P1", "month": 3, "hbi": 4}]))
+    c = combine(_stopped("P1", 6.0, [{"patient_id": "P1", "month": 3, "hbi": 4}]), _followed())
     assert _nri(c, 6) == (0, 1)
     # stopped at 6.5: not yet stopped at month 6, and no visit in 5-7: not in the month's denominator
-    c = combine(_stopped("P1", 6.5, [{"patient_id": "P1", "month": 3, "hbi": 4}]))
+    c = combine(_stopped("P1", 6.5, [{"patient_id": "P1", "month": 3, "hbi": 4}]), _followed())
     assert _nri(c, 6) == (0, 0)
 
 
 def test_nri_keeps_an_assessment_made_on_dtt_and_imputes_one_made_after_stopping():
     # assessed at 5.5 while still on DTT (HBI 10 -> 4: a responder), stopped at 5.5: the responder stands (1/1)
-    on = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 5.5, "hbi": 4, "on_dtt": True}]))
+    on = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 5.5, "hbi": 4, "on_dtt": True}]), _followed())
     assert _nri(on, 6) == (1, 1)
     # the same scores at 6.5, after stopping (off DTT): imputed as a non-responder (0/1)
-    off = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 6.5, "hbi": 4, "on_dtt": False}]))
+    off = combine(_stopped("P1", 5.5, [{"patient_id": "P1", "month": 6.5, "hbi": 4, "on_dtt": False}]),
+                  _followed())
     assert _nri(off, 6) == (0, 1)
 
 
@@ -110,3 +116,20 @@ def test_valid_utf8_is_read_as_utf8_with_a_note(tmp_path):
     notes = [r for r in cohort.provenance["readings"] if r["rule"] == "encoding"]
     assert len(notes) == 1 and "read as UTF-8" in notes[0]["message"] and "GB18030" in notes[0]["message"]
     assert "encoding" not in cohort.provenance  # the file is UTF-8: no other encoding recorded
+
+
+def test_no_rate_for_a_month_nobody_reached():
+    """P1 stopped for no response at month 4; P2 on DTT until the data cut-off at 6.5. At month 12 (window 2) no
+    patient but P1 was followed into 10-14: no rate in either set (0/0), not P1's 0/1. At month 6 P2 was seen:
+    P2 evaluable (HBI 10 -> 4, a responder) and P1 imputed: 1/2."""
+    p1, v1 = _stopped("P1", 4.0, [{"patient_id": "P1", "month": 3, "hbi": 4}])
+    p2, v2 = cd("P2", 10, 4, month=6, dtt_months=6.5)
+    c = combine((p1, v1), (p2, v2))
+    r = response_rates(c, (6, 12), windows={6: 1.0, 12: 2.0})
+    got = {(row.analysis_set, row.month): (int(row.n), int(row.N)) for row in r[r["group"] == "All"].itertuples()}
+    assert got[("nri", 6)] == (1, 2) and got[("observed", 6)] == (1, 1)
+    assert got[("nri", 12)] == (0, 0) and got[("observed", 12)] == (0, 0)
+    # P2 followed to month 10 (the window's start) counts as reaching month 12: P1 imputed, P2 not evaluable
+    p2b, v2b = cd("P2", 10, 4, month=10, dtt_months=10.5)
+    r = response_rates(combine((p1, v1), (p2b, v2b)), (12,), windows={12: 2.0}, analysis_sets=("nri",))
+    assert (int(r.iloc[0]["n"]), int(r.iloc[0]["N"])) == (1, 2)

@@ -278,6 +278,12 @@ def _nri(per_patient: pd.DataFrame, month: float, reasons) -> pd.DataFrame:
     return df
 
 
+def _reached(subj: pd.DataFrame, month: float, windows: dict | None, reasons) -> bool:
+    """Whether any patient other than those who stopped DTT for ``reasons`` was followed into the month's window."""
+    failed = (subj["status"] == "discontinued") & subj["stop_reason"].isin(reasons)
+    return bool((subj.loc[~failed, "last_followup"] >= month - _window(month, windows) - MONTH_TOLERANCE).any())
+
+
 def rate_table(per_patient: pd.DataFrame, by: str | list[str] | None = None, *, flag: str = "responder",
                ci_method: str = "clopper-pearson", level: float = 0.95) -> pd.DataFrame:
     """n/N, % and CI of a boolean flag among evaluable rows, overall (group 'All') and by ``by``.
@@ -316,6 +322,11 @@ def response_rates(cohort: Cohort, months=(3, 6, 9), *, endpoint: str = "clinica
     assessment they had after stopping. The difference shows how much the observed-case rates depend on
     who remained under follow-up (the selection the paper itself names at 9 months).
 
+    A month that no patient reached gives no rate in either set: when no patient other than those who stopped for
+    ``nri_reasons`` was followed into the month's window (``last_followup`` ≥ month − half-width), the imputed
+    denominator would hold only the patients who stopped early, which estimates nothing about response at that
+    month; its rows then have N = 0 (shown as '–').
+
     ``endpoint``: ``clinical_response``, ``clinical_remission`` or ``endoscopic_response`` (for the latter,
     ``month=None`` in ``months`` means "within the horizon"). Extra keyword arguments go to the endpoint
     function (e.g. ``definition="simple"``, ``crp_uln=10``).
@@ -323,6 +334,7 @@ def response_rates(cohort: Cohort, months=(3, 6, 9), *, endpoint: str = "clinica
     if endpoint not in _ENDPOINT_FUNCS:
         raise ValueError(f"endpoint must be one of {ENDPOINTS}")
     func = _ENDPOINT_FUNCS[endpoint]
+    subj = cohort.subjects()
     out = []
     for m in months:
         per = func(cohort, m, **endpoint_kwargs)
@@ -331,7 +343,8 @@ def response_rates(cohort: Cohort, months=(3, 6, 9), *, endpoint: str = "clinica
             if aset == "observed":
                 d = per
             elif aset == "nri":
-                d = _nri(per, month_label, nri_reasons)
+                reached = m is None or _reached(subj, m, endpoint_kwargs.get("windows"), nri_reasons)
+                d = _nri(per, month_label, nri_reasons) if reached else per.assign(evaluable=False)
             else:
                 raise ValueError("analysis_sets may contain 'observed' and 'nri'")
             t = rate_table(d, by, ci_method=ci_method, level=level)

@@ -59,6 +59,10 @@ def response_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         notes.append(("", "Observed cases: patients evaluable at the month. Non-responder imputation: in addition, "
                           "patients who stopped DTT for no response or an adverse event at or before the month "
                           "count as non-responders."))
+        nri = t[t["analysis_set"] == "nri"]
+        if "N" in t and len(nri) and (nri.groupby("month")["N"].max() == 0).any():
+            notes.append(("", "A month that no patient reached (none was followed into its window but those who "
+                              "stopped DTT early) has no rate in either analysis set."))
     if "definition" in t and not multi.get("definition"):
         notes.append(("", f"Outcome definition: {level(t['definition'].iloc[0]).lower()}."))
     ab = abbreviation_note(t["group"].astype(str))
