@@ -129,7 +129,21 @@ def test_no_rate_for_a_month_nobody_reached():
     got = {(row.analysis_set, row.month): (int(row.n), int(row.N)) for row in r[r["group"] == "All"].itertuples()}
     assert got[("nri", 6)] == (1, 2) and got[("observed", 6)] == (1, 1)
     assert got[("nri", 12)] == (0, 0) and got[("observed", 12)] == (0, 0)
-    # P2 followed to month 10 (the window's start) counts as reaching month 12: P1 imputed, P2 not evaluable
-    p2b, v2b = cd("P2", 10, 4, month=10, dtt_months=10.5)
+    # P2 followed to exactly month 10, the window's start, reaches month 12: P1 imputed, P2 seen at 10 responds
+    p2b, v2b = cd("P2", 10, 4, month=10, dtt_months=10.0)
     r = response_rates(combine((p1, v1), (p2b, v2b)), (12,), windows={12: 2.0}, analysis_sets=("nri",))
     assert (int(r.iloc[0]["n"]), int(r.iloc[0]["N"])) == (1, 2)
+
+
+@pytest.mark.parametrize("visit, at3, at6", [(4.4, True, False), (4.5, True, False), (4.6, False, True),
+                                              (2.0, True, False), (7.9, False, True)])
+def test_overlapping_windows_count_a_visit_at_its_nearest_month(visit, at3, at6):
+    """Windows 3 ± 2 (1–5) and 6 ± 2 (4–8) overlap on 4–5: a visit there counts at the month it is closer to,
+    the earlier on a tie (4.5 is 1.5 from both), never at both."""
+    from dttstudy.analysis.outcomes import overlapping_windows, visit_at
+
+    c = combine(cd("P1", 10, 4, month=visit))
+    windows = {3: 2.0, 6: 2.0}
+    assert overlapping_windows(windows) == [(3, 6)] and overlapping_windows({3: 0.5, 6: 1.0, 9: 1.0}) == []
+    assert (len(visit_at(c, 3, windows)) == 1) is at3
+    assert (len(visit_at(c, 6, windows)) == 1) is at6

@@ -48,8 +48,31 @@ def _window(month: float, windows: dict | None) -> float:
     raise ValueError(f"no visit window defined for month {month:g}; pass windows={{{month:g}: half_width}}")
 
 
+def _nearest_target(visit_months: pd.Series, month: float, windows: dict | None) -> pd.Series:
+    """True where ``month`` is, among the target months of ``windows`` whose window holds the visit, the closest
+    (the earlier on a tie): with overlapping windows a visit counts at one month only."""
+    keep = pd.Series(True, index=visit_months.index)
+    for other, half in (windows or {}).items():
+        if other == month:
+            continue
+        d_other = (visit_months - other).abs().round(9)
+        d_this = (visit_months - month).abs().round(9)
+        inside = d_other <= float(half) + MONTH_TOLERANCE
+        keep &= ~(inside & ((d_other < d_this) | ((d_other == d_this) & (other < month))))
+    return keep
+
+
+def overlapping_windows(windows: dict) -> list[tuple[float, float]]:
+    """Pairs of consecutive target months whose visit windows overlap."""
+    ms = sorted(windows)
+    return [(a, b) for a, b in zip(ms, ms[1:]) if a + float(windows[a]) >= b - float(windows[b])]
+
+
 def visit_at(cohort: Cohort, month: float, windows: dict | None = None, on_dtt_only: bool = False) -> pd.DataFrame:
-    """The visit that counts as ``month`` for each patient who has one (closest in the window, earlier on ties)."""
+    """The visit that counts as ``month`` for each patient who has one (closest in the window, earlier on ties).
+
+    Where windows overlap, a visit counts at the target month it is closest to (the earlier on a tie), never at
+    two months (:func:`overlapping_windows`; the Methods state it)."""
     v = cohort.visits
     if on_dtt_only:
         v = v[v["on_dtt"]]
@@ -57,7 +80,7 @@ def visit_at(cohort: Cohort, month: float, windows: dict | None = None, on_dtt_o
     d = (v["month"] - month).abs()
     # distance rounded far below the recording precision, so that two visits equally far from the target are a tie
     # (3 - 2.7 and 3.3 - 3 need not be the same float) and the earlier one wins
-    cand = v.assign(_d=d.round(9))[d <= half + MONTH_TOLERANCE]
+    cand = v.assign(_d=d.round(9))[(d <= half + MONTH_TOLERANCE) & _nearest_target(v["month"], month, windows)]
     # closest first, then earlier; the first row per patient wins (numeric sort, no sort on the ids)
     cand = cand.sort_values(["_d", "month"], kind="mergesort").drop_duplicates("patient_id")
     return cand.sort_index().drop(columns="_d").reset_index(drop=True)
@@ -229,7 +252,8 @@ def endoscopic_response(cohort: Cohort, month: float | None = None, *, horizon: 
     else:
         half = _window(month, windows)
         dist = (later["month"] - month).abs()
-        later = later[dist <= half + MONTH_TOLERANCE].assign(_d=dist.round(9))
+        own = _nearest_target(later["month"], month, windows)
+        later = later[(dist <= half + MONTH_TOLERANCE) & own].assign(_d=dist.round(9))
         later = later.sort_values(["patient_id", "_d", "month"]).drop_duplicates("patient_id").drop(columns="_d")
     df = subj.merge(base, on="patient_id", how="left").merge(
         later.rename(columns={"month": "visit_month"}), on="patient_id", how="left")

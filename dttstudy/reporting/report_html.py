@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.outcomes import overlapping_windows
 from ..analysis.stats import CI_METHODS
 from ..concepts import labs_title
 from .display import DisplayTable
@@ -173,9 +174,14 @@ def cohort_paragraph(cohort, out: Path) -> str:
 
 
 def _window_source(p) -> str:
-    """Where the visit windows come from; the paper's silence on month 9 is named only when month 9 is analysed."""
+    """Where the visit windows come from; the paper's silence on month 9 is named only when month 9 is analysed;
+    overlapping windows are named with the rule that assigns a visit to one month."""
     if p.window:
-        return "; one half-width for every month, set with -p window"
+        overlap = overlapping_windows(p.windows)
+        rule = ("; the windows of months " + ", ".join(f"{a:g} and {b:g}" for a, b in overlap) + " overlap: a "
+                "visit in both counts at the month it is closer to (the earlier one on a tie), never at two"
+                if overlap else "")
+        return "; one half-width for every month, set with -p window" + rule
     return ", the windows of the paper" + ("; 9 months ± 1 is an assumption, the paper gives none"
                                            if 9 in p.timepoints else "")
 
