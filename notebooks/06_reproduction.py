@@ -45,7 +45,7 @@ cohort = report.load(p)
 from dttstudy.analysis.check import check_summary, paper_check
 
 check = paper_check(cohort, crp_uln=p.crp_uln, definition=p.definition)
-if cohort.reconstructed:
+if report.graded(cohort, p):  # the paper's population and reading: a check; otherwise a comparison
     report.table(check, "paper_check", p.output_dir)
 else:
     beside = check.drop(columns=["status", "rule", "note"])
@@ -53,7 +53,7 @@ else:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-if cohort.reconstructed:
+if report.graded(cohort, p):
     print(check_summary(check))
     for r in check[check["status"] != "match"].itertuples():
         print(f"{r.status}: {r.key} published {r.published} computed {r.computed} {r.computed_n}")

@@ -17,3 +17,14 @@ def test_follow_up_tables_name_their_definition(definition, words, name, table):
     assert words in notes
     other = "simple definition" if definition == "paper" else "paper's definition"
     assert other not in notes
+
+
+def test_the_paper_is_a_check_only_for_its_own_population_and_reading():
+    from dttstudy.parameters import params
+    from dttstudy.reporting.report import graded
+
+    ref = dttstudy.load_cohort()
+    assert graded(ref, params())
+    assert not graded(ref.filter(disease="CD"), params(disease="CD"))   # 10 of the 18 patients: compared
+    assert not graded(ref, params(definition="simple")) and not graded(ref, params(crp_uln=10))
+    assert graded(ref, params(timepoints="6", window=1))                # the check has its own months

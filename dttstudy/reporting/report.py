@@ -155,6 +155,14 @@ def data_kind(cohort) -> str:
     return ""
 
 
+def graded(cohort, p) -> bool:
+    """Whether the published numbers are a check of this analysis: the reconstructed reference cohort, all of its
+    patients, with the paper's outcome definition and CRP limit. Any other population or reading is compared with
+    the paper, not graded against it (a subset describes other patients than the paper's)."""
+    subset = (cohort.provenance.get("subset") or {}).get("disease", "all")
+    return bool(cohort.reconstructed and subset == "all" and p.definition == "paper" and p.crp_uln == 5.0)
+
+
 def cohort_banner(cohort) -> str:
     """One line naming the data and the analysed population; reconstructed and synthetic data are always
     flagged."""
