@@ -41,16 +41,16 @@ def test_freeman_tukey_and_logit_variants_match_metafor(table):
                                                                                  47.80860647], abs=1e-5)
     # x <- c(2, 0, 0, 1); n <- c(24, 10, 16, 16)  (serious AE; Sands 2007 is circular and left out)
     #   PFT, DL, transf.ipft.hm -> 0.0317216322 (0, 0.1006968969)
-    r = _one(table, "Ahmed 2022: serious ae", "Freeman-Tukey, DL, Miller (harmonic mean n)")
+    r = _one(table, "Ahmed 2022: serious adverse event", "Freeman-Tukey, DL, Miller (harmonic mean n)")
     assert [r["reconstructed_pct"], r["ci_low"], r["ci_high"]] == pytest.approx([3.17216322, 0.0, 10.06969969],
                                                                                 abs=1e-5)
-    assert r["circular_rows"] == "sands2007" and "sands2007" not in r["studies_in_set"].lower()
+    assert r["circular_rows"] == "Sands 2007" and "Sands 2007" not in r["studies_in_set"].lower()
 
 
 def test_sine_square_back_transform_by_hand(table):
     x, n = [2, 0, 0, 1], [24, 10, 16, 16]
     res = pool_proportions(x, n, method="DL", transform="freeman_tukey")
-    r = _one(table, "Ahmed 2022: serious ae", "Freeman-Tukey, DL, sin^2(t/2)")
+    r = _one(table, "Ahmed 2022: serious adverse event", "Freeman-Tukey, DL, back-transformed as sin²(t/2)")
     assert r["reconstructed_pct"] == pytest.approx(100 * math.sin(res.estimate / 2) ** 2, rel=1e-12)
 
 

@@ -63,4 +63,4 @@ def test_synthetic_data_are_known_as_synthetic_after_loading(tmp_path):
     assert load_cohort().provenance["synthetic"] is False
     cd = load_cohort(tmp_path / "s").filter(disease="CD")
     n_cd = len(cd.patients)
-    assert cohort_banner(cd).endswith(f"; {n_cd} patients with Crohn's disease (of 30 in the data; -p disease=CD)")
+    assert cohort_banner(cd).endswith(f"; {n_cd} patients with Crohn's disease (of 30 in the data)")

@@ -28,3 +28,25 @@ def test_the_paper_is_a_check_only_for_its_own_population_and_reading():
     assert not graded(ref.filter(disease="CD"), params(disease="CD"))   # 10 of the 18 patients: compared
     assert not graded(ref, params(definition="simple")) and not graded(ref, params(crp_uln=10))
     assert graded(ref, params(timepoints="6", window=1))                # the check has its own months
+
+
+def test_method_columns_are_said_in_words():
+    import pandas as pd
+
+    cif = pd.DataFrame({"time": [1.0, 2.0], "cif_event": [0.1, 0.2], "ci_type": ["log", "log"], "level": [0.95, 0.95]})
+    notes = " ".join(t for _, t in build_display("some_cif", cif).footnotes)
+    assert "95% confidence intervals by the log transformation" in notes and "CI type" not in notes
+    lr = pd.DataFrame({"endpoint": ["a", "b"], "by": ["disease", "disease"], "test": ["log-rank test"] * 2,
+                       "chi2": [1.0, 2.0]})
+    notes = " ".join(t for _, t in build_display("some_tests", lr).footnotes)
+    assert "Groups compared by disease: log-rank test" in notes and "Subgroup by" not in notes
+
+
+def test_reconstruction_rows_speak_of_studies_and_outcomes_not_codes():
+    from dttstudy.synthesis.literature import load_literature
+    from dttstudy.synthesis.reconstruction import reconstruction_table
+
+    t = reconstruction_table(load_literature())
+    text = " ".join(t["target"].astype(str)) + " " + " ".join(t["variant"]) + " " + " ".join(t["circular_rows"])
+    assert "serious ae" not in text and "sin^2" not in text and "sands2007" not in text
+    assert "Ahmed 2022: serious adverse event" in text and "Sands 2007" in text

@@ -136,13 +136,13 @@ DISEASE_NAMES = {"UC": "ulcerative colitis", "CD": "Crohn's disease"}
 
 def population_text(cohort) -> str:
     """The analysed population in words: ``60 patients``, or ``31 patients with Crohn's disease (of 60 in the
-    data; -p disease=CD)`` when the analysis is restricted (the count is always the analysed one)."""
+    data)`` when the analysis is restricted (the count is always the analysed one)."""
     n = len(cohort.patients)
     sub = cohort.provenance.get("subset") or {}
     disease = sub.get("disease", "all")
     text = f"{n} patient{'s' if n != 1 else ''}"
     if disease in DISEASE_NAMES:
-        text += f" with {DISEASE_NAMES[disease]} (of {sub.get('of', n)} in the data; -p disease={disease})"
+        text += f" with {DISEASE_NAMES[disease]} (of {sub.get('of', n)} in the data)"
     return text
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ..intake.cohort import PUBLISHED_DIR
-from .literature import study_label
+from .literature import OUTCOME_LABELS, study_label
 from .meta import pool_proportions
 from .meta.models import _ft_inverse
 
@@ -40,9 +40,10 @@ RECONSTRUCTION_FILE = PUBLISHED_DIR / "reconstruction_targets.csv"
 #: (name, pool_proportions arguments, back-transform) of each method variant.
 VARIANTS: tuple[tuple[str, dict[str, Any], str], ...] = (
     ("Freeman-Tukey, DL, Miller (harmonic mean n)", {"method": "DL", "transform": "freeman_tukey"}, "miller"),
-    ("Freeman-Tukey, DL, sin^2(t/2)", {"method": "DL", "transform": "freeman_tukey"}, "sin2"),
+    ("Freeman-Tukey, DL, back-transformed as sin²(t/2)", {"method": "DL", "transform": "freeman_tukey"}, "sin2"),
     ("Freeman-Tukey, REML, Miller (harmonic mean n)", {"method": "REML", "transform": "freeman_tukey"}, "miller"),
-    ("Freeman-Tukey, REML, sin^2(t/2)", {"method": "REML", "transform": "freeman_tukey"}, "sin2"),
+    ("Freeman-Tukey, REML, back-transformed as sin²(t/2)", {"method": "REML", "transform": "freeman_tukey"},
+     "sin2"),
     ("logit + 0.5, DL", {"method": "DL"}, "expit"),
     ("logit + 0.5, REML", {"method": "REML"}, "expit"),
     ("binomial-normal GLMM (ML), t(k-1) CI", {"method": "GLMM", "test": "t"}, "expit"),
@@ -111,17 +112,20 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
     targets = load_targets() if targets is None else targets
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     out = []
+    labels = dict(zip(lit["study_id"], study_label(lit)))  # ids are data; a reader sees "Sands 2007"
     for tg in targets.itertuples(index=False):
         ids = [s for s in tg.study_ids.split(";") if s]
         rows = candidate_rows(lit, tg.outcome, ids)
-        base = {"target": f"{tg.meta_analysis}: {tg.outcome.replace('_', ' ')}", "outcome": tg.outcome,
+        base = {"target": f"{tg.meta_analysis}: {OUTCOME_LABELS.get(tg.outcome, tg.outcome).lower()}",
+                "outcome": tg.outcome,
                 "printed_pct": float(tg.printed_pct),
                 "printed_ci": f"{float(tg.printed_ci_low):g}–{float(tg.printed_ci_high):g}",
                 "candidate_set": tg.candidate_set,
                 "studies_in_set": "; ".join(f"{r.label} {r.events}/{r.total}" for r in rows.itertuples()),
                 "k": len(rows), "events": int(rows["events"].sum()) if len(rows) else 0,
                 "n": int(rows["total"].sum()) if len(rows) else 0, "basis": _basis(rows) if len(rows) else "",
-                "circular_rows": tg.excluded_circular.replace(";", ", ")}
+                "circular_rows": ", ".join(labels.get(s, s).split(" — ")[0]
+                                           for s in tg.excluded_circular.split(";") if s)}
         for name, kw, how in VARIANTS:
             row = dict(base, variant=name, reconstructed_pct=math.nan, ci_low=math.nan, ci_high=math.nan)
             if len(rows) >= 2:

@@ -47,6 +47,7 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
     numbers for the spreadsheet."""
     unlabelled: list[str] = []
     method_notes = []
+    constant: dict[str, str] = {}  # method columns said in words together (interval and level; groups and test)
     if len(tidy) > 1:
         for c in list(tidy.columns):
             constant_text = (tidy[c].dtype == object or pd.api.types.is_bool_dtype(tidy[c])) and \
@@ -55,8 +56,12 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
                 v = tidy[c].iloc[0]
                 if not _nan(v) and str(v) != "":
                     shown = f"{100 * float(v):g}%" if c == "level" and _is_num(v) else level(v)
-                    method_notes.append(f"{_label_or_record(c, unlabelled)}: {shown}")
+                    if c in ("level", "ci_type", "by", "test"):
+                        constant[c] = str(shown)
+                    else:
+                        method_notes.append(f"{_label_or_record(c, unlabelled)}: {shown}")
                 tidy = tidy.drop(columns=[c])
+    method_notes = _in_words(constant) + method_notes
     empty = [c for c in tidy.columns if len(tidy) and tidy[c].isna().all()]
     if empty:
         method_notes.append("no values: " + ", ".join(_label_or_record(c, unlabelled) for c in empty))
@@ -96,6 +101,22 @@ def generic(name: str, tidy: pd.DataFrame, title: str | None = None) -> DisplayT
 
 def _num_cell(v, st):
     return (fmt(v, st), v, _DECIMALS_OF.get(st, 0)) if _is_num(v) else ("" if _nan(v) else _text(v), None, None)
+
+
+def _in_words(constant: dict[str, str]) -> list[str]:
+    """Constant method columns as a reader says them: "95% confidence intervals by the log transformation",
+    "groups compared by disease: log-rank test" (not "CI type: …; Confidence level: …")."""
+    out = []
+    if "ci_type" in constant or "level" in constant:
+        lvl = constant.get("level")
+        out.append(f"{lvl + ' ' if lvl else ''}confidence intervals"
+                   + (f" by the {constant['ci_type']}" if "ci_type" in constant else ""))
+    if "by" in constant:
+        out.append(f"groups compared by {constant['by'].lower()}"
+                   + (f": {constant['test']}" if "test" in constant else ""))
+    elif "test" in constant:
+        out.append(f"test: {constant['test']}")
+    return out
 
 
 def _per_patient(name, tidy, spec, title, notes) -> DisplayTable:
