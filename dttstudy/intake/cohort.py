@@ -14,7 +14,6 @@ values, duplicated columns, unnamed columns holding values, and a cohort without
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime
 import hashlib
@@ -32,7 +31,8 @@ from . import schema as S
 from ..concepts import labs_recorded
 from .normalise import Reading, normalise_table
 from .privacy import column_key, identifier_kind
-from .raw_files import UNSAVED_FORMULA, nul_cells, unsaved_formulas, utf16_without_bom, workbook_problem
+from .raw_files import (ENCODING_LABELS, UNSAVED_FORMULA, decode, nul_cells, unsaved_formulas, utf16_without_bom,
+                        workbook_problem)
 from .synth import is_synthetic
 from .validation import (MAX_LISTED, CohortValidationError, Failure, ValidationReport, cap, check_columns,
                          check_links, check_patients, check_treatments, last_followup, notes_from_readings,
@@ -132,59 +132,9 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-#: Encodings tried, in this order of preference, when a CSV file is not UTF-8 (a detector picks among them).
-FALLBACK_ENCODINGS = ("cp1252", "gb18030")
-_ENCODING_LABELS = {"cp1252": "Windows-1252", "gb18030": "GB18030/GBK", "utf_16": "UTF-16", "utf-16": "UTF-16"}
 #: A title above the header is looked for in this many rows; the header is the first row naming two columns.
 _HEADER_SEARCH = 10
 _EMPTY = "\0empty-header-"
-
-
-# Short GB18030 texts can be valid UTF-8 too ('女' is C5 AE, which UTF-8 reads as 'Ů'). Valid UTF-8 is read as
-# UTF-8, as every tool reads it; when UTF-8 gives rare Latin letters and GB18030 would give only Chinese, a NOTE
-# says so, and the cells' own checks name any code that then reads wrong.
-_LATIN_EXTENDED = re.compile("[\u0100-\u024f]")
-_NOT_CHINESE = re.compile("[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-
-
-def _reads_as_chinese(data: bytes) -> bool:
-    try:
-        return not _NOT_CHINESE.search(data.decode("gb18030"))
-    except UnicodeDecodeError:
-        return False
-
-
-def _decode(data: bytes) -> tuple[str | None, str]:
-    """Text of a CSV file and the encoding it was read with; None if it is no plausible text encoding.
-
-    UTF-8 (with or without byte-order mark) and UTF-16 with a byte-order mark are read as such; otherwise
-    charset-normalizer chooses among :data:`FALLBACK_ENCODINGS` only, and the choice must decode the whole
-    file without error.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return None, ""
-    try:
-        text = data.decode("utf-8-sig")
-        if not text.isascii() and _LATIN_EXTENDED.search(text) and _reads_as_chinese(data):
-            return text, "utf-8, also GB18030"
-        return text, "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
-        return None, ""
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=list(FALLBACK_ENCODINGS)).best()
-    if best is None:
-        return None, ""
-    enc = best.encoding
-    try:
-        return data.decode(enc), enc
-    except (UnicodeDecodeError, LookupError):
-        return None, ""
 
 
 def _layout(rows: list[list], table: S.Table, file: str, report: ValidationReport, readings: list,
@@ -272,7 +222,7 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
         report.failures.append(Failure(name, None, None, None, "UTF-16 text without a byte-order mark (every other "
                                        "byte is zero): save the file as CSV UTF-8"))
         return None
-    text, enc = _decode(data)
+    text, enc = decode(data)
     del data
     if text is None:
         report.failures.append(Failure(name, None, None, None,
@@ -284,7 +234,7 @@ def _read_csv(path: Path, report: ValidationReport, table: S.Table, readings: li
             "UTF-8 gives rare Latin letters: if the file was saved as GBK, save it again as CSV UTF-8")))
     elif enc != "utf-8":
         encodings[name] = enc
-        readings.append(Reading("encoding", name, None, None, enc, text=f"read as {_ENCODING_LABELS.get(enc, enc)} "
+        readings.append(Reading("encoding", name, None, None, enc, text=f"read as {ENCODING_LABELS.get(enc, enc)} "
                                 "text, not UTF-8 (save as CSV UTF-8 to avoid this)"))
     text = text.lstrip("\ufeff")
     head = text[:65536]

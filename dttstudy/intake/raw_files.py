@@ -12,10 +12,13 @@ refused quickly and a careless one is refused *with the reason*:
 * formula cells without a saved value (a workbook written by a program and never calculated and saved in a
   spreadsheet program): listed with their sheet, row and column;
 * a CSV file in UTF-16 without a byte-order mark (every other byte zero);
-* a NUL character inside a CSV cell (a parser would cut the text there): listed with row and column.
+* a NUL character inside a CSV cell (a parser would cut the text there): listed with row and column;
+* the text encoding of a CSV file (:func:`decode`): UTF-8 when the bytes are valid UTF-8, UTF-16 with its
+  byte-order mark, else Windows-1252 or GB18030 as a detector finds them.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import zipfile
@@ -170,3 +173,55 @@ def nul_cells(text: str, sep: str, header_line: int, names: list[str], limit: in
         if len(out) >= limit:
             break
     return out
+
+
+#: Encodings tried, in this order of preference, when a CSV file is not UTF-8 (a detector picks among them).
+FALLBACK_ENCODINGS = ("cp1252", "gb18030")
+ENCODING_LABELS = {"cp1252": "Windows-1252", "gb18030": "GB18030/GBK", "utf_16": "UTF-16", "utf-16": "UTF-16"}
+
+
+# Short GB18030 texts can be valid UTF-8 too ('女' is C5 AE, which UTF-8 reads as 'Ů'). Valid UTF-8 is read as
+# UTF-8, as every tool reads it; when UTF-8 gives rare Latin letters and GB18030 would give only Chinese, a NOTE
+# says so, and the cells' own checks name any code that then reads wrong.
+_LATIN_EXTENDED = re.compile("[\u0100-\u024f]")
+_NOT_CHINESE = re.compile("[^\x00-\x7f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    try:
+        return not _NOT_CHINESE.search(data.decode("gb18030"))
+    except UnicodeDecodeError:
+        return False
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """Text of a CSV file and the encoding it was read with; None if it is no plausible text encoding.
+
+    UTF-8 (with or without byte-order mark) and UTF-16 with a byte-order mark are read as such; otherwise
+    charset-normalizer chooses among :data:`FALLBACK_ENCODINGS` only, and the choice must decode the whole
+    file without error.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None, ""
+    try:
+        text = data.decode("utf-8-sig")
+        if not text.isascii() and _LATIN_EXTENDED.search(text) and _reads_as_chinese(data):
+            return text, "utf-8, also GB18030"
+        return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        return None, ""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(FALLBACK_ENCODINGS)).best()
+    if best is None:
+        return None, ""
+    enc = best.encoding
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        return None, ""
