@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...concepts import labs_title
+from ...concepts import LAB_BY_NAME, labs_title
 from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level
 from .core import (_DECIMALS_OF, MARKS, MIN_N_TEST, Column, DisplayTable, Row, _is_num, _month_label, _nan, _text,
                    builder)
@@ -30,7 +30,7 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
 
     for lab in dict.fromkeys(tidy["lab"]):
         sub = tidy[tidy["lab"] == lab]
-        st = "lab"
+        st, st_change = _statistics(lab)
         gname = level(lab)
         for m in dict.fromkeys(sub["month"]):
             rows.append(Row([_month_label(m)] + [""] * 6, [None] * 7, [None] * 7, group=gname))
@@ -48,8 +48,8 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
                                  mq(r["baseline_median"], r["baseline_q1"], r["baseline_q3"], st),
                                  mq(r["value_median"], r["value_q1"], r["value_q3"], st),
                                  NA if _nan(r["change_mean"]) else
-                                 f"{fmt(r['change_mean'], 'change')} ({fmt(r['change_sd'], 'change')})",
-                                 mq(r["change_median"], r["change_q1"], r["change_q3"], "change"), p],
+                                 f"{fmt(r['change_mean'], st_change)} ({fmt(r['change_sd'], st_change)})",
+                                 mq(r["change_median"], r["change_q1"], r["change_q3"], st_change), p],
                                 [None, r["n"], None, None, None, None, None], [None, 0] + [None] * 5,
                                 group=gname, indent=1, marks=rmarks))
     notes.append(("", f"Paired values: patients with both a baseline and a follow-up value; no test for fewer than "
@@ -57,6 +57,13 @@ def lab_summary_display(name: str, tidy: pd.DataFrame, min_n_test: int = MIN_N_T
     labs = list(dict.fromkeys(tidy["lab"]))
     notes.append(("", abbreviation_note([*_lab_abbreviations(labs), "SD", "Q1–Q3", "UC", "CD"]) + "."))
     return DisplayTable(name, f"{labs_title(labs)}: change from baseline", cols, rows, notes)
+
+
+def _statistics(lab: str) -> tuple[str, str]:
+    """The number formats of a marker's values and of its changes: a marker declared to whole units (calprotectin
+    µg/g, haemoglobin g/L) shows whole values and changes to one decimal; the others one decimal and two."""
+    decl = LAB_BY_NAME.get(lab)
+    return ("n", "lab") if decl is not None and decl.decimals == 0 else ("lab", "change")
 
 
 def _lab_abbreviations(labs) -> list[str]:
@@ -79,7 +86,7 @@ def lab_per_patient_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     shifted = False
     for lab in dict.fromkeys(tidy["lab"]):
         sub = tidy[tidy["lab"] == lab]
-        st = "lab"
+        st = _statistics(lab)[0]
         for pid in sorted(dict.fromkeys(sub["patient_id"])):
             pr = sub[sub["patient_id"] == pid]
             first = pr.iloc[0]
