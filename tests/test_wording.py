@@ -50,3 +50,18 @@ def test_reconstruction_rows_speak_of_studies_and_outcomes_not_codes():
     text = " ".join(t["target"].astype(str)) + " " + " ".join(t["variant"]) + " " + " ".join(t["circular_rows"])
     assert "serious ae" not in text and "sin^2" not in text and "sands2007" not in text
     assert "Ahmed 2022: serious adverse event" in text and "Sands 2007" in text
+
+
+@pytest.mark.parametrize("x, n, says, not_says", [(7, 7, "all 7 of 7", "or fewer"), (5, 7, "5 or more of 7", ""),
+                                                  (0, 7, "none of 7 with the outcome with probability 0.90", "or more")])
+def test_the_predictive_check_says_only_what_is_not_certain(x, n, says, not_says):
+    import pandas as pd
+
+    from dttstudy.reporting.literature_forests import predictive_words
+
+    class Pooled:
+        pi_method = "t(k-1)"
+
+    text = predictive_words(pd.DataFrame({"events": [x], "total": [n]}), {"p_at_least": 0.31, "p_at_most": 0.9},
+                            Pooled())
+    assert says in text and (not not_says or not_says not in text)

@@ -40,9 +40,16 @@ def predictive_words(own: pd.DataFrame, row: dict, pooled) -> str:
     if not len(own) or row.get("p_at_least") != row.get("p_at_least") or "p_at_least" not in row:
         return ""
     x, n = int(own["events"].iloc[0]), int(own["total"].iloc[0])
-    return (f" Predictive check: a new study of {n} patients would have {x} or more of {n} with the outcome with "
-            f"probability {row['p_at_least']:.2f} (and {x} or fewer with probability {row['p_at_most']:.2f}) under "
-            f"the pooled predictive distribution ({pooled.pi_method}).")
+    # "x or fewer of n" is certain when x = n, and "x or more" when x = 0: only the informative side is said
+    if x == n:
+        said = f"all {n} of {n} with the outcome with probability {row['p_at_least']:.2f}"
+    elif x == 0:
+        said = f"none of {n} with the outcome with probability {row['p_at_most']:.2f}"
+    else:
+        said = (f"{x} or more of {n} with the outcome with probability {row['p_at_least']:.2f} (and {x} or fewer "
+                f"with probability {row['p_at_most']:.2f})")
+    return f" Predictive check: a new study of {n} patients would have {said} under the pooled predictive " \
+           f"distribution ({pooled.pi_method})."
 
 
 def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, include: str, cohort_month: float,
