@@ -220,7 +220,7 @@ class DisplayTable:
 
     def to_html(self, standalone: bool = True) -> str:
         """Styled HTML through great_tables; ``standalone`` gives a whole page (no external resources)."""
-        body = self.gt().as_raw_html()
+        body = scope_gt_css(self.gt().as_raw_html(), "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name))
         if not standalone:
             return body
         return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -372,6 +372,15 @@ def table_css(table_id: str, wrap=(), indents=(), wide: bool = False) -> str:
     if wide:
         rules.append(WIDE_PAGE_CSS)
     return "".join(rules)
+
+
+def scope_gt_css(html_text: str, table_id: str) -> str:
+    """great_tables writes two of its reset rules for the whole page (``#id thead, tbody, tfoot, tr, td, th`` and a
+    bare ``tr``): scoped here to the table, so a table shown in a notebook or a report restyles nothing else."""
+    t = f"#{table_id}"
+    return (html_text.replace(f"{t} thead, tbody, tfoot, tr, td, th {{",
+                              f"{t} thead, {t} tbody, {t} tfoot, {t} tr, {t} td, {t} th {{", 1)
+            .replace("\n tr { background-color: transparent; }", f"\n{t} tr {{ background-color: transparent; }}", 1))
 
 
 #: The named landscape page wide tables print on.
