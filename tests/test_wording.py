@@ -65,3 +65,16 @@ def test_the_predictive_check_says_only_what_is_not_certain(x, n, says, not_says
     text = predictive_words(pd.DataFrame({"events": [x], "total": [n]}), {"p_at_least": 0.31, "p_at_most": 0.9},
                             Pooled())
     assert says in text and (not not_says or not_says not in text)
+
+
+def test_lab_figure_counts_only_under_analysed_months():
+    """Months 3 and 12 analysed (window 2): the grid's other months (6, 9) carry no count, the analysed ones the
+    number of patients with a value, as a bare number (never 'n = 0', never two labels run together)."""
+    from dttstudy.analysis.labs import lab_changes
+    from dttstudy.reporting.figures import paired_lab_plot
+
+    ch = lab_changes(dttstudy.load_cohort(), months=(3, 9), windows={3: 0.5, 9: 1.0})
+    fig = paired_lab_plot(ch, "crp", by=None)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    n3 = ch[(ch["lab"] == "crp") & (ch["month"] == 3)]["patient_id"].nunique()
+    assert f"3\n{n3}" in labels and "6" in labels and not any("n = " in s for s in labels)

@@ -96,7 +96,10 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str | None = None, mo
                         color=LIMIT_COLOUR)
         counts = d.groupby("month")["patient_id"].nunique()
         set_month_axis(ax, ticks)
-        ax.set_xticklabels([f"{t:g}\nn = {int(counts.get(float(t), 0))}" for t in ticks])
+        # the number of patients under each analysed month only (a grid month nobody was analysed at has none),
+        # as a bare number so that neighbouring labels never run into each other
+        ax.set_xticklabels([f"{t:g}\n{int(counts[float(t)])}" if float(t) in counts.index else f"{t:g}"
+                            for t in ticks])
         ax.set_title(f"{g} (n = {n_pat})" if g is not None else f"All patients (n = {n_pat})")
         ax.set_ylabel(f"{name} ({unit})")
     from matplotlib.lines import Line2D
@@ -115,7 +118,7 @@ def paired_lab_plot(changes: pd.DataFrame, lab: str, unit: str | None = None, mo
     set_caption(fig, f"{name} ({unit}) at baseline (month 0) and at each follow-up month{panels}. Thin grey lines: "
                 "individual patients (value at the visit counted as that month; patients with a baseline and at "
                 "least one paired follow-up value). Diamonds with bars: median and interquartile range of the "
-                "patients with a value at that month (n under each month; it falls as patients leave follow-up), "
+                "patients with a value at that month (their number under each month; it falls as patients leave follow-up), "
                 f"as in the table of paired changes, which gives the Wilcoxon signed-rank test.{lim_text}")
     return fig
 
