@@ -270,3 +270,23 @@ def test_this_cohort_rows_use_one_visit_window_for_every_outcome():
     assert tuple(rows.loc["endoscopic_response", ["events", "total"]]) == (1, 2)
     with pytest.raises(ValueError, match="month 18"):  # no window for month 18 at all: refused, not guessed
         cohort_rows(c, 18)
+
+
+def test_class_difference_is_an_f_test_like_the_t_intervals():
+    """With the t-based GLMM the class-difference test is F = Q / (m − 1) on (m − 1, units − m) df. For two
+    classes F(1, d) is the square of t(d): p = 2 P(T_d > sqrt(F)) — an independent identity."""
+    import re
+
+    from scipy import stats
+
+    from dttstudy.synthesis.literature import load_literature, regimen_class_table
+
+    t = regimen_class_table(load_literature(), outcomes=("clinical_response",))
+    overall = t[t["regimen_class"] == "Overall"].iloc[0]
+    m = re.search(r"F = ([\d.]+) on (\d+) and (\d+) df", overall["subgroup_test"])
+    assert m, overall["subgroup_test"]
+    f_stat, d1, d2 = float(m.group(1)), int(m.group(2)), int(m.group(3))
+    classes = t[(t["outcome"] == "clinical_response") & (t["regimen_class"] != "Overall")]
+    assert d1 == len(classes) - 1 and d2 == int(classes["k"].sum()) - len(classes)
+    if d1 == 1:
+        assert overall["subgroup_p"] == pytest.approx(2 * stats.t.sf(f_stat ** 0.5, d2), abs=5e-3)

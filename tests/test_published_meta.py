@@ -104,3 +104,19 @@ def test_published_vs_reproduced_table(data):
     assert not rep.loc[boundary, "agrees_logit"].astype(bool).any()
     assert rep.loc[~boundary & ~circ, "agrees_logit"].astype(bool).all()
     assert t.loc[t["ft_pct"].isna(), "events_basis"].str.contains("not derivable|not in the abstract").all()
+
+
+def test_no_rate_from_zero_events_and_no_model_where_none_was_fitted():
+    """A logit needs 0.5 added to 0 or all events: 0/52 would read 0.9% (0.5/53), made up, so no logit is given
+    there; the GLMM of one count is its Clopper–Pearson count, not a model, so no GLMM column value at all."""
+    import math
+
+    from dttstudy.synthesis.literature import published_meta_check
+
+    t = published_meta_check()
+    done = t[t["ft_pct"].notna()]
+    edge = done[(done["events"].astype(int) == 0) | (done["events"].astype(int) == done["units"].astype(int))]
+    assert len(edge) >= 3 and edge["logit_pct"].isna().all()
+    inner = done[~done.index.isin(edge.index)]
+    assert inner["logit_pct"].notna().all()
+    assert all(math.isnan(v) for v in t["glmm_pct"])

@@ -361,8 +361,10 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
     Each class is pooled with the binomial–normal GLMM (``method``; an inverse-variance model only on request).
     No model is fitted where it has nothing to estimate: a class of one unit, or a class in which no event (or
     every event) occurred, shows its summed count with the Clopper–Pearson exact interval — 0/N with its exact
-    interval, never a pooled rate from a continuity-corrected model. The subgroup-difference test (Wald test
-    of the class logits) is reported only when every class has a fitted model with a finite logit;
+    interval, never a pooled rate from a continuity-corrected model. The subgroup-difference test is reported
+    only when every class has a fitted model with a finite logit: with the t-based GLMM (the default) the F test
+    of the class logits, F = Q / (m − 1) on m − 1 and (units − m) degrees of freedom for m classes, as the
+    intervals use t; otherwise the Wald χ² test;
     ``subgroup_test`` says why not otherwise. The unit defaults to the arm: arms of one study can belong to
     different regimen classes (Yin 2025). ``by`` names another grouping column (``disease``, ``population``);
     the group column of the result keeps the name ``regimen_class``. ``select_kwargs`` go to :func:`select`."""
@@ -388,6 +390,14 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
         else:
             q, df, pv = between_test([fits[c].estimate for c in fitted], [fits[c].se for c in fitted])
             p, why = pv, f"Wald test of the class logits, Q = {q:.2f} on {df} df"
+            df2 = sum(fits[c].k for c in fitted) - len(fitted)
+            if method == "GLMM" and test == "t" and df2 >= 1:
+                # t-based like every interval here: F = Q / df on (df, units - classes) df
+                from scipy import stats  # deferred: loaded only where a test is computed
+
+                f_stat = q / df
+                p = float(stats.f.sf(f_stat, df, df2))
+                why = f"F test of the class logits, F = {f_stat:.2f} on {df} and {df2} df"
         for cls, r in fits.items():
             out.append({"outcome": outcome, "regimen_class": cls, "k": r.k, "patients": r.total,
                         "events": r.events, "pooled_pct": 100 * r.proportion, "ci_low": 100 * r.ci_lower,
@@ -411,11 +421,12 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
 
     Reads ``data/published/anderson2026_subgroups.csv`` (per-subgroup counts with their sources; see
     ``literature.md``). For every subgroup whose counts the sources give, the percentage is recomputed with
-    random-effects inverse-variance pooling on two scales: logit (REML, continuity 0.5 for 0 or all events)
-    and Freeman–Tukey double arcsine (DL). When the number of studies in a subgroup is not reported, the
+    random-effects inverse-variance pooling on two scales: logit (REML; not for 0 or all events, where its
+    continuity correction would make up a rate) and Freeman–Tukey double arcsine (DL). When the number of studies in a subgroup is not reported, the
     Freeman–Tukey value is also computed with every therapeutic trial as its own study (``ft_split_pct``):
     for 0 or all events the answer does not depend on the split. ``glmm_pct`` uses
-    ``pool_proportions(..., method="GLMM")`` when the package provides it (else NaN). ``agrees_*`` is True
+    ``pool_proportions(..., method="GLMM")`` only where a model is fitted (never for one count: the GLMM of one
+    study is its Clopper–Pearson count, which is not a pooled estimate). ``agrees_*`` is True
     when the recomputed value lies within the printed figure's rounding (half a unit of its last decimal) —
     for single-study, all-zero and all-event subgroups only, which is all the sources allow; ``circular`` rows
     (counts back-calculated from the printed percentage itself) agree by construction and get ``None``, never
@@ -431,7 +442,8 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
                "logit_pct": np.nan, "ft_pct": np.nan, "ft_split_pct": np.nan, "glmm_pct": np.nan}
         if r.reproducible == "true":
             x, n = int(r.events), int(r.therapeutic_trials)
-            row["logit_pct"] = 100 * pool_proportions([x], [n], method="REML").proportion
+            if 0 < x < n:  # at 0 or all events the logit needs a continuity correction, which makes up a rate
+                row["logit_pct"] = 100 * pool_proportions([x], [n], method="REML").proportion
             row["ft_pct"] = 100 * pool_proportions([x], [n], method="DL", transform="freeman_tukey").proportion
             if r.studies != "1" and n > 1:
                 xs = [1] * x + [0] * (n - x)
@@ -439,9 +451,11 @@ def published_meta_check(path=None, glmm: bool = True) -> pd.DataFrame:
                                                              transform="freeman_tukey").proportion
             if glmm:
                 try:
-                    row["glmm_pct"] = 100 * pool_proportions([x], [n], method="GLMM").proportion
+                    fit = pool_proportions([x], [n], method="GLMM")
                 except ValueError:
-                    pass
+                    fit = None
+                if fit is not None and fit.ci_method != "Clopper-Pearson":  # a model was fitted, not a count
+                    row["glmm_pct"] = 100 * fit.proportion
         tol = _half_unit(r.printed_pct)
         # counts back-calculated from this meta-analysis's own printed percentage: equal by construction
         row["circular"] = r.events_basis.startswith("derived")

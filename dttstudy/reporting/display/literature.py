@@ -188,6 +188,8 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     %) are marked and are never counted as agreement."""
     models = [("logit_pct", "agrees_logit", label("model_logit")), ("ft_pct", "agrees_ft", label("model_ft")),
               ("ft_split_pct", None, label("model_ft_split")), ("glmm_pct", "agrees_glmm", label("model_glmm"))]
+    # a model column only where the model gave a number (the GLMM of one count is no model: never shown)
+    models = [m for m in models if m[0] in tidy and tidy[m[0]].notna().any()]
     cols = [Column(label("meta_analysis")), Column(label("subgroup")), Column(label("outcome")),
             Column(label("printed_pct"), align="right"), Column(label("events_of_units"), align="right"),
             Column(label("studies"), align="right"), Column(label("events_basis"), wrap=True)]
@@ -215,10 +217,11 @@ def published_meta_check_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                         [None, None, None, 1, None, None, None] + [1] * len(models) + [None]))
     abbr = abbreviation_note(tidy["events_basis"], extra=_QUOTED_ABBREVIATIONS)
     notes = [("", "Events/units: what the meta-analysis counts, patients or therapeutic trials (one patient's "
-                  "course on one combination). Recomputed with random-effects pooling on the logit scale (REML, "
-                  "0.5 added to 0 or all events) and the Freeman–Tukey double arcsine (DerSimonian–Laird); where "
-                  "the number of studies is not printed, also with every trial as its own study; GLMM: "
-                  "binomial–normal model."),
+                  "course on one combination). Recomputed with random-effects pooling on the logit scale (REML; "
+                  "not for 0 or all events, where a continuity correction would make up a rate) and the "
+                  "Freeman–Tukey double arcsine (DerSimonian–Laird); where the number of studies is not printed, "
+                  "also with every trial as its own study"
+                  + ("; GLMM: binomial–normal model." if any(m[0] == "glmm_pct" for m in models) else ".")),
              ("", "Within rounding: the recomputed % lies within half a unit of the printed figure's last decimal. "
                   "Circular: the events were back-calculated from the printed percentage, so the two agree by "
                   "construction; such a row is not a check and is never counted as agreement."),
@@ -253,7 +256,9 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             why = str(r.get("subgroup_test") or "")
             if p is not None and not _nan(p):
                 q = re.search(r"Q = ([\d.]+) on (\d+) df", why)
-                test = f"p = {fmt_p(p)}" + (f" (Wald χ² = {q.group(1)}, {q.group(2)} df)" if q else "")
+                f = re.search(r"F = ([\d.]+) on (\d+) and (\d+) df", why)
+                test = f"p = {fmt_p(p)}" + (f" (F = {f.group(1)} on {f.group(2)} and {f.group(3)} df)" if f else
+                                            f" (Wald χ² = {q.group(1)}, {q.group(2)} df)" if q else "")
             else:
                 m = re.fullmatch(r"not done: (.+) without a fitted model(.*)", why)
                 test = (f"not tested: {m.group(1)} {'have' if ',' in m.group(1) else 'has'} no fitted model"
@@ -272,8 +277,8 @@ def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                   "does, and differs from the main pooled estimate, which counts each study once."),
              ("", "CIs of fitted models from the t distribution with k − 1 degrees of freedom. A class with one "
                   "arm, or with no (or every) event, has no fitted model: its summed count is shown with the "
-                  "Clopper–Pearson exact CI. The test for a difference between classes (Wald test of the class "
-                  "logits) is reported only when every class has a fitted model."),
+                  "Clopper–Pearson exact CI. The test for a difference between classes (F test of the class logits, "
+                  "t-based as the CIs) is reported only when every class has a fitted model."),
              ("", "τ² on the logit scale; I² from τ² and the typical within-study variance, as in metafor.")]
     return DisplayTable(name, "Pooled proportions by regimen class", cols, rows, notes)
 
