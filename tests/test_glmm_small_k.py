@@ -159,3 +159,23 @@ def test_predictive_tail_equals_direct_integration(df):
     assert predictive_tail(7, 7, mu, se, tau2, df=df) == pytest.approx(ref, abs=3e-4)
     # tau2 = se = 0: the plain binomial tail
     assert predictive_tail(5, 9, 0.4, 0.0, 0.0) == pytest.approx(stats.binom.sf(4, 9, expit(0.4)), abs=1e-12)
+
+
+def test_population_averaged_interval_by_independent_integration():
+    """The population-averaged proportion's CI: the conditional logit's t-based CI limits averaged over the
+    random effect at the estimated τ², each checked against scipy's adaptive quadrature of
+    ∫ expit(m + τ z) φ(z) dz (an independent integration)."""
+    import math
+
+    from scipy import integrate, stats
+
+    r = pool_proportions([13, 14, 24, 30], [35, 20, 24, 43], method="GLMM")
+    crit = stats.t.ppf(0.975, r.k - 1)
+
+    def average(m):
+        return integrate.quad(lambda z: stats.norm.pdf(z) / (1 + math.exp(-(m + math.sqrt(r.tau2) * z))),
+                              -12, 12, epsabs=1e-12)[0]
+
+    assert r.marginal_ci_lower == pytest.approx(average(r.estimate - crit * r.se), abs=1e-6)
+    assert r.marginal_ci_upper == pytest.approx(average(r.estimate + crit * r.se), abs=1e-6)
+    assert r.marginal_ci_lower < r.proportion_marginal < r.marginal_ci_upper

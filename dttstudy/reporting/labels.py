@@ -125,7 +125,8 @@ LABELS: dict[str, str] = {
     "agrees_ft": "Agrees (Freeman–Tukey)", "agrees_glmm": "Agrees (GLMM)",
     # evidence synthesis: estimands, small-k inference, coding rules, reconstruction
     "outcome_definition": "Outcome definition", "model": "Model", "subgroup_test": "Subgroup test",
-    "marginal_pct": "Population-averaged, %", "tau2_ci_low": "τ² CI, lower", "tau2_ci_high": "τ² CI, upper",
+    "marginal_pct": "Population-averaged, %", "marginal_pct_ci": "Population-averaged, % (95% CI)",
+    "marginal_ci_low": "Population-averaged, CI lower", "marginal_ci_high": "Population-averaged, CI upper", "tau2_ci_low": "τ² CI, lower", "tau2_ci_high": "τ² CI, upper",
     "p_at_least": "P(new study ≥ cohort)", "p_at_most": "P(new study ≤ cohort)", "count_basis": "Count basis",
     "denominator_basis": "Denominator basis", "n_enrolled": "Enrolled, n", "itt_changed": "Denominator changed (ITT)",
     "target": "Published figure", "candidate_set": "Studies reconstructed", "variant": "Method variant",

@@ -289,7 +289,7 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     population-averaged %, 95% prediction interval, τ² with its profile-likelihood CI, I²) beside this cohort
     and the predictive probability that a new study does at least as well."""
     cols = [Column(label("outcome")), Column(label("studies"), align="right"), Column(label("patients"), align="right"),
-            Column(label("pooled_pct_ci"), align="center"), Column(label("marginal_pct"), align="right"),
+            Column(label("pooled_pct_ci"), align="center"), Column(label("marginal_pct_ci"), align="center"),
             Column(label("pi_pct"), align="center"), Column(label("tau2_ci"), align="center"),
             Column(label("i2"), align="right"), Column(label("this_cohort_pct"), align="center"),
             Column(label("p_new_at_least"), align="right")]
@@ -304,7 +304,9 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             unpublished = True
         rows.append(Row([level(str(r["outcome"])), fmt(r["k"], "n"),
                          fmt(r["patients"], "n"), est_ci(r["pooled_pct"], r["ci_low"], r["ci_high"], "pct"),
-                         fmt(r["marginal_pct"], "pct"), interval(r["pi_low"], r["pi_high"], "pct"),
+                         est_ci(r["marginal_pct"], r.get("marginal_ci_low"), r.get("marginal_ci_high"), "pct")
+                         if not _nan(r.get("marginal_ci_low")) else fmt(r["marginal_pct"], "pct"),
+                         interval(r["pi_low"], r["pi_high"], "pct"),
                          est_ci(r["tau2"], r["tau2_ci_low"], r["tau2_ci_high"], "tau2"), fmt(r["i2"], "i2"),
                          cohort, fmt(r["p_at_least"], "prob") if not _nan(r["p_at_least"])
                          else NA],
@@ -312,7 +314,8 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                          None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 3], marks=marks))
     model = _model_words(str(tidy["method"].iloc[0])) if len(tidy) and "method" in tidy else ""
     notes = [("", f"Studies are the units (each study once). Model: {model}; pooled %: the conditional estimate, "
-                  "the proportion of the median study; population-averaged %: the mean proportion over studies. "
+                  "the proportion of the median study; population-averaged %: the mean proportion over studies, its CI "
+                  "the pooled logit's CI carried through the averaging at the estimated τ². "
                   "CI and prediction interval from the t distribution with k − 1 degrees of freedom; τ² (logit "
                   "scale) with its profile-likelihood CI."),
              ("", "P(new study ≥ this cohort): the probability that a new study of this cohort's size has at least "

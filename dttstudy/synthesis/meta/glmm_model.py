@@ -85,4 +85,6 @@ def pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_metho
         pi_lower=pi_lo, pi_upper=pi_hi, hartung_knapp=False, weights=percent_weights(w.tolist()), pi_method=pim,
         tau2_ci_lower=t2_lo, tau2_ci_upper=t2_hi, i2_ci_lower=heterogeneity.i2_from_tau2(t2_lo, v),
         i2_ci_upper=100.0 if math.isinf(t2_hi) else heterogeneity.i2_from_tau2(t2_hi, v),
-        n_agq=n_agq, proportion_marginal=glmm_inference.population_averaged(mu, tau2), **common)
+        n_agq=n_agq, proportion_marginal=glmm_inference.population_averaged(mu, tau2),
+        marginal_ci_lower=glmm_inference.population_averaged(mu - crit * se, tau2),
+        marginal_ci_upper=glmm_inference.population_averaged(mu + crit * se, tau2), **common)

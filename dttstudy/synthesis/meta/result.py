@@ -80,6 +80,9 @@ class PooledProportion:
     proportion_marginal : float
         GLMM only: the population-averaged (marginal) proportion ``E[expit(mu + tau u)]`` beside the
         conditional ``proportion = expit(mu)`` (the median study's proportion); NaN for the other models.
+    marginal_ci_lower, marginal_ci_upper : float
+        GLMM only: its interval, the pooled logit's CI carried through the averaging at the estimated tau^2
+        (the average is increasing in mu; tau^2 is held at its estimate).
     labels, yi, vi, weights : tuple
         Per-study labels, transformed proportions, within-study variances and weights in percent (GLMM:
         approximate inverse-variance weights ``1/(v_i + tau2)`` with the GLMM tau2; the GLMM itself has no
@@ -122,6 +125,8 @@ class PooledProportion:
     n_agq: int = 0
     note: str = ""
     proportion_marginal: float = _NAN
+    marginal_ci_lower: float = _NAN
+    marginal_ci_upper: float = _NAN
 
     def to_frame(self) -> pd.DataFrame:
         """One-row tidy DataFrame of the pooled result (undefined values as NaN)."""
