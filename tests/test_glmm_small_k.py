@@ -179,3 +179,33 @@ def test_population_averaged_interval_by_independent_integration():
     assert r.marginal_ci_lower == pytest.approx(average(r.estimate - crit * r.se), abs=1e-6)
     assert r.marginal_ci_upper == pytest.approx(average(r.estimate + crit * r.se), abs=1e-6)
     assert r.marginal_ci_lower < r.proportion_marginal < r.marginal_ci_upper
+
+
+def test_tau2_interval_by_exact_integration():
+    """The τ² profile interval against a profile computed independently: each study's integral over the random
+    effect by 3000-point Gauss–Legendre quadrature on [−12, 12] (no Hermite nodes, no adaptation), maximised over
+    μ by Brent's method (He, Ye, Yin, Alayo clinical-response counts)."""
+    import numpy as np
+    from scipy import optimize, special, stats
+
+    x, n = np.array([13, 14, 24, 30.0]), np.array([35, 20, 24, 43.0])
+    z, w = np.polynomial.legendre.leggauss(3000)
+    z, w = 12 * z, 12 * w * stats.norm.pdf(12 * z)
+
+    def loglik(mu, tau):
+        eta = mu + tau * z[None, :]
+        terms = x[:, None] * special.log_expit(eta) + (n - x)[:, None] * special.log_expit(-eta)
+        return float(np.log(np.exp(terms) @ w).sum())
+
+    def profile(tau):
+        return -optimize.minimize_scalar(lambda m: -loglik(m, tau), bracket=(0.5, 1.5), tol=1e-10).fun
+
+    best = optimize.minimize_scalar(lambda t: -profile(t), bounds=(1.3, 1.8), method="bounded",
+                                    options={"xatol": 1e-8})
+    cut = -best.fun - float(special.chdtri(1.0, 0.05)) / 2
+    # brackets around the limits (tau from 0.5 to 0.7 and from 5 to 6.5), each holding one sign change
+    upper = optimize.brentq(lambda t: profile(t) - cut, 5.0, 6.5, xtol=1e-9) ** 2
+    lower = optimize.brentq(lambda t: profile(t) - cut, 0.5, 0.7, xtol=1e-9) ** 2
+    r = pool_proportions(x.astype(int).tolist(), n.astype(int).tolist(), method="GLMM")
+    assert r.tau2_ci_upper == pytest.approx(upper, rel=1e-4)   # 32.03, not the 7-node 31.15
+    assert r.tau2_ci_lower == pytest.approx(lower, rel=1e-4)

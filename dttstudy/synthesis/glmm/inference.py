@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 from scipy import optimize, special
 
-from .fit import GLMMFit, _as_counts, _best_mu, _expit, _loglik, _log_binomial_coefficients, _nodes
+from .fit import GLMMFit, _as_counts, _best_mu, _expit, _fit, _loglik, _log_binomial_coefficients, _nodes
 
 __all__ = ["tau2_profile_ci", "population_averaged", "predictive_tail", "binomial_tail"]
 
@@ -42,22 +42,31 @@ def tau2_profile_ci(x, n, fit: GLMMFit, level: float = 0.95) -> tuple[float, flo
 
     Limits solve ``2 (l_max - l_p(tau)) = chi2_1(level)``, ``l_p(tau) = max_mu l(mu, tau)``; the lower limit
     is 0 when ``l_p(0)`` is within the cut-off; the upper limit is ``inf`` when the profile stays above it up
-    to tau = 1000 (the data do not bound tau^2). The likelihood is the fit's own (adaptive Gauss–Hermite with
-    ``fit.n_agq`` nodes): far in the tail (tau^2 > 10) it differs from the exact integral by about 0.01.
-    Computed once per process for the same counts, fit and level."""
+    to tau = 1000 (the data do not bound tau^2). The profile is integrated with :data:`PROFILE_NODES` adaptive
+    Gauss–Hermite nodes, maximised at that accuracy (its own l_max): far in the tail, where the interval's upper
+    limit lies, seven nodes (``fit.n_agq``, as rma.glmm for the estimate) miss the exact integral (31.15 where
+    the exact profile gives 32.03 on the clinical-response pool); 81 nodes agree with adaptive integration to
+    about 1e-4. The estimate itself keeps ``fit.n_agq``. Computed once per process for the same counts, fit and
+    level."""
     return _tau2_profile_ci(*_as_counts(x, n), fit, float(level))
+
+
+#: Adaptive Gauss–Hermite nodes of the profile likelihood behind the tau^2 interval.
+PROFILE_NODES = 81
 
 
 @lru_cache(maxsize=512)
 def _tau2_profile_ci(xs: tuple[float, ...], ns: tuple[float, ...], fit: GLMMFit, level: float
                      ) -> tuple[float, float]:
     crit = float(special.chdtri(1.0, 1.0 - level))  # chi-square quantile, scalar
-    lmax = fit.loglik - _log_binomial_coefficients(xs, ns)
+    nodes = max(PROFILE_NODES, fit.n_agq)
+    accurate = _fit(xs, ns, nodes) if nodes != fit.n_agq else fit  # the same model, integrated more exactly
+    lmax = accurate.loglik - _log_binomial_coefficients(xs, ns)
     target = lmax - crit / 2.0
-    tau_hat = math.sqrt(fit.tau2)
+    tau_hat = math.sqrt(accurate.tau2)
 
     def g(tau: float) -> float:
-        return _profile(tau, xs, ns, fit.n_agq, fit.mu) - target
+        return _profile(tau, xs, ns, nodes, accurate.mu) - target
 
     lower = 0.0
     if g(0.0) < 0.0:
