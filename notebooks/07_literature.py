@@ -221,8 +221,9 @@ for (tg, cs), g in recon.groupby(["target", "candidate_set"], sort=False):
 # reported Kaplan–Meier cumulative 12-month rates (clinical response 60.0%, clinical remission 29.5%,
 # endoscopic response 32.4%, endoscopic remission 28.6%); these are not proportions of the cohort and are not
 # pooled. Four cohorts are known only from a review table (Buer 2018, Kwapisz 2021, Privitera 2020, Olbjørn 2020;
-# World J Gastroenterol 2023;29:1539, Table 2): they are entered as unverified and enter the pool only in the
-# sensitivity analysis that adds unverified rows.
+# World J Gastroenterol 2023;29:1539, Table 2): they are entered as unverified. Each is also left out of the
+# main pool by another written rule (refractoriness not stated in what was seen; Olbjørn 2020 is paediatric),
+# so adding unverified rows back changes no pool: that sensitivity row reads "same as main".
 #
 # **Reporting bias.** Almost every cohort here is a retrospective case series from a referral centre, many
 # published as abstracts or letters. Series in which a combination worked are more likely to be written up and

@@ -290,3 +290,15 @@ def test_class_difference_is_an_f_test_like_the_t_intervals():
     assert d1 == len(classes) - 1 and d2 == int(classes["k"].sum()) - len(classes)
     if d1 == 1:
         assert overall["subgroup_p"] == pytest.approx(2 * stats.t.sf(f_stat ** 0.5, d2), abs=5e-3)
+
+
+@pytest.mark.parametrize("outcome", ["clinical_response", "clinical_remission", "endoscopic_response", "any_ae"])
+def test_unverified_rows_change_no_pool(outcome):
+    """Notebook 07 says the review-table-only cohorts (unverified rows) change no pool: each is also left out by
+    another rule. Held for every outcome the notebook pools."""
+    from dttstudy.synthesis.literature import load_literature
+    from dttstudy.synthesis.sensitivity import sensitivity_table
+
+    t = sensitivity_table(load_literature(), outcome, "main")
+    row = t[t["analysis"] == "with unverified rows"]
+    assert len(row) == 1 and bool(row["same_as_main"].iloc[0])
