@@ -161,3 +161,28 @@ def test_a_summary_dict_is_never_changed_by_checking(c1):
     before = json.dumps(s, sort_keys=True)
     check_summaries([s])
     assert json.dumps(s, sort_keys=True) == before
+
+
+def test_group_counts_above_the_overall_are_refused():
+    """A centre summary whose disease group counts more evaluable patients than its own overall row (CD N raised
+    above All N, then resealed as a centre's program would) is refused, naming the table, row and field."""
+    import copy
+
+    from dttstudy.intake.cohort import load_cohort
+    from dttstudy.synthesis.multicentre import export_summary, pool
+    from dttstudy.synthesis.multicentre.contract import IncompatibleSummaries, seal
+
+    cohort = load_cohort()
+    s = copy.deepcopy(export_summary(cohort, centre="C1", min_cell=0))
+    rows = s["tables"]["response"]
+    overall = next(r for r in rows if r["by"] == "All" and r["analysis_set"] == "observed" and r["month"] == 3
+                   and r["endpoint"] == "clinical_response")
+    cd = next(r for r in rows if r["by"] == "disease" and r["group"] == "CD" and r["analysis_set"] == "observed"
+              and r["month"] == 3 and r["endpoint"] == "clinical_response")
+    uc = next(r for r in rows if r["by"] == "disease" and r["group"] == "UC" and r["analysis_set"] == "observed"
+              and r["month"] == 3 and r["endpoint"] == "clinical_response")
+    cd["N"] = overall["N"] + 5  # and UC withheld, so that only this check can see it
+    uc["N"] = uc["n"] = s["disclosure"]["marker"]
+    s.pop("content_sha256", None)
+    with pytest.raises(IncompatibleSummaries, match="more than the overall"):
+        pool([seal(s)], min_cell=0, accept_below_min_cell=True)

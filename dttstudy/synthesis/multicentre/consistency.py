@@ -142,7 +142,8 @@ def _close(a, b) -> bool:
 
 
 def _margins(c, rows, fields, table) -> None:
-    """The overall row equals the sum of the disease rows and the sum of the regimen rows."""
+    """The overall row equals the sum of the disease rows and the sum of the regimen rows; where some group is
+    withheld, the groups published still cannot add up to more than the overall value, nor can one group."""
     allr = [(i, r) for i, r in rows if r.get("by") == "All"]
     if not allr:
         return
@@ -153,6 +154,12 @@ def _margins(c, rows, fields, table) -> None:
             continue
         for f in fields:
             vals = [r.get(f) for r in part]
+            shown = [v for v in vals if _pub(v)]
+            if (_pub(a.get(f)) and shown and len(shown) < len(vals) and sum(shown) > a[f]
+                    and not _close(a[f], sum(shown))):
+                i_big = next(i for i, r in rows if r.get("by") == by and _pub(r.get(f)))
+                c.bad(f"the {by} groups count {sum(shown):g}, more than the overall {a[f]:g}", table, i_big, f)
+                continue
             if _pub(a.get(f)) and all(_pub(v) for v in vals) and not _close(a[f], sum(vals)):
                 c.bad(f"the overall value {a[f]:g} is not the sum over the {by} groups ({sum(vals):g})", table,
                       i0, f)
