@@ -147,3 +147,14 @@ def test_overlapping_windows_count_a_visit_at_its_nearest_month(visit, at3, at6)
     assert overlapping_windows(windows) == [(3, 6)] and overlapping_windows({3: 0.5, 6: 1.0, 9: 1.0}) == []
     assert (len(visit_at(c, 3, windows)) == 1) is at3
     assert (len(visit_at(c, 6, windows)) == 1) is at6
+
+
+def test_a_string_where_a_list_of_terms_is_expected_is_refused():
+    from dttstudy.intake.cohort import load_cohort
+    from dttstudy.synthesis.multicentre import export_summary
+
+    with pytest.raises(ValueError, match="ae_vocabulary must be a list of terms"):
+        export_summary(load_cohort(), ae_vocabulary="rash")
+    with pytest.raises(ValueError, match="ae_vocabulary must be a list of terms"):
+        export_summary(load_cohort(), ae_vocabulary=["rash", 3])
+    assert "rash" in export_summary(load_cohort(), ae_vocabulary=["rash"], min_cell=0)["parameters"]["ae_vocabulary"]

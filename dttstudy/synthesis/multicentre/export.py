@@ -98,6 +98,10 @@ def analysis_parameters(*, disease="all", timepoints=(3, 6, 9), definition="pape
     vocab = sorted({" ".join(str(t).split()) for t in (AE_VOCABULARY if ae_vocabulary is None else ae_vocabulary)},
                    key=_norm_term)
     horizon = BY_NAME["horizon"].parse(horizon)
+    if isinstance(ae_vocabulary, (str, bytes)) or (ae_vocabulary is not None and not all(
+            isinstance(t, str) for t in ae_vocabulary)):
+        # a string is not split into its characters: every caller (command line, vantage6 task) gets this reason
+        raise ValueError("ae_vocabulary must be a list of terms (text), not a single string or other values")
     unknown = [x for x in labs if x not in LABS]
     if unknown:
         raise ValueError(f"labs: {', '.join(map(str, unknown))} not declared; markers: {', '.join(LABS)}")
