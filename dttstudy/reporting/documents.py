@@ -288,10 +288,13 @@ def _break_in_last_paragraph(doc) -> None:
     brk.getparent().remove(brk)
 
 
-def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: bool = True) -> Path:
+def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: bool = True, stamp: str = ""
+               ) -> Path:
     """One Word document with every table: a numbered caption ("Table 1. …") above, footnotes below; a wide table
     (more than :data:`dttstudy.reporting.display.LANDSCAPE_COLUMNS` columns) gets a landscape section of its own.
-    ``number=True`` numbers the tables in list order. The file is byte-identical for identical tables."""
+    ``number=True`` numbers the tables in list order. ``stamp`` says what the data are ("Reconstructed reference
+    cohort — not patient data"): in the page header of every section, under the title and in the document's
+    subject. The file is byte-identical for identical tables."""
     from docx import Document
     from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.shared import Cm, Pt
@@ -307,6 +310,7 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
     cp.created = cp.modified = cp.last_printed = FIXED_TIME
     cp.revision = 1
     cp.comments = ""
+    cp.subject = stamp
     sec = doc.sections[0]
     landscape = bool(tables) and tables[0].landscape  # a first wide table: no page with the heading alone
     sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
@@ -314,9 +318,13 @@ def write_docx(tables: list[DisplayTable], path, title: str = "Tables", number: 
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2))
     doc.add_heading(title, level=1)
+    if stamp:
+        doc.add_paragraph().add_run(stamp).bold = True
+    _stamp_header(sec, stamp)
     for t in tables:
         if t.landscape != landscape:
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
+            _stamp_header(sec, stamp)
             _break_in_last_paragraph(doc)
             landscape = t.landscape
             sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
@@ -428,14 +436,21 @@ def _numeric_columns(t: DisplayTable) -> dict[int, list[tuple[str, str]]]:
     return out
 
 
-def write_xlsx(tables: list[DisplayTable], path) -> Path:
+def _stamp_header(section, stamp: str) -> None:
+    """The data's kind in a section's page header (every printed page of that section)."""
+    if stamp:
+        section.header.is_linked_to_previous = False
+        section.header.paragraphs[0].text = stamp
+
+
+def write_xlsx(tables: list[DisplayTable], path, stamp: str = "") -> Path:
     """One workbook, one sheet per table (named by :func:`_sheet_names`): the caption in the first row, spanners
     and headers, the body, footnotes below. Numbers are stored as numbers with the display's decimals as the
     number format. A compound cell ("15/17 (88.2%; 63.6–98.5)", "25.5 (21.3–29.5)", "5 (62.5%)") keeps its
     display text and gets its numbers in numeric columns beside it ("Month 3: n", "Month 3: N", "Month 3: %",
     "Month 3: 95% CI lower", …; :func:`compound_parts`), as displayed. Every text cell is neutralised with
-    :func:`dttstudy.reporting.render.inert` and stored as a string, never a formula. Byte-identical for
-    identical tables."""
+    :func:`dttstudy.reporting.render.inert` and stored as a string, never a formula. ``stamp`` (what the data are)
+    is each sheet's printed header and the workbook's subject. Byte-identical for identical tables."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -525,6 +540,10 @@ def write_xlsx(tables: list[DisplayTable], path) -> Path:
             ws.column_dimensions[letter].width = min(max(8, width + 2), 60)
             for k in range(1, len(extra.get(j, [])) + 1):
                 ws.column_dimensions[ws.cell(row=1, column=pos[j] + k).column_letter].width = 11
+    if stamp:
+        wb.properties.subject = stamp
+        for ws in wb.worksheets:
+            ws.oddHeader.center.text = stamp.replace("&", "&&")  # '&' starts a header code in Excel
     return save_workbook(wb, path)
 
 

@@ -29,7 +29,7 @@ from ..paths import NOTEBOOK_DIR, PACKAGE_DIR, PUBLISHED_DIR, REFERENCE_DIR, TAB
 from .documents import write_docx, write_xlsx
 from .interrupts import worker_pool
 from .outputs import TargetError, default_out, resolve
-from .report import cohort_banner, data_kind
+from .report import cohort_banner, data_kind, data_stamp
 from .report_folder import InvalidData, NotebooksFailed, ReportFolder, UsageError
 from .report_html import numbered_tables, saved_items, section_title, write_report
 
@@ -213,8 +213,8 @@ def _documents(out: Path, outputs: dict, order: list[str], cohort, typed, prov: 
     tables = numbered_tables(saved_items(out, outputs, order))
     if tables:
         title = "Dual-targeted therapy in refractory IBD — tables"
-        write_docx(tables, out / "tables" / "tables.docx", title=title, number=False)
-        write_xlsx(tables, out / "tables" / "tables.xlsx")
+        write_docx(tables, out / "tables" / "tables.docx", title=title, number=False, stamp=data_stamp(cohort))
+        write_xlsx(tables, out / "tables" / "tables.xlsx", stamp=data_stamp(cohort))
     write_report(out, cohort, typed, outputs, order, prov)
 
 

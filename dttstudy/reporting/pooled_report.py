@@ -97,9 +97,10 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             figure(forest_by_centre(sel, het, title), name, title)
         file_only = {"withheld_cells", "km_first_ae_pooled", "km_time_on_dtt_pooled", "lab_changes"}
         in_report = {n for k, n, _ in entries if k == "table" and n not in file_only}
+        stamp = f"Pooled from the aggregate summaries of {len(res.centres_)} centre(s) — no patient-level data"
         write_docx([d for d in displays if d.name in in_report], tmp / "tables" / "tables.docx",
-                   title="Pooled multicentre tables")
-        write_xlsx(displays, tmp / "tables" / "tables.xlsx")
+                   title="Pooled multicentre tables", stamp=stamp)
+        write_xlsx(displays, tmp / "tables" / "tables.xlsx", stamp=stamp)
         _document(tmp, res, entries, in_report)
         entries += [("document", "report.html", "The pooled report (report.html)"),
                     ("document", "tables/tables.docx", "All tables (Word)"),

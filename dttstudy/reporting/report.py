@@ -107,9 +107,9 @@ def save_figure(fig, name: str, output_dir, caption: str | None = None) -> None:
     fdir = dirs[1]
     png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
     # the figure functions lay themselves out (tight_layout), so no second "tight" rendering pass is needed
-    fig.savefig(png, dpi=300, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    meta = {"caption": caption or "", "seq": _next_seq()}
+    fig.savefig(png, dpi=300, metadata={"Software": None, **({"Description": _STAMP[0]} if _STAMP[0] else {})})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None, **({"Description": _STAMP[0]} if _STAMP[0] else {})})
+    meta = {"caption": caption or "", "seq": _next_seq(), **({"data": _STAMP[0]} if _STAMP[0] else {})}
     (fdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -153,6 +153,20 @@ def data_kind(cohort) -> str:
     if cohort.provenance.get("synthetic"):
         return "SYNTHETIC data made by dttstudy synth, not patient records"
     return ""
+
+
+def data_stamp(cohort) -> str:
+    """What the data are, as every output file says it: the reconstructed reference cohort, a synthetic cohort, or
+    the centre's own data by name."""
+    if cohort.reconstructed:
+        return "Reconstructed reference cohort (Wang et al. 2025) — not patient data"
+    if cohort.provenance.get("synthetic"):
+        return f"Synthetic cohort ({cohort.label}) — not patient data"
+    return f"Data: {cohort.label}"
+
+
+#: What the data of this notebook's outputs are (set by :func:`load`; written into every figure's metadata).
+_STAMP = [""]
 
 
 def graded(cohort, p) -> bool:
@@ -214,5 +228,6 @@ def load(p: Params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         cohort = load_cohort(p.data_path).filter(disease=p.disease)
+    _STAMP[0] = data_stamp(cohort)
     print(cohort_banner(cohort))
     return cohort

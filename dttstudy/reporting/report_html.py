@@ -21,7 +21,7 @@ from ..analysis.stats import CI_METHODS
 from ..concepts import labs_title
 from .display import DisplayTable
 from .documents import numbered
-from .report import population_text
+from .report import data_stamp, population_text
 
 E = html.escape
 
@@ -321,11 +321,24 @@ def _reproduction(out: Path, cohort) -> tuple[str, str]:
             f"({len(d)} numbers). They describe different patients: the table compares, it does not check.</p>")
 
 
-def _write_page(path: Path, title: str, parts: list[str], footer: str) -> Path:
-    """One self-contained report page: head (title, the report stylesheet), ``parts``, the footer."""
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal: only letters, digits and plain punctuation pass; anything else is a CSS
+    escape, so no typed text can close the string or the style block."""
+    return '"' + "".join(c if c.isalnum() or c in " ,.;:()'-" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def print_stamp_css(stamp: str) -> str:
+    """A printed page's header naming the data (every page, in browsers with page-margin boxes)."""
+    return ("@page{@top-center{content:" + _css_string(stamp) + ";font:8pt sans-serif;color:#444}}"
+            if stamp else "")
+
+
+def _write_page(path: Path, title: str, parts: list[str], footer: str, stamp: str = "") -> Path:
+    """One self-contained report page: head (title, the report stylesheet), ``parts``, the footer; ``stamp``
+    (what the data are) heads every printed page."""
     page = ['<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{E(title)}</title>", f"<style>{CSS}</style>\n</head>\n<body>", *parts,
+            f"<title>{E(title)}</title>", f"<style>{CSS}{print_stamp_css(stamp)}</style>\n</head>\n<body>", *parts,
             f"<footer>{footer}</footer>", "</body>\n</html>\n"]
     path.write_text("\n".join(page), encoding="utf-8")
     return path
@@ -385,7 +398,7 @@ def write_report(out: Path, cohort, p, outputs: dict[str, list[str]], order: lis
                 f'record in <a href="provenance.json">provenance.json</a>.</p>')
     return _write_page(out / "report.html", "Dual-targeted therapy in refractory IBD — study report",
                        parts + toc + body, 'dttstudy — reproducible analysis of dual-targeted therapy. '
-                       '<a class="noprint" href="index.html">Front page</a>')
+                       '<a class="noprint" href="index.html">Front page</a>', stamp=data_stamp(cohort))
 
 
 def write_pooled_report(out: Path, res, entries: list[tuple[str, str, str]], report_tables: set[str]) -> Path:
