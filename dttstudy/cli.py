@@ -225,6 +225,30 @@ def _cmd_execute_notebooks(args) -> int:
     return 0
 
 
+def _cmd_split(args) -> int:
+    # deferred: `dttstudy --help` stays fast
+    from .intake.cohort import load_cohort
+    from .intake.split import split_by_centre
+    from .intake.validation import CohortValidationError
+
+    try:
+        out = check_output(args.out, [args.data or REFERENCE_DIR])
+    except TargetError as err:
+        raise _Usage(str(err)) from None
+    try:
+        cohort = load_cohort(args.data)
+    except CohortValidationError as err:
+        print(err.report, file=sys.stderr)
+        return 1
+    try:
+        counts = split_by_centre(cohort, out)
+    except (FileExistsError, ValueError) as err:
+        raise _Usage(str(err)) from None
+    for name, n in counts.items():
+        print(f"{out / name}: {n} patient{'s' if n != 1 else ''}")
+    return 0
+
+
 def _cmd_synth(args) -> int:
     from pathlib import Path
 
@@ -442,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="analysis parameter (listed below), e.g. -p disease=CD -p timepoints=3,6 -p window=1.5")
     p.add_argument("--force", action="store_true", help="re-execute every notebook even if nothing changed")
     p.set_defaults(func=_cmd_reproduce)
+
+    p = sub.add_parser("split", help="split a cohort into one cohort folder per centre (a trial of the multicentre "
+                                     "path)")
+    p.add_argument("--data", default=None, metavar="PATH", help="cohort folder or .xlsx (default: the reference "
+                   "cohort)")
+    p.add_argument("--out", required=True, metavar="FOLDER", help="new folder for one cohort folder per centre")
+    p.set_defaults(func=_cmd_split)
 
     p = sub.add_parser("synth", help="write a synthetic cohort (no patient data)",
                        description="Write a schema-valid synthetic cohort: a folder of four CSV files, or one "
