@@ -234,7 +234,10 @@ def check(values: dict, *, allow_paths: bool = True, command: str = "reproduce")
     if not problems:
         # every month analysed needs a visit window: the timepoints and the literature notebook's cohort month
         month = literature_month(merged["timepoints"], merged["cohort_month"])
-        for months, name in ((merged["timepoints"], None), ((month,), "cohort_month")):
+        checks = [(merged["timepoints"], None)]
+        if out.get("cohort_month") is not None:  # a month the user set; otherwise it is a timepoint, checked above
+            checks.append(((month,), "cohort_month"))
+        for months, name in checks:
             try:
                 windows(months, merged["window"])
             except ParameterError as err:

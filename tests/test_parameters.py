@@ -161,3 +161,11 @@ def test_the_literature_month_follows_the_analysed_months():
     assert P.params(timepoints="18", window="2", cohort_month=None).literature_kwargs["windows"] == {18: 2.0}
     with pytest.raises(P.ParameterError, match=r"^timepoints: .*month 18; add -p window=HALF_WIDTH"):
         P.parse_cli(["timepoints=18"])
+
+
+def test_advice_once_for_the_parameter_the_user_set():
+    """-p timepoints=24 alone: one problem, for timepoints; cohort_month (never set, it follows the timepoints)
+    is not named."""
+    with pytest.raises(P.ParameterError) as err:
+        P.parse_cli(["timepoints=24"])
+    assert str(err.value).count("add -p window") == 1 and "cohort_month" not in str(err.value)
