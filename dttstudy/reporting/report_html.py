@@ -64,6 +64,7 @@ footer{margin-top:3em;border-top:1px solid var(--rule);padding-top:.6em;color:va
  body{max-width:none;padding:0;font-size:10.5pt}
  nav.toc{page-break-after:always;border:none}
  h2{page-break-before:always;border-top:none} h2.first{page-break-before:avoid}
+ h2,h3,h4{break-after:avoid;page-break-after:avoid;break-inside:avoid}
  figure,.tablewrap{page-break-inside:avoid;overflow:visible}
  a{color:inherit;text-decoration:none}
  .noprint{display:none}
