@@ -234,7 +234,7 @@ def check(values: dict, *, allow_paths: bool = True, command: str = "reproduce")
     if not problems:
         # every month analysed needs a visit window: the timepoints and the literature notebook's cohort month
         month = literature_month(merged["timepoints"], merged["cohort_month"])
-        checks = [(merged["timepoints"], None)]
+        checks: list[tuple[Any, str | None]] = [(merged["timepoints"], None)]
         if out.get("cohort_month") is not None:  # a month the user set; otherwise it is a timepoint, checked above
             checks.append(((month,), "cohort_month"))
         for months, name in checks:

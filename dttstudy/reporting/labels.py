@@ -132,6 +132,7 @@ LABELS: dict[str, str] = {
     "target": "Published figure", "candidate_set": "Studies reconstructed", "variant": "Method variant",
     "printed_ci": "Printed 95% CI", "within_printed_ci": "Inside printed CI", "circular_rows": "Circular rows",
     "studies_in_set": "Studies", "reconstructed_pct": "Reconstructed, %", "basis": "Basis",
+    "reconstructed_pct_ci": "Reconstructed, % (95% CI)",
     "circular": "Circular (counts from the printed %)", "input": "Input column", "input_value": "Input value",
     "flag": "Flag", "flag_value": "Flag value", "rule_text": "Rule",
 }

@@ -323,3 +323,39 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     if unpublished:
         notes.append(("a", "Computed from the reconstructed cohort; Wang et al. 2025 do not print it."))
     return DisplayTable(name, "Pooled published cohorts and this cohort", cols, rows, notes)
+
+
+@builder("published_meta_reconstruction")
+def reconstruction_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """The reconstruction of a published pooled figure, one block per figure and set of candidate studies: the
+    printed figure, the studies with their counts and where the counts come from said once as the block's label
+    rows, then one row per method variant with its reconstructed % (95% CI) and whether it lies inside the
+    printed CI (instead of the studies repeated on every variant's row)."""
+    cols = [Column(label("variant")), Column(label("reconstructed_pct_ci"), align="center"),
+            Column(label("within_printed_ci"), align="center")]
+    rows: list[Row] = []
+    keys = ["target", "candidate_set"]
+    for (target, cset), g in tidy.groupby(keys, sort=False):
+        first = g.iloc[0]
+        group = f"{target}, printed {fmt(first['printed_pct'], 'pct')}% ({first['printed_ci']}): {cset}"
+        studies = (f"{int(first['k'])} studies, {int(first['events'])}/{int(first['n'])}: {first['studies_in_set']}"
+                   if int(first["k"]) else "no candidate study")
+        rows.append(Row([studies, "", ""], [None] * 3, [None] * 3, group=group))
+        circular = "" if _nan(first.get("circular_rows")) else str(first.get("circular_rows") or "")
+        basis = "" if _nan(first.get("basis")) else str(first.get("basis") or "")
+        extra = "; ".join(x for x in (basis, f"left out as circular: {circular}" if circular else "") if x)
+        if extra:
+            rows.append(Row([extra[0].upper() + extra[1:], "", ""], [None] * 3, [None] * 3, group=group))
+        for r in g.to_dict("records"):
+            inside = r.get("within_printed_ci")
+            rows.append(Row([_model_words(str(r["variant"])).replace("Freeman-Tukey", "Freeman–Tukey"), est_ci(r["reconstructed_pct"], r["ci_low"], r["ci_high"], "pct"),
+                             NA if inside is None or _nan(inside) else ("yes" if str(inside) in ("True", "true")
+                                                                        or inside is True else "no")],
+                            [None, r["reconstructed_pct"], None], [None, 1, None], group=group, indent=1))
+    notes = [("", "Each block: a pooled figure printed by the meta-analysis, and the candidate primary studies it may "
+                  "have pooled, with their counts and where the counts come from; below, the figure reconstructed "
+                  "under each method variant. A reconstruction, not a reproduction: the meta-analysis does not "
+                  "list its studies per figure."),
+             ("", "Inside printed CI: the reconstructed % lies within the printed 95% CI (with intervals this wide "
+                  "it rarely tells variants apart).")]
+    return DisplayTable(name, "Published pooled figures beside their reconstruction", cols, rows, notes)
