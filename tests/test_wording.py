@@ -78,3 +78,13 @@ def test_lab_figure_counts_only_under_analysed_months():
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     n3 = ch[(ch["lab"] == "crp") & (ch["month"] == 3)]["patient_id"].nunique()
     assert f"3\n{n3}" in labels and "6" in labels and not any("n = " in s for s in labels)
+
+
+def test_every_key_number_with_an_interval_names_it():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "reports" / "index.html").read_text(encoding="utf-8")
+    cells = re.findall(r"<tr><th>[^<]*</th><td>([^<]*)</td></tr>", page)
+    with_interval = [c for c in cells if re.search(r"\d–\d", c)]
+    assert len(with_interval) >= 5 and all("95% CI" in c for c in with_interval), with_interval

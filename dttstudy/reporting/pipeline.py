@@ -13,6 +13,7 @@ import html
 import json
 import os
 import platform
+import re
 import shutil
 import time
 import warnings
@@ -244,7 +245,7 @@ def _key_numbers(tables_dir: Path, reconstructed: bool) -> list[tuple[str, str]]
         d = pd.read_csv(f, keep_default_na=False)
         r = d[d["group"] == "All"].iloc[0]
         rows.append(("Patients with a treatment-emergent adverse event",
-                     fmt(r) if "N" in d.columns else str(r["n/N (%; 95% CI)"])))
+                     fmt(r) if "N" in d.columns else re.sub(r"; (?=[\d.]+–)", "; 95% CI ", str(r["n/N (%; 95% CI)"]))))
     f = tables_dir / "paper_check.csv"
     if reconstructed and f.is_file():
         d = pd.read_csv(f, keep_default_na=False)
