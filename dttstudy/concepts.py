@@ -80,6 +80,8 @@ LABS: tuple[Lab, ...] = (
         improves="up", optional=True),
 )
 LAB_BY_NAME = {x.name: x for x in LABS}
+#: Each marker's place in the declaration: tables and titles list markers in this order.
+LAB_ORDER = {x.name: i for i, x in enumerate(LABS)}
 #: Markers reported by the paper (analysed for every cohort).
 PAPER_LABS = tuple(x.name for x in LABS if x.paper)
 #: Markers the labs tables, figures and centre summaries can show.
@@ -115,8 +117,7 @@ def labs_title(names: Iterable[str]) -> str:
     >>> labs_title(["albumin", "calprotectin", "crp"])
     'CRP, albumin and faecal calprotectin'
     """
-    order = {x.name: i for i, x in enumerate(LABS)}
-    names = sorted(dict.fromkeys(names), key=lambda n: order.get(n, len(order)))
+    names = sorted(dict.fromkeys(names), key=lambda n: LAB_ORDER.get(n, len(LAB_ORDER)))
     words = [lab(n).label if lab(n).label.isupper() else lab(n).label.lower() for n in names]
     if not words:
         return "Laboratory values"

@@ -45,8 +45,6 @@ class Parameter:
     #: the commands that take it: ``reproduce`` (the notebooks' parameters) and ``export-summary`` (a centre's
     #: summary, as ``-p NAME=VALUE`` or ``--name``)
     commands: tuple[str, ...] = ("reproduce",)
-    #: how the Methods name it (default: its help text)
-    methods: str = ""
 
     @property
     def option(self) -> str:

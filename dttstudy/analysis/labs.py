@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..concepts import LAB_BY_NAME
+from ..concepts import LAB_BY_NAME, LAB_ORDER
 from ..intake.cohort import Cohort
 from .outcomes import visit_at
 from .stats import wilcoxon_signed_rank
 
 #: Unit of each declared marker (from :data:`dttstudy.concepts.LABS`).
 LABS = {x.name: x.unit for x in LAB_BY_NAME.values()}
-_ORDER = {name: i for i, name in enumerate(LAB_BY_NAME)}  # tables list markers as the declaration does
 #: Groups with fewer paired values than this get no signed-rank test (p-value missing, reason given).
 MIN_PAIRS = 2
 
@@ -58,7 +57,7 @@ def lab_changes(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 
     out["change"] = out["value"] - out["baseline"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["pct_change"] = np.where(out["baseline"] != 0, 100 * out["change"] / out["baseline"], np.nan)
-    order = out["lab"].map(_ORDER).fillna(len(_ORDER))  # markers in their declared order (CRP first)
+    order = out["lab"].map(LAB_ORDER).fillna(len(LAB_ORDER))  # markers in their declared order (CRP first)
     return (out.assign(_o=order).sort_values(["_o", "lab", "month", "patient_id"], kind="mergesort")
             .drop(columns="_o").reset_index(drop=True))
 
@@ -91,7 +90,8 @@ def lab_summary(changes: pd.DataFrame, by: str | list[str] | None = "disease", *
     rows = []
     cells = dict(iter(changes.groupby(["lab", "month"], sort=True))) if len(changes) else {}
     wanted = {(lab, m) for lab in (labs or ()) for m in (months or ())}
-    for lab, month in sorted(set(cells) | wanted, key=lambda k: (_ORDER.get(k[0], len(_ORDER)), k[0], k[1])):
+    for lab, month in sorted(set(cells) | wanted,
+                             key=lambda k: (LAB_ORDER.get(k[0], len(LAB_ORDER)), k[0], k[1])):
         if (lab, month) not in cells:
             rows.append({"lab": lab, "unit": LABS.get(lab, ""), "month": month, "by": "All", "group": "All", "n": 0,
                          "test": "", "no_test_reason": "no paired values"})

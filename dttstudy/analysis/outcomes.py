@@ -52,11 +52,11 @@ def _nearest_target(visit_months: pd.Series, month: float, windows: dict | None)
     """True where ``month`` is, among the target months of ``windows`` whose window holds the visit, the closest
     (the earlier on a tie): with overlapping windows a visit counts at one month only."""
     keep = pd.Series(True, index=visit_months.index)
+    d_this = (visit_months - month).abs().round(9)
     for other, half in (windows or {}).items():
         if other == month:
             continue
         d_other = (visit_months - other).abs().round(9)
-        d_this = (visit_months - month).abs().round(9)
         inside = d_other <= float(half) + MONTH_TOLERANCE
         keep &= ~(inside & ((d_other < d_this) | ((d_other == d_this) & (other < month))))
     return keep
@@ -287,7 +287,6 @@ def steroid_free(cohort: Cohort, month: float) -> pd.DataFrame:
 
 #: Each declared endpoint's rule: the function of this module its declaration names.
 ENDPOINT_RULES = {e.name: globals()[e.rule] for e in ENDPOINT_DECLARATIONS}
-_ENDPOINT_FUNCS = ENDPOINT_RULES
 
 
 def _nri(per_patient: pd.DataFrame, month: float, reasons) -> pd.DataFrame:
@@ -355,9 +354,9 @@ def response_rates(cohort: Cohort, months=(3, 6, 9), *, endpoint: str = "clinica
     ``month=None`` in ``months`` means "within the horizon"). Extra keyword arguments go to the endpoint
     function (e.g. ``definition="simple"``, ``crp_uln=10``).
     """
-    if endpoint not in _ENDPOINT_FUNCS:
+    if endpoint not in ENDPOINT_RULES:
         raise ValueError(f"endpoint must be one of {ENDPOINTS}")
-    func = _ENDPOINT_FUNCS[endpoint]
+    func = ENDPOINT_RULES[endpoint]
     subj = cohort.subjects()
     out = []
     for m in months:

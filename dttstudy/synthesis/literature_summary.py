@@ -49,10 +49,8 @@ def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.Da
                     "ci_low": 100 * pooled.ci_lower, "ci_high": 100 * pooled.ci_upper,
                     "marginal_pct": _pct(pooled.proportion_marginal)
                     if math.isfinite(pooled.proportion_marginal) else math.nan,
-                    "marginal_ci_low": _pct(pooled.marginal_ci_lower)
-                    if math.isfinite(pooled.marginal_ci_lower) else math.nan,
-                    "marginal_ci_high": _pct(pooled.marginal_ci_upper)
-                    if math.isfinite(pooled.marginal_ci_upper) else math.nan,
+                    "marginal_ci_low": _pct(pooled.marginal_ci_lower),
+                    "marginal_ci_high": _pct(pooled.marginal_ci_upper),
                     "pi_low": _pct(pooled.pi_lower), "pi_high": _pct(pooled.pi_upper),
                     "tau2": pooled.tau2, "tau2_ci_low": pooled.tau2_ci_lower, "tau2_ci_high": pooled.tau2_ci_upper,
                     "i2": pooled.i2, "method": pooled.model_description, "ci_method": pooled.ci_method,

@@ -158,7 +158,7 @@ class DisplayTable:
 
         ncol = len(self.columns)
         keys = [f"c{i}" for i in range(ncol)]
-        table_id = "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+        table_id = self.table_id
 
         # every body cell escaped here, its mark and indentation added as markup (great_tables leaves
         # formatter output as it is); layout by table-scoped CSS classes rather than per-cell styles, which
@@ -218,9 +218,14 @@ class DisplayTable:
                                 indents=sorted({r.indent for r in self.rows if r.indent}), wide=self.landscape))
         return g
 
+    @property
+    def table_id(self) -> str:
+        """The table's fixed HTML id (its CSS is scoped under it; stable, so the HTML is the same on every run)."""
+        return "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+
     def to_html(self, standalone: bool = True) -> str:
         """Styled HTML through great_tables; ``standalone`` gives a whole page (no external resources)."""
-        body = scope_gt_css(self.gt().as_raw_html(), "dtt-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name))
+        body = scope_gt_css(self.gt().as_raw_html(), self.table_id)
         if not standalone:
             return body
         return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -68,7 +68,7 @@ def _statistics(lab: str) -> tuple[str, str]:
 
 def _lab_abbreviations(labs) -> list[str]:
     """The markers' abbreviations a footnote spells out (those written in capitals)."""
-    return [level(x).split(",")[0] for x in labs if level(x).split(",")[0].isupper()]
+    return [LAB_BY_NAME[x].label for x in labs if x in LAB_BY_NAME and LAB_BY_NAME[x].label.isupper()]
 
 
 # --- per-patient tables ---------------------------------------------------------------------------------------

@@ -119,11 +119,6 @@ def _log_expit(e: float) -> float:
     return -math.log1p(math.exp(-e)) if e >= 0 else e - math.log1p(math.exp(e))
 
 
-def _log_integrand(u: float, mu: float, tau: float, x: float, n: float) -> float:
-    eta = mu + tau * u
-    return x * _log_expit(eta) + (n - x) * _log_expit(-eta) - 0.5 * u * u
-
-
 def _mode(mu: float, tau: float, x: float, n: float) -> tuple[float, float]:
     """Mode of one study's integrand in u and the curvature -f''(mode) (>= 1: the integrand is log-concave).
 
@@ -164,7 +159,7 @@ def _loglik(mu: float, tau: float, x: tuple[float, ...], n: tuple[float, ...], n
         u0, h = _mode(mu, tau, xi, ni)
         s = 1.0 / math.sqrt(h)
         f = []
-        for tk in t:  # _log_integrand(u0 + s * tk, ...) + tk² / 2, written out (the hot loop of every fit)
+        for tk in t:  # log of the integrand at u = u0 + s tk, plus tk² / 2 (the hot loop of every fit)
             u = u0 + s * tk
             eta = mu + tau * u
             if eta >= 0:

@@ -20,7 +20,7 @@ from ...intake.privacy import identifier_kind
 from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED
 from .contract import (CENTRE_CODE, DISCLOSURE_FIELDS, ENVELOPE, FORMAT, FORMAT_VERSION, MAX_FILE_BYTES,
                                MAX_LISTED, PARAMETER_RULES, TABLES, ContractReport, IncompatibleSummaries, Problem,
-                               _num, centre_code, content_hash)
+                               _num, centre_code, content_hash, parameter_differences)
 from .consistency import _consistency, _hashable, _published_small, _show
 
 
@@ -371,8 +371,7 @@ def check_summaries(summaries: list[dict], *, min_cell: int = DEFAULT_MIN_CELL,
     if params:
         src0, p0 = params[0]
         for src, p in params[1:]:
-            # ``labs`` says which markers a centre records; a marker one centre lacks adds none of its patients
-            diff = sorted(x for x in set(p) | set(p0) if x != "labs" and p.get(x) != p0.get(x))
+            diff = parameter_differences(p, p0)
             if diff:
                 report.problems.append(Problem(src, table="parameters", rule=(
                     f"differs from {src0} in parameter(s) {', '.join(diff)}: every centre must run the same "

@@ -140,6 +140,16 @@ def _months(v) -> bool:
     return isinstance(v, list) and bool(v) and all(_num(x) and 0 < x <= 600 for x in v) and len(set(v)) == len(v)
 
 
+#: Parameters that say what a centre records, not how it analysed: not compared across centres (a marker one
+#: centre does not record adds none of its patients to that marker's cells).
+NOT_COMPARED = ("labs",)
+
+
+def parameter_differences(a: dict, b: dict) -> list[str]:
+    """The analysis parameters in which two summaries differ (every centre must run the same analysis)."""
+    return sorted(k for k in set(a) | set(b) if k not in NOT_COMPARED and a.get(k) != b.get(k))
+
+
 #: The analysis parameters a summary records: name → (rule, what it must be).
 PARAMETER_RULES = {
     "disease": (_choice("disease"), "one of " + ", ".join(BY_NAME["disease"].choices)),

@@ -26,7 +26,7 @@ from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED
 from .export import _COLS
 from ..meta import pool_proportions
 from .check import checked_summaries, read_summary_file
-from .contract import IncompatibleSummaries
+from .contract import IncompatibleSummaries, parameter_differences
 
 #: What a pooled response cell shows when some centres withheld it: nothing ("withhold", the default) or the
 #: sum over the centres that published it, marked ("show").
@@ -42,12 +42,6 @@ def read_summary(path) -> dict:
     return s
 
 
-def _analysis(summary: dict) -> dict:
-    """The parameters that must be equal across centres: all but ``labs``, which says what a centre records (a
-    marker one centre does not record adds no patient of that centre to its cells)."""
-    return {k: v for k, v in (summary.get("parameters") or {}).items() if k != "labs"}
-
-
 def check_compatible(summaries: list[dict]) -> None:
     """Raise :class:`IncompatibleSummaries` unless every summary has the same format, package version and
     analysis parameters (the message names the first difference)."""
@@ -59,9 +53,8 @@ def check_compatible(summaries: list[dict]) -> None:
             if s.get(key) != ref.get(key):
                 raise IncompatibleSummaries(f"{_src(s)} has {key} {s.get(key)!r} but {_src(ref)} has "
                                             f"{ref.get(key)!r}: every centre must run the same version")
-        if _analysis(s) != _analysis(ref):
-            diff = sorted(k for k in set(s["parameters"]) | set(ref["parameters"])
-                          if k != "labs" and s["parameters"].get(k) != ref["parameters"].get(k))
+        diff = parameter_differences(s.get("parameters") or {}, ref.get("parameters") or {})
+        if diff:
             raise IncompatibleSummaries(f"{_src(s)} differs from {_src(ref)} in parameter(s) {', '.join(diff)}: "
                                         "every centre must run the same analysis")
     labels = [centre_label(s) for s in summaries]
