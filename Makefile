@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: reproduce test consistency lab notebooks bench mutation env clean-env
+.PHONY: reproduce test consistency fuzz lab notebooks bench mutation env clean-env
 
 reproduce: $(STAMP)  ## validate the data and regenerate every table and figure into reports/
 	$(BIN)/dttstudy reproduce
@@ -17,6 +17,9 @@ test: $(STAMP)  ## unit tests and notebook validation
 
 consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 6 min)
 	DTTSTUDY_MATRIX=all $(BIN)/python -m pytest tests/test_consistency.py -v
+
+fuzz: $(STAMP)  ## the property-based tests with fresh random examples, 2,000 per property (slow; not in make test)
+	DTTSTUDY_HYPOTHESIS=explore $(BIN)/python -m pytest tests/test_fuzz.py tests/test_properties.py
 
 lab: $(STAMP)  ## JupyterLab on the notebooks, with dttstudy importable and the .venv kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -19,6 +19,16 @@ _RUN_DIR = tempfile.mkdtemp(prefix="dttstudy-tests-")
 atexit.register(shutil.rmtree, _RUN_DIR, ignore_errors=True)
 os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(Path(_RUN_DIR) / "hypothesis")
 
+# `make test` draws the same examples on every machine and every run (a red CI is the code's, never the dice's);
+# `make fuzz` explores: fresh random examples, many more of them, and prints the seed of any failure.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+_hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+_hypothesis_settings.load_profile(os.environ.get("DTTSTUDY_HYPOTHESIS", "ci"))
+#: Examples per property: 60 in `make test`, 2,000 in `make fuzz`.
+EXAMPLES = 2000 if os.environ.get("DTTSTUDY_HYPOTHESIS") == "explore" else 60
+
 MINIMAL = {
     "patients": [
         {"patient_id": "U1", "center": "A", "sex": "F", "disease": "UC", "age_at_diagnosis": "20",

@@ -11,8 +11,9 @@ from dttstudy.analysis.safety import KaplanMeier
 from dttstudy.analysis.stats import binomial_ci
 
 from builders import cd, combine, uc
+from conftest import EXAMPLES
 
-SETTINGS = settings(max_examples=60, deadline=None, database=None)
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
 score = st.integers(0, 9)
 bleed = st.integers(0, 3)
 

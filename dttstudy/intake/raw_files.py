@@ -22,6 +22,7 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 #: Largest workbook read (bytes on disk).
@@ -36,6 +37,10 @@ _MAX_PARTS = 10_000
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Marker put in place of a formula cell without a saved value (never typed by a user: a private-use character).
 UNSAVED_FORMULA = "\ue000formula without a saved value"
+#: What Python's zip reader raises on a damaged archive: a bad directory, an unsupported version or compression
+#: method (NotImplementedError), an encrypted part (RuntimeError), a cut or corrupt stream (EOFError, zlib.error).
+DAMAGED_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, KeyError, NotImplementedError,
+               RuntimeError, EOFError, zlib.error)
 
 
 def workbook_problem(path: Path) -> str | None:
@@ -61,7 +66,7 @@ def workbook_problem(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
+    except DAMAGED_ZIP as err:
         return f"not a readable .xlsx workbook ({err})"
     if len(infos) > _MAX_PARTS:
         return f"{len(infos):,} parts: not a cohort workbook (a damaged or hostile file)"
@@ -135,7 +140,7 @@ def unsaved_formulas(path: Path, sheets) -> dict[str, list[tuple[int, int]]]:
                             el.clear()
                 if cells:
                     out[sheet] = cells
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, SyntaxError):
+    except (*DAMAGED_ZIP, SyntaxError):
         return out  # the reader reports a damaged workbook
     return out
 

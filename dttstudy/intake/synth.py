@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .raw_files import DAMAGED_ZIP
+
 REGIMENS = [("UST", "VDZ", .30), ("UST", "TOF", .15), ("UST", "UPA", .10), ("ADA", "VDZ", .08),
             ("IFX", "VDZ", .08), ("VDZ", "TOF", .07), ("IFX", "UST", .07), ("ADA", "UST", .05),
             ("VDZ", "UPA", .05), ("RZB", "VDZ", .05)]
@@ -251,6 +253,6 @@ def is_synthetic(path: str | Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             core = z.read("docProps/core.xml").decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except DAMAGED_ZIP:
         return False
     return re.search(r"<dc:title\b[^>]*>" + re.escape(SYNTHETIC_TITLE) + "</dc:title>", core) is not None
