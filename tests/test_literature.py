@@ -190,7 +190,12 @@ def test_arms_of_a_study_share_their_study_id(lit):
     assert set(arms["study_id"]) >= {"he2025", "yin2025"}
     for sid, g in arms.groupby("study_id"):
         assert g["arm"].nunique() >= 2, sid  # a study with arms has at least two
-        assert (lit.loc[lit["study_id"] == sid, "arm"] != "").all()
+        # a study-level row beside the arms only for an outcome no arm reports (He 2025: no serious AE among
+        # all 23 who started), over everyone enrolled
+        for outcome, rows in lit[lit["study_id"] == sid].groupby("outcome"):
+            whole = rows[rows["arm"] == ""]
+            assert whole.empty or len(whole) == len(rows) == 1, (sid, outcome)
+            assert (whole["total"] == whole["n_enrolled"]).all(), (sid, outcome)
 
 
 def test_reconstructed_remission_is_labelled_as_not_published():

@@ -29,8 +29,9 @@ trials, for trial units) who started the combination in the study. ``denominator
 the row's total is everyone who started in its arm (or study); ``completers`` when the arms' sizes are the
 patients who completed follow-up (they sum to fewer than ``n_enrolled`` and the arm of the others is unknown);
 ``evaluable`` when the total is a smaller, evaluable subset; ``indication_subset`` for a denominator restricted
-to the luminal-indication patients. Safety outcomes use everyone who started (``enrolled``, or ``completers``
-when the source reports safety only for them). Intention-to-treat sensitivity: efficacy events over
+to the luminal-indication patients. Safety outcomes count everyone who started (``enrolled``): a statement
+about the whole cohort ("no serious adverse event") is one study-level row over ``n_enrolled``, not one row per
+completer arm. Intention-to-treat sensitivity: efficacy events over
 ``n_enrolled`` at study level (non-evaluable = non-responder).
 
 **Rule C — count basis** (input ``count_basis``, flag ``derived_from_percent``). ``printed`` (events and
@@ -48,7 +49,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RULES", "INPUT_VALUES", "rules_table", "rule_violations", "itt_rows", "MAIN_COUNT_BASES"]
+__all__ = ["RULES", "INPUT_VALUES", "rules_table", "rule_violations", "itt_rows", "MAIN_COUNT_BASES",
+           "study_sizes"]
 
 #: Input values allowed in each rule's input column.
 INPUT_VALUES = {
@@ -80,6 +82,15 @@ RULES: dict[str, dict[str, Any]] = {
 }
 
 
+def study_sizes(lit: pd.DataFrame) -> pd.Series:
+    """Patients per study: its arms' ``n_patients`` summed (a study-level row beside arm rows, such as a safety
+    row over everyone enrolled, is not added to them); a single-arm study's ``n_patients``."""
+    per_arm = lit.drop_duplicates(["study_id", "arm"])
+    has_arms = per_arm.groupby("study_id")["arm"].transform(lambda a: (a != "").any())
+    keep = per_arm[(per_arm["arm"] != "") | ~has_arms]
+    return keep.groupby("study_id")["n_patients"].sum()
+
+
 def rules_table() -> pd.DataFrame:
     """The rules as a table: one row per rule and input value, with the flag value it fixes."""
     rows = []
@@ -90,7 +101,8 @@ def rules_table() -> pd.DataFrame:
     rows.append({"rule": "D", "input": "n_enrolled, n_patients, total", "input_value": "",
                  "flag": "denominator_basis", "flag_value": "enrolled / evaluable / completers / indication_subset",
                  "rule_text": "enrolled when the total is everyone who started in the arm (study); completers when "
-                              "the arm sizes are completers; evaluable otherwise; safety never evaluable"})
+                              "the arm sizes are completers; evaluable otherwise; safety always everyone who "
+                              "started (enrolled)"})
     return pd.DataFrame(rows)
 
 
@@ -109,7 +121,7 @@ def rule_violations(lit: pd.DataFrame) -> list[str]:
 
     Row numbers are those of the CSV file (header = row 1) when ``lit`` has its original index."""
     out = []
-    arm_sum = lit.drop_duplicates(["study_id", "arm"]).groupby("study_id")["n_patients"].sum().to_dict()
+    arm_sum = study_sizes(lit).to_dict()
     for i, row in lit.iterrows():
         where = f"row {i + 2} ({row['study_id']} {row['arm']} {row['outcome']})".replace("  ", " ")
         for col, allowed in INPUT_VALUES.items():
@@ -126,8 +138,9 @@ def rule_violations(lit: pd.DataFrame) -> list[str]:
         if row["denominator_basis"] != basis:
             out.append(f"{where}: rule D gives denominator_basis = {basis}, the table has "
                        f"{row['denominator_basis']!r}")
-        if row["outcome"] in ("any_ae", "serious_ae") and row["denominator_basis"] == "evaluable":
-            out.append(f"{where}: rule D: a safety outcome counts everyone who started, not evaluable patients")
+        if row["outcome"] in ("any_ae", "serious_ae") and row["denominator_basis"] != "enrolled":
+            out.append(f"{where}: rule D: a safety outcome counts everyone who started, not "
+                       f"{row['denominator_basis']} patients")
         if row["count_basis"] == "circular" and bool(row["verified"]):
             out.append(f"{where}: rule C: a circular count cannot be verified against the study's own text")
     return out

@@ -49,7 +49,7 @@ from ..analysis.outcomes import clinical_remission, clinical_response, endoscopi
 from ..concepts import ENDPOINTS, LITERATURE_OUTCOMES
 from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
-from .coding_rules import INPUT_VALUES, MAIN_COUNT_BASES
+from .coding_rules import INPUT_VALUES, MAIN_COUNT_BASES, study_sizes
 from .meta import pool_proportions
 from .meta.derived import _between_test as between_test
 
@@ -192,11 +192,6 @@ def overlap_sets(lit: pd.DataFrame) -> list[list[str]]:
     return [g for g in groups.values() if len(g) > 1]
 
 
-def _study_size(lit: pd.DataFrame) -> pd.Series:
-    per_arm = lit.drop_duplicates(["study_id", "arm"])
-    return per_arm.groupby("study_id")["n_patients"].sum()
-
-
 def _join(values) -> str:
     return "; ".join(dict.fromkeys(str(v) for v in values if str(v) != ""))
 
@@ -284,7 +279,7 @@ def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = 
     d = d.sort_values(["study_id", "arm"], kind="mergesort").drop_duplicates(["study_id", "arm"])
 
     if not overlapping and len(d):
-        size = _study_size(lit)
+        size = study_sizes(lit)
         year = lit.groupby("study_id")["year"].first().astype(float)
         drop = set()
         for group in overlap_sets(lit):
