@@ -65,11 +65,64 @@ from dttstudy.synthesis import literature as lit_
 
 lit = lit_.load_literature()
 cm = p.cohort_month
-mine = lit_.cohort_rows(cohort, cm, **p.literature_kwargs)
+# efficacy: non-responder imputation (intention to treat) is the main comparison, observed cases its sensitivity
+mine = lit_.cohort_rows(cohort, cm, analysis_sets=("nri", "observed"), **p.literature_kwargs)
 print(f"{lit['study_id'].nunique()} published studies, {len(lit)} rows; "
       f"{int(lit['verified'].sum())} rows verified against their source")
-report.table(mine[["outcome", "label", "timepoint", "events", "total"]], "literature_this_cohort", p.output_dir,
+report.table(mine[["outcome", "analysis_set", "label", "timepoint", "events", "total"]], "literature_this_cohort",
+             p.output_dir,
              "This cohort in the literature format (computed from the data)", in_report=False)
+
+# %% [markdown]
+# ## Search, selection and risk of bias
+#
+# **Search.** Targeted, not a database query with recorded hits: PubMed, PMC, publisher, repository and
+# preprint records of dual-targeted therapy cohorts in IBD, and the tables and reference lists of the published
+# meta-analyses (Ahmed 2022, Alayo 2022, Anderson 2026) and reviews (World J Gastroenterol 2023 and 2024, World J
+# Clin Pediatr 2025, Ma 2026). **Eligibility.** Patients with IBD given two biologics, or a biologic and a small
+# molecule, together (one triple-therapy trial arm); clinical or endoscopic response or remission, or adverse
+# events, as a count over a stated or derivable denominator; cohorts, case series and the combination arms of
+# trials. Not eligible: reviews and meta-analyses (searched, compared), Kaplan–Meier rates without counts,
+# reports without the number of patients, and this study's own cohort (compared, never pooled). The main pool's
+# further rules (adult, refractory, verified, patient units, luminal indication, no double counting) are the
+# coding rules below. Every record considered is in `data/published/selection.csv`, with the stage it reached and
+# its reason; the flow diagram is counted from it.
+#
+# **Risk of bias.** Each included study is appraised with the JBI checklist for case series (ten items; a
+# trial's combination arm as a case series) from the source that was seen — often the abstract only, so many
+# items are "unclear" (`data/published/risk_of_bias.csv`, one rationale per item). Overall: low when at least
+# 70% of items are met, moderate from 50%, high below 50%; an item the report does not show met counts as not
+# met.
+
+# %%
+from dttstudy.reporting.figures.review import prisma_flow_plot, risk_of_bias_plot
+from dttstudy.synthesis import review
+
+selection = review.load_selection(lit=lit)
+flow = review.selection_flow(selection, lit, include=p.extra["include"])
+report.figure(prisma_flow_plot(flow), "review_prisma_flow", p.output_dir,
+              "PRISMA 2020 flow diagram of the records considered. The search was targeted (study records, and the "
+              "tables and reference lists of reviews and meta-analyses): records a database query returned and "
+              "duplicates removed were not recorded. Reasons for exclusion are counted in the table below.")
+report.table(flow, "review_selection", p.output_dir)
+
+rob_items = review.load_risk_of_bias(lit=lit)
+rob = review.risk_of_bias_summary(rob_items)
+names = lit.drop_duplicates("study_id").assign(arm="")
+labels = dict(zip(names["study_id"], lit_.study_label(names)))
+report.figure(risk_of_bias_plot(rob, labels, [it.label for it in review.JBI_ITEMS]), "review_risk_of_bias",
+              p.output_dir, "Risk of bias of each included study: the ten items of the JBI checklist for case series "
+              "(+ yes, − no, ? unclear) and the overall judgement (L low: 70% of items or more met; M moderate: "
+              "50% to 69%; H high: under 50%).")
+report.table(rob.assign(study=rob["study_id"].map(labels)), "risk_of_bias", p.output_dir)
+report.save_table(rob_items, "risk_of_bias_rationale", p.output_dir)
+high_risk = review.high_risk_studies(rob)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("; ".join(f"{r.box} {r.n}" for r in flow.itertuples() if r.route == "both"))
+print("overall risk of bias:", rob["overall"].value_counts().reindex(list(review.RISK_LEVELS), fill_value=0)
+      .to_dict())
 
 # %% [markdown]
 # ## Forest plots
@@ -99,7 +152,8 @@ for r in summary.itertuples():
     print(f"{r.outcome}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method}; "
           f"population-averaged {r.marginal_pct:.1f}%; PI {r.pi_low:.1f}–{r.pi_high:.1f}; k={r.k}, "
           f"tau2={r.tau2:.2f} ({r.tau2_ci_low:.2f}–{r.tau2_ci_high:.2f}), {r.method}) | {r.this_cohort_label} "
-          f"{r.this_cohort}: P(new study >= cohort) = {r.p_at_least:.2f}")
+          f"{r.this_cohort}: P(new study >= cohort) = {r.p_at_least:.2f} (observed cases {r.this_cohort_observed}: "
+          f"{r.p_at_least_observed:.2f})")
 
 # %% [markdown]
 # ## The main model in words
@@ -141,7 +195,7 @@ print(f"rows breaking a coding rule: {len(rule_violations(lit))}")
 # %%
 from dttstudy.synthesis.sensitivity import sensitivity_table
 
-sens = sensitivity_table(lit, p.extra["outcome"], p.extra["include"], method=pool_method)
+sens = sensitivity_table(lit, p.extra["outcome"], p.extra["include"], method=pool_method, high_risk=high_risk)
 report.table(sens, "literature_sensitivity", p.output_dir,
              f"{lit_.OUTCOME_LABELS[p.extra['outcome']]}: sensitivity analyses of the pooled proportion")
 
@@ -150,6 +204,27 @@ report.table(sens, "literature_sensitivity", p.output_dir,
 for r in sens.itertuples():
     print(f"{r.analysis} ({r.detail}): k={r.k}, n={r.n}, {r.pooled_pct:.1f}% ({r.ci_low:.1f}–{r.ci_high:.1f}), "
           f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%")
+
+# %% [markdown]
+# ## Certainty of the evidence (GRADE)
+#
+# Case series start at low certainty and are rated down for risk of bias (studies at high risk hold more than half
+# of the pooled patients), inconsistency (95% prediction interval wider than 40 percentage points), indirectness
+# (timepoints more than 6 months apart, or more than one outcome definition) and imprecision (95% CI wider than 30
+# points, or fewer than 100 patients); publication bias cannot be assessed with fewer than ten studies.
+
+# %%
+from dttstudy.synthesis.certainty import summary_of_findings
+
+pools = {o: lit_.select(lit, o, p.extra["include"], units="study") for o in summary["outcome"]}
+sof = summary_of_findings(summary, pools, dict(zip(rob["study_id"], rob["overall"])))
+report.table(sof, "certainty_of_evidence", p.output_dir)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for r in sof.itertuples():
+    print(f"{r.outcome}: {r.estimate}, k={r.studies}, {r.patients} patients — {r.certainty} certainty "
+          f"({r.downgrades} level(s) down)")
 
 # %% [markdown]
 # ## Regimen classes

@@ -55,7 +55,9 @@ def predictive_words(own: pd.DataFrame, row: dict, pooled) -> str:
 def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, include: str, cohort_month: float,
                        outcomes=FOREST_OUTCOMES) -> tuple[pd.DataFrame, list[LiteratureForest]]:
     """Pool each outcome's published cohorts (``method``, studies selected by ``include``) and draw its forest plot
-    with this cohort's row (``mine``, from :func:`dttstudy.synthesis.literature.cohort_rows`) beside the pool.
+    with this cohort's rows (``mine``, from :func:`dttstudy.synthesis.literature.cohort_rows`) beside the pool.
+    When ``mine`` holds two analysis sets, the first (non-responder imputation) is the main comparison and the
+    second (observed cases) its sensitivity: both are drawn, and both are placed by the predictive check.
 
     Returns the summary table (one row per outcome, :func:`pooled_summary_row`) and the figures with captions.
     """
@@ -64,12 +66,23 @@ def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, in
         rows = lit_.select(lit, outcome, include, units="study")
         arms = lit_.select(lit, outcome, include, units="arm")
         per, pooled = forest.forest_data(rows, method=method, arms=arms)
-        own = mine[mine["outcome"] == outcome]
-        highlight = study_proportions(own["events"], own["total"], labels=list(own["label"])) if len(own) else None
-        row = pooled_summary_row(outcome, pooled, own)
+        both = mine[mine["outcome"] == outcome]
+        sets = list(dict.fromkeys(mine["analysis_set"])) if "analysis_set" in mine else []
+        own = both[both["analysis_set"] == sets[0]] if sets else both
+        other = both[both["analysis_set"] == sets[1]] if len(sets) > 1 else None
+        if other is not None and len(own) and (other[["events", "total"]].values == own[["events", "total"]].values).all():
+            other = None  # safety rows: one denominator (everyone who started) in every set
+        shown = pd.concat([own, other]) if other is not None else own
+        highlight = study_proportions(shown["events"], shown["total"], labels=list(shown["label"])) if len(own) \
+            else None
+        row = pooled_summary_row(outcome, pooled, own, other)
         summary.append(row)
         mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
         check = predictive_words(own, row, pooled)
+        if other is not None and check:
+            check += predictive_words(other, {"p_at_least": row["p_at_least_observed"],
+                                              "p_at_most": row["p_at_most_observed"]}, pooled).replace(
+                " Predictive check:", " Observed cases (sensitivity):")
         label = lit_.OUTCOME_LABELS[outcome]
         timepoint = ("whole follow-up reported per study (this cohort: DTT course)" if outcome.endswith("_ae") else
                      f"latest timepoint reported per study (this cohort: {cohort_month:g} months)")

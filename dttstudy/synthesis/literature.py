@@ -45,7 +45,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..analysis.outcomes import clinical_remission, clinical_response, endoscopic_response
+from ..analysis.outcomes import response_rates
 from ..concepts import ENDPOINTS, LITERATURE_OUTCOMES
 from ..analysis.safety import ae_incidence
 from ..intake.cohort import PUBLISHED_DIR, Cohort
@@ -118,47 +118,76 @@ _COHORT_DEFINITIONS = {
     "serious_ae": "serious treatment-emergent adverse events over the DTT course"}
 
 
-def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataFrame:
-    """This cohort's rows in the literature format, computed from raw data (observed cases, as published).
+#: This cohort's analysis sets in the literature format: observed cases (as the paper and most studies report)
+#: and non-responder imputation (the intention-to-treat reading: stopping DTT for failure is failure).
+COHORT_ANALYSIS_SETS = {"observed": "observed cases", "nri": "non-responder imputation (intention to treat)"}
+
+
+def _efficacy_counts(cohort: Cohort, month: float, analysis_set: str, response_kwargs: dict) -> dict:
+    windows = response_kwargs.get("windows")  # the same visit windows for every outcome
+    kwargs: dict[str, dict[str, Any]] = {"clinical_response": dict(response_kwargs),
+                                         "clinical_remission": {"windows": windows},
+                                         "endoscopic_response": {"windows": windows, "horizon": month}}
+    out = {}
+    for endpoint, kw in kwargs.items():
+        m = None if endpoint == "endoscopic_response" else month  # endoscopic: within the horizon
+        t = response_rates(cohort, months=[m], endpoint=endpoint, analysis_sets=(analysis_set,), **kw)
+        t = t[t["by"] == "All"].iloc[0]
+        out[endpoint] = (int(t["n"]), int(t["N"]))
+    return out
+
+
+def cohort_rows(cohort: Cohort, month: float = 9, analysis_sets: tuple[str, ...] = ("observed",),
+                **response_kwargs) -> pd.DataFrame:
+    """This cohort's rows in the literature format, computed from raw data.
 
     Clinical response and remission at ``month``; endoscopic response within ``month``; any and serious
-    treatment-emergent AE over the whole DTT course. ``response_kwargs`` go to the clinical response; its
+    treatment-emergent AE over the whole DTT course, among everyone who started. ``analysis_sets``: for the
+    efficacy outcomes, ``"observed"`` (evaluable patients at the month, as published) and/or ``"nri"``
+    (non-responder imputation: patients who stopped DTT for no response or an adverse event by the month count
+    as non-responders — the intention-to-treat reading, on the same footing as the studies' enrolled
+    denominators); one row per outcome and set, the set named in ``analysis_set`` (safety rows belong to every
+    set: their denominator is everyone who started). ``response_kwargs`` go to the clinical response; its
     ``windows`` (visit windows) apply to remission and endoscopic response as well. For the bundled
     reconstructed cohort the label says "reconstructed data", and rows the paper does not report (clinical
-    remission) are marked ``published=False`` with "not published" in label and notes: they come from the
-    invented records only.
+    remission, and every non-responder-imputation row) are marked ``published=False`` with "not published" in
+    label and notes: they come from the invented records only.
     """
-    def count(per):
-        ev = per[per["evaluable"]]
-        return int(ev["responder"].astype(bool).sum()), len(ev)
-
-    windows = response_kwargs.get("windows")  # the same visit windows for every outcome
-    out = {
-        "clinical_response": count(clinical_response(cohort, month, **response_kwargs)),
-        "clinical_remission": count(clinical_remission(cohort, month, windows=windows)),
-        "endoscopic_response": count(endoscopic_response(cohort, horizon=month, windows=windows)),
-    }
+    unknown = set(analysis_sets) - set(COHORT_ANALYSIS_SETS)
+    if unknown or not analysis_sets:
+        raise ValueError(f"analysis_sets: choose from {sorted(COHORT_ANALYSIS_SETS)} (got {sorted(unknown)})")
     inc = ae_incidence(cohort).iloc[0]
     ser = ae_incidence(cohort, serious_only=True).iloc[0]
-    out["any_ae"] = (int(inc["n"]), int(inc["N"]))
-    out["serious_ae"] = (int(ser["n"]), int(ser["N"]))
     d = cohort.patients["disease"]
     disease = d.iloc[0] if d.nunique() == 1 else "mixed"
+    rows = []
+    for aset in analysis_sets:
+        out = _efficacy_counts(cohort, month, aset, response_kwargs)
+        out["any_ae"] = (int(inc["n"]), int(inc["N"]))
+        out["serious_ae"] = (int(ser["n"]), int(ser["N"]))
+        rows += _rows(cohort, month, aset, out, disease)
+    return pd.DataFrame(rows)
+
+
+def _rows(cohort: Cohort, month: float, aset: str, out: dict, disease: str) -> list[dict]:
     rec = cohort.reconstructed
     rows = []
     for outcome, (k, n) in out.items():
         if n == 0:
             continue
-        published = rec and outcome in _PUBLISHED_OUTCOMES
+        safety = outcome.endswith("_ae")
+        published = rec and outcome in _PUBLISHED_OUTCOMES and (aset == "observed" or safety)
+        itt = "" if aset == "observed" or safety else "; non-responder imputation"
         if rec:
-            label = "This cohort (reconstructed data)" if published else \
-                "This cohort (reconstructed data; not published)"
+            label = f"This cohort (reconstructed data{itt})" if published else \
+                f"This cohort (reconstructed data{itt}; not published)"
             notes = (f"{cohort.label}: computed from the reconstructed records, which reproduce the published "
                      "figure" if published else
                      f"{cohort.label}: computed from the reconstructed records; Wang 2025 does not report this "
-                     "outcome, so the figure is not a published result")
+                     f"{'analysis' if itt and outcome in _PUBLISHED_OUTCOMES else 'outcome'}, so the figure is not a "
+                     "published result")
         else:
-            label, notes = "This cohort", cohort.label
+            label, notes = f"This cohort{itt.replace(';', ',')}", cohort.label
         rows.append({"study_id": THIS_STUDY, "arm": "", "first_author": "this cohort", "year": np.nan,
                      "journal": "", "doi_or_url": "", "population": "adult", "refractory": "yes",
                      "disease": disease, "regimen_class": "mixed", "n_patients": len(cohort.patients),
@@ -170,8 +199,9 @@ def cohort_rows(cohort: Cohort, month: float = 9, **response_kwargs) -> pd.DataF
                      "n_enrolled": len(cohort.patients),
                      "denominator_basis": "enrolled" if n == len(cohort.patients) else "evaluable",
                      "count_basis": "printed", "outcome_definition": _COHORT_DEFINITIONS[outcome],
-                     "reconstructed": rec, "published": published, "label": label, "notes": notes})
-    return pd.DataFrame(rows)
+                     "reconstructed": rec, "published": published, "label": label, "notes": notes,
+                     "analysis_set": aset})
+    return rows
 
 
 def overlap_sets(lit: pd.DataFrame) -> list[list[str]]:

@@ -39,10 +39,14 @@ def _pct(v) -> float:
     return math.nan if v is None else 100.0 * v
 
 
-def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.DataFrame) -> dict:
+def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.DataFrame,
+                       sensitivity: pd.DataFrame | None = None) -> dict:
     """One row of the pooled-vs-cohort table: pooled proportion (conditional: the median study's) with its CI,
     population-averaged proportion, prediction interval, tau^2 with its CI, the model, this cohort's count and
-    the predictive check. ``own``: this cohort's rows for the outcome (0 or 1 row)."""
+    the predictive check. ``own``: this cohort's row for the outcome in the main analysis set (0 or 1 row; for
+    efficacy, non-responder imputation); ``sensitivity``: its row in the other set (observed cases), whose count
+    and predictive check are added as ``this_cohort_observed``, ``p_at_least_observed`` and
+    ``p_at_most_observed`` (NaN / '—' when absent)."""
     row: dict[str, object] = {"outcome": outcome}
     if pooled is not None:
         row.update({"k": pooled.k, "patients": pooled.total, "pooled_pct": 100 * pooled.proportion,
@@ -63,6 +67,12 @@ def pooled_summary_row(outcome: str, pooled: PooledProportion | None, own: pd.Da
     else:
         row.update({"this_cohort": "—", "this_cohort_label": "", "this_cohort_pct": np.nan,
                     "p_at_least": np.nan, "p_at_most": np.nan})
+    if sensitivity is not None and len(sensitivity):
+        x, n = int(sensitivity["events"].iloc[0]), int(sensitivity["total"].iloc[0])
+        up, low = predictive_check(pooled, x, n)
+        row.update({"this_cohort_observed": f"{x}/{n}", "p_at_least_observed": up, "p_at_most_observed": low})
+    else:
+        row.update({"this_cohort_observed": "—", "p_at_least_observed": np.nan, "p_at_most_observed": np.nan})
     return row
 
 

@@ -17,6 +17,9 @@ one row per analysis:
   assumed added back;
 * **enrolled denominators (ITT)** — efficacy events over everyone who started the combination (Rule D;
   non-evaluable patients and non-completers count as non-responders);
+* **without studies at high risk of bias** — the main units less the studies whose JBI appraisal is high risk
+  (``high_risk``: their study ids, from :func:`dttstudy.synthesis.review.high_risk_studies`; the row is left out
+  when ``high_risk`` is None);
 * **leave-one-out** — one row per omitted study (main units and model);
 * **inverse-variance logit, REML** and **Freeman–Tukey, REML** — the older inverse-variance models on the main
   units (Freeman–Tukey only as a sensitivity analysis: Schwarzer et al. 2019), optionally with the
@@ -99,7 +102,7 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
         if rows is None or _key(rows) == _key(main):
             out.append(_row(name, f"{detail} — same as main", main_res, same=True))
         elif not len(rows):
-            out.append(_row(name, detail, None, note="no studies"))
+            out.append(_row(name, f"{detail} — no study qualifies", None, note="no studies"))
         else:
             out.append(_row(name, detail, pool(rows, **main_kw)))
     if leave_one_out and main is not None and len(main) >= 2:
@@ -120,7 +123,8 @@ def sensitivity_from_rows(main: pd.DataFrame, variants: dict[str, tuple[str, pd.
 
 def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", method: str = "GLMM",
                       hartung_knapp: bool = False, hk_adhoc: bool = True, level: float = 0.95,
-                      leave_one_out: bool = True, test: str = "t", **select_kwargs: Any) -> pd.DataFrame:
+                      leave_one_out: bool = True, test: str = "t", high_risk: list[str] | None = None,
+                      **select_kwargs: Any) -> pd.DataFrame:
     """Sensitivity analyses for ``outcome`` of the literature table ``lit`` (see the module docstring).
 
     ``include`` and ``select_kwargs`` (e.g. ``one_per_study``, ``regimen_class``, ``population``) define the
@@ -154,6 +158,11 @@ def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", me
                                                    "non-responder)" + ("; changed: " + ", ".join(
                                                        itt.loc[itt["itt_changed"], "label"]) if
                                                        itt["itt_changed"].any() else ""), itt)
+    if high_risk is not None:
+        left = sorted(set(main["study_id"]) & set(high_risk))
+        variants["without studies at high risk of bias"] = (
+            "JBI checklist; " + ("left out: " + ", ".join(main.loc[main["study_id"].isin(left), "label"])
+                                 if left else "none in the main pool"), main[~main["study_id"].isin(left)])
     if "verified" in main and not bool(np.all(main["verified"])):
         variants["without unverified rows"] = ("rows not seen in the source removed",
                                                main[main["verified"].astype(bool)])

@@ -1,0 +1,140 @@
+"""Certainty of the pooled evidence: a GRADE summary of findings, one row per pooled outcome.
+
+Evidence from case series starts at **low** certainty (GRADE: non-randomised evidence) and is rated down one
+level for each serious concern, two for a very serious one, to no lower than **very low**. The rules, each a
+named parameter of :class:`GradeRules` with its default:
+
+* **Risk of bias** — serious when studies at high risk (JBI checklist, :mod:`dttstudy.synthesis.review`) hold more
+  than ``rob_share`` (default half) of the pooled patients; very serious when every pooled study is at high risk.
+* **Inconsistency** — serious when the 95% prediction interval (from tau^2 and the t quantile with k - 1 df) is
+  wider than ``pi_width`` percentage points (default 40): a new study could show a very different result.
+* **Indirectness** — serious when the pooled studies' timepoints span more than ``timepoint_span`` months
+  (default 6; a study reporting a range counts by its stated value, one without a timepoint as unknown) or they
+  use more than one outcome definition; the pooled proportion then mixes different questions.
+* **Imprecision** — serious when the 95% CI is wider than ``ci_width`` percentage points (default 30) or fewer than
+  ``min_patients`` patients are pooled (default 100); very serious when both.
+* **Publication bias** — not assessable with fewer than 10 studies (no funnel-plot test); not rated down, and the
+  report says why reporting bias is likely.
+
+The statement follows GRADE's wording for each level: low "may", very low "the evidence is very uncertain".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .literature import OUTCOME_LABELS
+
+__all__ = ["GradeRules", "LEVELS", "summary_of_findings"]
+
+#: GRADE certainty levels, highest first.
+LEVELS = ("high", "moderate", "low", "very low")
+_START = "low"
+
+
+@dataclass(frozen=True)
+class GradeRules:
+    """Thresholds of the rating-down rules (see the module docstring)."""
+
+    rob_share: float = 0.5
+    pi_width: float = 40.0
+    timepoint_span: float = 6.0
+    ci_width: float = 30.0
+    min_patients: int = 100
+
+
+def _concern(level: int, reason: str) -> tuple[int, str]:
+    word = {0: "not serious", 1: "serious (−1)", 2: "very serious (−2)"}[level]
+    return level, f"{word}: {reason}"
+
+
+def _risk_of_bias(rows: pd.DataFrame, overall: dict[str, str], rules: GradeRules) -> tuple[int, str]:
+    n = rows["total"].astype(int)
+    risk = rows["study_id"].map(overall).fillna("not appraised")
+    high = n[risk == "high"].sum()
+    share = high / n.sum() if n.sum() else 0.0
+    named = ", ".join(f"{lab} {r}" for lab, r in zip(rows["label"], risk))
+    if len(rows) and (risk == "high").all():
+        return _concern(2, f"every study at high risk ({named})")
+    if share > rules.rob_share:
+        return _concern(1, f"{100 * share:.0f}% of patients from studies at high risk ({named})")
+    return _concern(0, f"{100 * share:.0f}% of patients from studies at high risk ({named})")
+
+
+def _inconsistency(row: dict, rules: GradeRules) -> tuple[int, str]:
+    lo, hi = row.get("pi_low", math.nan), row.get("pi_high", math.nan)
+    if not (isinstance(lo, float) and math.isfinite(lo) and math.isfinite(hi)):
+        return _concern(0, "not assessable: no prediction interval (one study or no fitted model)")
+    width = hi - lo
+    text = f"95% prediction interval {lo:.0f}% to {hi:.0f}% (τ² = {row.get('tau2', math.nan):.2f})"
+    return _concern(1 if width > rules.pi_width else 0, text)
+
+
+def _indirectness(rows: pd.DataFrame, rules: GradeRules) -> tuple[int, str]:
+    months = pd.to_numeric(rows["timepoint_months"], errors="coerce")
+    known = months.dropna()
+    span = float(known.max() - known.min()) if len(known) else 0.0
+    defs = sorted(set(rows["outcome_definition"].astype(str)))
+    reasons = []
+    if len(known) < len(rows):
+        reasons.append(f"{len(rows) - len(known)} study without a single timepoint")
+    if span > rules.timepoint_span:
+        reasons.append(f"timepoints from {known.min():g} to {known.max():g} months")
+    if len(defs) > 1:
+        reasons.append(f"{len(defs)} outcome definitions")
+    if reasons:
+        return _concern(1, "; ".join(reasons))
+    return _concern(0, "one timepoint window and one definition")
+
+
+def _imprecision(row: dict, rules: GradeRules) -> tuple[int, str]:
+    lo, hi, n = row.get("ci_low", math.nan), row.get("ci_high", math.nan), int(row.get("patients", 0) or 0)
+    width = hi - lo if math.isfinite(lo) and math.isfinite(hi) else math.inf
+    wide, few = width > rules.ci_width, n < rules.min_patients
+    text = f"95% CI {width:.0f} percentage points wide; {n} patients"
+    return _concern(int(wide) + int(few), text)
+
+
+def _statement(level: str, label: str, pct: float, lo: float, hi: float) -> str:
+    about = f"about {pct:.0f} in 100 patients (95% CI {lo:.0f} to {hi:.0f})"
+    if level == "very low":
+        return f"The evidence is very uncertain: {about} in these studies had {label.lower()}."
+    if level == "low":
+        return f"In refractory IBD, {about} may have {label.lower()} on dual-targeted therapy."
+    if level == "moderate":
+        return f"In refractory IBD, {about} probably have {label.lower()} on dual-targeted therapy."
+    return f"In refractory IBD, {about} have {label.lower()} on dual-targeted therapy."
+
+
+def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], overall_risk: dict[str, str],
+                        rules: GradeRules = GradeRules()) -> pd.DataFrame:
+    """GRADE summary of findings, one row per outcome of ``summary`` (the pooled table of the literature
+    comparison: ``outcome``, ``k``, ``patients``, ``pooled_pct``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high``,
+    ``tau2``) that has a pool. ``pools`` maps each outcome to its pooled study rows (``study_id``, ``label``,
+    ``total``, ``timepoint_months``, ``outcome_definition``); ``overall_risk`` maps study ids to their JBI overall
+    risk. Columns: outcome, studies, patients, estimate, one column per domain (its rating and reason),
+    downgrades, certainty and the statement."""
+    out = []
+    for row in summary.to_dict("records"):
+        k = row.get("k")
+        if k is None or (isinstance(k, float) and not math.isfinite(k)) or int(k) < 1:
+            continue
+        rows = pools[row["outcome"]]
+        label = OUTCOME_LABELS[row["outcome"]]
+        domains = {"risk_of_bias": _risk_of_bias(rows, overall_risk, rules),
+                   "inconsistency": _inconsistency(row, rules),
+                   "indirectness": _indirectness(rows, rules),
+                   "imprecision": _imprecision(row, rules)}
+        down = sum(d[0] for d in domains.values())
+        level = LEVELS[min(LEVELS.index(_START) + down, len(LEVELS) - 1)]
+        out.append({
+            "outcome": label, "studies": int(k), "patients": int(row["patients"]),
+            "estimate": f"{row['pooled_pct']:.0f} in 100 (95% CI {row['ci_low']:.0f} to {row['ci_high']:.0f})",
+            **{name: d[1] for name, d in domains.items()},
+            "publication_bias": "not assessable: fewer than 10 studies (reporting bias likely; see text)"
+            if int(k) < 10 else "not assessed",
+            "downgrades": down, "certainty": level,
+            "statement": _statement(level, label, row["pooled_pct"], row["ci_low"], row["ci_high"])})
+    return pd.DataFrame(out)

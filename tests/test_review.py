@@ -1,0 +1,151 @@
+"""The review around the pooling: selection flow, risk of bias, certainty of evidence, and this cohort placed on
+its intention-to-treat count. Expected values are counted by hand from the data files or set up by hand."""
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+from dttstudy import load_cohort
+from dttstudy.synthesis import review
+from dttstudy.synthesis.certainty import GradeRules, summary_of_findings
+from dttstudy.synthesis.literature import cohort_rows, load_literature, select
+from dttstudy.synthesis.meta import pool_proportions
+from dttstudy.synthesis.sensitivity import sensitivity_table
+
+from conftest import ROOT, REFERENCE
+
+PUBLISHED = ROOT / "data" / "published"
+LIT = load_literature()
+
+
+def _csv(name):
+    with open(PUBLISHED / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_flow_counts_are_the_records_counted_by_hand():
+    records = _csv("selection.csv")
+    flow = review.selection_flow(review.load_selection(lit=LIT), LIT)
+    n = {(r.route, r.box): r.n for r in flow.itertuples()}
+    for route in review.ROUTES:
+        mine = [r for r in records if r["identified_via"] == route]
+        assert n[route, "identified"] == len(mine)
+        assert n[route, "excluded_at_screening"] == sum(r["stage"] == "screened" for r in mine)
+        assert n[route, "not_retrieved"] == sum(r["stage"] == "sought" for r in mine)
+        assert n[route, "sought"] == len(mine) - n[route, "excluded_at_screening"]
+        assert n[route, "assessed"] == n[route, "sought"] - n[route, "not_retrieved"]
+        assert n[route, "assessed"] - n[route, "excluded_after_assessment"] == sum(r["stage"] == "included"
+                                                                                 for r in mine)
+    assert n["both", "included"] == LIT["study_id"].nunique() == 24
+    assert n["both", "included_secondary"] == LIT.groupby("study_id")["verified"].all().eq(False).sum()
+    # the main pool is derived, not stored: the studies select() keeps for any outcome
+    pooled = {s for o in ("clinical_response", "clinical_remission", "endoscopic_response",
+                          "endoscopic_remission", "any_ae", "serious_ae") for s in select(LIT, o)["study_id"]}
+    assert n["both", "in_main_pool"] == len(pooled) == 4
+
+
+def test_a_broken_selection_file_names_every_problem(tmp_path):
+    rows = _csv("selection.csv")
+    rows[0]["stage"] = "include"
+    rows[30]["reason"] = ""
+    rows.append(dict(rows[1]))  # a second included record for He 2025
+    path = tmp_path / "selection.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(ValueError) as err:
+        review.load_selection(path, lit=LIT)
+    text = str(err.value)
+    assert "selection.csv" in text and "row 2, column stage" in text and "row 32, column reason" in text
+    assert "'jin2025' has rows in literature.csv and no included record" in text
+    assert "'R02' appears more than once" in text
+
+
+def _rob(answers: dict[str, list[str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"study_id": s, "item": i + 1, "answer": a, "rationale": "x"}
+                         for s, ans in answers.items() for i, a in enumerate(ans)])
+
+
+def test_overall_risk_by_share_of_items_met():
+    rob = _rob({"seven": ["yes"] * 7 + ["no"] * 3, "five": ["yes"] * 5 + ["unclear"] * 5,
+                "four": ["yes"] * 4 + ["unclear"] * 6,
+                "na": ["yes"] * 6 + ["not_applicable"] * 2 + ["no"] * 2})
+    s = review.risk_of_bias_summary(rob).set_index("study_id")
+    assert s["overall"].to_dict() == {"seven": "low", "five": "moderate", "four": "high", "na": "low"}  # 6/8
+    assert s.loc["na", "applicable"] == 8 and s.loc["na", "share_yes"] == pytest.approx(0.75)
+    strict = review.risk_of_bias_summary(rob, low=0.8, moderate=0.6).set_index("study_id")["overall"]
+    assert strict.to_dict() == {"seven": "moderate", "five": "high", "four": "high", "na": "moderate"}
+    with pytest.raises(ValueError):
+        review.risk_of_bias_summary(rob, low=0.5, moderate=0.6)
+
+
+def test_every_included_study_is_appraised_on_ten_items_with_reasons():
+    rob = review.load_risk_of_bias(lit=LIT)
+    assert set(rob["study_id"]) == set(LIT["study_id"])
+    assert (rob.groupby("study_id")["item"].apply(sorted) == pd.Series([list(range(1, 11))] * 24,
+            index=sorted(set(rob["study_id"])))).all()
+    assert rob["rationale"].str.len().min() > 20
+
+
+def test_sensitivity_without_high_risk_studies_pools_the_rest():
+    main = select(LIT, "clinical_response")
+    high = ["yin2025", "alayo2020", "goessens2021"]  # the last is not in the main pool
+    sens = sensitivity_table(LIT, "clinical_response", high_risk=high, leave_one_out=False)
+    row = sens[sens["analysis"] == "without studies at high risk of bias"].iloc[0]
+    rest = main[~main["study_id"].isin(high)]
+    ref = pool_proportions(rest["events"], rest["total"], method="GLMM")
+    assert row["k"] == len(rest) == 2 and row["n"] == rest["total"].sum()
+    assert row["pooled_pct"] == pytest.approx(100 * ref.proportion)
+    assert "Alayo 2020" in row["detail"] and "Yin 2025" in row["detail"] and "Goessens" not in row["detail"]
+    assert "without studies at high risk of bias" not in set(sensitivity_table(LIT, "clinical_response",
+                                                                                leave_one_out=False)["analysis"])
+
+
+def _pool(months, definitions, totals, ids):
+    return pd.DataFrame({"study_id": ids, "label": ids, "total": totals, "timepoint_months": months,
+                         "outcome_definition": definitions})
+
+
+def test_grade_rates_down_by_each_rule():
+    summary = pd.DataFrame([
+        {"outcome": "clinical_response", "k": 3, "patients": 60, "pooled_pct": 50.0, "ci_low": 20.0,
+         "ci_high": 80.0, "pi_low": 5.0, "pi_high": 95.0, "tau2": 1.5},
+        {"outcome": "clinical_remission", "k": 5, "patients": 300, "pooled_pct": 50.0, "ci_low": 45.0,
+         "ci_high": 55.0, "pi_low": 40.0, "pi_high": 60.0, "tau2": 0.01}])
+    pools = {"clinical_response": _pool([3, 12, 6], ["a", "b", "a"], [20, 20, 20], ["s1", "s2", "s3"]),
+             "clinical_remission": _pool([6] * 5, ["a"] * 5, [60] * 5, ["t1", "t2", "t3", "t4", "t5"])}
+    risk = {"s1": "high", "s2": "high", "s3": "high", "t1": "high", "t2": "high", "t3": "low", "t4": "low",
+            "t5": "moderate"}
+    sof = summary_of_findings(summary, pools, risk).set_index("outcome")
+    bad, good = sof.loc["Clinical response"], sof.loc["Clinical remission"]
+    # every study high risk (2) + PI 90 points (1) + 3 to 12 months, 2 definitions (1) + CI 60 points and
+    # 60 patients (2): 6 levels below 'low', floored at very low
+    assert bad["downgrades"] == 6 and bad["certainty"] == "very low"
+    assert bad["risk_of_bias"].startswith("very serious") and bad["imprecision"].startswith("very serious")
+    assert "3 to 12 months" in bad["indirectness"] and "2 outcome definitions" in bad["indirectness"]
+    assert bad["statement"].startswith("The evidence is very uncertain")
+    # 2 of 5 equal studies at high risk: 40% of patients, not more than half
+    assert good["downgrades"] == 0 and good["certainty"] == "low" and " may have " in good["statement"]
+    assert good["estimate"] == "50 in 100 (95% CI 45 to 55)"
+    strict = summary_of_findings(summary, pools, risk, GradeRules(ci_width=5, rob_share=0.3)).set_index("outcome")
+    assert strict.loc["Clinical remission", "downgrades"] == 2
+    assert strict.loc["Clinical remission", "certainty"] == "very low"
+
+
+def test_the_predictive_check_takes_the_intention_to_treat_count():
+    cohort = load_cohort()
+    rows = cohort_rows(cohort, 9, analysis_sets=("nri", "observed"))
+    crr = rows[rows["outcome"] == "clinical_response"].set_index("analysis_set")
+    t = pd.read_csv(REFERENCE / "treatments.csv")
+    failed = ((t["status"] == "discontinued") & t["stop_reason"].isin(["no_response", "adverse_event"])
+              & (t["dtt_months"] <= 9)).sum()
+    assert (crr.loc["observed", "events"], crr.loc["observed", "total"]) == (7, 7)  # the paper's 7/7
+    assert crr.loc["nri", "total"] == crr.loc["observed", "total"] + failed == 11
+    assert crr.loc["nri", "events"] == 7 and not crr.loc["nri", "published"]
+    ae = rows[rows["outcome"] == "any_ae"].set_index("analysis_set")
+    assert ae.loc["nri", "total"] == ae.loc["observed", "total"] == len(cohort.patients)
+    with pytest.raises(ValueError):
+        cohort_rows(cohort, 9, analysis_sets=("itt",))
