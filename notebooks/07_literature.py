@@ -223,7 +223,7 @@ report.table(sof, "certainty_of_evidence", p.output_dir)
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in sof.itertuples():
-    print(f"{r.outcome}: {r.estimate}, k={r.studies}, {r.patients} patients — {r.certainty} certainty "
+    print(f"{r.outcome}: {r.per_100}, k={r.studies}, {r.patients} patients — {r.certainty} certainty "
           f"({r.downgrades} level(s) down)")
 
 # %% [markdown]
@@ -261,9 +261,12 @@ print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{lo
 # pooled figure of Ahmed 2022, Alayo 2022 or Anderson 2026 (sources searched: `literature.md`). Instead, the
 # primary studies in this file that Ahmed 2022 *could* have included (published before its search date,
 # 9 November 2020; two biologics or a biologic with tofacitinib; IBD) are pooled under the method variants it may
-# have used and set beside its printed figures. This is a **reconstruction, not a reproduction**: the included
-# studies are not known, several counts are assumed or from secondary sources (column "Basis"), and circular rows
-# are left out.
+# have used and set beside its printed figures, under Ahmed's own rules (studies with more than 10 patients;
+# efficacy arms treated for IBD; arms summed at one timepoint — what a rule leaves out is named). The comparison
+# is the **distance** of each reconstructed value from the printed one in widths of the printed 95% CI ("close":
+# at most a quarter of that width), which can fail where "inside the printed CI" almost never does. This is a
+# **reconstruction, not a reproduction**: the included studies are not known, several counts are assumed or from
+# secondary sources (column "Basis"), and circular rows are left out.
 
 # %%
 from dttstudy.synthesis.literature import published_meta_check
@@ -286,7 +289,8 @@ for r in pub.itertuples():
 for (tg, cs), g in recon.groupby(["target", "candidate_set"], sort=False):
     print(f"{tg} (printed {g['printed_pct'].iloc[0]:g}%, CI {g['printed_ci'].iloc[0]}), {cs}, k={g['k'].iloc[0]}: "
           f"reconstructed {g['reconstructed_pct'].min():.1f}–{g['reconstructed_pct'].max():.1f}% across "
-          f"{len(g)} method variants")
+          f"{len(g)} method variants, {int(g['close'].sum())} close (distance "
+          f"{g['distance'].min():.2f}–{g['distance'].max():.2f} printed-CI widths)")
 
 # %% [markdown]
 # ## Other evidence and reporting bias

@@ -17,7 +17,9 @@ from dttstudy.synthesis.reconstruction import candidate_rows, load_targets, reco
 
 @pytest.fixture(scope="module")
 def table():
-    return reconstruction_table(load_literature())
+    # the candidate sets as listed (metafor's values below are for these counts); the meta-analysis's rules are
+    # tested on their own below
+    return reconstruction_table(load_literature(), rules=False)
 
 
 def _one(table, target, variant, cset="all candidate studies"):
@@ -56,7 +58,10 @@ def test_sine_square_back_transform_by_hand(table):
 
 def test_reconstruction_is_labelled_and_never_agreement(table):
     assert not any("agree" in c for c in table.columns)
-    assert table["within_printed_ci"].isin([True, False]).all()
+    assert table["close"].isin([True, False]).all()
+    # distance in printed-CI widths, by hand: endoscopic remission printed 34 (23-46), width 23
+    r = _one(table, "Ahmed 2022: endoscopic remission", "logit + 0.5, DL")
+    assert r["distance"] == pytest.approx(abs(34.30005554 - 34) / 23, abs=1e-6) and r["close"]
     # the basis column says which counts are assumed, secondary or in trial units
     crem = table[table["outcome"] == "clinical_remission"]
     assert crem["basis"].str.contains("assumed").all() and crem["basis"].str.contains("secondary").all()
@@ -90,3 +95,22 @@ def test_pooled_summary_row_and_predictive_check_by_integration():
     assert row["marginal_pct"] == pytest.approx(100 * pooled.proportion_marginal)
     # no fitted model (all zero events): no predictive check
     assert all(math.isnan(v) for v in predictive_check(pool_proportions([0, 0], [5, 6], method="GLMM"), 1, 5))
+
+
+def test_the_meta_analysis_rules_leave_out_small_studies_mixed_arms_and_other_timepoints():
+    """Ahmed 2022 pooled studies with more than 10 patients: Mao 2018 (4) and Buer 2018 (10) go; Olbjørn 2020's
+    IFX+UST arm (started for a drug side effect) goes, leaving its IFX+VDZ arm alone (3/8), not 8/13."""
+    t = reconstruction_table(load_literature())
+    first = t.drop_duplicates(["target", "candidate_set"]).set_index(["target", "candidate_set"])
+    crem = first.loc[("Ahmed 2022: clinical remission", "adult and paediatric studies")]
+    assert "Mao 2018" not in crem["studies_in_set"] and "Buer 2018" not in crem["studies_in_set"]
+    assert "Olbjørn 2020 3/8" in crem["studies_in_set"] and crem["k"] == 5
+    assert crem["left_out"] == ("Buer 2018: 10 patients; Mao 2018: 4 patients; Olbjørn 2020 IFX+UST arm: mixed "
+                                "indication")
+    sae = first.loc[("Ahmed 2022: serious adverse event", "all candidate studies")]
+    assert sae["studies_in_set"] == "Yang 2020 2/24; Privitera 2020 0/16; Dolinger 2021 1/16"  # safety: all arms
+    # the rule can fail: the adult set lies more than one printed-CI width from 59% (42-74)
+    adult = t[(t["candidate_set"] == "adult studies")]
+    assert (adult["distance"] > 1).all() and not adult["close"].any()
+    with pytest.raises(ValueError):
+        reconstruction_table(load_literature(), close=0)

@@ -121,15 +121,19 @@ def test_grade_rates_down_by_each_rule():
             "t5": "moderate"}
     sof = summary_of_findings(summary, pools, risk).set_index("outcome")
     bad, good = sof.loc["Clinical response"], sof.loc["Clinical remission"]
-    # every study high risk (2) + PI 90 points (1) + 3 to 12 months, 2 definitions (1) + CI 60 points and
-    # 60 patients (2): 6 levels below 'low', floored at very low
+    # every study high risk (2) + tau^2 1.5 around 50%: true proportions 8% to 92% (1) + 3 to 12 months,
+    # 2 definitions (1) + CI 60 points and 60 patients (2): 6 levels below 'low', floored at very low
     assert bad["downgrades"] == 6 and bad["certainty"] == "very low"
     assert bad["risk_of_bias"].startswith("very serious") and bad["imprecision"].startswith("very serious")
     assert "3 to 12 months" in bad["indirectness"] and "2 outcome definitions" in bad["indirectness"]
     assert bad["statement"].startswith("The evidence is very uncertain")
     # 2 of 5 equal studies at high risk: 40% of patients, not more than half
-    assert good["downgrades"] == 0 and good["certainty"] == "low" and " may have " in good["statement"]
-    assert good["estimate"] == "50 in 100 (95% CI 45 to 55)"
+    assert good["downgrades"] == 0 and good["certainty"] == "low" and " may describe " in good["statement"]
+    assert good["risk_of_bias"] == "not serious: 40% of patients from studies at high risk (t1, t2)"
+    assert good["per_100"] == "50 in 100 (95% CI 45 to 55)"
+    # expit(±1.96 × 0.1) = 45.1% to 54.9%; expit(±1.96 × 1.2247) = 8.3% to 91.7% (by hand)
+    assert "between 45% and 55%" in good["inconsistency"] and good["inconsistency"].startswith("not serious")
+    assert "between 8% and 92%" in bad["inconsistency"] and bad["inconsistency"].startswith("serious")
     strict = summary_of_findings(summary, pools, risk, GradeRules(ci_width=5, rob_share=0.3)).set_index("outcome")
     assert strict.loc["Clinical remission", "downgrades"] == 2
     assert strict.loc["Clinical remission", "certainty"] == "very low"

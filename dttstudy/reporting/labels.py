@@ -130,7 +130,7 @@ LABELS: dict[str, str] = {
     "p_at_least": "P(new study ≥ cohort)", "p_at_most": "P(new study ≤ cohort)", "count_basis": "Count basis",
     "denominator_basis": "Denominator basis", "n_enrolled": "Enrolled, n", "itt_changed": "Denominator changed (ITT)",
     "target": "Published figure", "candidate_set": "Studies reconstructed", "variant": "Method variant",
-    "printed_ci": "Printed 95% CI", "within_printed_ci": "Inside printed CI", "circular_rows": "Circular rows",
+    "printed_ci": "Printed 95% CI", "distance": "Distance (printed CI widths)", "close": "Close", "circular_rows": "Circular rows",
     "studies_in_set": "Studies", "reconstructed_pct": "Reconstructed, %", "basis": "Basis",
     "reconstructed_pct_ci": "Reconstructed, % (95% CI)",
     "circular": "Circular (counts from the printed %)", "input": "Input column", "input_value": "Input value",

@@ -9,7 +9,7 @@ import pandas as pd
 from ..concepts import ENDPOINTS
 from ..synthesis import forest
 from ..synthesis import literature as lit_
-from ..synthesis.literature_summary import pooled_summary_row, timepoint_span
+from ..synthesis.literature_summary import pool_differences, pooled_summary_row, timepoint_span
 from ..synthesis.meta import study_proportions
 from .figures.forest import forest_plot
 
@@ -76,6 +76,8 @@ def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, in
         highlight = study_proportions(shown["events"], shown["total"], labels=list(shown["label"])) if len(own) \
             else None
         row = pooled_summary_row(outcome, pooled, own, other)
+        row.update(pool_differences(rows))
+        row["this_cohort_window"] = "DTT course" if outcome.endswith("_ae") else f"{cohort_month:g} months"
         summary.append(row)
         mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"
         check = predictive_words(own, row, pooled)

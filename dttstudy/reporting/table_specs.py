@@ -68,7 +68,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec('review_selection', '07_literature', 'Records considered and why they were left out (the boxes of the PRISMA 2020 flow diagram)', columns=('route', 'box', 'n', 'detail')),
     TableSpec('risk_of_bias', '07_literature', 'Risk of bias of the included studies (JBI checklist for case series)', columns=('study', 'overall')),
     TableSpec('risk_of_bias_rationale', '07_literature', 'Risk of bias: the answer to each JBI item with its rationale', unit='cell', in_report=False, columns=('study_id', 'item', 'answer', 'rationale')),
-    TableSpec('certainty_of_evidence', '07_literature', 'Summary of findings: certainty of the pooled evidence (GRADE)', columns=('outcome', 'studies', 'patients', 'certainty')),
+    TableSpec('certainty_of_evidence', '07_literature', 'Summary of findings: certainty of the pooled evidence (GRADE)', columns=('outcome', 'studies', 'patients', 'per_100', 'certainty', 'meaning', 'statement')),
     TableSpec('published_meta_check', '07_literature', 'Published meta-analyses (Anderson 2026, Ahmed 2022, Alayo 2022): subgroup percentages printed and recomputed (circular rows marked)', columns=('meta_analysis', 'subgroup', 'outcome')),
     TableSpec('published_meta_reconstruction', '07_literature', 'Ahmed et al. 2022: printed pooled figures beside a reconstruction from candidate primary studies (not a reproduction)', columns=('target', 'outcome', 'printed_pct')),
     TableSpec('multicentre_clinical_response', '08_multicentre', 'Pooled clinical response, K = 5', columns=('endpoint', 'definition', 'analysis_set')),

@@ -6,8 +6,10 @@ named parameter of :class:`GradeRules` with its default:
 
 * **Risk of bias** — serious when studies at high risk (JBI checklist, :mod:`dttstudy.synthesis.review`) hold more
   than ``rob_share`` (default half) of the pooled patients; very serious when every pooled study is at high risk.
-* **Inconsistency** — serious when the 95% prediction interval (from tau^2 and the t quantile with k - 1 df) is
-  wider than ``pi_width`` percentage points (default 40): a new study could show a very different result.
+* **Inconsistency** — serious when the studies' true proportions spread widely: the range ``expit(mu ± 1.96 tau)``
+  that holds 95% of them under the model is wider than ``spread_width`` percentage points (default 40). This is
+  heterogeneity alone (tau^2 = 0 gives no spread); the prediction interval, which adds the pooled estimate's own
+  uncertainty and the t quantile of few studies, is quoted beside it.
 * **Indirectness** — serious when the pooled studies' timepoints span more than ``timepoint_span`` months
   (default 6; a study reporting a range counts by its stated value, one without a timepoint as unknown) or they
   use more than one outcome definition; the pooled proportion then mixes different questions.
@@ -16,7 +18,8 @@ named parameter of :class:`GradeRules` with its default:
 * **Publication bias** — not assessable with fewer than 10 studies (no funnel-plot test); not rated down, and the
   report says why reporting bias is likely.
 
-The statement follows GRADE's wording for each level: low "may", very low "the evidence is very uncertain".
+The statement follows GRADE's wording for each level: moderate "probably", low "may", very low "the evidence is
+very uncertain".
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import pandas as pd
 
 from .literature import OUTCOME_LABELS
 
-__all__ = ["GradeRules", "LEVELS", "summary_of_findings"]
+__all__ = ["GradeRules", "LEVELS", "MEANING", "summary_of_findings"]
 
 #: GRADE certainty levels, highest first.
 LEVELS = ("high", "moderate", "low", "very low")
@@ -39,7 +42,7 @@ class GradeRules:
     """Thresholds of the rating-down rules (see the module docstring)."""
 
     rob_share: float = 0.5
-    pi_width: float = 40.0
+    spread_width: float = 40.0
     timepoint_span: float = 6.0
     ci_width: float = 30.0
     min_patients: int = 100
@@ -55,21 +58,26 @@ def _risk_of_bias(rows: pd.DataFrame, overall: dict[str, str], rules: GradeRules
     risk = rows["study_id"].map(overall).fillna("not appraised")
     high = n[risk == "high"].sum()
     share = high / n.sum() if n.sum() else 0.0
-    named = ", ".join(f"{lab} {r}" for lab, r in zip(rows["label"], risk))
+    named = ", ".join(rows.loc[risk == "high", "label"])
+    text = f"{100 * share:.0f}% of patients from studies at high risk" + (f" ({named})" if named else "")
     if len(rows) and (risk == "high").all():
         return _concern(2, f"every study at high risk ({named})")
-    if share > rules.rob_share:
-        return _concern(1, f"{100 * share:.0f}% of patients from studies at high risk ({named})")
-    return _concern(0, f"{100 * share:.0f}% of patients from studies at high risk ({named})")
+    return _concern(1 if share > rules.rob_share else 0, text)
 
 
 def _inconsistency(row: dict, rules: GradeRules) -> tuple[int, str]:
-    lo, hi = row.get("pi_low", math.nan), row.get("pi_high", math.nan)
-    if not (isinstance(lo, float) and math.isfinite(lo) and math.isfinite(hi)):
-        return _concern(0, "not assessable: no prediction interval (one study or no fitted model)")
-    width = hi - lo
-    text = f"95% prediction interval {lo:.0f}% to {hi:.0f}% (τ² = {row.get('tau2', math.nan):.2f})"
-    return _concern(1 if width > rules.pi_width else 0, text)
+    pct, tau2 = row.get("pooled_pct", math.nan), row.get("tau2", math.nan)
+    if not (isinstance(tau2, float) and math.isfinite(tau2) and 0 < pct < 100):
+        return _concern(0, "not assessable: one study or no fitted model")
+    if tau2 == 0:
+        return _concern(0, "τ² = 0: no spread between the studies beyond chance")
+    mu, tau = math.log(pct / (100 - pct)), math.sqrt(tau2)
+    lo, hi = (100 / (1 + math.exp(-(mu + z * tau))) for z in (-1.959963984540054, 1.959963984540054))
+    text = f"τ² = {tau2:.2f}: 95% of the studies' true proportions between {lo:.0f}% and {hi:.0f}%"
+    pi_lo, pi_hi = row.get("pi_low", math.nan), row.get("pi_high", math.nan)
+    if isinstance(pi_lo, float) and math.isfinite(pi_lo) and math.isfinite(pi_hi):
+        text += f" (prediction interval {pi_lo:.0f}% to {pi_hi:.0f}%)"
+    return _concern(1 if hi - lo > rules.spread_width else 0, text)
 
 
 def _indirectness(rows: pd.DataFrame, rules: GradeRules) -> tuple[int, str]:
@@ -79,7 +87,8 @@ def _indirectness(rows: pd.DataFrame, rules: GradeRules) -> tuple[int, str]:
     defs = sorted(set(rows["outcome_definition"].astype(str)))
     reasons = []
     if len(known) < len(rows):
-        reasons.append(f"{len(rows) - len(known)} study without a single timepoint")
+        missing = len(rows) - len(known)
+        reasons.append(f"{missing} {'study' if missing == 1 else 'studies'} without a single timepoint")
     if span > rules.timepoint_span:
         reasons.append(f"timepoints from {known.min():g} to {known.max():g} months")
     if len(defs) > 1:
@@ -97,15 +106,19 @@ def _imprecision(row: dict, rules: GradeRules) -> tuple[int, str]:
     return _concern(int(wide) + int(few), text)
 
 
-def _statement(level: str, label: str, pct: float, lo: float, hi: float) -> str:
-    about = f"about {pct:.0f} in 100 patients (95% CI {lo:.0f} to {hi:.0f})"
-    if level == "very low":
-        return f"The evidence is very uncertain: {about} in these studies had {label.lower()}."
-    if level == "low":
-        return f"In refractory IBD, {about} may have {label.lower()} on dual-targeted therapy."
-    if level == "moderate":
-        return f"In refractory IBD, {about} probably have {label.lower()} on dual-targeted therapy."
-    return f"In refractory IBD, {about} have {label.lower()} on dual-targeted therapy."
+#: What each level means (GRADE's definitions, said of a proportion).
+MEANING = {"high": "The true proportion lies close to the pooled one.",
+           "moderate": "The true proportion is probably close to the pooled one.",
+           "low": "The true proportion may be substantially different.",
+           "very low": "The true proportion is likely to be substantially different."}
+
+
+def _statement(level: str, label: str) -> str:
+    what = f"the proportion of patients with {label.lower()} on dual-targeted therapy"
+    return {"very low": f"The evidence is very uncertain about {what}.",
+            "low": f"The pooled value may describe {what}; the true proportion may be substantially different.",
+            "moderate": f"The pooled value probably describes {what}.",
+            "high": f"The pooled value describes {what}."}[level]
 
 
 def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], overall_risk: dict[str, str],
@@ -114,8 +127,9 @@ def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], o
     comparison: ``outcome``, ``k``, ``patients``, ``pooled_pct``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high``,
     ``tau2``) that has a pool. ``pools`` maps each outcome to its pooled study rows (``study_id``, ``label``,
     ``total``, ``timepoint_months``, ``outcome_definition``); ``overall_risk`` maps study ids to their JBI overall
-    risk. Columns: outcome, studies, patients, estimate, one column per domain (its rating and reason),
-    downgrades, certainty and the statement."""
+    risk. Columns: outcome, studies, patients, per_100 (the pooled proportion as patients in 100, with its CI),
+    one column per domain (its rating and reason),
+    downgrades, certainty, what the level means and the statement."""
     out = []
     for row in summary.to_dict("records"):
         k = row.get("k")
@@ -131,10 +145,10 @@ def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], o
         level = LEVELS[min(LEVELS.index(_START) + down, len(LEVELS) - 1)]
         out.append({
             "outcome": label, "studies": int(k), "patients": int(row["patients"]),
-            "estimate": f"{row['pooled_pct']:.0f} in 100 (95% CI {row['ci_low']:.0f} to {row['ci_high']:.0f})",
+            "per_100": f"{row['pooled_pct']:.0f} in 100 (95% CI {row['ci_low']:.0f} to {row['ci_high']:.0f})",
             **{name: d[1] for name, d in domains.items()},
             "publication_bias": "not assessable: fewer than 10 studies (reporting bias likely; see text)"
             if int(k) < 10 else "not assessed",
-            "downgrades": down, "certainty": level,
-            "statement": _statement(level, label, row["pooled_pct"], row["ci_low"], row["ci_high"])})
+            "downgrades": down, "certainty": level, "meaning": MEANING[level],
+            "statement": _statement(level, label)})
     return pd.DataFrame(out)

@@ -19,7 +19,7 @@ import pandas as pd
 from .glmm.inference import predictive_tail
 from .meta import PooledProportion
 
-__all__ = ["pooled_summary_row", "predictive_check", "timepoint_span"]
+__all__ = ["pool_differences", "pooled_summary_row", "predictive_check", "timepoint_span"]
 
 
 def predictive_check(pooled: PooledProportion | None, x: int, n: int) -> tuple[float, float]:
@@ -82,3 +82,19 @@ def timepoint_span(rows: pd.DataFrame) -> str:
         return ""
     labels = rows["label"] if "label" in rows else rows["study_id"]
     return "; ".join(f"{lab}: {tp or 'not stated'}" for lab, tp in zip(labels, rows["timepoint"].astype(str)))
+
+
+def pool_differences(rows: pd.DataFrame) -> dict:
+    """How the pooled studies differ, for the caveats beside a pooled proportion: ``study_timepoints`` (the range
+    of the timepoints stated as one number of months, and how many studies state none, e.g. "1.8–27 months; 2
+    without a single timepoint") and ``definitions`` (distinct outcome definitions)."""
+    if not len(rows):
+        return {"study_timepoints": "", "definitions": 0}
+    months = pd.to_numeric(rows["timepoint_months"], errors="coerce")
+    known = months.dropna()
+    span = (f"{known.min():g} months" if known.min() == known.max() else
+            f"{known.min():g}–{known.max():g} months") if len(known) else ""
+    missing = len(rows) - len(known)
+    if missing:
+        span += ("; " if span else "") + f"{missing} without a single timepoint"
+    return {"study_timepoints": span, "definitions": int(rows["outcome_definition"].astype(str).nunique())}

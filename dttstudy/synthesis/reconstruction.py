@@ -13,11 +13,21 @@ Miller's formula at the harmonic mean study size and with the simple ``sin^2(t /
 to zero/all-event studies (DL and REML); the binomial–normal GLMM (ML; t(k-1) CI). All CIs Wald-type except
 the GLMM's.
 
-Reading the result. A reconstructed value inside the printed CI is *consistent with* the published figure; it is
-never called agreement: the candidate sets are guesses (which studies the meta-analysis included is not known),
-several counts are assumed or taken from secondary sources (``basis`` says which), and counts back-calculated
-from a meta-analysis's own printed percentages (``count_basis == "circular"``) are left out of every set and
-listed in ``circular_rows``.
+The meta-analysis's own rules are applied to every candidate set (``rules=True``, the default): a study enters
+only with at least ``min_patients`` patients (the target file's column; Ahmed 2022 pooled studies with more than
+10 patients), and for efficacy an arm whose patients started the combination for a non-IBD indication is left
+out (Rule M of :mod:`dttstudy.synthesis.coding_rules`), as are arms whose timepoint differs from the study's
+other arms (arms are summed only at one timepoint). What a rule leaves out is named in ``left_out``.
+``rules=False`` pools the candidate sets as listed.
+
+Reading the result: ``distance`` is how far the reconstructed value lies from the printed one, in widths of the
+printed 95% CI (``|reconstructed - printed| / (upper - lower)``); ``close`` is a distance of at most ``close``
+(default 0.25: within a quarter of the printed interval's width). Unlike "inside the printed CI", which a
+reconstruction with a wide interval of its own meets almost always, this can fail. A close value is still never
+called agreement: the candidate sets are guesses (which studies the meta-analysis included is not known), several
+counts are assumed or taken from secondary sources (``basis`` says which), and counts back-calculated from a
+meta-analysis's own printed percentages (``count_basis == "circular"``) are left out of every set and listed in
+``circular_rows``.
 """
 from __future__ import annotations
 
@@ -29,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from ..intake.cohort import PUBLISHED_DIR
+from .coding_rules import study_sizes
 from .literature import OUTCOME_LABELS, study_label
 from .meta import pool_proportions
 from .meta.models import _ft_inverse
@@ -62,13 +73,35 @@ def load_targets(path=None) -> pd.DataFrame:
     return df
 
 
-def candidate_rows(lit: pd.DataFrame, outcome: str, study_ids: list[str]) -> pd.DataFrame:
+def candidate_rows(lit: pd.DataFrame, outcome: str, study_ids: list[str], rules: bool = False,
+                   left_out: list[str] | None = None) -> pd.DataFrame:
     """One row per candidate study: its arms summed at each arm's latest timepoint; patient units and trial
-    units as the study reports them; circular counts never included."""
+    units as the study reports them; circular counts never included. With ``rules``, efficacy arms with a non-IBD
+    indication are left out and arms are summed only at the study's latest timepoint shared by its arms (an arm
+    without a stated timepoint counts as unknown and is left out when another arm states one); each arm left out
+    is appended to ``left_out`` ("Olbjørn 2020 IFX+UST arm: mixed indication")."""
     d = lit[(lit["outcome"] == outcome) & lit["study_id"].isin(study_ids) & ~lit["event_based"]
             & (lit["count_basis"] != "circular")]
     t = d["timepoint_months"].fillna(-math.inf)
     d = d[t == t.groupby([d["study_id"], d["arm"]]).transform("max")].drop_duplicates(["study_id", "arm"])
+    if rules:
+        first = lit.drop_duplicates("study_id").assign(arm="")
+        names = dict(zip(first["study_id"], study_label(first)))
+
+        def arm(r) -> str:
+            return f"{names[r.study_id]}{' ' + r.arm + ' arm' if r.arm else ''}"
+
+        gone = []
+        if not outcome.endswith("_ae"):
+            mixed = d["indication_mixed"].astype(bool)
+            gone += [f"{arm(r)}: mixed indication" for r in d[mixed].itertuples()]
+            d = d[~mixed]
+        t = d["timepoint_months"].fillna(-math.inf)
+        latest = t.groupby(d["study_id"]).transform("max")
+        gone += [f"{arm(r)}: another timepoint" for r in d[t != latest].itertuples()]
+        d = d[t == latest]
+        if left_out is not None:
+            left_out += gone
     rows = []
     for sid in study_ids:
         g = d[d["study_id"] == sid]
@@ -107,15 +140,25 @@ def _basis(rows: pd.DataFrame) -> str:
     return "; ".join(parts) or "all printed in the studies' own text"
 
 
-def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
+def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None, level: float = 0.95,
+                         rules: bool = True, close: float = 0.25) -> pd.DataFrame:
     """Printed figure beside the reconstruction under each method variant (see the module docstring)."""
+    if not close > 0:
+        raise ValueError(f"close must be positive (got {close})")
     targets = load_targets() if targets is None else targets
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     out = []
     labels = dict(zip(lit["study_id"], study_label(lit)))  # ids are data; a reader sees "Sands 2007"
+    sizes = study_sizes(lit)
     for tg in targets.itertuples(index=False):
         ids = [s for s in tg.study_ids.split(";") if s]
-        rows = candidate_rows(lit, tg.outcome, ids)
+        left_out: list[str] = []
+        minimum = int(getattr(tg, "min_patients", "") or 0)
+        if rules and minimum:
+            small = [s for s in ids if int(sizes.get(s, 0)) < minimum]
+            left_out += [f"{labels.get(s, s).split(' — ')[0]}: {int(sizes.get(s, 0))} patients" for s in small]
+            ids = [s for s in ids if s not in small]
+        rows = candidate_rows(lit, tg.outcome, ids, rules=rules, left_out=left_out)
         base = {"target": f"{tg.meta_analysis}: {OUTCOME_LABELS.get(tg.outcome, tg.outcome).lower()}",
                 "outcome": tg.outcome,
                 "printed_pct": float(tg.printed_pct),
@@ -125,7 +168,10 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
                 "k": len(rows), "events": int(rows["events"].sum()) if len(rows) else 0,
                 "n": int(rows["total"].sum()) if len(rows) else 0, "basis": _basis(rows) if len(rows) else "",
                 "circular_rows": ", ".join(labels.get(s, s).split(" — ")[0]
-                                           for s in tg.excluded_circular.split(";") if s)}
+                                           for s in tg.excluded_circular.split(";") if s),
+                "rule": (f"at least {minimum} patients per study; " if rules and minimum else "")
+                + ("IBD indication, one timepoint per study" if rules else "candidate set as listed"),
+                "left_out": "; ".join(left_out)}
         for name, kw, how in VARIANTS:
             row = dict(base, variant=name, reconstructed_pct=math.nan, ci_low=math.nan, ci_high=math.nan)
             if len(rows) >= 2:
@@ -138,7 +184,8 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
                                ci_low=100 * _back(r.estimate - z * r.se, how, r.n_harmonic),
                                ci_high=100 * _back(r.estimate + z * r.se, how, r.n_harmonic))
             v = row["reconstructed_pct"]
-            row["within_printed_ci"] = (float(tg.printed_ci_low) <= v <= float(tg.printed_ci_high)
-                                        if math.isfinite(v) else None)
+            width = float(tg.printed_ci_high) - float(tg.printed_ci_low)
+            row["distance"] = abs(v - float(tg.printed_pct)) / width if math.isfinite(v) and width > 0 else math.nan
+            row["close"] = bool(row["distance"] <= close) if math.isfinite(row["distance"]) else None
             out.append(row)
     return pd.DataFrame(out)

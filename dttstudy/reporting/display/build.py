@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 # the families register their builders when imported
-from . import cohort, labs, literature, multicentre, response, safety, treatment  # noqa: F401
+from . import cohort, labs, literature, multicentre, response, review, safety, treatment  # noqa: F401
 from .core import _BUILDERS, DisplayTable
 from .generic import generic
 from ..table_specs import spec

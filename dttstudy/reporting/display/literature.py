@@ -295,9 +295,17 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             Column(label("p_new_at_least"), align="right")]
     rows = []
     unpublished = False
+    sensitivity = False
     for r in tidy.to_dict("records"):
         own = str(r.get("this_cohort") or "")
         cohort = f"{own} ({fmt(r['this_cohort_pct'], 'pct')}%)" if own and not _nan(r.get("this_cohort_pct")) else NA
+        observed = str(r.get("this_cohort_observed") or "—")
+        p_cell = fmt(r["p_at_least"], "prob") if not _nan(r["p_at_least"]) else NA
+        if observed != "—" and cohort != NA:
+            sensitivity = True
+            cohort += f"; observed cases {observed}"
+            if not _nan(r.get("p_at_least_observed")):
+                p_cell += f" (observed: {fmt(r['p_at_least_observed'], 'prob')})"
         marks = {}
         if "not published" in str(r.get("this_cohort_label") or ""):
             marks[8] = "a"
@@ -308,8 +316,7 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                          if not _nan(r.get("marginal_ci_low")) else fmt(r["marginal_pct"], "pct"),
                          interval(r["pi_low"], r["pi_high"], "pct"),
                          est_ci(r["tau2"], r["tau2_ci_low"], r["tau2_ci_high"], "tau2"), fmt(r["i2"], "i2"),
-                         cohort, fmt(r["p_at_least"], "prob") if not _nan(r["p_at_least"])
-                         else NA],
+                         cohort, p_cell],
                         [None, r["k"], r["patients"], r["pooled_pct"], r["marginal_pct"], None, r["tau2"], r["i2"],
                          None, r["p_at_least"]], [None, 0, 0, 1, 1, None, 3, 1, None, 3], marks=marks))
     model = _model_words(str(tidy["method"].iloc[0])) if len(tidy) and "method" in tidy else ""
@@ -320,8 +327,23 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                   "scale) with its profile-likelihood CI."),
              ("", "P(new study ≥ this cohort): the probability that a new study of this cohort's size has at least "
                   "as many patients with the outcome, under the pooled predictive distribution.")]
+    if sensitivity:
+        notes.append(("", "This cohort's efficacy rows: non-responder imputation (patients who stopped DTT for no "
+                          "response or an adverse event count as non-responders: the intention-to-treat reading, "
+                          "as the studies' enrolled denominators) is the main comparison; observed cases (as the "
+                          "paper reports) the sensitivity analysis."))
+    if "study_timepoints" in tidy:
+        differ = [f"{level(str(r['outcome']))}: {r['study_timepoints']}, {int(r['definitions'])} outcome "
+                  f"definition{'s' if int(r['definitions']) != 1 else ''} (this cohort: {r['this_cohort_window']})"
+                  for r in tidy.to_dict("records") if str(r.get("study_timepoints") or "")]
+        if differ:
+            notes.append(("", "The pooled studies differ in timepoint and definition, and so does this cohort: "
+                              + "; ".join(differ) + ". Adverse events: this cohort over the whole DTT course, each "
+                              "study over its own follow-up."))
     if unpublished:
-        notes.append(("a", "Computed from the reconstructed cohort; Wang et al. 2025 do not print it."))
+        notes.append(("a", "Computed from the reconstructed cohort; Wang et al. 2025 do not print it"
+                           + (" (the non-responder-imputation count; clinical remission not at all)."
+                              if sensitivity else ".")))
     return DisplayTable(name, "Pooled published cohorts and this cohort", cols, rows, notes)
 
 
@@ -332,7 +354,7 @@ def reconstruction_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     rows, then one row per method variant with its reconstructed % (95% CI) and whether it lies inside the
     printed CI (instead of the studies repeated on every variant's row)."""
     cols = [Column(label("variant")), Column(label("reconstructed_pct_ci"), align="center"),
-            Column(label("within_printed_ci"), align="center")]
+            Column(label("distance"), align="right"), Column(label("close"), align="center")]
     rows: list[Row] = []
     keys = ["target", "candidate_set"]
     for (target, cset), g in tidy.groupby(keys, sort=False):
@@ -340,22 +362,33 @@ def reconstruction_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         group = f"{target}, printed {fmt(first['printed_pct'], 'pct')}% ({first['printed_ci']}): {cset}"
         studies = (f"{int(first['k'])} studies, {int(first['events'])}/{int(first['n'])}: {first['studies_in_set']}"
                    if int(first["k"]) else "no candidate study")
-        rows.append(Row([studies, "", ""], [None] * 3, [None] * 3, group=group))
+        rows.append(Row([studies, "", "", ""], [None] * 4, [None] * 4, group=group))
+        gone = "" if _nan(first.get("left_out")) else str(first.get("left_out") or "")
+        if gone:
+            rows.append(Row([f"Left out by the meta-analysis's rules: {gone}", "", "", ""], [None] * 4, [None] * 4,
+                            group=group))
         circular = "" if _nan(first.get("circular_rows")) else str(first.get("circular_rows") or "")
         basis = "" if _nan(first.get("basis")) else str(first.get("basis") or "")
         extra = "; ".join(x for x in (basis, f"left out as circular: {circular}" if circular else "") if x)
         if extra:
-            rows.append(Row([extra[0].upper() + extra[1:], "", ""], [None] * 3, [None] * 3, group=group))
+            rows.append(Row([extra[0].upper() + extra[1:], "", "", ""], [None] * 4, [None] * 4, group=group))
         for r in g.to_dict("records"):
-            inside = r.get("within_printed_ci")
-            rows.append(Row([_model_words(str(r["variant"])).replace("Freeman-Tukey", "Freeman–Tukey"), est_ci(r["reconstructed_pct"], r["ci_low"], r["ci_high"], "pct"),
-                             NA if inside is None or _nan(inside) else ("yes" if str(inside) in ("True", "true")
-                                                                        or inside is True else "no")],
-                            [None, r["reconstructed_pct"], None], [None, 1, None], group=group, indent=1))
+            close = r.get("close")
+            dist = r.get("distance")
+            rows.append(Row([_model_words(str(r["variant"])).replace("Freeman-Tukey", "Freeman–Tukey"),
+                             est_ci(r["reconstructed_pct"], r["ci_low"], r["ci_high"], "pct"),
+                             NA if dist is None or _nan(dist) else f"{dist:.2f}",
+                             NA if close is None or _nan(close) else ("yes" if str(close) in ("True", "true")
+                                                                      or close is True else "no")],
+                            [None, r["reconstructed_pct"], None if dist is None or _nan(dist) else dist, None],
+                            [None, 1, 2, None], group=group, indent=1))
     notes = [("", "Each block: a pooled figure printed by the meta-analysis, and the candidate primary studies it may "
                   "have pooled, with their counts and where the counts come from; below, the figure reconstructed "
                   "under each method variant. A reconstruction, not a reproduction: the meta-analysis does not "
                   "list its studies per figure."),
-             ("", "Inside printed CI: the reconstructed % lies within the printed 95% CI (with intervals this wide "
-                  "it rarely tells variants apart).")]
+             ("", "Distance: |reconstructed − printed| in widths of the printed 95% CI; close: a distance of at "
+                  "most 0.25. Unlike “inside the printed CI”, which wide reconstructed intervals meet almost "
+                  "always, this can fail; a close value is consistency, not agreement."),
+             ("", "The meta-analysis's rules are applied: studies with more than 10 patients, efficacy arms "
+                  "treated for IBD, arms summed only at one timepoint; what a rule leaves out is named.")]
     return DisplayTable(name, "Published pooled figures beside their reconstruction", cols, rows, notes)
