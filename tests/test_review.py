@@ -153,3 +153,32 @@ def test_the_predictive_check_takes_the_intention_to_treat_count():
     assert ae.loc["nri", "total"] == ae.loc["observed", "total"] == len(cohort.patients)
     with pytest.raises(ValueError):
         cohort_rows(cohort, 9, analysis_sets=("itt",))
+
+
+def _study(sid, design, country="China", population="adult", year=2025, overlaps=""):
+    return {"study_id": sid, "design": design, "country": country, "population": population, "year": year,
+            "overlaps_with": overlaps}
+
+
+def test_possible_overlaps_follow_the_written_rule():
+    from dttstudy.synthesis.literature import possible_overlaps
+
+    lit = pd.DataFrame([
+        _study("a", "retrospective single centre (Xijing IBD Center)"),
+        _study("b", "retrospective single centre, two arms"),                   # unnamed: may be Xijing
+        _study("c", "retrospective single centre (Yancheng hospital)"),          # named elsewhere than a
+        _study("d", "retrospective multicentre (3 hospitals)"),                 # not single centre
+        _study("e", "retrospective single centre", population="paediatric"),    # other population
+        _study("f", "retrospective single centre", year=2021),                  # 4 years apart
+        _study("g", "retrospective single centre", country="USA"),              # other country
+        _study("h", "retrospective single centre", overlaps="a")])              # already known to overlap a
+    # by hand: a-b, b-c, b-h (h unnamed, not flagged with b); a-h is a known overlap, not a possible one
+    assert possible_overlaps(lit) == [("a", "b"), ("b", "c"), ("b", "h"), ("c", "h")]
+
+
+def test_the_possible_overlap_sensitivity_keeps_the_larger_study():
+    sens = sensitivity_table(LIT, "clinical_response", leave_one_out=False).set_index("analysis")
+    row = sens.loc["possible overlaps resolved"]
+    kept = select(LIT, "clinical_response", possible_overlaps=True)
+    assert set(kept["study_id"]) == {"alayo2020", "yin2025"}  # He 2025 (20) and Ye 2026 (26) give way to Yin (43)
+    assert row["k"] == 2 and row["n"] == kept["total"].sum()

@@ -135,6 +135,15 @@ LABELS: dict[str, str] = {
     "reconstructed_pct_ci": "Reconstructed, % (95% CI)",
     "circular": "Circular (counts from the printed %)", "input": "Input column", "input_value": "Input value",
     "flag": "Flag", "flag_value": "Flag value", "rule_text": "Rule",
+    # the review: selection flow, risk of bias, certainty of evidence
+    "box": "Box", "reasons": "Reasons and notes", "route": "Identified via", "study": "Study",
+    "jbi_item": "JBI checklist item", "items_met": "Items met", "overall_risk": "Overall risk",
+    "item": "Item", "answer": "Answer", "rationale": "Rationale",
+    "studies_patients": "Studies (patients)", "per_100": "Pooled, per 100 patients (95% CI)",
+    "rated_down": "Rated down for", "risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
+    "indirectness": "Indirectness", "imprecision": "Imprecision", "certainty": "Certainty",
+    "meaning": "What it means", "statement": "Statement", "downgrades": "Levels rated down",
+    **{str(i): str(i) for i in range(1, 11)},  # JBI item numbers head their columns
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".

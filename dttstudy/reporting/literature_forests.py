@@ -77,6 +77,9 @@ def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, in
             else None
         row = pooled_summary_row(outcome, pooled, own, other)
         row.update(pool_differences(rows))
+        names = dict(zip(rows["study_id"], rows["label"]))
+        row["possible_overlaps"] = "; ".join(f"{names[a]} and {names[b]}" for a, b in lit_.possible_overlaps(lit)
+                                             if a in names and b in names)
         row["this_cohort_window"] = "DTT course" if outcome.endswith("_ae") else f"{cohort_month:g} months"
         summary.append(row)
         mine_label = own["label"].iloc[0].lower() if len(own) else "this cohort"

@@ -26,6 +26,10 @@ Main rule (``include="main"`` with every flag at its default). A row enters the 
    patients (``n_patients``, arms summed) among those that report the outcome and pass rules 1–5; ties go to
    the later publication year, then to the ``study_id`` in alphabetical order.
 
+Possible overlaps (:func:`possible_overlaps`: single-centre studies of one country and population, published
+within two years, not placed at two different named centres) are flagged, not merged; ``possible_overlaps=True``
+treats them as overlapping under rule 7 (a sensitivity analysis).
+
 The flags add back what a rule removes: ``overlapping=True`` (rule 7), ``assumed=True`` (assumed denominators,
 rule 6), ``mixed_indication=True`` (rule 5),
 ``unverified=True`` (rule 4), ``trial_units=True`` (therapeutic-trial units of rule 3); ``include="all"``
@@ -204,8 +208,35 @@ def _rows(cohort: Cohort, month: float, aset: str, out: dict, disease: str) -> l
     return rows
 
 
-def overlap_sets(lit: pd.DataFrame) -> list[list[str]]:
-    """Sets of studies sharing patients: connected components of ``overlaps_with`` (read both ways)."""
+def _centre(design: str) -> str:
+    """The centre a single-centre study names in its design ("… single centre (Xijing IBD Center)"), or ''."""
+    m = re.search(r"single cent(?:re|er)\s*\(([^)]*)\)", str(design))
+    return m.group(1).strip().lower() if m else ""
+
+
+def possible_overlaps(lit: pd.DataFrame) -> list[tuple[str, str]]:
+    """Pairs of studies that may share patients although no source says so (the written rule): both
+    single-centre, from the same country and population (adult / paediatric), published at most two years apart,
+    not already flagged in ``overlaps_with``, and the sources seen do not place them at two different named
+    centres. Such a pair is flagged, not merged: the main analysis keeps both, and the sensitivity analysis
+    ``possible_overlaps=True`` of :func:`select` treats the pair as overlapping (the larger study kept)."""
+    one = lit.drop_duplicates("study_id").set_index("study_id")
+    single = [s for s in one.index if re.search(r"single cent(?:re|er)", str(one.at[s, "design"]))]
+    known = {frozenset((a, b)) for g in overlap_sets(lit, possible=False) for a in g for b in g if a != b}
+    out = []
+    for i, a in enumerate(single):
+        for b in single[i + 1:]:
+            ca, cb = _centre(one.at[a, "design"]), _centre(one.at[b, "design"])
+            if (one.at[a, "country"] == one.at[b, "country"] and one.at[a, "population"] == one.at[b, "population"]
+                    and abs(int(one.at[a, "year"]) - int(one.at[b, "year"])) <= 2
+                    and not (ca and cb and ca != cb) and frozenset((a, b)) not in known):
+                out.append((a, b))
+    return out
+
+
+def overlap_sets(lit: pd.DataFrame, possible: bool = False) -> list[list[str]]:
+    """Sets of studies sharing patients: connected components of ``overlaps_with`` (read both ways), and with
+    ``possible`` of the pairs :func:`possible_overlaps` flags."""
     parent: dict[str, str] = {}
 
     def find(s):
@@ -216,6 +247,8 @@ def overlap_sets(lit: pd.DataFrame) -> list[list[str]]:
     for sid, cell in zip(lit["study_id"], lit["overlaps_with"]):
         for other in _split(cell):
             parent[find(sid)] = find(other)
+    for a, b in possible_overlaps(lit) if possible else ():
+        parent[find(a)] = find(b)
     groups: dict[str, list[str]] = {}
     for s in sorted(parent):
         groups.setdefault(find(s), []).append(s)
@@ -252,7 +285,8 @@ def _sum_arms(g: pd.DataFrame, arms_all: list[str]) -> dict:
 
 
 def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = "study",
-           overlapping: bool = False, mixed_indication: bool = False, unverified: bool = False,
+           overlapping: bool = False, possible_overlaps: bool = False, mixed_indication: bool = False,
+           unverified: bool = False,
            one_per_study: str = "latest", regimen_class: str | None = None, population: str | None = None,
            trial_units: bool = False, partial_arms: str = "keep", assumed: bool = False,
            printed_only: bool = False, circular: bool = False,
@@ -312,7 +346,7 @@ def select(lit: pd.DataFrame, outcome: str, include: str = "main", units: str = 
         size = study_sizes(lit)
         year = lit.groupby("study_id")["year"].first().astype(float)
         drop = set()
-        for group in overlap_sets(lit):
+        for group in overlap_sets(lit, possible=possible_overlaps):
             present = [s for s in group if s in set(d["study_id"])]
             if len(present) > 1:
                 keep = sorted(present, key=lambda s: (-size[s], -year[s], s))[0]

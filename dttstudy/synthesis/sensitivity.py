@@ -7,6 +7,8 @@ one row per analysis:
 * **main** — the main rule, one row per study (arms of a study summed);
 * **arms as separate units** — every arm its own row (arms share a centre and a protocol: not independent);
 * **with overlapping studies** — studies sharing patients with a study already in the pool added back;
+* **possible overlaps resolved** — pairs that may share patients although no source says so
+  (:func:`dttstudy.synthesis.literature.possible_overlaps`) treated as overlapping: the larger study kept;
 * **with mixed-indication studies** — studies where some patients started the combination for a non-IBD
   indication added back;
 * **without unverified rows** — "same as main" when the main rule already excludes them (it does);
@@ -132,13 +134,17 @@ def sensitivity_table(lit: pd.DataFrame, outcome: str, include: str = "main", me
     argument of that call. The first column names the analysis; ``n`` is the number of patients pooled.
     """
     base = dict(select_kwargs)
-    for flag in ("units", "overlapping", "mixed_indication", "unverified", "assumed", "printed_only"):
+    for flag in ("units", "overlapping", "possible_overlaps", "mixed_indication", "unverified", "assumed",
+                 "printed_only"):
         base.pop(flag, None)
     main = select(lit, outcome, include, units="study", **base)
     variants = {
         "arms as separate units": ("each arm its own unit", select(lit, outcome, include, units="arm", **base)),
         "with overlapping studies": ("studies sharing patients added back",
                                      select(lit, outcome, include, overlapping=True, **base)),
+        "possible overlaps resolved": ("studies that may share patients (same country, single centre, within two "
+                                       "years) treated as overlapping: the larger kept",
+                                       select(lit, outcome, include, possible_overlaps=True, **base)),
         "with mixed-indication studies": ("studies treating some patients for non-IBD indications added back",
                                           select(lit, outcome, include, mixed_indication=True, **base)),
         # the main rule already excludes unverified rows: reported as "same as main" unless it did not

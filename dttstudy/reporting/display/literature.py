@@ -340,6 +340,12 @@ def pooled_vs_cohort_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             notes.append(("", "The pooled studies differ in timepoint and definition, and so does this cohort: "
                               + "; ".join(differ) + ". Adverse events: this cohort over the whole DTT course, each "
                               "study over its own follow-up."))
+    pairs = sorted({p for v in tidy.get("possible_overlaps", pd.Series(dtype=str)).fillna("") for p in
+                    str(v).split("; ") if p})
+    if pairs:
+        notes.append(("", "Possible patient overlap, not confirmed by any source (same country, single centre, "
+                          "published within two years): " + "; ".join(pairs) + ". Both are pooled; the sensitivity "
+                          "analysis “possible overlaps resolved” keeps the larger."))
     if unpublished:
         notes.append(("a", "Computed from the reconstructed cohort; Wang et al. 2025 do not print it"
                            + (" (the non-responder-imputation count; clinical remission not at all)."

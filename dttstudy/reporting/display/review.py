@@ -6,6 +6,7 @@ import pandas as pd
 
 from ...synthesis.certainty import GradeRules
 from ...synthesis.review import JBI_ITEMS
+from ..labels import label
 from .core import Column, DisplayTable, Row, builder
 
 _ROUTES = {"database_or_register": "The studies' own records", "other_methods": "Other methods (reviews, "
@@ -24,7 +25,7 @@ _SYMBOL = {"yes": "+", "no": "−", "unclear": "?", "not_applicable": "n/a"}
 def selection_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """The flow diagram's boxes as a table: one row group per identification route, a row per box with its count
     and the reasons for exclusion, counted."""
-    cols = [Column("Box"), Column("n", align="right"), Column("Reasons and notes", wrap=True)]
+    cols = [Column(label("box")), Column(label("n"), align="right"), Column(label("reasons"), wrap=True)]
     rows = []
     for r in tidy.itertuples():
         indent = 1 if r.box.startswith("included_") or r.box == "in_main_pool" else 0
@@ -39,8 +40,9 @@ def selection_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 @builder("risk_of_bias")
 def risk_of_bias_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """The JBI appraisal: one row per study, the answer to each item as a symbol, items met and overall risk."""
-    cols = [Column("Study")] + [Column(str(it.number), spanner="JBI checklist item", align="center")
-                                for it in JBI_ITEMS] + [Column("Items met", align="right"), Column("Overall risk")]
+    cols = [Column(label("study"))] + [Column(label(str(it.number)), spanner=label("jbi_item"), align="center")
+                                       for it in JBI_ITEMS] + [Column(label("items_met"), align="right"),
+                                                               Column(label("overall_risk"))]
     rows = []
     for r in tidy.to_dict("records"):
         cells = [str(r.get("study") or r["study_id"])] + [_SYMBOL.get(r[f"item_{it.number}"], "")
@@ -62,11 +64,10 @@ def certainty_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """GRADE summary of findings as a journal prints it: outcome, studies and patients, the pooled proportion per
     100, each domain's rating with a lettered footnote giving its reason, the certainty and what it means."""
     domains = ("risk_of_bias", "inconsistency", "indirectness", "imprecision")
-    cols = [Column("Outcome"), Column("Studies (patients)", align="right"),
-            Column("Pooled, per 100 patients (95% CI)", wrap=True)] + [
-        Column(t, spanner="Rated down for", align="center") for t in ("Risk of bias", "Inconsistency",
-                                                                     "Indirectness", "Imprecision")] + [
-        Column("Certainty"), Column("What it means", wrap=True)]
+    cols = [Column(label("outcome")), Column(label("studies_patients"), align="right"),
+            Column(label("per_100"), wrap=True)] + [
+        Column(label(d), spanner=label("rated_down"), align="center") for d in domains] + [
+        Column(label("certainty")), Column(label("meaning"), wrap=True)]
     rows, notes = [], []
     letters = iter("abcdefghijklmnopqrstuvwxyz")
     for r in tidy.to_dict("records"):
