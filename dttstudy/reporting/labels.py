@@ -143,7 +143,7 @@ LABELS: dict[str, str] = {
     "rated_down": "Rated down for", "risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
     "indirectness": "Indirectness", "imprecision": "Imprecision", "certainty": "Certainty",
     "meaning": "What it means", "statement": "Statement", "downgrades": "Levels rated down",
-    **{str(i): str(i) for i in range(1, 11)},  # JBI item numbers head their columns
+    **{f"q{i}": f"Q{i}" for i in range(1, 11)},  # the JBI items, numbered as the checklist numbers them
 }
 
 # Columns that are a score/response/CRP at a month (Tables 3-4): score_3m -> "Score, month 3".

@@ -40,7 +40,7 @@ def selection_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
 @builder("risk_of_bias")
 def risk_of_bias_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """The JBI appraisal: one row per study, the answer to each item as a symbol, items met and overall risk."""
-    cols = [Column(label("study"))] + [Column(label(str(it.number)), spanner=label("jbi_item"), align="center")
+    cols = [Column(label("study"))] + [Column(label(f"q{it.number}"), spanner=label("jbi_item"), align="center")
                                        for it in JBI_ITEMS] + [Column(label("items_met"), align="right"),
                                                                Column(label("overall_risk"))]
     rows = []
@@ -49,7 +49,7 @@ def risk_of_bias_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                                                            for it in JBI_ITEMS]
         cells += [f"{int(r['yes'])}/{int(r['applicable'])}", str(r["overall"])]
         rows.append(Row(cells))
-    items = "; ".join(f"{it.number} {it.label.lower()}" for it in JBI_ITEMS)
+    items = "; ".join(f"Q{it.number} {it.label.lower()}" for it in JBI_ITEMS)
     notes = [("", f"Items: {items}."),
              ("", "+ yes; − no; ? unclear (the source seen, often the abstract only, does not say); n/a not "
                   "applicable. A trial's combination arm is appraised as a case series."),

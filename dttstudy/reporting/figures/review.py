@@ -100,7 +100,7 @@ def risk_of_bias_plot(summary: pd.DataFrame, labels: dict[str, str] | None = Non
         ax.scatter(len(items) + 0.6, y, s=190, marker="s", color=fc, edgecolor="#333333", linewidth=0.5, zorder=3)
         ax.text(len(items) + 0.6, y, sym, ha="center", va="center", fontsize=7, fontweight="bold", zorder=4)
     ax.set_yticks(range(n_rows), list(reversed(names)))
-    ticks = [str(i + 1) for i in range(len(items))] + ["Overall"]
+    ticks = [f"Q{i + 1}" for i in range(len(items))] + ["Overall"]
     ax.set_xticks([*range(len(items)), len(items) + 0.6], ticks)
     ax.xaxis.tick_top()
     ax.set_xlim(-0.6, len(items) + 1.3)
@@ -116,7 +116,7 @@ def risk_of_bias_plot(summary: pd.DataFrame, labels: dict[str, str] | None = Non
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=6, fontsize=7,
               handletextpad=0.3, columnspacing=0.9)
     if item_labels:
-        key = "; ".join(f"{i + 1} {t.lower()}" for i, t in enumerate(item_labels))
+        key = "; ".join(f"Q{i + 1} {t.lower()}" for i, t in enumerate(item_labels))
         fig.text(0.01, 0.005, textwrap.fill("JBI items: " + key, 150), fontsize=6.5, va="bottom")
     fig.tight_layout(rect=(0, 0.05 if item_labels else 0, 1, 1))
     return fig
