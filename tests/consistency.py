@@ -165,7 +165,76 @@ def check_report(out, data=None, parameters: dict | None = None) -> list[str]:
         for page in [out / "report.html", out / "index.html", *sorted((out / "html").glob("*.html"))]:
             if "synthetic" not in page.read_text(encoding="utf-8").lower():
                 problems.append(f"{page.name}: synthetic data not said")
+    problems += _every_file(out, data, params)
     prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     if prov["parameters"].get("disease") != disease:
         problems.append("provenance names another disease")
     return problems
+
+
+_PARAM_SYNTAX = re.compile(r"(?:^|\s)-p\s|\b(?:disease|timepoints|window|definition|ci_method|crp_uln|horizon)=")
+
+
+def _docx_text(path: Path) -> tuple[str, str]:
+    from docx import Document
+
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    parts += [p.text for s in doc.sections for p in s.header.paragraphs]
+    return "\n".join(parts), str(doc.core_properties.subject or "")
+
+
+def _xlsx_text(path: Path) -> tuple[str, str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    heads = [str(ws.oddHeader.center.text or "") for ws in wb.worksheets]
+    return "\n".join(cells + heads), str(wb.properties.subject or "")
+
+
+def _every_file(out: Path, data: Path, params: dict) -> list[str]:
+    """The sweep of every output file, not only the HTML report: the data's kind is said in the Word and Excel
+    files, every figure's metadata and every per-table Markdown file; no parameter syntax in any table or caption;
+    no rate at a month nobody reached; every response count of the tidy table is in the Word and Excel tables."""
+    problems = []
+    tables, figures = out / "tables", out / "figures"
+    docx, docx_subject = _docx_text(tables / "tables.docx")
+    xlsx, xlsx_subject = _xlsx_text(tables / "tables.xlsx")
+    kind = "synthetic" if is_synthetic(data) else "reconstructed" if data == _reference() else None
+    if kind:
+        for where, text in (("tables.docx properties", docx_subject), ("tables.xlsx properties", xlsx_subject),
+                            ("tables.docx header", docx), ("tables.xlsx header", xlsx)):
+            if kind not in text.lower():
+                problems.append(f"{where}: the data's kind ({kind}) not said")
+        for f in sorted(figures.glob("*.json")):
+            if kind not in json.loads(f.read_text(encoding="utf-8")).get("data", "").lower():
+                problems.append(f"{f.name}: the data's kind not in the figure's metadata")
+        for f in sorted(tables.glob("*.md")):
+            if kind not in f.read_text(encoding="utf-8").lower().rsplit("\n", 2)[-2]:
+                problems.append(f"{f.name}: the data's kind not said")
+    for f in [*sorted(tables.glob("*.md")), *sorted(figures.glob("*.json"))]:
+        text = f.read_text(encoding="utf-8")
+        if _PARAM_SYNTAX.search(text):
+            problems.append(f"{f.name}: parameter syntax in reader text")
+    for name in ("clinical_response_rates", "clinical_remission_rates"):
+        t = pd.read_csv(tables / f"{name}.csv")
+        t = t[t["group"] == "All"]
+        for month, g in t.groupby("month"):
+            n_obs = g.loc[g["analysis_set"] == "observed", "N"]
+            if len(n_obs) and int(n_obs.iloc[0]) == 0 and (g["N"] > 0).any():
+                problems.append(f"{name}: a rate at month {month:g}, which nobody reached")
+    rates = pd.read_csv(tables / "clinical_response_rates.csv")
+    for r in rates[(rates["group"] == "All") & (rates["N"] > 0)].itertuples():
+        count = f"{int(r.n)}/{int(r.N)}"
+        for where, text in (("tables.docx", docx), ("tables.xlsx", xlsx)):
+            if count not in text:
+                problems.append(f"{where}: clinical response {count} at month {r.month:g} not found")
+    return problems
+
+
+def _reference() -> Path:
+    from conftest import REFERENCE
+
+    return Path(REFERENCE)

@@ -61,7 +61,9 @@ COHORTS = {
 
 #: (cohort, parameters): the cells of the matrix; FAST ones also run in ``make test``.
 FAST = [("synth60", {"disease": "CD", "timepoints": "6"}),
-        ("synth60", {"timepoints": "3,12,18", "window": "2"})]  # months past 12: every notebook, one window
+        ("synth60", {"timepoints": "3,12,18", "window": "2"}),  # months past 12: every notebook, one window
+        # overlapping windows (1–5, 4–8, 7–11) and a month past every visit, on the optional labs
+        ("synth60", {"timepoints": "3,6,9,120", "window": "2", "definition": "simple"})]
 MATRIX = FAST + [
     ("reference", {"disease": "UC"}),
     ("synth60", {"disease": "CD"}),

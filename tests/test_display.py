@@ -457,3 +457,13 @@ def test_the_workbook_number_of_a_cell_is_the_number_it_shows(cohort):
                 if f"{round_half_up(float(v), d):.{d}f}" not in cell and not cell.startswith(("<", ">")):
                     wrong.append((name, r.cells[0], cell, v, d))
     assert not wrong, wrong[:10]
+
+
+def test_a_withheld_cell_reaches_the_reader_in_words():
+    from dttstudy.reporting.display.multicentre import cell_in_words
+
+    key = "response/endpoint=clinical_response/definition=paper/analysis_set=nri/month=6/by=disease/group=UC/N"
+    words = cell_in_words(key)
+    assert "=" not in words and "/" not in words and "_" not in words
+    assert words.startswith("Endpoint Clinical response;") and "Month 6" in words and words.endswith("; N")
+    assert cell_in_words("baseline_counts/variable=Patients/level=/UC") == "Variable Patients; UC"

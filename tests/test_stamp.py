@@ -66,3 +66,24 @@ def test_printed_headings_stay_with_what_follows():
     html = (REPORT / "report.html").read_text(encoding="utf-8")
     printed = html[html.index("@media print{"):]
     assert "h2,h3,h4{break-after:avoid;page-break-after:avoid" in printed
+
+
+def test_every_per_table_file_but_the_csv_says_what_the_data_are(tmp_path):
+    """Markdown, HTML and LaTeX of each table carry the data stamp (escaped); the CSV stays plain data."""
+    import pandas as pd
+
+    from dttstudy.reporting import report
+
+    report._STAMP[0] = "Synthetic cohort (a_b <c>) — not patient data"
+    try:
+        report.save_table(pd.DataFrame({"variable": ["x"], "n": [1]}), "stamp_probe", tmp_path, "Probe")
+    finally:
+        report._STAMP[0] = ""
+    t = tmp_path / "tables"
+    assert (t / "stamp_probe.md").read_text(encoding="utf-8").endswith(
+        "Data: Synthetic cohort (a\\_b \\<c\\>) — not patient data\n")
+    assert '<p class="dtt-stamp">Data: Synthetic cohort (a_b &lt;c&gt;) — not patient data</p>' in \
+        (t / "stamp_probe.html").read_text(encoding="utf-8")
+    assert (t / "stamp_probe.tex").read_text(encoding="utf-8").startswith(
+        "% Data: Synthetic cohort (a_b <c>) — not patient data\n")
+    assert "Synthetic" not in (t / "stamp_probe.csv").read_text(encoding="utf-8")

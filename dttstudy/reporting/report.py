@@ -71,7 +71,7 @@ def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None
     disp = display if display is not None else build_display(name, df, title, notes)
     for ext, text in (("csv", to_csv(df)), ("md", disp.to_markdown()), ("html", disp.to_html(standalone=True)),
                       ("tex", disp.to_latex())):
-        (tdir / f"{name}.{ext}").write_text(text, encoding="utf-8")
+        (tdir / f"{name}.{ext}").write_text(stamped(ext, text, _STAMP[0]), encoding="utf-8")
     meta = {"title": disp.title, "notes": notes or [], "seq": _next_seq(), "in_report": in_report,
             "display": json.loads(disp.to_json())}
     (tdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -165,8 +165,27 @@ def data_stamp(cohort) -> str:
     return f"Data: {cohort.label}"
 
 
-#: What the data of this notebook's outputs are (set by :func:`load`; written into every figure's metadata).
+#: What the data of this notebook's outputs are (set by :func:`load`; written into every figure's metadata and
+#: every per-table file but the CSV, which stays a plain data file).
 _STAMP = [""]
+
+
+def stamped(ext: str, text: str, stamp: str) -> str:
+    """``text`` of a per-table file with what the data are said in the format's own way: a last paragraph in
+    Markdown and HTML (escaped), a comment line heading the LaTeX source; CSV and an empty stamp unchanged."""
+    import html as _html
+
+    if not stamp or ext == "csv":
+        return text
+    stamp = stamp.removeprefix("Data: ")
+    if ext == "md":
+        safe = "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in stamp)
+        return text.rstrip("\n") + f"\n\nData: {safe}\n"
+    if ext == "html":
+        return text.replace("\n</body>", f'\n<p class="dtt-stamp">Data: {_html.escape(stamp)}</p>\n</body>', 1)
+    if ext == "tex":
+        return f"% Data: {' '.join(stamp.split())}\n" + text
+    return text
 
 
 def graded(cohort, p) -> bool:

@@ -118,3 +118,32 @@ def withheld_summary_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     notes = [("", "Withheld: below the minimum cell count, or recoverable from published totals "
                   "(complementary suppression).")]
     return DisplayTable(name, "Values withheld by each centre", cols, rows, notes)
+
+
+#: Key names of a summary cell whose dictionary label belongs to another column of the same name.
+_KEY_WORDS = {"level": "Level", "variable": "Variable", "by": "By", "group": "Group"}
+
+
+def cell_in_words(cell: str) -> str:
+    """A withheld cell's key ("response/endpoint=clinical_response/month=3/by=disease/group=CD/n") in words
+    ("Endpoint Clinical response; Month 3; By Disease; Group CD; n"): the key stays in the CSV, the reader gets
+    words."""
+    out = []
+    for part in str(cell).split("/")[1:]:
+        if "=" in part:
+            k, v = part.split("=", 1)
+            if v:  # an empty value (a variable without levels) says nothing
+                out.append(f"{_KEY_WORDS.get(k) or label(k, strict=False)} {level(v)}".strip())
+        else:
+            out.append(label(part, strict=False))
+    return "; ".join(out)
+
+
+@builder("multicentre_withheld_cells")
+def withheld_cells_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
+    """Every value a centre withheld: centre, summary table and the cell in words."""
+    cols = [Column(label("centre")), Column(label("table")), Column(label("cell"), wrap=True)]
+    rows = [Row([str(r["centre"]), label(str(r["table"]), strict=False), cell_in_words(r["cell"])])
+            for r in tidy.to_dict("records")]
+    notes = [("", "The cell's key, as the centre's summary names it, is in multicentre_withheld_cells.csv.")]
+    return DisplayTable(name, "Values withheld by the centres, by name", cols, rows, notes)
