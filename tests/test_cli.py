@@ -52,8 +52,11 @@ def test_broken_pipe_is_quiet():
 
 
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+    # a shell without job control starts background commands with SIGINT ignored, and Python then keeps it
+    # ignored: the child gets the default disposition back, as a command typed at a terminal has it
     proc = subprocess.Popen(DTT + ["reproduce", "--out", str(tmp_path / "o"), "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # wait until notebooks are running, then interrupt
     line = proc.stdout.readline()
     deadline = time.time() + 120
