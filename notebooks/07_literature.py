@@ -120,7 +120,9 @@ high_risk = review.high_risk_studies(rob)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("; ".join(f"{r.box} {r.n}" for r in flow.itertuples() if r.route == "both"))
+print(f"{int(flow.loc[flow['box'] == 'included', 'n'].iloc[0])} studies included "
+      f"({int(flow.loc[flow['box'] == 'included_secondary', 'n'].iloc[0])} from a review only), "
+      f"{int(flow.loc[flow['box'] == 'in_main_pool', 'n'].iloc[0])} in a main pool")
 print("overall risk of bias:", rob["overall"].value_counts().reindex(list(review.RISK_LEVELS), fill_value=0)
       .to_dict())
 
@@ -149,11 +151,12 @@ report.table(summary, "literature_pooled_vs_cohort", p.output_dir,
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in summary.itertuples():
-    print(f"{r.outcome}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method}; "
+    print(f"{lit_.OUTCOME_LABELS[r.outcome]}: pooled {r.pooled_pct:.1f}% (95% CI {r.ci_low:.1f}–{r.ci_high:.1f}, {r.ci_method}; "
           f"population-averaged {r.marginal_pct:.1f}%; PI {r.pi_low:.1f}–{r.pi_high:.1f}; k={r.k}, "
           f"tau2={r.tau2:.2f} ({r.tau2_ci_low:.2f}–{r.tau2_ci_high:.2f}), {r.method}) | {r.this_cohort_label} "
-          f"{r.this_cohort}: P(new study >= cohort) = {r.p_at_least:.2f} (observed cases {r.this_cohort_observed}: "
-          f"{r.p_at_least_observed:.2f})")
+          f"{r.this_cohort}: P(new study >= cohort) = {r.p_at_least:.2f}"
+          + (f" (observed cases {r.this_cohort_observed}: {r.p_at_least_observed:.2f})"
+             if r.this_cohort_observed != "—" else ""))
 
 # %% [markdown]
 # ## The main model in words
@@ -202,8 +205,8 @@ report.table(sens, "literature_sensitivity", p.output_dir,
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in sens.itertuples():
-    print(f"{r.analysis} ({r.detail}): k={r.k}, n={r.n}, {r.pooled_pct:.1f}% ({r.ci_low:.1f}–{r.ci_high:.1f}), "
-          f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%")
+    print(f"{r.analysis} ({r.detail}): " + (f"k={r.k}, n={r.n}, {r.pooled_pct:.1f}% ({r.ci_low:.1f}–{r.ci_high:.1f}), "
+                                            f"tau2={r.tau2:.2f}, I2={r.i2:.0f}%" if r.k else "no study"))
 
 # %% [markdown]
 # ## Certainty of the evidence (GRADE)
@@ -236,16 +239,20 @@ for r in sof.itertuples():
 # model; the model column says which model each row comes from.
 
 # %%
+from dttstudy.reporting.labels import label
+
 classes = lit_.regimen_class_table(lit, include=p.extra["include"], method=pool_method)
 report.table(classes, "literature_regimen_classes", p.output_dir)
 sub = lit_.regimen_class_table(lit, outcomes=(p.extra["outcome"],), include=p.extra["include"],
                                method=pool_method, by=p.extra["subgroup"])
-report.show(sub.round(3), f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {p.extra['subgroup']}")
+report.table(sub, "literature_subgroups", p.output_dir,
+             f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {label(p.extra['subgroup']).lower()} (arms as units)")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 t = sub[sub["regimen_class"] == "Overall"].iloc[0]
-print(f"{p.extra['outcome']} by {p.extra['subgroup']} (arms as units): p {t['subgroup_p']:.4f} — {t['subgroup_test']}")
+print(f"{lit_.OUTCOME_LABELS[p.extra['outcome']]} by {label(p.extra['subgroup']).lower()} (arms as units): "
+      f"p {t['subgroup_p']:.4f} — {t['subgroup_test']}")
 loo = sens[sens["analysis"] == "leave-one-out"]
 print(f"leave-one-out range ({pool_method}): {loo['pooled_pct'].min():.1f}–{loo['pooled_pct'].max():.1f}%")
 
@@ -284,8 +291,10 @@ report.table(recon, "published_meta_reconstruction", p.output_dir,
 # %%
 # NBVAL_CHECK_OUTPUT
 for r in pub.itertuples():
-    print(f"{r.subgroup} {r.outcome}: printed {r.printed_pct:g}% | logit {r.logit_pct:.1f}% | FT {r.ft_pct:.1f}% | "
-          f"GLMM {r.glmm_pct:.1f}%" + (" | circular" if r.circular else ""))
+    shown = " | ".join(f"{name} {v:.1f}%" for name, v in (("logit", r.logit_pct), ("Freeman–Tukey", r.ft_pct),
+                                                            ("GLMM", r.glmm_pct)) if v == v)  # computed ones only
+    print(f"{r.subgroup}, {lit_.OUTCOME_LABELS[r.outcome].lower()}: printed {r.printed_pct:g}%"
+          + (f" | {shown}" if shown else " | not recomputable") + (" | circular" if r.circular else ""))
 for (tg, cs), g in recon.groupby(["target", "candidate_set"], sort=False):
     print(f"{tg} (printed {g['printed_pct'].iloc[0]:g}%, CI {g['printed_ci'].iloc[0]}), {cs}, k={g['k'].iloc[0]}: "
           f"reconstructed {g['reconstructed_pct'].min():.1f}–{g['reconstructed_pct'].max():.1f}% across "

@@ -20,7 +20,8 @@ TABLES_DIR = ROOT / "reports" / "tables"
 #: Made only for a cohort other than the reference one, or titled from the data or the parameters.
 CONDITIONAL = {"beside_wang2025"}
 WORDED = {"lab_change_summary", "lab_change_per_patient", "literature_sensitivity", "multicentre_clinical_response",
-          "multicentre_withheld_cells", "multicentre_withheld_summary", "multicentre_demo_clinical_response"}
+          "multicentre_withheld_cells", "multicentre_withheld_summary", "multicentre_demo_clinical_response",
+          "literature_subgroups"}
 
 
 def _saved_names() -> set[str]:

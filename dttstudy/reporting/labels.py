@@ -143,6 +143,7 @@ LABELS: dict[str, str] = {
     "rated_down": "Rated down for", "risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
     "indirectness": "Indirectness", "imprecision": "Imprecision", "certainty": "Certainty",
     "meaning": "What it means", "statement": "Statement", "downgrades": "Levels rated down",
+    "grouped_by": "Grouped by",
     **{f"q{i}": f"Q{i}" for i in range(1, 11)},  # the JBI items, numbered as the checklist numbers them
 }
 

@@ -63,6 +63,7 @@ TABLES: tuple[TableSpec, ...] = (
     TableSpec('literature_coding_rules', '07_literature', 'Coding rules of the literature table', in_report=False, columns=('rule', 'input', 'input_value')),
     TableSpec('literature_pooled_vs_cohort', '07_literature', 'Pooled published cohorts (conditional and population-averaged proportion, t-based intervals) and this cohort placed by a predictive check', columns=('outcome', 'k', 'patients')),
     TableSpec('literature_regimen_classes', '07_literature', 'Pooled proportions by regimen class (model named per row)', columns=('outcome', 'regimen_class', 'k')),
+    TableSpec('literature_subgroups', '07_literature', 'Clinical response by regimen class (arms as units)', in_report=False, columns=('outcome', 'regimen_class', 'k')),
     TableSpec('literature_sensitivity', '07_literature', 'Clinical response: sensitivity analyses of the pooled proportion', columns=('analysis', 'detail', 'k')),
     TableSpec('literature_this_cohort', '07_literature', 'This cohort in the literature format (computed from the data)', in_report=False, columns=('outcome', 'label', 'timepoint')),
     TableSpec('review_selection', '07_literature', 'Records considered and why they were left out (the boxes of the PRISMA 2020 flow diagram)', columns=('route', 'box', 'n', 'detail')),

@@ -458,7 +458,7 @@ def regimen_class_table(lit: pd.DataFrame, outcomes=("clinical_response", "clini
                 p = float(stats.f.sf(f_stat, df, df2))
                 why = f"F test of the class logits, F = {f_stat:.2f} on {df} and {df2} df"
         for cls, r in fits.items():
-            out.append({"outcome": outcome, "regimen_class": cls, "k": r.k, "patients": r.total,
+            out.append({"outcome": outcome, "grouped_by": by, "regimen_class": cls, "k": r.k, "patients": r.total,
                         "events": r.events, "pooled_pct": 100 * r.proportion, "ci_low": 100 * r.ci_lower,
                         "ci_high": 100 * r.ci_upper, "i2": r.i2, "tau2": r.tau2, "model": r.model_description,
                         "ci_method": r.ci_method, "subgroup_p": p if cls == "Overall" else float("nan"),

@@ -237,12 +237,13 @@ def _model_words(model: str) -> str:
             .replace(", t(k-1) CI", "").replace("Clopper-Pearson", "Clopper–Pearson"))
 
 
-@builder("literature_regimen_classes")
+@builder("literature_regimen_classes", "literature_subgroups")
 def regimen_class_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     """Pooled proportions by regimen class, outcomes as row groups: arms pooled, patients, events, pooled %
     (95% CI), I², τ², the model of the row, and the test for a difference between classes on the row that pools
     all classes."""
-    cols = [Column(label("regimen_class")), Column(label("arms_k"), align="right"),
+    by = str(tidy["grouped_by"].iloc[0]) if "grouped_by" in tidy and len(tidy) else "regimen_class"
+    cols = [Column(label(by)), Column(label("arms_k"), align="right"),
             Column(label("patients"), align="right"), Column(label("events"), align="right"),
             Column(label("pooled_pct_ci"), align="center"), Column(label("i2"), align="right"),
             Column(label("tau2"), align="right"), Column(label("model"), wrap=True),
