@@ -110,11 +110,14 @@ def _cell_margins(table, cm: float = 0.08):
 
 
 _NARROW = set("iljtfr.,:;'|! ()[]-")
+_WIDEST = set("mwMW%")
 
 
 def _em(text: str) -> float:
-    """Approximate width of ``text`` in Arial, in em (capitals and digits wide, i/l/t and punctuation narrow)."""
-    return sum(0.28 if ch in _NARROW else 0.68 if (ch.isupper() or ch.isdigit()) else 0.52 for ch in text)
+    """Approximate width of ``text`` in Arial, in em (m, w and % widest, capitals and digits wide, i/l/t and
+    punctuation narrow)."""
+    return sum(0.28 if ch in _NARROW else 0.86 if ch in _WIDEST else 0.68 if (ch.isupper() or ch.isdigit())
+               else 0.52 for ch in text)
 
 
 def _column_widths(t: DisplayTable, avail_cm: float, size_pt: float = 8.5) -> list[float]:
