@@ -17,7 +17,7 @@ from scipy import stats as st
 import dttstudy
 from dttstudy.reporting.display import BUILDERS, DisplayTable, build_display, generic
 from dttstudy.reporting.documents import write_docx, write_tables, write_xlsx
-from dttstudy.reporting.labels import LABELS, NA
+from dttstudy.reporting.labels import LABELS, NA, is_reader_header
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
@@ -178,16 +178,7 @@ def test_lab_summary_no_test_below_two_pairs():
 # --- labels -----------------------------------------------------------------------------------------------------
 
 def _allowed_header(text: str) -> bool:
-    values = set(LABELS.values())
-    if text in values:
-        return True
-    if re.fullmatch(re.escape(LABELS["month"]) + r" \d+(?:\.\d+)?", text):  # "Month 3"
-        return True
-    m = re.fullmatch(r"(.+), month \d+(?:\.\d+)?", text)                     # "Score, month 3"
-    if m and m.group(1) in values:
-        return True
-    m = re.fullmatch(r"(.+), N = \d+", text)
-    return bool(m and m.group(1) in values)
+    return is_reader_header(text)
 
 
 def _all_tidy(cohort):
@@ -467,3 +458,18 @@ def test_a_withheld_cell_reaches_the_reader_in_words():
     assert "=" not in words and "/" not in words and "_" not in words
     assert words.startswith("Endpoint Clinical response;") and "Month 6" in words and words.endswith("; N")
     assert cell_in_words("baseline_counts/variable=Patients/level=/UC") == "Variable Patients; UC"
+
+
+def test_the_table_writer_refuses_a_header_no_reader_should_see(tmp_path):
+    """The one writer of tables (report.save_table) refuses a display whose header is not in the label dictionary,
+    whatever builder made it: a code such as 'sum_sq_change' never reaches a reader."""
+    from dttstudy.reporting import report
+    from dttstudy.reporting.display import Column, Row
+
+    bad = DisplayTable("probe", "Probe", [Column("Outcome"), Column("sum_sq_change")], [Row(["a", "1"])])
+    with pytest.raises(ValueError, match=r"'probe'.*sum_sq_change"):
+        report.save_table(pd.DataFrame({"outcome": ["a"]}), "probe", tmp_path, "Probe", display=bad)
+    assert not (tmp_path / "tables" / "probe.md").exists()
+    good = DisplayTable("probe", "Probe", [Column("Outcome"), Column("Month 12")], [Row(["a", "1"])])
+    report.save_table(pd.DataFrame({"outcome": ["a"]}), "probe", tmp_path, "Probe", display=good)
+    assert (tmp_path / "tables" / "probe.md").exists()

@@ -113,11 +113,16 @@ LABELS: dict[str, str] = {
     "groups": "Groups", "observed": "Observed events", "expected": "Expected events", "chi2": "χ²",
     "no_test_reason": "Not tested because", "cif_event_ci": "Cumulative incidence of AE (95% CI)",
     "cif_competing_ci": "Cumulative incidence of competing event (95% CI)", "cif_event_se": "SE, AE incidence",
-    "cif_competing_se": "SE, competing incidence", "status_flow": "Patients at the month",
+    "cif_competing_se": "SE, competing incidence", "cif_event_ci_lower": "AE incidence, 95% CI lower",
+    "cif_event_ci_upper": "AE incidence, 95% CI upper", "cif_competing_ci_lower": "Competing incidence, 95% CI lower",
+    "cif_competing_ci_upper": "Competing incidence, 95% CI upper", "status_flow": "Patients at the month",
     "visit_variable": "Variable", "applies_to": "Expected of", "completeness_cell": "Present / expected (%)",
     "regimens": "Regimens (patients)", "centre_response": "Clinical response, n/N (%)",
     "baseline_visit": "Baseline", "summary_table": "Summary table", "centre": "Centre",
-    "centres_k": "Centres", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N", "table": "Summary table", "cell": "Withheld value",
+    "centres_k": "Centres", "centres": "Centres, n", "start": "From month", "end": "To month",
+    "contributing_centres": "Centres contributing", "withheld_centres": "Centres withholding", "mean": "Mean",
+    "sd": "SD", "file": "Summary file", "min_cell": "Minimum cell count", "cells_withheld": "Values withheld",
+    "input_sha256": "Data files (SHA-256)", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N", "table": "Summary table", "cell": "Withheld value",
     # published meta-analysis check
     "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Where the events come from", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
@@ -167,6 +172,33 @@ def label(name: str, strict: bool = True) -> str:
         raise UnknownLabel(f"no label for {name!r}: add it to dttstudy.reporting.labels.LABELS")
     s = str(name).replace("_", " ").strip()
     return s[:1].upper() + s[1:]
+
+
+def is_reader_header(text: str) -> bool:
+    """Whether a table header is reader text from the dictionary: a label of :data:`LABELS`, "Month 3", a label
+    with its month ("Score, month 3") or with its group size ("CD, N = 10")."""
+    values = set(LABELS.values())
+    if text in values:
+        return True
+    if re.fullmatch(re.escape(LABELS["month"]) + r" \d+(?:\.\d+)?", text):
+        return True
+    m = re.fullmatch(r"(.+), month \d+(?:\.\d+)?", text)
+    if m and m.group(1) in values:
+        return True
+    m = re.fullmatch(r"(.+), N = \d+", text)
+    return bool(m and m.group(1) in values)
+
+
+def unreadable_headers(columns) -> list[str]:
+    """Headers and spanners of display ``columns`` that are not reader text (:func:`is_reader_header`); the
+    columns under the "Centre" spanner are headed by a centre's code, a data value, and pass."""
+    out = []
+    for c in columns:
+        if c.spanner is not None and c.spanner != LABELS["centre"] and not is_reader_header(c.spanner):
+            out.append(c.spanner)
+        if c.spanner != LABELS["centre"] and not is_reader_header(c.label):
+            out.append(c.label)
+    return list(dict.fromkeys(out))
 
 
 def is_labelled(name: str) -> bool:

@@ -62,7 +62,8 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
         for e in ENDPOINTS:
             table(r[r["endpoint"] == e.name].reset_index(drop=True), f"{e.name}_rates", f"Pooled {e.lower}", note,
                   like="multicentre_clinical_response")
-        table(res.heterogeneity_, "response_heterogeneity", "Between-centre heterogeneity (all patients)")
+        table(res.heterogeneity_, "response_heterogeneity", "Between-centre heterogeneity (all patients)",
+              like="multicentre_demo_heterogeneity")
         table(res.centre_rates_, "centre_response_rates", "Response by centre (all patients)")
         table(res.ae_incidence_, "ae_incidence", "Patients with at least one treatment-emergent AE (pooled)")
         table(res.ae_terms_, "ae_terms", "Treatment-emergent AEs by term (pooled)")

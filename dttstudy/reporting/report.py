@@ -14,7 +14,7 @@ from .table_specs import check_columns, spec
 from ..intake.cohort import load_cohort
 from ..parameters import Params, params  # noqa: F401  (the notebooks call report.params; declared in parameters)
 from .display import build_display
-from .labels import label, level
+from .labels import label, level, unreadable_headers
 from .render import to_csv, to_html, to_markdown
 
 
@@ -69,6 +69,10 @@ def save_table(df: pd.DataFrame, name: str, output_dir, title: str | None = None
         return
     tdir = dirs[0]
     disp = display if display is not None else build_display(name, df, title, notes)
+    unreadable = disp.unlabelled + unreadable_headers(disp.columns)
+    if unreadable:  # no code reaches a reader: every header comes from the label dictionary
+        raise ValueError(f"table {name!r}: header(s) {unreadable} are not in the label dictionary "
+                         "(dttstudy.reporting.labels.LABELS)")
     for ext, text in (("csv", to_csv(df)), ("md", disp.to_markdown()), ("html", disp.to_html(standalone=True)),
                       ("tex", disp.to_latex())):
         (tdir / f"{name}.{ext}").write_text(stamped(ext, text, _STAMP[0]), encoding="utf-8")
