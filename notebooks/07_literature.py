@@ -108,8 +108,7 @@ report.table(flow, "review_selection", p.output_dir)
 
 rob_items = review.load_risk_of_bias(lit=lit)
 rob = review.risk_of_bias_summary(rob_items)
-names = lit.drop_duplicates("study_id").assign(arm="")
-labels = dict(zip(names["study_id"], lit_.study_label(names)))
+labels = lit_.study_names(lit)
 report.figure(risk_of_bias_plot(rob, labels, [it.label for it in review.JBI_ITEMS]), "review_risk_of_bias",
               p.output_dir, "Risk of bias of each included study: the ten items of the JBI checklist for case series "
               "(+ yes, − no, ? unclear) and the overall judgement (L low: 70% of items or more met; M moderate: "

@@ -177,10 +177,6 @@ def test_lab_summary_no_test_below_two_pairs():
 
 # --- labels -----------------------------------------------------------------------------------------------------
 
-def _allowed_header(text: str) -> bool:
-    return is_reader_header(text)
-
-
 def _all_tidy(cohort):
     """The tidy tables the notebooks save, built here with the same package calls; any other table in the
     committed reports/tables (literature tables) is added from its CSV."""
@@ -233,8 +229,8 @@ def test_every_display_header_comes_from_the_label_dictionary(cohort):
         for c in t.columns:
             if c.spanner == LABELS["centre"]:
                 continue  # one column per centre, headed by the centre's code (a data value)
-            assert _allowed_header(c.label), (name, c.label)
-            assert c.spanner is None or _allowed_header(c.spanner), (name, c.spanner)
+            assert is_reader_header(c.label), (name, c.label)
+            assert c.spanner is None or is_reader_header(c.spanner), (name, c.spanner)
     assert set(BUILDERS) - {"forest_"} <= set(tables)
 
 

@@ -62,12 +62,13 @@ def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, in
     Returns the summary table (one row per outcome, :func:`pooled_summary_row`) and the figures with captions.
     """
     summary, figures = [], []
+    sets = list(dict.fromkeys(mine["analysis_set"])) if "analysis_set" in mine else []
+    possible = lit_.possible_overlaps(lit)
     for outcome in outcomes:
         rows = lit_.select(lit, outcome, include, units="study")
         arms = lit_.select(lit, outcome, include, units="arm")
         per, pooled = forest.forest_data(rows, method=method, arms=arms)
         both = mine[mine["outcome"] == outcome]
-        sets = list(dict.fromkeys(mine["analysis_set"])) if "analysis_set" in mine else []
         own = both[both["analysis_set"] == sets[0]] if sets else both
         other = both[both["analysis_set"] == sets[1]] if len(sets) > 1 else None
         if other is not None and len(own) and (other[["events", "total"]].values == own[["events", "total"]].values).all():
@@ -78,7 +79,7 @@ def literature_forests(lit: pd.DataFrame, mine: pd.DataFrame, *, method: str, in
         row = pooled_summary_row(outcome, pooled, own, other)
         row.update(pool_differences(rows))
         names = dict(zip(rows["study_id"], rows["label"]))
-        row["possible_overlaps"] = "; ".join(f"{names[a]} and {names[b]}" for a, b in lit_.possible_overlaps(lit)
+        row["possible_overlaps"] = "; ".join(f"{names[a]} and {names[b]}" for a, b in possible
                                              if a in names and b in names)
         row["this_cohort_window"] = "DTT course" if outcome.endswith("_ae") else f"{cohort_month:g} months"
         summary.append(row)

@@ -111,8 +111,9 @@ def save_figure(fig, name: str, output_dir, caption: str | None = None) -> None:
     fdir = dirs[1]
     png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
     # the figure functions lay themselves out (tight_layout), so no second "tight" rendering pass is needed
-    fig.savefig(png, dpi=300, metadata={"Software": None, **({"Description": _STAMP[0]} if _STAMP[0] else {})})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None, **({"Description": _STAMP[0]} if _STAMP[0] else {})})
+    described = {"Description": _STAMP[0]} if _STAMP[0] else {}
+    fig.savefig(png, dpi=300, metadata={"Software": None, **described})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None, **described})
     meta = {"caption": caption or "", "seq": _next_seq(), **({"data": _STAMP[0]} if _STAMP[0] else {})}
     (fdir / f"{name}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

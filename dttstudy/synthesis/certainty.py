@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .literature import OUTCOME_LABELS
+from .literature_summary import stated_months
 
 __all__ = ["GradeRules", "LEVELS", "MEANING", "summary_of_findings"]
 
@@ -81,13 +82,11 @@ def _inconsistency(row: dict, rules: GradeRules) -> tuple[int, str]:
 
 
 def _indirectness(rows: pd.DataFrame, rules: GradeRules) -> tuple[int, str]:
-    months = pd.to_numeric(rows["timepoint_months"], errors="coerce")
-    known = months.dropna()
+    known, missing = stated_months(rows)
     span = float(known.max() - known.min()) if len(known) else 0.0
     defs = sorted(set(rows["outcome_definition"].astype(str)))
     reasons = []
-    if len(known) < len(rows):
-        missing = len(rows) - len(known)
+    if missing:
         reasons.append(f"{missing} {'study' if missing == 1 else 'studies'} without a single timepoint")
     if span > rules.timepoint_span:
         reasons.append(f"timepoints from {known.min():g} to {known.max():g} months")

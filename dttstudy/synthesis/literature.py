@@ -127,17 +127,19 @@ _COHORT_DEFINITIONS = {
 COHORT_ANALYSIS_SETS = {"observed": "observed cases", "nri": "non-responder imputation (intention to treat)"}
 
 
-def _efficacy_counts(cohort: Cohort, month: float, analysis_set: str, response_kwargs: dict) -> dict:
+def _efficacy_counts(cohort: Cohort, month: float, analysis_sets: tuple[str, ...], response_kwargs: dict
+                     ) -> dict[str, dict[str, tuple[int, int]]]:
+    """(events, denominator) per analysis set and efficacy outcome: each outcome evaluated once for every set."""
     windows = response_kwargs.get("windows")  # the same visit windows for every outcome
     kwargs: dict[str, dict[str, Any]] = {"clinical_response": dict(response_kwargs),
                                          "clinical_remission": {"windows": windows},
                                          "endoscopic_response": {"windows": windows, "horizon": month}}
-    out = {}
+    out: dict[str, dict[str, tuple[int, int]]] = {aset: {} for aset in analysis_sets}
     for endpoint, kw in kwargs.items():
         m = None if endpoint == "endoscopic_response" else month  # endoscopic: within the horizon
-        t = response_rates(cohort, months=[m], endpoint=endpoint, analysis_sets=(analysis_set,), **kw)
-        t = t[t["by"] == "All"].iloc[0]
-        out[endpoint] = (int(t["n"]), int(t["N"]))
+        t = response_rates(cohort, months=[m], endpoint=endpoint, analysis_sets=analysis_sets, **kw)
+        for r in t[t["by"] == "All"].itertuples():
+            out[r.analysis_set][endpoint] = (int(r.n), int(r.N))
     return out
 
 
@@ -164,12 +166,10 @@ def cohort_rows(cohort: Cohort, month: float = 9, analysis_sets: tuple[str, ...]
     ser = ae_incidence(cohort, serious_only=True).iloc[0]
     d = cohort.patients["disease"]
     disease = d.iloc[0] if d.nunique() == 1 else "mixed"
+    safety = {"any_ae": (int(inc["n"]), int(inc["N"])), "serious_ae": (int(ser["n"]), int(ser["N"]))}
     rows = []
-    for aset in analysis_sets:
-        out = _efficacy_counts(cohort, month, aset, response_kwargs)
-        out["any_ae"] = (int(inc["n"]), int(inc["N"]))
-        out["serious_ae"] = (int(ser["n"]), int(ser["N"]))
-        rows += _rows(cohort, month, aset, out, disease)
+    for aset, efficacy in _efficacy_counts(cohort, month, tuple(analysis_sets), response_kwargs).items():
+        rows += _rows(cohort, month, aset, {**efficacy, **safety}, disease)
     return pd.DataFrame(rows)
 
 
@@ -405,6 +405,13 @@ def study_label(df: pd.DataFrame) -> pd.Series:
         out[own] = df.loc[own, "label"]
     out[(df["study_id"] == THIS_STUDY) & (out == base)] = "This cohort"
     return out
+
+
+def study_names(lit: pd.DataFrame) -> dict[str, str]:
+    """Each study's name as a reader sees it ("Sands 2007", "Lee 2022a"), by ``study_id``: :func:`study_label`
+    of the study, without an arm."""
+    first = lit.drop_duplicates("study_id").assign(arm="")
+    return dict(zip(first["study_id"], study_label(first)))
 
 
 #: Regimen classes as a reader names them, for sentences written here (tables label the codes themselves).

@@ -19,7 +19,7 @@ import pandas as pd
 from .glmm.inference import predictive_tail
 from .meta import PooledProportion
 
-__all__ = ["pool_differences", "pooled_summary_row", "predictive_check", "timepoint_span"]
+__all__ = ["pool_differences", "pooled_summary_row", "predictive_check", "stated_months", "timepoint_span"]
 
 
 def predictive_check(pooled: PooledProportion | None, x: int, n: int) -> tuple[float, float]:
@@ -84,17 +84,22 @@ def timepoint_span(rows: pd.DataFrame) -> str:
     return "; ".join(f"{lab}: {tp or 'not stated'}" for lab, tp in zip(labels, rows["timepoint"].astype(str)))
 
 
+def stated_months(rows: pd.DataFrame) -> tuple[pd.Series, int]:
+    """The pooled studies' timepoints stated as one number of months, and how many studies state none (a range
+    of follow-up, or no timepoint)."""
+    known = pd.to_numeric(rows["timepoint_months"], errors="coerce").dropna()
+    return known, len(rows) - len(known)
+
+
 def pool_differences(rows: pd.DataFrame) -> dict:
     """How the pooled studies differ, for the caveats beside a pooled proportion: ``study_timepoints`` (the range
     of the timepoints stated as one number of months, and how many studies state none, e.g. "1.8–27 months; 2
     without a single timepoint") and ``definitions`` (distinct outcome definitions)."""
     if not len(rows):
         return {"study_timepoints": "", "definitions": 0}
-    months = pd.to_numeric(rows["timepoint_months"], errors="coerce")
-    known = months.dropna()
+    known, missing = stated_months(rows)
     span = (f"{known.min():g} months" if known.min() == known.max() else
             f"{known.min():g}–{known.max():g} months") if len(known) else ""
-    missing = len(rows) - len(known)
     if missing:
         span += ("; " if span else "") + f"{missing} without a single timepoint"
     return {"study_timepoints": span, "definitions": int(rows["outcome_definition"].astype(str).nunique())}

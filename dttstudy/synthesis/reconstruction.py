@@ -40,7 +40,7 @@ from scipy import stats
 
 from ..intake.cohort import PUBLISHED_DIR
 from .coding_rules import study_sizes
-from .literature import OUTCOME_LABELS, study_label
+from .literature import OUTCOME_LABELS, study_label, study_names
 from .meta import pool_proportions
 from .meta.models import _ft_inverse
 
@@ -85,8 +85,7 @@ def candidate_rows(lit: pd.DataFrame, outcome: str, study_ids: list[str], rules:
     t = d["timepoint_months"].fillna(-math.inf)
     d = d[t == t.groupby([d["study_id"], d["arm"]]).transform("max")].drop_duplicates(["study_id", "arm"])
     if rules:
-        first = lit.drop_duplicates("study_id").assign(arm="")
-        names = dict(zip(first["study_id"], study_label(first)))
+        names = study_names(lit)
 
         def arm(r) -> str:
             return f"{names[r.study_id]}{' ' + r.arm + ' arm' if r.arm else ''}"
@@ -148,7 +147,7 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
     targets = load_targets() if targets is None else targets
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     out = []
-    labels = dict(zip(lit["study_id"], study_label(lit)))  # ids are data; a reader sees "Sands 2007"
+    labels = study_names(lit)  # ids are data; a reader sees "Sands 2007"
     sizes = study_sizes(lit)
     for tg in targets.itertuples(index=False):
         ids = [s for s in tg.study_ids.split(";") if s]
@@ -156,7 +155,7 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
         minimum = int(getattr(tg, "min_patients", "") or 0)
         if rules and minimum:
             small = [s for s in ids if int(sizes.get(s, 0)) < minimum]
-            left_out += [f"{labels.get(s, s).split(' — ')[0]}: {int(sizes.get(s, 0))} patients" for s in small]
+            left_out += [f"{labels.get(s, s)}: {int(sizes.get(s, 0))} patients" for s in small]
             ids = [s for s in ids if s not in small]
         rows = candidate_rows(lit, tg.outcome, ids, rules=rules, left_out=left_out)
         base = {"target": f"{tg.meta_analysis}: {OUTCOME_LABELS.get(tg.outcome, tg.outcome).lower()}",
@@ -167,8 +166,7 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
                 "studies_in_set": "; ".join(f"{r.label} {r.events}/{r.total}" for r in rows.itertuples()),
                 "k": len(rows), "events": int(rows["events"].sum()) if len(rows) else 0,
                 "n": int(rows["total"].sum()) if len(rows) else 0, "basis": _basis(rows) if len(rows) else "",
-                "circular_rows": ", ".join(labels.get(s, s).split(" — ")[0]
-                                           for s in tg.excluded_circular.split(";") if s),
+                "circular_rows": ", ".join(labels.get(s, s) for s in tg.excluded_circular.split(";") if s),
                 "rule": (f"at least {minimum} patients per study; " if rules and minimum else "")
                 + ("IBD indication, one timepoint per study" if rules else "candidate set as listed"),
                 "left_out": "; ".join(left_out)}
