@@ -67,6 +67,8 @@ _EXPORTS = {
     # algorithm (federated/vantage6)
     "write_summary": "synthesis.multicentre.export", "summary_json": "synthesis.multicentre.export",
     "pool": "synthesis.multicentre.pooling",
+    "release_summary": "synthesis.multicentre.release_record", "ReleaseRefused": "synthesis.multicentre.release_record",
+    "ReleaseRecordError": "synthesis.multicentre.release_record",
     "IncompatibleSummaries": "synthesis.multicentre.pooling", "write_pooled_report": "reporting.pooled_report",
     "DEFAULT_MIN_CELL": "synthesis.disclosure",
     "sensitivity_table": "synthesis.sensitivity",

@@ -326,8 +326,8 @@ def _cmd_export(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
-    from .synthesis.multicentre.export import export_summary, write_summary
-    from .synthesis.multicentre.release_record import ReleaseRecordError, add_release, check_release, default_record_path
+    from .synthesis.multicentre.release_record import (ReleaseRecordError, ReleaseRefused, default_record_path,
+                                                       release_summary)
     from .synthesis.multicentre.check import is_summary_file
 
     try:
@@ -351,27 +351,32 @@ def _cmd_export(args) -> int:
     except CohortValidationError as err:
         print(err.report, file=sys.stderr)
         return 1
-    try:
-        s = export_summary(cohort, min_cell=args.min_cell, centre=args.centre, event_times=args.event_times,
-                           **args.analysis)
+    try:  # never inside the data folder or the project
+        record_path = check_output(args.release_record or default_record_path(), [args.data or REFERENCE_DIR],
+                                   option="--release-record")
+    except TargetError as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
+        return 2
+    try:  # differencing: the release path refuses patients differing from an earlier release's by 1 … K − 1
+        done = release_summary(cohort, record=record_path, out=args.out,
+                               accept_small_difference=args.accept_small_difference, min_cell=args.min_cell,
+                               centre=args.centre, event_times=args.event_times, **args.analysis)
+    except ReleaseRefused as err:
+        for d in err.differences:
+            print(f"export-summary: {d} (record {record_path}). Release when at least {d.min_cell} patients were "
+                  "added, removed or changed, or pass --accept-small-difference", file=sys.stderr)
+        print("export-summary: nothing was written", file=sys.stderr)
+        return 2
+    except ReleaseRecordError as err:
+        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
+        return 2
     except ValueError as err:
         print(f"export-summary: {err}", file=sys.stderr)
         return 2
-    try:  # differencing: refuse a release whose patients differ from an earlier one's by 1 … K − 1
-        record_path = check_output(args.release_record or default_record_path(), [args.data or REFERENCE_DIR],
-                                   option="--release-record")
-        record, fp, small = check_release(record_path, cohort.filter(disease=s["parameters"]["disease"]),
-                                          s["centre"], s["disclosure"]["min_cell"])
-    except (TargetError, ReleaseRecordError) as err:
-        print(f"export-summary: {err}; nothing was written", file=sys.stderr)
-        return 2
-    for line in small:
-        print(f"export-summary: {'WARNING ' if args.accept_small_difference else ''}{line}", file=sys.stderr)
-    if small and not args.accept_small_difference:
-        print("export-summary: nothing was written", file=sys.stderr)
-        return 2
-    write_summary(s, args.out)
-    add_release(record_path, record, fp, s)
+    for d in done.accepted:
+        print(f"export-summary: WARNING {d} (record {record_path}); released as --accept-small-difference asks",
+              file=sys.stderr)
+    s = done.summary
     print(f"{args.out}: {sum(len(v) for v in s['tables'].values())} rows, "
           f"{len(s['disclosure']['withheld'])} cell(s) withheld (minimum cell count {s['disclosure']['min_cell']})")
     return 0

@@ -158,3 +158,16 @@ def test_algorithm_environment_computes_with_the_studys_libraries():
             f"dttstudy needs {req}, the algorithm's lock has {algorithm.get(name)}")
     for name, version in _pins(TEST_LOCK).items():
         assert study.get(name) == version, f"{name}: requirements-test.lock {version}, requirements.lock {study.get(name)}"
+
+
+def test_algorithm_image_is_lean():
+    """The algorithm runs no notebook: its lock holds none of dttstudy's 'notebooks' extra (JupyterLab, Papermill,
+    nbconvert, the kernel, jupytext) nor what only they need (a Jupyter server, a notebook format), and the study's
+    own environment holds them all."""
+    algorithm, study = _pins(LOCK), _pins(ROOT / "requirements.lock")
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["notebooks"]
+    names = {_name(Requirement(r).name) for r in extra}
+    assert names == {"papermill", "nbconvert", "ipykernel", "jupytext", "jupyterlab"}
+    assert names <= study.keys() and not names & algorithm.keys()
+    assert not {"jupyter-server", "nbformat", "nbclient", "ipython", "pyzmq", "tornado"} & algorithm.keys()
+    assert "RUN pip install -r /build/requirements.lock" in (ALGORITHM / "Dockerfile").read_text()

@@ -15,6 +15,9 @@ salt kept in the record. No id, value or date is stored; the record never leaves
 by default ``release-record.json`` in ``$XDG_STATE_HOME/dttstudy`` (``~/.local/state/dttstudy``), or the file
 named by ``--release-record`` or the ``DTTSTUDY_RELEASE_RECORD`` environment variable, written atomically.
 
+Every release goes through :func:`release_summary`: the command line, the vantage6 node and a notebook alike
+(:func:`dttstudy.export_summary` alone computes a summary and releases nothing).
+
 What it does not cover: releases made on another machine or with another record, releases by other tools, and
 differences between two *centres'* files. Those are for the network's governance (one release schedule, one
 record per centre).
@@ -25,7 +28,10 @@ import hashlib
 import json
 import os
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .export import export_summary, write_summary
 
 RECORD_ENV = "DTTSTUDY_RELEASE_RECORD"
 
@@ -75,9 +81,33 @@ def differing_patients(a: dict[str, str], b: dict[str, str]) -> int:
     return sum(1 for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
-def check_release(path: Path, cohort, centre: str | None, min_cell: int) -> tuple[dict, dict, list[str]]:
-    """(record, this release's fingerprints, problems): one problem per earlier release of the same centre whose
-    patients differ from this cohort's by 1 … K − 1."""
+@dataclass(frozen=True)
+class Difference:
+    """An earlier release of the same centre whose patients differ from this one's by 1 … K − 1."""
+
+    release: int
+    patients: int
+    centre: str | None
+    min_cell: int
+
+    def __str__(self) -> str:
+        return (f"this cohort differs from release {self.release} of centre {self.centre or '(no code)'} in the "
+                f"release record by {self.patients} patient(s), fewer than K = {self.min_cell}: the two summaries "
+                f"together would reveal {'that patient' if self.patients == 1 else 'those patients'}")
+
+
+class ReleaseRefused(ValueError):
+    """A release the record refuses: :attr:`differences` lists each earlier release concerned."""
+
+    def __init__(self, differences: list[Difference]):
+        self.differences = differences
+        super().__init__("; ".join(map(str, differences)))
+
+
+def check_release(path: Path, cohort, centre: str | None, min_cell: int) -> tuple[dict, dict, list[Difference]]:
+    """(record, this release's fingerprints, differences): one :class:`Difference` per earlier release of the
+    same centre — whatever its parameters or population selection — whose patients differ from this cohort's by
+    1 … K − 1."""
     record = read_record(path)
     fp = fingerprints(cohort, record["salt"])
     problems = []
@@ -86,11 +116,37 @@ def check_release(path: Path, cohort, centre: str | None, min_cell: int) -> tupl
             continue
         d = differing_patients(r.get("patients", {}), fp)
         if 0 < d < min_cell:
-            problems.append(f"this cohort differs from release {k} of centre {centre or '(no code)'} in the record "
-                            f"({path}) by {d} patient(s), fewer than K = {min_cell}: the two summaries together "
-                            f"would reveal {'that patient' if d == 1 else 'those patients'}. Release when at least "
-                            f"{min_cell} patients were added, removed or changed, or pass --accept-small-difference")
+            problems.append(Difference(k, d, centre, min_cell))
     return record, fp, problems
+
+
+@dataclass(frozen=True)
+class Release:
+    """A summary released: what it is, the file written (if any), and the differences accepted."""
+
+    summary: dict
+    path: Path | None
+    record: Path
+    accepted: list[Difference] = field(default_factory=list)
+
+
+def release_summary(cohort, *, record, out=None, accept_small_difference: bool = False, **parameters) -> Release:
+    """Release a centre's summary: compute it (:func:`export_summary` with ``parameters``), refuse it
+    (:class:`ReleaseRefused`, nothing written, nothing recorded) when the patients of its population — the cohort
+    restricted to its ``disease`` — differ from those of an earlier release of the same centre in ``record`` by
+    1 … K − 1, else write it to ``out`` (if given, atomically) and add it to the record.
+
+    ``accept_small_difference=True`` releases anyway and returns the differences in :attr:`Release.accepted`.
+    """
+    record = Path(record)
+    s = export_summary(cohort, **parameters)
+    rec, fp, small = check_release(record, cohort.filter(disease=s["parameters"]["disease"]), s["centre"],
+                                   s["disclosure"]["min_cell"])
+    if small and not accept_small_difference:
+        raise ReleaseRefused(small)
+    path = write_summary(s, out) if out is not None else None
+    add_release(record, rec, fp, s)
+    return Release(s, path, record, small)
 
 
 def add_release(path: Path, record: dict, fp: dict, summary: dict) -> None:

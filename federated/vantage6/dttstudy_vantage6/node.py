@@ -20,6 +20,21 @@ A centre decides what leaves it, not the researcher: the settings are the ``env`
 node configuration (``<LABEL>_DB_PARAM_<NAME>`` in the algorithm's environment), see :data:`NODE_SETTINGS`. A task
 asking for ``min_cell`` or ``centre`` is refused.
 
+Two protections do not depend on which database label a task names:
+
+* **K's floor.** ``DTTSTUDY_MIN_CELL_FLOOR`` in the algorithm's environment (the image sets dttstudy's default,
+  5): a database whose ``min_cell`` is below it is refused, so a second label with a lower K is no way around the
+  node's K. Only who builds or runs the image sets the floor; neither the researcher nor the coordinator can.
+* **The release record.** Every summary a node gives goes through :func:`dttstudy.release_summary`, as
+  ``dttstudy export-summary`` does: a summary whose patients differ from an earlier release of the same centre —
+  of the same or another population selection (``disease``) — by 1 … K − 1 is refused. The record is the file
+  named by the database's ``release_record`` setting, else by ``DTTSTUDY_RELEASE_RECORD``; it must lie on storage
+  that outlives a task (the administrator mounts it writable, see the README). A node without a record gives no
+  summary.
+
+Nothing of the node's own leaves it in a reply: no value of the data, and no file name or path (a workbook named
+after a patient); problems are named by table, row and column.
+
 Under vantage6's ``MockAlgorithmClient`` each mock organisation's dataset is the node's database entry itself
 (:func:`mock_database`: label, uri, type and settings), read by the same code.
 """
@@ -37,7 +52,9 @@ from pathlib import Path
 
 import dttstudy
 from dttstudy.parameters import for_command
+from dttstudy.synthesis.multicentre.release_record import RECORD_ENV, ReleaseRecordError, ReleaseRefused
 from vantage6.algorithm.tools.decorators import algorithm_client
+from vantage6.algorithm.tools.mock_client import MockAlgorithmClient
 
 #: The four tables of a cohort, in the order of four requested databases.
 TABLES = ("patients", "treatments", "visits", "adverse_events")
@@ -47,7 +64,13 @@ NODE_SETTINGS = {
     "centre": "centre code written into the summary (letters, digits, '_', '.', '-'; default: org<organisation id>)",
     "event_times": "'true' lets a task ask for life tables at every distinct time (shares the times; default "
                    "'false')",
+    "release_record": "the file, on storage that outlives a task, where the node records what it released "
+                      "(default: $DTTSTUDY_RELEASE_RECORD; without either the node gives no summary)",
 }
+#: The environment variable of K's floor (set in the image; dttstudy's default cell count when absent).
+FLOOR_ENV = "DTTSTUDY_MIN_CELL_FLOOR"
+#: Argument names the engine's decorators reserve: a task that sets one is refused.
+RESERVED = ("mock_client", "mock_data")
 #: Analysis parameters a task may set: those dttstudy declares for ``export-summary`` (with their ranges, checked
 #: by dttstudy), and the two settings of the summary itself (every centre gets the same).
 PARAMETERS = (*(p.name for p in for_command("export-summary")), "event_times", "ae_vocabulary")
@@ -141,7 +164,7 @@ def node_settings(databases: list[NodeDatabase]) -> dict:
                 raise NodeError(f"the node's setting '{name}' differs between its databases '{found[name][0]}' and "
                                 f"'{db.label}': give it once")
             found[name] = (db.label, value)
-    out = {"min_cell": None, "centre": None, "event_times": False}
+    out = {"min_cell": None, "centre": None, "event_times": False, "release_record": None}
     if "min_cell" in found:
         text = found["min_cell"][1]
         if not re.fullmatch(r"\d{1,6}", text):
@@ -154,7 +177,55 @@ def node_settings(databases: list[NodeDatabase]) -> dict:
         if text not in _TRUE | _FALSE:
             raise NodeError("the node's setting 'event_times' must be 'true' or 'false'")
         out["event_times"] = text in _TRUE
+    if "release_record" in found and found["release_record"][1]:
+        out["release_record"] = found["release_record"][1]
     return out
+
+
+def min_cell_floor() -> int:
+    """K's floor on this node: :data:`FLOOR_ENV` from the algorithm's environment, else dttstudy's default."""
+    text = os.environ.get(FLOOR_ENV, "").strip()
+    if not text:
+        return dttstudy.DEFAULT_MIN_CELL
+    if not re.fullmatch(r"\d{1,6}", text):
+        raise NodeError(f"the node's {FLOOR_ENV} must be a whole number >= 0")
+    return int(text)
+
+
+def effective_min_cell(settings: dict) -> int:
+    """The node's K: its database's ``min_cell`` (dttstudy's default when not set), never below the floor."""
+    floor = min_cell_floor()
+    k = settings["min_cell"] if settings["min_cell"] is not None else max(dttstudy.DEFAULT_MIN_CELL, floor)
+    if k < floor:
+        raise NodeError(f"the database's setting 'min_cell' ({k}) is below this node's floor K = {floor}: no "
+                        "summary is given under it, whichever database a task names")
+    return k
+
+
+def record_path(settings: dict) -> Path:
+    """Where the node records its releases, or :class:`NodeError` when it keeps none."""
+    where = settings["release_record"] or os.environ.get(RECORD_ENV, "").strip()
+    if not where:
+        raise NodeError("this node keeps no release record, so it gives no summary: its administrator sets the "
+                        "database's 'release_record' (or DTTSTUDY_RELEASE_RECORD) to a file on storage that "
+                        "outlives a task")
+    path = Path(where)
+    if not path.parent.is_dir():  # an unmounted volume: the record would vanish with the container
+        raise NodeError("this node's release record is on no storage the algorithm sees (its folder does not "
+                        "exist): its administrator mounts the persistent folder named by 'release_record'")
+    return path
+
+
+def scrub(text: str, databases: list[NodeDatabase]) -> str:
+    """``text`` without the node's file names and paths (each database's uri, its folder and its name)."""
+    names = set()
+    for db in databases:
+        if db.uri:
+            p = Path(db.uri)
+            names |= {str(p), str(p.parent) if str(p.parent) not in ("", ".", "/") else "", p.name, p.stem}
+    for name in sorted((n for n in names if len(n) >= 2), key=len, reverse=True):
+        text = text.replace(name, "<a path at the node>")
+    return text
 
 
 def load_node_cohort(databases: list[NodeDatabase], workdir: Path):
@@ -214,8 +285,9 @@ def _place(p: dict) -> str:
     return where + (f": {p['problem']}" if "problem" in p else "")
 
 
-def _invalid(report) -> NodeError:
-    problems = validation_problems(report)
+def _invalid(report, databases: list[NodeDatabase]) -> NodeError:
+    problems = [{k: scrub(v, databases) if k == "problem" else v for k, v in p.items()}
+                for p in validation_problems(report)]
     shown = "; ".join(_place(p) for p in problems[:_SHOWN])
     more = f"; and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
     return NodeError(f"the cohort breaks dttstudy's data contract at {len(problems)} place(s): {shown}{more}. The "
@@ -228,22 +300,57 @@ def _invalid(report) -> NodeError:
 # ---------------------------------------------------------------------------------------------------------------
 def _check_parameters(parameters: dict) -> None:
     for name in parameters:
-        if name in ("min_cell", "centre"):
+        if name in ("min_cell", "centre", "release_record"):
             raise NodeError(f"'{name}' is the node's own setting (its database's env in the node configuration); a "
                             "task cannot set it")
         if name not in PARAMETERS:
             raise NodeError(f"unknown parameter '{name}' (parameters: {', '.join(PARAMETERS)})")
+    if "event_times" in parameters and not isinstance(parameters["event_times"], bool):
+        raise NodeError("event_times must be true or false")
 
 
+def task_entry(refusal):
+    """Guard a function the engine calls by name with a task's arguments: positional arguments and the
+    engine's reserved names (:data:`RESERVED`) are refused unless the engine's own mock supplies them — a task's
+    JSON can hold neither a client nor data frames — and the refusal is returned by ``refusal(message)`` as the
+    function's result, so that the researcher reads it whatever the node shares of its logs."""
+
+    def decorate(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            import pandas as pd
+
+            if args:
+                return refusal("positional arguments are not accepted: give every argument by name")
+            client = kwargs.get("mock_client")
+            if "mock_client" in kwargs and not isinstance(client, MockAlgorithmClient):
+                return refusal("'mock_client' is a name the engine reserves; a task cannot set it")
+            data = kwargs.get("mock_data")
+            if "mock_data" in kwargs and not (isinstance(client, MockAlgorithmClient) and isinstance(data, list)
+                                              and all(isinstance(d, pd.DataFrame) for d in data)):
+                return refusal("'mock_data' is a name the engine reserves; a task cannot set it")
+            return func(**kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _node_refusal(message: str) -> dict:
+    return {"format": REPLY_FORMAT, "organization_id": None, "error": message, "problems": []}
+
+
+@task_entry(_node_refusal)
 @node_databases
 @algorithm_client
 def partial(client, databases: list[NodeDatabase], **parameters) -> dict:
-    """This node's centre summary (:func:`dttstudy.export_summary`) under the node's disclosure settings.
+    """This node's centre summary, released (:func:`dttstudy.release_summary`) under the node's disclosure settings
+    and its release record.
 
     ``parameters`` are the analysis parameters of ``dttstudy export-summary`` (:data:`PARAMETERS`; dttstudy's
-    defaults for any not given). Returns ``{"format", "organization_id", "summary"}``, or, when the node cannot
-    give a summary, ``{"format", "organization_id", "error", "problems"}``: the error names the places (table,
-    row, column) and settings concerned, never a value of the data.
+    defaults for any not given). Returns ``{"format", "organization_id", "summary"}``, or, when the node gives no
+    summary, ``{"format", "organization_id", "error", "problems"}``: the error names the places (table, row,
+    column) and settings concerned, never a value of the data, a file name or a path.
     """
     org = getattr(client, "organization_id", None)
     reply = {"format": REPLY_FORMAT, "organization_id": org}
@@ -255,24 +362,32 @@ def partial(client, databases: list[NodeDatabase], **parameters) -> dict:
                             "does not share (its setting 'event_times' is not 'true')")
         if not databases:
             raise NodeError("no database requested: the task must name the cohort's database label(s)")
-        kwargs = dict(parameters)
-        if settings["min_cell"] is not None:
-            kwargs["min_cell"] = settings["min_cell"]
-        kwargs["centre"] = settings["centre"] or f"org{org}"
+        kwargs = dict(parameters, min_cell=effective_min_cell(settings), centre=settings["centre"] or f"org{org}")
+        record = record_path(settings)
         with tempfile.TemporaryDirectory(prefix="dttstudy-node-") as tmp, warnings.catch_warnings():
             # as 'dttstudy export-summary': ignored columns are a note for the centre, not for the researcher
             warnings.simplefilter("ignore", UserWarning)
             try:
                 cohort = load_node_cohort(databases, Path(tmp))
             except dttstudy.CohortValidationError as err:
-                raise _invalid(err.report) from None
+                raise _invalid(err.report, databases) from None
             try:
-                summary = dttstudy.export_summary(cohort, **kwargs)
+                summary = dttstudy.release_summary(cohort, record=record, **kwargs).summary
+            except ReleaseRefused as err:
+                # how many patients differ, and which release, stay at the node
+                raise NodeError(f"this summary's patients differ from an earlier release of centre "
+                                f"{kwargs['centre']} (in this node's release record) by fewer than K = "
+                                f"{kwargs['min_cell']} patients — of the same population or another selection of "
+                                f"it: the two together would reveal those patients, so it is not released "
+                                f"({len(err.differences)} earlier release(s) concerned)") from None
+            except (ReleaseRecordError, OSError):
+                raise NodeError("this node's release record cannot be read or written: its administrator checks "
+                                "the file named by 'release_record' and that its storage is writable") from None
             except ValueError as err:
                 # its refusal of a parameter or setting value, as 'dttstudy export-summary' prints it
-                raise NodeError(str(err)) from None
+                raise NodeError(scrub(str(err), databases)) from None
         return {**reply, "summary": summary}
-    except NodeError as err:
+    except NodeError as err:  # its words are the node's own, or scrubbed of the node's names where they are not
         return {**reply, "error": str(err), "problems": err.problems}
     except Exception as err:  # noqa: BLE001 - anything else: its type only, its message may quote the data
         return {**reply, "error": f"the summary could not be computed ({type(err).__name__}); run 'dttstudy "

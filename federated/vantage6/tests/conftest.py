@@ -75,6 +75,18 @@ def file_exchange(centres: dict[str, Path], folder: Path, export_args=(), min_ce
     return folder / "pooled"
 
 
+@pytest.fixture(autouse=True)
+def node_environment(tmp_path_factory, monkeypatch):
+    """Each test's nodes keep their own release record (DTTSTUDY_RELEASE_RECORD, one file for the mock nodes of
+    one process: the record is kept per centre code) and the floor of K is 0, as on a test network; the tests of
+    the floor and the record set their own. The file exchange's command line records in the same file: the same
+    data, no difference."""
+    record = tmp_path_factory.mktemp("node_record") / "release-record.json"
+    monkeypatch.setenv("DTTSTUDY_RELEASE_RECORD", str(record))
+    monkeypatch.setenv("DTTSTUDY_MIN_CELL_FLOOR", "0")
+    return record
+
+
 @pytest.fixture(scope="session")
 def reference_centres(tmp_path_factory) -> dict[str, Path]:
     """The reference cohort's three centres, C1 (9 patients), C2 (5) and C3 (4), as three folders."""
