@@ -537,6 +537,8 @@ def test_a_pooled_response_cell_is_over_all_centres_or_withheld(reference):
                 assert (row["n"], row["N"]) == tuple(everyone.loc[key, ["n", "N"]])
             elif partial == "withhold":
                 assert pd.isna(row["n"]) and pd.isna(row["N"]) and pd.isna(row["pct"]) and pd.isna(row["ci_low"])
+            elif not contributing:  # a sum over no centre at all is no figure either
+                assert pd.isna(row["n"]) and pd.isna(row["N"])
             else:
                 assert row["n"] == sum(truth[c].loc[key, "n"] for c in contributing)
                 assert row["N"] == sum(truth[c].loc[key, "N"] for c in contributing)

@@ -124,7 +124,7 @@ LABELS: dict[str, str] = {
     "sd": "SD", "file": "Summary file", "min_cell": "Minimum cell count", "cells_withheld": "Values withheld",
     "input_sha256": "Data files (SHA-256)", "re_pooled": "Pooled, % (95% CI)", "pooled_n_of_n": "n/N", "table": "Summary table", "cell": "Withheld value",
     # published meta-analysis check
-    "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "printed_pct": "Printed, %", "units": "Units",
+    "meta_analysis": "Meta-analysis", "subgroup": "Subgroup", "category": "Category", "printed_pct": "Printed, %", "units": "Units",
     "studies": "Studies", "events_basis": "Where the events come from", "logit_pct": "Logit, %", "ft_pct": "Freeman–Tukey, %",
     "ft_split_pct": "Freeman–Tukey by study, %", "glmm_pct": "GLMM, %", "agrees_logit": "Agrees (logit)",
     "agrees_ft": "Agrees (Freeman–Tukey)", "agrees_glmm": "Agrees (GLMM)",

@@ -24,6 +24,10 @@ from .report import save_figure, save_table
 from .report_html import write_pooled_report as _document
 
 
+#: Display names where a tidy column's name means something else in the label dictionary.
+_SHOWN_AS = {"table1_counts": {"level": "category"}}
+
+
 def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
     """Write the pooled tables (CSV, MD, HTML, LaTeX; the report's tables in ``tables.docx``, all of them in
     ``tables.xlsx``), figures (PNG, SVG), ``report.html`` (the same document form as a single cohort's),
@@ -45,7 +49,13 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
         displays = []
 
         def table(df, name, title, notes=None, like=None):
-            disp = build_display(name, df, title, notes, like=like)
+            shown = df
+            if like is None and "complete" in df:  # the pooled-cell rule said once under each table it touches
+                hidden = ["complete"] + (["contributing_centres"] if res.partial == "withhold" else [])
+                shown = df.drop(columns=hidden, errors="ignore").rename(
+                    columns=_SHOWN_AS.get(name, {}))
+                notes = list(notes or []) + _pooled_cell_notes(df, res.partial)
+            disp = build_display(name, shown, title, notes, like=like)
             save_table(df, name, tmp, title, notes, display=disp, declared=False)
             displays.append(disp)
             entries.append(("table", name, title))
@@ -74,7 +84,8 @@ def write_pooled_report(res: PooledAnalysis, out) -> list[Path]:
             exact = res.parameters["event_times"]
             title = f"Pooled {'Kaplan–Meier' if exact else 'actuarial life table (monthly)'}: {pname}"
             table(km, fname, title)
-            figure(km_life_table_plot(km, title, ylabel, "time" if exact else "start"), fname, title)
+            figure(km_life_table_plot(km, title, ylabel, "time" if exact else "start",
+                                      res.km_withheld_[pname]), fname, title)
         table(res.labs_, "lab_changes", "Lab change from baseline (pooled)")
         table(res.table1_, "table1_counts", "Baseline characteristics: counts (pooled)")
         table(res.table1_continuous_, "table1_continuous", "Baseline characteristics: mean (SD) (pooled)")
@@ -144,3 +155,22 @@ def _index_html(res: PooledAnalysis, entries) -> str:
             lines.append(f'<li><a href="{escape(name)}">{escape(title)}</a></li>')
     lines += ["</ul>", f"<h2>Parameters</h2><pre>{escape(prm)}</pre>", "</body></html>", ""]
     return "\n".join(lines)
+
+
+def _pooled_cell_notes(df, partial: str) -> list[str]:
+    """What the pooled-cell rule did in this table, in words (nothing when every cell is over all centres)."""
+    if df["complete"].all():
+        return []
+    grouped = "by" in df and df["by"].ne("All").any()
+    if partial == "withhold":
+        out = ["A cell reading \"withheld by …\", or a row naming centres withholding, has no figure: those "
+               "centres withheld the cell (below the minimum cell count, or recoverable from published totals), so "
+               "no figure over all centres exists."]
+        if grouped:
+            out.append("The groups given therefore need not add up to All.")
+    else:
+        out = ["A row marked \"only …\", or naming centres withholding, is the sum over the centres named only, "
+               "not a figure over all centres (pool --partial show)."]
+        if grouped:
+            out.append("Such group rows need not add up to All.")
+    return [" ".join(out)]

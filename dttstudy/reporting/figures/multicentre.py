@@ -22,6 +22,8 @@ def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
     if method not in ("GLMM", "REML", "DL", "PM"):
         method = "GLMM"
     per, pooled = forest_data(units, method=method)
+    if len(units) < 2:  # one centre: no model was fitted, so none is drawn (its own CI is the row above)
+        pooled = None
     p = het["pooled"]
     if p.get("N") is None or pd.isna(p["N"]):  # some centre withheld the cell: no figure over all centres
         foot = (f"Summed counts of all centres: withheld by {p.get('withheld_centres') or 'a centre'}; the "
@@ -32,10 +34,21 @@ def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
     return forest_plot(per, pooled, title, xlabel="Patients with the outcome (%)", footnote=foot, unit_label="Centre")
 
 
-def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
+def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str, withheld: str = ""):
     """Pooled Kaplan–Meier step curve with its log-log CI band, on the study's month grid, up to the last
-    interval with a patient at risk."""
+    interval with a patient at risk. With nothing to pool (a centre withheld its life table, or no patient), the
+    figure says why instead of drawing empty axes; a curve over part of the centres (``partial="show"``) says
+    which were left out."""
     km = km[km["at_risk"] > 0] if "at_risk" in km else km
+    if not len(km):
+        with theme():
+            import matplotlib.pyplot as plt
+
+            fig = plt.figure(figsize=(7, 1.6))
+            why = (f"withheld by {withheld}: a curve over all centres needs every centre's life table"
+                   if withheld else "no patient at risk")
+            fig.text(0.5, 0.5, f"No pooled curve: {why}.", ha="center", va="center", fontsize=9, wrap=True)
+        return fig
     x = km[time].to_numpy(float) + (1.0 if time == "start" else 0.0)  # grid: the value at the interval's end
     x = np.concatenate([[0.0], x])
     s = np.concatenate([[1.0], km["survival"].to_numpy(float)])
@@ -53,7 +66,8 @@ def km_life_table_plot(km: pd.DataFrame, title: str, ylabel: str, time: str):
         ax.set_ylabel(ylabel)
         ax.legend(loc="lower left", frameon=False)
         n0 = int(km["at_risk"].iloc[0]) if len(km) else 0
-        fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables; CI: log-log (exponential "
+        part = f"; {withheld} withheld theirs, so this is not a curve over all centres" if withheld else ""
+        fig.text(0.01, 0.005, f"n = {n0}; pooled from the centres' life tables{part}; CI: log-log (exponential "
                               "Greenwood)", fontsize=7)
         fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

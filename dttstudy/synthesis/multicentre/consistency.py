@@ -53,6 +53,8 @@ def _consistency(c, t: dict, k: int | None) -> None:
         uc, cd, tot = (r.get(g) for g in GROUPS)
         if all(_pub(x) for x in (uc, cd, tot)) and uc + cd != tot:
             c.bad(f"Total {tot:g} is not UC + CD ({uc:g} + {cd:g})", "baseline_counts", i, "Total")
+        for g, v in (("UC", uc), ("CD", cd)):  # where a group is withheld, the other still cannot exceed Total
+            at_most(v, tot, "the row's Total", "baseline_counts", i, g)
         if r.get("variable") != "Patients":
             for g in GROUPS:
                 sums.setdefault((r.get("variable"), g), []).append(r.get(g))
@@ -79,6 +81,7 @@ def _consistency(c, t: dict, k: int | None) -> None:
         groups.setdefault(key, []).append((i, r))
     for rows in groups.values():
         _margins(c, rows, ("n", "N"), "response")
+        _within_all(c, rows, ("n", "N"), "response")
 
     # AE incidence and terms
     inc = t.get("ae_incidence", [])
@@ -96,6 +99,7 @@ def _consistency(c, t: dict, k: int | None) -> None:
                   "ae_incidence", i, "group")
     _margins(c, [(i, r) for i, r in enumerate(inc, 1) if r.get("by") != "suspected_agent"],
              ("patients_with_event", "events", "patient_years_at_risk", "patient_years_exposure"), "ae_incidence")
+    _within_all(c, list(enumerate(inc, 1)), ("patients_with_event", "events"), "ae_incidence")
     vocabulary = prm.get("ae_vocabulary")
     words = vocabulary if isinstance(vocabulary, list) else []
     vocab = {" ".join(x.split()).casefold() for x in words if isinstance(x, str)}
@@ -128,12 +132,29 @@ def _consistency(c, t: dict, k: int | None) -> None:
         _guarded(c, k, r.get("n"), r, [f for f in TABLES["labs"].amounts + TABLES["labs"].numbers], "labs", i)
         labs.setdefault((r.get("lab"), _hashable(r.get("month"))), {})[g] = (i, r)
     for rows in labs.values():
+        _within_all(c, [(i, dict(r, by="All" if g == "All" else "disease")) for g, (i, r) in rows.items()], ("n",),
+                    "labs")
         if {"All", "UC", "CD"} <= set(rows):
             (i, a), (_, u), (_, d) = rows["All"], rows["UC"], rows["CD"]
             for f in ("n",) + tuple(x for x in TABLES["labs"].amounts + TABLES["labs"].numbers
                                     if x.startswith("sum")):
                 if all(_pub(x.get(f)) for x in (a, u, d)) and not _close(a[f], u[f] + d[f]):
                     c.bad(f"group All ({a[f]:g}) is not UC + CD ({u[f]:g} + {d[f]:g})", "labs", i, f)
+
+
+def _within_all(c, rows, fields, table) -> None:
+    """No group's count above the same cell's count over all patients (rows: (row number, row) of one cell, the
+    row with ``by == "All"`` among them): a summary whose groups exceed its own All is refused, not pooled."""
+    every = next((r for _, r in rows if r.get("by") == "All"), None)
+    if every is None:
+        return
+    for i, r in rows:
+        if r is every:
+            continue
+        for f in fields:
+            v, limit = r.get(f), every.get(f)
+            if _pub(v) and _pub(limit) and v > limit:
+                c.bad(f"{v:g} is more than all patients' {f} in the same cell ({limit:g})", table, i, f)
 
 
 def _close(a, b) -> bool:

@@ -8,8 +8,10 @@ refuses files from another package version or other analysis parameters (:func:`
 Pooled response rates are summed counts with exact (or Wilson, as chosen) CIs — identical to the analysis of
 the concatenated cohorts when nothing is suppressed; between-centre heterogeneity is estimated with a
 random-effects model of the centres' proportions (τ², I²). A response cell that a centre withheld is withheld
-in the pool as well (or, with ``partial="show"``, summed over the other centres and marked); for the other
-tables a withheld cell leaves that centre out of that pooled cell, and the ``withheld_centres`` column names it.
+in the pool as well (or, with ``partial="show"``, summed over the other centres and marked); so is every other
+pooled cell — AE incidence by disease, regimen and agent, exposure-adjusted rates, AE terms, labs, Table 1 and the
+life tables (:meth:`PooledAnalysis._withhold`, one rule): ``complete`` says whether every centre with patients in
+the cell contributed, and ``withheld_centres`` names those that did not.
 Survival is pooled from the centres' life tables (:func:`life_table_km`).
 """
 from __future__ import annotations
@@ -144,6 +146,22 @@ class PooledAnalysis:
         self._table1()
         return self
 
+    def _withhold(self, df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        """The pooled-cell rule, one place for every pooled table: a pooled value is a sum over every centre
+        with patients in the cell, or there is none. ``complete`` says which; with ``partial="withhold"`` (the
+        default) the ``cols`` of an incomplete cell are missing, with ``"show"`` they are the sum over the
+        ``contributing_centres`` and the display marks them."""
+        df = df.copy()
+        df["complete"] = df["withheld_centres"].fillna("").astype(str).eq("")
+        blank = ~df["complete"]
+        if self.partial == "show":  # a sum over no centre at all is no figure either
+            blank &= df["contributing_centres"].fillna("").astype(str).eq("")
+        if blank.any():
+            for c in cols:
+                df[c] = pd.to_numeric(df[c]).astype(float)
+            df.loc[blank, cols] = np.nan
+        return df
+
     # response ----------------------------------------------------------------------------------------------
     def _rates(self):
         prm = self.parameters
@@ -157,10 +175,7 @@ class PooledAnalysis:
         out["ci_high"] = [100 * c[1] for c in ci]
         out["ci_method"] = CI_METHODS[prm["ci_method"]]
         out["level"] = prm["level"]
-        out["complete"] = out["withheld_centres"].eq("")
-        if self.partial == "withhold" and not out["complete"].all():
-            out[["n", "N"]] = out[["n", "N"]].astype(float)
-            out.loc[~out["complete"], ["n", "N", "pct", "ci_low", "ci_high"]] = np.nan
+        out = self._withhold(out, ["n", "N", "pct", "ci_low", "ci_high"])
         self.rates_ = out[keys + ["n", "N", "pct", "ci_low", "ci_high", "ci_method", "level", "complete",
                                   "centres", "contributing_centres", "withheld_centres"]]
         allg = df[df["group"] == "All"].copy()
@@ -234,7 +249,8 @@ class PooledAnalysis:
             "pct": np.where(out["N"] > 0, 100 * out["patients_with_event"] / out["N"].where(out["N"] > 0, 1), np.nan),
             "ci_low": [100 * c[0] for c in ci], "ci_high": [100 * c[1] for c in ci],
             "ci_method": CI_METHODS[prm["ci_method"]], "centres": out["centres"],
-            "withheld_centres": out["withheld_centres"]})
+            "contributing_centres": out["contributing_centres"], "withheld_centres": out["withheld_centres"]})
+        self.ae_incidence_ = self._withhold(self.ae_incidence_, ["n", "N", "events", "pct", "ci_low", "ci_high"])
         ex = inc[inc["by"] != "suspected_agent"]
         cols = ["patients_with_event", "events", "patient_years_at_risk", "patient_years_exposure", "N"]
         e = _pooled_sum(ex, keys, cols)
@@ -250,8 +266,10 @@ class PooledAnalysis:
                          "patient_years_exposure": pye, "eaer_per_100py": 100 * ne / pye if pye else np.nan,
                          "eaer_ci_low": 100 * elo, "eaer_ci_high": 100 * ehi,
                          "ci_method": "exact Poisson (Garwood)", "centres": r.centres,
-                         "withheld_centres": r.withheld_centres})
-        self.exposure_ = pd.DataFrame(rows)
+                         "contributing_centres": r.contributing_centres, "withheld_centres": r.withheld_centres})
+        self.exposure_ = self._withhold(pd.DataFrame(rows), [
+            "patients", "patients_with_event", "patient_years_at_risk", "eair_per_100py", "eair_ci_low",
+            "eair_ci_high", "events", "patient_years_exposure", "eaer_per_100py", "eaer_ci_low", "eaer_ci_high"])
         # denominator of a term: the patients of every centre that published its total and the term's counts
         # (a centre with no such event lists no row: it adds 0 events and all its patients)
         totals = {r.centre: r.Total for r in den.itertuples() if r.variable == "Patients"}
@@ -262,13 +280,16 @@ class PooledAnalysis:
             terms.loc[hidden_total, ["patients_with_event", "events"]] = SUPPRESSED
             t = _pooled_sum(terms, ["term"], ["patients_with_event", "events"])
         else:
-            t = pd.DataFrame(columns=["term", "patients_with_event", "events", "centres", "withheld_centres"])
+            t = pd.DataFrame(columns=["term", "patients_with_event", "events", "centres", "contributing_centres",
+                                      "withheld_centres"])
         published = {c: v for c, v in totals.items() if v != SUPPRESSED}
         t["N"] = [int(sum(v for c, v in published.items() if c not in str(w).split(", ")))
                   for w in t["withheld_centres"]]
         for c in ("patients_with_event", "events"):
             t[c] = t[c].astype(int)
-        self.ae_terms_ = t[["term", "patients_with_event", "events", "N", "centres", "withheld_centres"]]
+        self.ae_terms_ = self._withhold(t[["term", "patients_with_event", "events", "N", "centres",
+                                           "contributing_centres", "withheld_centres"]],
+                                        ["patients_with_event", "events", "N"])
 
     # Kaplan–Meier ------------------------------------------------------------------------------------------
     def _km(self):
@@ -276,13 +297,16 @@ class PooledAnalysis:
         lt = _frame(self.summaries, "life_tables", ["parameter"])
         pat = _frame(self.summaries, "baseline_counts", ["variable", "level"])
         pat = pat[pat["variable"] == "Patients"].set_index("centre")["Total"]
-        self.km_ = {}
+        self.km_, self.km_withheld_ = {}, {}
         for name in ("time to first TEAE", "time on DTT"):
             g = lt[lt["parameter"] == name] if len(lt) else lt
             bad = sorted(set(g.loc[g[["events", "censored"]].eq(SUPPRESSED).any(axis=1), "centre"]) |
                          set(pat[pat.eq(SUPPRESSED)].index))
+            if bad and self.partial == "withhold":  # no curve from part of the centres
+                g = g.iloc[0:0]
             g = g[~g["centre"].isin(bad)]
-            n_total = int(pd.to_numeric(pat.drop(index=bad, errors="ignore")).sum())
+            n_total = 0 if bad and self.partial == "withhold" else \
+                int(pd.to_numeric(pat.drop(index=bad, errors="ignore")).sum())
             key = "time" if prm["event_times"] else "start"
             tab = (g.assign(events=pd.to_numeric(g["events"]), censored=pd.to_numeric(g["censored"]))
                    .groupby(key, sort=True)[["events", "censored"]].sum().reset_index()) if len(g) else \
@@ -293,7 +317,9 @@ class PooledAnalysis:
                 km.insert(1, "end", [s + 1 if s < h else np.nan for s in km["start"]])
             km["centres"] = len(pat) - len(bad)
             km["withheld_centres"] = ", ".join(bad)
+            km["complete"] = not bad
             self.km_[name] = km
+            self.km_withheld_[name] = ", ".join(bad)
 
     # labs --------------------------------------------------------------------------------------------------
     def _labs(self):
@@ -314,8 +340,9 @@ class PooledAnalysis:
             var = (s["sum_squares_change"] - s["sum_change"] ** 2 / n) / (n - 1)
         out["change_sd"] = np.where(n > 1, np.sqrt(np.maximum(var, 0)), np.nan)
         out["centres"] = s["centres"]
+        out["contributing_centres"] = s["contributing_centres"]
         out["withheld_centres"] = s["withheld_centres"]
-        self.labs_ = out
+        self.labs_ = self._withhold(out, ["n", "baseline_mean", "value_mean", "change_mean", "change_sd"])
 
     # Table 1 -----------------------------------------------------------------------------------------------
     def _table1(self):
@@ -323,7 +350,7 @@ class PooledAnalysis:
         t = _pooled_sum(df, ["variable", "level"], list(_COLS))
         for c in _COLS:
             t[c] = t[c].astype(int)
-        self.table1_ = t
+        self.table1_ = self._withhold(t, list(_COLS))
         cont = _frame(self.summaries, "baseline_continuous", ["variable", "group"])
         s = _pooled_sum(cont, ["variable", "group"], ["n", "sum", "sum_squares"])
         n = s["n"].astype(float)
@@ -332,7 +359,9 @@ class PooledAnalysis:
         self.table1_continuous_ = pd.DataFrame({
             "variable": s["variable"], "group": s["group"], "n": s["n"].astype(int),
             "mean": np.where(n > 0, s["sum"] / n.where(n > 0, 1), np.nan), "sd": np.where(n > 1, sd, np.nan),
-            "centres": s["centres"], "withheld_centres": s["withheld_centres"]})
+            "centres": s["centres"], "contributing_centres": s["contributing_centres"],
+            "withheld_centres": s["withheld_centres"]})
+        self.table1_continuous_ = self._withhold(self.table1_continuous_, ["n", "mean", "sd"])
 
     def summary(self) -> pd.DataFrame:
         """The pooled analysis in one row: centres, patients, values withheld, minimum cell counts, heterogeneity

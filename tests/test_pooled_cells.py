@@ -1,0 +1,119 @@
+"""The pooled-cell rule on every pooled table: a pooled number is the figure over every centre with patients in
+the cell, or there is none (``partial="withhold"``), or it is marked as a sum over some centres (``"show"``).
+
+The truth is the pool at K = 0, which tests/test_multicentre.py holds equal to the patient-level analysis of the
+concatenated cohort: at K = 5 every number the pool gives must be that figure."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dttstudy import load_cohort
+from dttstudy.intake.synth import synth_cohort, write_cohort
+from dttstudy.synthesis.multicentre.export import export_summary
+from dttstudy.synthesis.multicentre.pooling import IncompatibleSummaries, pool
+
+#: Per pooled table: its key columns and the values the rule governs.
+TABLES = {
+    "rates_": (["endpoint", "definition", "analysis_set", "month", "by", "group"], ["n", "N", "pct"]),
+    "ae_incidence_": (["by", "group"], ["n", "N", "events", "pct"]),
+    "exposure_": (["by", "group"], ["patients", "patients_with_event", "events", "patient_years_at_risk",
+                                    "patient_years_exposure"]),
+    "ae_terms_": (["term"], ["patients_with_event", "events", "N"]),
+    "labs_": (["lab", "month", "group"], ["n", "baseline_mean", "change_mean"]),
+    "table1_": (["variable", "level"], ["UC", "CD", "Total"]),
+    "table1_continuous_": (["variable", "group"], ["n", "mean"]),
+}
+
+
+@pytest.fixture(scope="module")
+def centres(tmp_path_factory):
+    """Four centres of a 200-patient synthetic cohort (small enough that many cells are withheld at K = 5)."""
+    cohort = load_cohort(write_cohort(synth_cohort(200, seed=11), tmp_path_factory.mktemp("four") / "cohort"))
+    parts = {c: cohort.filter(patients=list(g["patient_id"])) for c, g in cohort.patients.groupby("center")}
+    assert len(parts) == 4
+    return parts
+
+
+@pytest.fixture(scope="module")
+def summaries(centres):
+    return {k: [export_summary(c, min_cell=k, centre=name) for name, c in centres.items()] for k in (0, 5)}
+
+
+def _frame(res, attr):
+    keys, _ = TABLES[attr]
+    return getattr(res, attr).set_index(keys)
+
+
+@pytest.mark.parametrize("attr", list(TABLES))
+def test_no_pooled_number_from_part_of_the_centres(summaries, attr):
+    truth = pool(summaries[0], accept_below_min_cell=True)
+    got = pool(summaries[5])
+    _, cols = TABLES[attr]
+    t, g = _frame(truth, attr), _frame(got, attr)
+    incomplete = ~g["complete"].astype(bool)
+    assert incomplete.any() or attr == "table1_continuous_", "the cohort should give withheld cells"
+    assert (~incomplete).any() or attr == "ae_terms_"  # every term has a centre with 1 to 4 patients here
+    assert (g["withheld_centres"].astype(str).ne("") == incomplete).all()
+    assert g.loc[incomplete, cols].isna().all().all()  # withheld: no number at all
+    shown = g.loc[~incomplete, cols]
+    for key, row in shown.iterrows():  # given: the figure over all centres
+        for c in cols:
+            a, b = row[c], t.loc[key, c]
+            assert (pd.isna(a) and pd.isna(b)) or np.isclose(float(a), float(b), rtol=1e-9), (attr, key, c, a, b)
+
+
+@pytest.mark.parametrize("attr", list(TABLES))
+def test_partial_show_marks_every_sum_over_some_centres(summaries, attr):
+    got = pool(summaries[5], partial="show")
+    g = getattr(got, attr)
+    incomplete = ~g["complete"].astype(bool)
+    assert incomplete.any() or attr == "table1_continuous_"  # every mean of Table 1 is published here
+    assert g.loc[incomplete, "contributing_centres"].notna().all()
+    assert (g.loc[incomplete, "withheld_centres"].astype(str) != "").all()
+    _, cols = TABLES[attr]
+    nobody = incomplete & g["contributing_centres"].fillna("").eq("")
+    assert g.loc[nobody, cols].isna().all().all()  # a sum over no centre is no figure
+    assert g.loc[incomplete & ~nobody, cols[0]].notna().all()  # a sum over some, marked by the columns above
+
+
+def test_pooled_survival_is_over_every_centre_or_none(summaries):
+    got = pool(summaries[5])
+    for name, km in got.km_.items():
+        if got.km_withheld_[name]:
+            assert km.empty or km["at_risk"].eq(0).all()
+        else:
+            truth = pool(summaries[0], accept_below_min_cell=True).km_[name]
+            assert km["at_risk"].iloc[0] == truth["at_risk"].iloc[0] == 200
+
+
+def test_a_group_above_its_own_all_is_refused(summaries):
+    import copy
+
+    s = copy.deepcopy(summaries[0][0])
+    for r in s["tables"]["response"]:
+        if r["by"] == "disease" and r["month"] == 3 and r["analysis_set"] == "observed" and \
+                r["endpoint"] == "clinical_response" and r["definition"] == "paper":
+            r["N"] = 10_000
+            break
+    with pytest.raises(IncompatibleSummaries, match="is more than all patients' N in the same cell"):
+        pool([s] + summaries[0][1:], accept_below_min_cell=True)
+
+
+def test_figures_say_why_instead_of_empty_axes_and_draw_no_model_for_one_centre():
+    import matplotlib.pyplot as plt
+
+    from dttstudy.reporting.figures.multicentre import forest_by_centre, km_life_table_plot
+
+    empty = pd.DataFrame(columns=["start", "at_risk", "survival", "ci_lower", "ci_upper"])
+    fig = km_life_table_plot(empty, "t", "y", "start", withheld="B, C")
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "No pooled curve: withheld by B, C" in texts and not fig.axes
+    plt.close(fig)
+    one = pd.DataFrame({"centre": ["C1"], "n": [6], "N": [6]})
+    het = {"method": "GLMM", "pooled": {"n": np.nan, "N": np.nan, "withheld_centres": "C2, C3"}}
+    fig = forest_by_centre(one, het, "one centre")
+    words = " ".join(t.get_text() for ax in fig.axes for t in ax.texts) + " ".join(t.get_text() for t in fig.texts)
+    assert "Centre C1" in words and "random effects" not in words.lower() and "Pooled" not in words
+    plt.close(fig)
