@@ -92,18 +92,32 @@ def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             Column(label("re_pooled"), align="center"), Column(label("tau2"), align="right"),
             Column(label("i2"), align="right"), Column(label("q_pvalue"), align="right")]
     rows = []
+    withheld_any = False
     for r in tidy.to_dict("records"):
+        w = r.get("withheld_centres")
+        if isinstance(w, str) and w and not r.get("method"):  # the pooled-cell rule: no model over part of them
+            withheld_any = True
+            rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"),
+                             fmt(r["k"], "n"), f"withheld by {w}", "", "", "", ""],
+                            [None, r["month"], r["k"], None, None, None, None, None],
+                            [None, 0, 0, None, None, None, None, None], group=level(r["endpoint"])))
+            continue
         rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"), fmt(r["k"], "n"),
                          f"{int(r['n'])}/{int(r['N'])}",
                          f"{fmt(r['re_pct'], 'pct')} ({interval(r['re_ci_low'], r['re_ci_high'], 'ci')})",
                          fmt(r["tau2"], "tau2"), fmt(r["i2"], "i2"), fmt_p(r["q_pvalue"])],
                         [None, r["month"], r["k"], None, None, r["tau2"], r["i2"], r["q_pvalue"]],
                         [None, 0, 0, None, None, 3, 1, 3], group=level(r["endpoint"])))
-    methods = ", ".join(dict.fromkeys(str(m) for m in tidy["method"])) if "method" in tidy else ""
+    methods = ", ".join(dict.fromkeys(str(m) for m in tidy["method"] if isinstance(m, str) and m)) \
+        if "method" in tidy else ""
     notes = [("", f"Random-effects model across centres ({methods}); τ² between-centre variance on the logit scale; "
                   "I² from τ²; Q p-value: test of equal proportions across centres.")]
-    extra = [str(x) for x in tidy.get("note", pd.Series(dtype=str)).dropna().unique() if str(x)]
+    extra = [str(x) for x in tidy.get("note", pd.Series(dtype=str)).dropna().unique()
+             if str(x) and not str(x).startswith("withheld by")]
     notes += [("", x) for x in extra]
+    if withheld_any:
+        notes.append(("", "withheld by …: those centres withheld the cell, so no model over all centres is fitted "
+                          "(a fit over the others would be a figure over part of the centres)."))
     return DisplayTable(name, "Between-centre heterogeneity", cols, rows, notes)
 
 

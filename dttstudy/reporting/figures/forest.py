@@ -104,7 +104,8 @@ def forest_plot(per: pd.DataFrame, pooled, title: str, highlight: pd.DataFrame |
     ax_n.text(0.5, hdr_y, "n/N", fontsize=fs, fontweight="bold", va="center", ha="center")
     ax_num.text(0.08, hdr_y, f"% ({100 * (pooled.level if pooled is not None else 0.95):g}% CI)", fontsize=fs,
                 fontweight="bold", va="center")
-    ax_num.text(0.98, hdr_y, "Weight", fontsize=fs, fontweight="bold", va="center", ha="right")
+    if pooled is not None or any(np.isfinite(float(r.weight)) for kind, r in lines if kind == "study"):
+        ax_num.text(0.98, hdr_y, "Weight", fontsize=fs, fontweight="bold", va="center", ha="right")
     ax.text(50, hdr_y, "Proportion (%)", fontsize=fs, fontweight="bold", va="center", ha="center")
     for a in (ax_lab, ax_n, ax_num):
         a.axhline(hdr_y - 0.5, color=c_study, lw=0.6)

@@ -22,12 +22,14 @@ def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
     if method not in ("GLMM", "REML", "DL", "PM"):
         method = "GLMM"
     per, pooled = forest_data(units, method=method)
-    if len(units) < 2:  # one centre: no model was fitted, so none is drawn (its own CI is the row above)
+    if len(units) < 2 or not het.get("method"):  # one centre, or no model over all centres: none is drawn
         pooled = None
+        per = per.assign(weight=np.nan)  # no model, no weights
     p = het["pooled"]
     if p.get("N") is None or pd.isna(p["N"]):  # some centre withheld the cell: no figure over all centres
-        foot = (f"Summed counts of all centres: withheld by {p.get('withheld_centres') or 'a centre'}; the "
-                "diamond pools only the centres shown.")
+        foot = (f"Summed counts of all centres: withheld by {p.get('withheld_centres') or 'a centre'}; "
+                + ("the diamond pools only the centres shown." if pooled is not None else
+                   "no pooled estimate over all centres is drawn."))
     else:
         foot = (f"Summed counts of all centres: {int(p['n'])}/{int(p['N'])} = {p['pct']:.1f}% (exact 95% CI "
                 f"{p['ci_low']:.1f}–{p['ci_high']:.1f}).")

@@ -187,12 +187,20 @@ class PooledAnalysis:
         cr["ci_low"] = [100 * c[0] for c in ci]
         cr["ci_high"] = [100 * c[1] for c in ci]
         self.centre_rates_ = cr[["centre"] + keys + ["n", "N", "pct", "ci_low", "ci_high"]].reset_index(drop=True)
+        # the pooled-cell rule for the model too: no random-effects fit over part of the centres
+        hidden = allg[~ok].groupby(keys[:4], sort=False, dropna=False)["centre"].agg(", ".join)
         rows = []
         for k, g in self.centre_rates_.groupby(keys[:4], sort=False, dropna=False):
             g = g[g["N"] > 0]
-            rows.append({**dict(zip(keys[:4], k)), **self._heterogeneity(g)})
+            w = str(hidden.get(k, "")) if len(hidden) else ""
+            if w and self.partial == "withhold":
+                fit = {"k": len(g), "n": np.nan, "N": np.nan, "method": "",
+                       "note": f"withheld by {w}: no model over all centres"}
+            else:
+                fit = self._heterogeneity(g)
+            rows.append({**dict(zip(keys[:4], k)), **fit, "withheld_centres": w})
         cols = keys[:4] + ["k", "n", "N", "method", "tau2", "i2", "q", "q_pvalue", "re_pct", "re_ci_low",
-                           "re_ci_high", "note"]
+                           "re_ci_high", "note", "withheld_centres"]
         self.heterogeneity_ = pd.DataFrame(rows, columns=cols)
 
     def _heterogeneity(self, g: pd.DataFrame) -> dict:
@@ -347,10 +355,17 @@ class PooledAnalysis:
     # Table 1 -----------------------------------------------------------------------------------------------
     def _table1(self):
         df = _frame(self.summaries, "baseline_counts", ["variable", "level"])
-        t = _pooled_sum(df, ["variable", "level"], list(_COLS))
-        for c in _COLS:
-            t[c] = t[c].astype(int)
-        self.table1_ = self._withhold(t, list(_COLS))
+        # column by column: a centre that withheld its UC count still gives its Total
+        parts = [self._withhold(_pooled_sum(df, ["variable", "level"], [c]), [c]) for c in _COLS]
+        t = parts[0][["variable", "level"]].copy()
+        for c, part in zip(_COLS, parts):
+            t[c] = part[c] if part[c].isna().any() else part[c].astype(int)
+        t["centres"] = pd.concat([p["centres"] for p in parts], axis=1).min(axis=1)
+        for col in ("contributing_centres", "withheld_centres"):
+            t[col] = [", ".join(sorted({x for p in parts for x in str(p[col].iloc[i]).split(", ") if x}))
+                      for i in range(len(t))]
+        t["complete"] = pd.concat([p["complete"] for p in parts], axis=1).all(axis=1)
+        self.table1_ = t
         cont = _frame(self.summaries, "baseline_continuous", ["variable", "group"])
         s = _pooled_sum(cont, ["variable", "group"], ["n", "sum", "sum_squares"])
         n = s["n"].astype(float)
@@ -387,12 +402,17 @@ class PooledAnalysis:
         k = len(self.centres_)
         n = int(self.table1_.loc[self.table1_["variable"] == "Patients", "Total"].sum())
         het = self.heterogeneity_
-        meth = ", ".join(sorted(set(het["method"].dropna()) - {""})) or "none fitted: no centre published a rate"
+        meth = ", ".join(sorted(set(het["method"].dropna()) - {""})) or (
+            "none fitted: no rate was published by every centre with patients"
+            if het.get("withheld_centres", pd.Series(dtype=str)).ne("").any() else
+            "none fitted: no centre published a rate")
         wh = len(self.withheld_)
         ks = sorted(set(self.centres_["min_cell"]))
         surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"
+        total = self.table1_.loc[self.table1_["variable"] == "Patients", "Total"]
         patients = (f"{n} patient{'s' if n != 1 else ''} in the cells that were published" if n else
-                    "no patient count was published (every centre withheld it)")
+                    "the number of patients over all centres is withheld (a centre withheld its count)"
+                    if total.isna().any() else "no patient count was published (every centre withheld it)")
         return (f"{k} centre{'s' if k != 1 else ''} ({', '.join(self.centres_['centre'])}) shared aggregate results "
                 f"only (dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
                 f"{patients}. Response rates are summed counts with "
