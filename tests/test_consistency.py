@@ -7,8 +7,8 @@ with :func:`consistency.check_report`: every notebook ran, the summary and banne
 subgroup comparisons only where there are groups, Kaplan–Meier axes to the last follow-up, the methods' months,
 no raw code in reader-facing text, synthetic data said to be synthetic on every page.
 
-``make test`` runs the reference report (shared with the other report tests) and two synthetic cells; ``make
-consistency`` (``DTTSTUDY_MATRIX=all``) runs the whole matrix (about 6 minutes on 2 cores).
+``make test`` runs the reference report (shared with the other report tests) and three synthetic cells; ``make
+consistency`` (``DTTSTUDY_MATRIX=all``) runs the whole matrix (about 9 minutes on 2 cores).
 """
 from __future__ import annotations
 
@@ -74,6 +74,12 @@ MATRIX = FAST + [
     ("no_aes", {}),
     ("one_centre", {}),
     ("workbook", {"disease": "UC"}),
+    # the enlarged matrix: each rule of a subset or the calendar as a cell of its own
+    ("reference", {"definition": "simple"}),
+    ("reference", {"timepoints": "3,6,9,60", "window": "1"}),  # a far month on the paper's cohort
+    ("synth60", {"window": "7"}),  # every window overlapping its neighbours (−4–10, −1–13, 2–16)
+    ("large", {"disease": "UC", "definition": "simple", "ci_method": "wilson", "timepoints": "3,6,9,36",
+               "window": "2"}),
 ]
 CELLS = MATRIX if os.environ.get("DTTSTUDY_MATRIX") == "all" else FAST
 
