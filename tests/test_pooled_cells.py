@@ -132,3 +132,37 @@ def test_no_between_centre_model_over_part_of_the_centres(summaries):
     assert got.loc[~w, "re_pct"].notna().all()
     shown = pool(summaries[5], partial="show").heterogeneity_
     assert shown.loc[w.to_numpy(), "method"].ne("").any()
+
+
+def test_the_written_report_prints_no_partial_sum(summaries, tmp_path):
+    """The pooled report of the four centres at K = 5, as a reader sees it (every table's Markdown file): a row
+    some centre withheld prints no number but the count of centres, whatever the table."""
+    from dttstudy.reporting.pooled_report import write_pooled_report
+
+    out = tmp_path / "pooled"
+    write_pooled_report(pool(summaries[5]), out)
+    checked = 0
+    for md in sorted((out / "tables").glob("*.md")):
+        lines = [x for x in md.read_text(encoding="utf-8").splitlines() if x.startswith("|")]
+        if len(lines) < 3:
+            continue
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        for line in lines[2:]:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if "Centres withholding" in header:
+                withheld = cells[header.index("Centres withholding")]
+                numbers = [c for h, c in zip(header, cells) if h not in ("Centres withholding", "Centres, n",
+                           "Centres contributing") and any(ch.isdigit() for ch in c) and h not in (
+                           "Month", "Laboratory value", "Characteristic", "Category", "Adverse event", "Unit",
+                           "Group", "Subgroup by")]
+                if withheld and md.stem != "table1_counts":  # Table 1 is pooled column by column
+                    assert numbers == [], (md.name, line)
+                    checked += 1
+            # (response tables give one month per column: a neighbouring month is its own cell)
+            if any(c.startswith("withheld by") for c in cells) and not md.stem.endswith("_rates"):
+                i = next(i for i, c in enumerate(cells) if c.startswith("withheld by"))
+                rest = cells[i + 1:]
+                assert all(c in ("", "–") for c in rest), (md.name, line)
+                checked += 1
+    assert checked > 20
+    assert (out / "figures" / "km_first_ae_pooled.png").exists()
