@@ -69,8 +69,11 @@ cm = p.cohort_month
 mine = lit_.cohort_rows(cohort, cm, analysis_sets=("nri", "observed"), **p.literature_kwargs)
 print(f"{lit['study_id'].nunique()} published studies, {len(lit)} rows; "
       f"{int(lit['verified'].sum())} rows verified against their source")
-report.table(mine[["outcome", "analysis_set", "label", "timepoint", "events", "total"]], "literature_this_cohort",
-             p.output_dir,
+# adverse events count everyone who started DTT, whatever the efficacy analysis set: listed once
+listing = mine[["outcome", "analysis_set", "label", "timepoint", "events", "total"]].copy()
+listing.loc[listing["outcome"].str.endswith("_ae"), "analysis_set"] = "Everyone who started DTT"
+listing = listing.drop_duplicates().reset_index(drop=True)
+report.table(listing, "literature_this_cohort", p.output_dir,
              "This cohort in the literature format (computed from the data)", in_report=False)
 
 # %% [markdown]
