@@ -15,7 +15,7 @@ reproduce: $(STAMP)  ## validate the data and regenerate every table and figure 
 test: $(STAMP)  ## unit tests and notebook validation
 	$(BIN)/python -m pytest
 
-consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 9 min)
+consistency: $(STAMP)  ## every cohort x parameter cell of the report-consistency matrix (about 11 min)
 	DTTSTUDY_MATRIX=all $(BIN)/python -m pytest tests/test_consistency.py -v
 
 fuzz: $(STAMP)  ## the property-based tests with fresh random examples, 2,000 per property (slow; not in make test)

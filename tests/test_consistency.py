@@ -8,7 +8,7 @@ subgroup comparisons only where there are groups, Kaplan–Meier axes to the las
 no raw code in reader-facing text, synthetic data said to be synthetic on every page.
 
 ``make test`` runs the reference report (shared with the other report tests) and three synthetic cells; ``make
-consistency`` (``DTTSTUDY_MATRIX=all``) runs the whole matrix (about 9 minutes on 2 cores).
+consistency`` (``DTTSTUDY_MATRIX=all``) runs the whole matrix (17 cells, about 11 minutes on 2 cores).
 """
 from __future__ import annotations
 
