@@ -326,9 +326,9 @@ def _cmd_export(args) -> int:
     # deferred: `dttstudy --help` stays fast
     from .intake.cohort import load_cohort
     from .intake.validation import CohortValidationError
+    from .synthesis.multicentre.check import is_summary_file
     from .synthesis.multicentre.release_record import (ReleaseRecordError, ReleaseRefused, default_record_path,
                                                        release_summary)
-    from .synthesis.multicentre.check import is_summary_file
 
     try:
         args.analysis = _analysis_parameters(args, "export-summary")

@@ -409,10 +409,13 @@ class PooledAnalysis:
         wh = len(self.withheld_)
         ks = sorted(set(self.centres_["min_cell"]))
         surv = "Kaplan–Meier at every distinct time" if self.parameters["event_times"] else "actuarial, monthly grid"
-        total = self.table1_.loc[self.table1_["variable"] == "Patients", "Total"]
+        hid = [centre_label(s) for s in self.summaries
+               if any(r.get("variable") == "Patients" and r.get("Total") == SUPPRESSED
+                      for r in s["tables"].get("baseline_counts", []))]
         patients = (f"{n} patient{'s' if n != 1 else ''} in the cells that were published" if n else
-                    "the number of patients over all centres is withheld (a centre withheld its count)"
-                    if total.isna().any() else "no patient count was published (every centre withheld it)")
+                    "no patient count was published (every centre withheld it)" if len(hid) == k else
+                    f"the number of patients over all centres is withheld ({', '.join(hid)} withheld "
+                    f"{'its' if len(hid) == 1 else 'their'} count)" if hid else "no patient")
         return (f"{k} centre{'s' if k != 1 else ''} ({', '.join(self.centres_['centre'])}) shared aggregate results "
                 f"only (dttstudy {self.package_version}; minimum cell count {', '.join(map(str, ks))}); "
                 f"{patients}. Response rates are summed counts with "
