@@ -23,7 +23,7 @@ def _labels(rows: pd.DataFrame) -> list[str]:
     return list(study_label(rows))
 
 
-def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = False,
+def forest_data(rows: pd.DataFrame, method: str | None = "GLMM", hartung_knapp: bool = False,
                 arms: pd.DataFrame | None = None, level: float = 0.95, **pool_kwargs):
     """Per-study proportions with Clopper–Pearson CIs and the random-effects pooled estimate of ``rows``.
 
@@ -32,7 +32,8 @@ def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = 
     ``pooled=False``, no weight). Returns ``(per, pooled)``: ``per`` has columns ``study_id, arm, label, level,
     pooled, events, total, proportion, ci_lower, ci_upper, weight, timepoint, outcome_definition`` (weight in %,
     see the module docstring; timepoint and definition as the source reports them);
-    ``pooled`` is a :class:`dttstudy.synthesis.meta.PooledProportion` (None without rows).
+    ``pooled`` is a :class:`dttstudy.synthesis.meta.PooledProportion` (None without rows, or with
+    ``method=None``: the studies only, no model fitted and no weights).
     """
     if not len(rows):
         cols = ["study_id", "arm", "label", "level", "pooled", "events", "total", "proportion", "ci_lower",
@@ -44,13 +45,14 @@ def forest_data(rows: pd.DataFrame, method: str = "GLMM", hartung_knapp: bool = 
         kw.setdefault("test", "t")
     else:
         kw["hartung_knapp"] = hartung_knapp
-    pooled = pool_proportions(rows["events"], rows["total"], method=method, labels=labels, level=level, **kw)
+    pooled = None if method is None else pool_proportions(rows["events"], rows["total"], method=method,
+                                                           labels=labels, level=level, **kw)
     per = study_proportions(rows["events"], rows["total"], labels=labels, level=level)
     per.insert(0, "arm", list(rows["arm"]) if "arm" in rows else [""] * len(rows))
     per.insert(0, "study_id", list(rows["study_id"]))
     per.insert(3, "level", 0)
     per.insert(4, "pooled", True)
-    per["weight"] = list(pooled.weights)
+    per["weight"] = list(pooled.weights) if pooled is not None else np.nan
     for col in ("timepoint", "outcome_definition"):
         per[col] = list(rows[col].astype(str)) if col in rows else ""
     if arms is None or not len(arms):

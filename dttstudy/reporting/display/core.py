@@ -507,3 +507,16 @@ def _month_label(m) -> str:
 
 def _nan(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+def pooled_centres(r) -> tuple[str, str]:
+    """(centres that withheld the cell, centres summed) of a pooled row; ("", "") for a single cohort's row."""
+    w, c = r.get("withheld_centres"), r.get("contributing_centres")
+    return ("" if _nan(w) else str(w)), ("" if _nan(c) else str(c))
+
+
+def withheld_by(r, value) -> str:
+    """'withheld by C2, C3' for a pooled row some centre withheld and that has no figure (``value`` missing: the
+    pooled-cell rule of :class:`dttstudy.synthesis.multicentre.pooling.PooledAnalysis`); '' otherwise."""
+    withheld, _ = pooled_centres(r)
+    return f"withheld by {withheld}" if withheld and not _is_num(value) else ""

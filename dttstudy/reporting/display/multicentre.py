@@ -9,7 +9,7 @@ import pandas as pd
 
 from ...concepts import PAPER_LABS, labs_title
 from ..labels import NA, abbreviation_note, fmt, fmt_p, interval, label, level, n_of_n_ci
-from .core import MARKS, Column, DisplayTable, Row, _month_label, _nan, builder
+from .core import MARKS, Column, DisplayTable, Row, _month_label, _nan, builder, withheld_by
 from .response import response_display
 
 
@@ -94,11 +94,11 @@ def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
     rows = []
     withheld_any = False
     for r in tidy.to_dict("records"):
-        w = r.get("withheld_centres")
-        if isinstance(w, str) and w and not r.get("method"):  # the pooled-cell rule: no model over part of them
+        withheld = "" if r.get("method") else withheld_by(r, None)
+        if withheld:  # the pooled-cell rule: no model over part of the centres
             withheld_any = True
             rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"),
-                             fmt(r["k"], "n"), f"withheld by {w}", "", "", "", ""],
+                             fmt(r["k"], "n"), withheld, "", "", "", ""],
                             [None, r["month"], r["k"], None, None, None, None, None],
                             [None, 0, 0, None, None, None, None, None], group=level(r["endpoint"])))
             continue

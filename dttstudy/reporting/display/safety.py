@@ -8,20 +8,15 @@ import re
 import pandas as pd
 
 from ..labels import NA, abbreviation_note, est_ci, fmt, label, level, n_of_n_ci
-from .core import Column, DisplayTable, Row, _is_num, _nan, builder
+from .core import Column, DisplayTable, Row, _is_num, _nan, builder, pooled_centres, withheld_by
 from .generic import _per_patient, generic
 
 
-def _pooled(r) -> tuple[str, str]:
-    """(centres that withheld the cell, centres summed) of a pooled row; ("", "") for a single cohort's."""
-    w, c = r.get("withheld_centres"), r.get("contributing_centres")
-    return ("" if w is None or _nan(w) else str(w)), ("" if c is None or _nan(c) else str(c))
-
-
-def _group_label(r, by) -> str:
+def _group_label(r, by, value) -> str:
+    """The group's name; a pooled sum over some centres only (``partial="show"``: ``value`` given) says which."""
     text = level(r["group"]) if by == "All" else str(r["group"])
-    withheld, summed = _pooled(r)
-    return f"{text} (only {summed})" if withheld and summed and _is_num(r.get("n", r.get("patients"))) else text
+    withheld, summed = pooled_centres(r)
+    return f"{text} (only {summed})" if withheld and summed and _is_num(value) else text
 
 
 @builder("ae_incidence")
@@ -43,11 +38,9 @@ def ae_incidence_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                 cell = NA if cell.startswith("0/0") else cell
             else:
                 cell = n_of_n_ci(r["n"], r["N"], r["pct"], r["ci_low"], r["ci_high"])
-            withheld, _ = _pooled(r)
-            if withheld and not _is_num(r["n"]):  # the pooled-cell rule: no figure over part of the centres
-                cell = f"withheld by {withheld}"
+            cell = withheld_by(r, r.get("n")) or cell
             ev = r.get("events")
-            rows.append(Row([_group_label(r, by), cell,
+            rows.append(Row([_group_label(r, by, r.get("n")), cell,
                              fmt(ev, "n") if _is_num(ev) else ""],
                             [None, None, ev if _is_num(ev) else None], [None, None, 0], indent=indent))
     method = ", ".join(dict.fromkeys(tidy["ci_method"].astype(str))) if "ci_method" in tidy else ""
@@ -76,14 +69,14 @@ def ae_exposure_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             rows.append(Row([level(by)] + [""] * 7, [None] * 8, [None] * 8))
             indent = 1
         for _, r in sub.iterrows():
-            withheld, _ = _pooled(r)
-            if withheld and not _is_num(r["patients"]):  # the pooled-cell rule: no figure over part of the centres
-                rows.append(Row([_group_label(r, by), f"withheld by {withheld}"] + [""] * 6, [None] * 8, [None] * 8,
+            withheld = withheld_by(r, r["patients"])
+            if withheld:
+                rows.append(Row([_group_label(r, by, r["patients"]), withheld] + [""] * 6, [None] * 8, [None] * 8,
                                 indent=indent))
                 continue
             vals = [None, r["patients"], r["patients_with_event"], r["patient_years_at_risk"], None, r["events"],
                     r["patient_years_exposure"], None]
-            rows.append(Row([_group_label(r, by), fmt(r["patients"], "n"),
+            rows.append(Row([_group_label(r, by, r["patients"]), fmt(r["patients"], "n"),
                              fmt(r["patients_with_event"], "n"), fmt(r["patient_years_at_risk"], "py"),
                              est_ci(r["eair_per_100py"], r["eair_ci_low"], r["eair_ci_high"], "rate"),
                              fmt(r["events"], "n"), fmt(r["patient_years_exposure"], "py"),

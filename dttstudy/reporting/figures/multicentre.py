@@ -13,18 +13,18 @@ from .theme import OKABE_ITO, month_grid, set_month_axis, theme
 def forest_by_centre(rows: pd.DataFrame, het: dict, title: str):
     """By-centre forest plot in the study's forest layout (centre | n/N | % (95% CI) | weight): each centre's
     proportion with its exact CI and the random-effects pooled estimate (diamond, with its prediction interval
-    where defined); the summed-count estimate with its exact CI is stated in the footnote."""
+    where defined; none for one centre, nor where ``het`` fitted no model over all centres); the summed-count
+    estimate with its exact CI is stated in the footnote."""
     r = rows[rows["N"] > 0].reset_index(drop=True)  # a centre with nobody evaluable has no proportion
     units = pd.DataFrame({"study_id": [str(c) for c in r["centre"]], "arm": "",
                           "label": [f"Centre {c}" for c in r["centre"]],
                           "events": r["n"].astype(int), "total": r["N"].astype(int)})
-    method = str(het.get("method") or "GLMM")
+    method: str | None = str(het.get("method") or "GLMM")
     if method not in ("GLMM", "REML", "DL", "PM"):
         method = "GLMM"
-    per, pooled = forest_data(units, method=method)
     if len(units) < 2 or not het.get("method"):  # one centre, or no model over all centres: none is drawn
-        pooled = None
-        per = per.assign(weight=np.nan)  # no model, no weights
+        method = None
+    per, pooled = forest_data(units, method=method)
     p = het["pooled"]
     if p.get("N") is None or pd.isna(p["N"]):  # some centre withheld the cell: no figure over all centres
         foot = (f"Summed counts of all centres: withheld by {p.get('withheld_centres') or 'a centre'}; "
