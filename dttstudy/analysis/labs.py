@@ -34,7 +34,7 @@ def lab_changes(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 
     >>> ch.groupby("lab").size().to_dict()              # the paper's "n = 5" at 9 months, for both markers
     {'albumin': 5, 'crp': 5}
 
-    Columns: patient_id, disease, regimen, lab, unit, month, visit_month, baseline, value, change
+    Columns: patient_id, disease, regimen, lab, unit, month, baseline, visit_month, value, change
     (value − baseline) and pct_change (100 × change / baseline; missing when the baseline is 0).
     """
     labs = tuple(cohort.labs if labs is None else labs)
@@ -52,7 +52,7 @@ def lab_changes(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 
             d.insert(4, "unit", LABS.get(lab, ""))
             d.insert(5, "month", m)
             parts.append(d)
-    cols = ["patient_id", "disease", "regimen", "lab", "unit", "month", "visit_month", "baseline", "value"]
+    cols = ["patient_id", "disease", "regimen", "lab", "unit", "month", "baseline", "visit_month", "value"]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     out["change"] = out["value"] - out["baseline"]
     with np.errstate(divide="ignore", invalid="ignore"):

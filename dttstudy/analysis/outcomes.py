@@ -266,8 +266,8 @@ def endoscopic_response(cohort: Cohort, month: float | None = None, *, horizon: 
     evaluable = ~np.isnan(b) & ~np.isnan(f) & (uc | (b > 0))
     reason = _reason([(np.isnan(b), "no baseline endoscopy"), (np.isnan(f), "no follow-up endoscopy"),
                       (~uc & (b == 0), "baseline SES-CD is 0")], len(df))
-    crit = np.where(uc, np.where(resp, "MES drop >= 1", "MES drop < 1"),
-                    np.where(resp, "SES-CD drop > 50%", "SES-CD drop <= 50%"))
+    crit = np.where(uc, np.where(resp, f"MES drop >= {mes_min_drop:g}", f"MES drop < {mes_min_drop:g}"),
+                    np.where(resp, f"SES-CD drop > {ses_cd_min_drop_pct:g}%", f"SES-CD drop <= {ses_cd_min_drop_pct:g}%"))
     out = _finish(df, evaluable, reason, resp, crit, "responder")
     out["score"] = np.where(uc, "MES", "SES-CD")
     return out
