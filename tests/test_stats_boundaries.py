@@ -1,0 +1,148 @@
+"""The statistics helpers at the edges of their rules, each expectation from a closed formula or a count by hand."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dttstudy.analysis.stats import (EXACT_RANK_MAX_N, _count_vectors, binomial_ci, contingency_test,
+                                     fisher_exact_rxc, format_p, mann_whitney, poisson_rate_ci, round_half_up,
+                                     wilcoxon_signed_rank)
+
+
+@pytest.mark.parametrize("k,n", [(-1, 5), (6, 5), (0, -1)])
+def test_binomial_ci_refuses_counts_outside_0_to_n(k, n):
+    with pytest.raises(ValueError, match=rf"need 0 <= k <= n, got k={k}, n={n}"):
+        binomial_ci(k, n)
+
+
+def test_binomial_ci_names_the_methods_it_knows():
+    with pytest.raises(ValueError, match=r"unknown CI method 'exactish'; use one of \['"):
+        binomial_ci(1, 2, "exactish")
+
+
+def test_poisson_rate_ci_without_exposure_is_not_computable():
+    assert all(math.isnan(v) for v in poisson_rate_ci(0, 0.0))
+    assert all(math.isnan(v) for v in poisson_rate_ci(2, 0.0))
+
+
+def test_wilcoxon_with_one_pair_is_an_exact_test_of_p_1():
+    # one non-zero difference: W+ is 0 or 1 with probability 1/2 each; two-sided p = 1
+    assert wilcoxon_signed_rank([1.0], [2.0]) == (0.0, 1.0, "Wilcoxon signed-rank, exact")
+
+
+def test_wilcoxon_exact_below_50_pairs_normal_from_50():
+    # differences 1..n, all positive: W- = 0. Exact two-sided p = 2 / 2^n; at n = 50 the normal approximation
+    # with continuity correction: z = (0 - n(n+1)/4 + 1/2) / sqrt(n(n+1)(2n+1)/24)
+    n = EXACT_RANK_MAX_N - 1
+    stat, p, name = wilcoxon_signed_rank(np.zeros(n), np.arange(1.0, n + 1))
+    assert (stat, name) == (0.0, "Wilcoxon signed-rank, exact") and p == pytest.approx(2 / 2 ** n, rel=1e-9)
+    n = EXACT_RANK_MAX_N
+    stat, p, name = wilcoxon_signed_rank(np.zeros(n), np.arange(1.0, n + 1))
+    z = (0 - n * (n + 1) / 4 + 0.5) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    assert name == "Wilcoxon signed-rank, normal approximation with continuity correction"
+    assert p == pytest.approx(math.erfc(-z / math.sqrt(2)) if z > 0 else math.erfc(abs(z) / math.sqrt(2)),
+                              rel=1e-9)
+
+
+def test_mann_whitney_groups_of_one_and_empty():
+    assert mann_whitney([], [1.0, 2.0])[2] == "no test: a group without values"
+    assert mann_whitney([1.0, 2.0], [])[2] == "no test: a group without values"
+    # one value against two larger ones: U = 0, exact two-sided p = 2 x 1/3
+    assert mann_whitney([1.0], [2.0, 3.0]) == (0.0, pytest.approx(2 / 3), "Mann–Whitney U, exact")
+    assert mann_whitney([1.0, 2.0], [3.0]) == (0.0, pytest.approx(2 / 3), "Mann–Whitney U, exact")
+
+
+def test_mann_whitney_two_distinct_values_are_tested():
+    stat, p, name = mann_whitney([1.0, 1.0], [2.0, 2.0])
+    assert name == "Mann–Whitney U, normal approximation with continuity correction" and stat == 0.0
+    assert mann_whitney([3.0, 3.0], [3.0])[2] == "no test: all values equal"
+
+
+def test_mann_whitney_exact_for_groups_larger_than_eight():
+    # complete separation of 9 and 9 values: U = 0, exact two-sided p = 2 / C(18, 9)
+    stat, p, name = mann_whitney(np.arange(1.0, 10), np.arange(10.0, 19))
+    assert (stat, name) == (0.0, "Mann–Whitney U, exact") and p == pytest.approx(2 / math.comb(18, 9), rel=1e-9)
+
+
+@pytest.mark.parametrize("big", ["x", "y"])
+def test_mann_whitney_a_group_of_50_takes_the_normal_approximation(big):
+    a, b = np.arange(1.0, 51), np.arange(51.0, 56)
+    x, y = (a, b) if big == "x" else (b, a)
+    assert mann_whitney(x, y)[2] == "Mann–Whitney U, normal approximation with continuity correction"
+
+
+@pytest.mark.parametrize("total,caps,expected", [
+    (2, [2, 2], 3),          # (0,2) (1,1) (2,0)
+    (2, [1, 3], 2),          # (0,2) (1,1)
+    (2, [3, 1, 1], 4),       # (2,0,0) (1,1,0) (1,0,1) (0,1,1)
+    (3, [1, 1], 0),
+    (0, [4, 4], 1),
+    (4, [2, 2, 2], 6),       # (2,2,0) x3 arrangements + (2,1,1) x3
+])
+def test_count_vectors_by_enumeration(total, caps, expected):
+    assert _count_vectors(total, caps) == expected
+
+
+def test_fisher_rxc_bound_is_the_number_of_tables():
+    # 2 columns: the tables are the first column's vectors under the row totals (rows 1, 3; column 2 -> 2 tables)
+    assert fisher_exact_rxc([[1, 0], [1, 2]], max_tables=2) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="up to 2 tables"):
+        fisher_exact_rxc([[1, 0], [1, 2]], max_tables=1)
+    # 2 x 3 is taken as 3 x 2: vectors of sum 3 under caps 2, 2, 2 -> 10 compositions less the 3 with a part 3
+    fisher_exact_rxc([[1, 1, 1], [1, 1, 1]], max_tables=7)
+    with pytest.raises(ValueError, match="up to 7 tables"):
+        fisher_exact_rxc([[1, 1, 1], [1, 1, 1]], max_tables=6)
+    # more than two columns: the product over all but the last column of C(column + rows - 1, rows - 1) = 10^2
+    ones = [[1, 1, 1]] * 3
+    fisher_exact_rxc(ones, max_tables=100)
+    with pytest.raises(ValueError, match="up to 100 tables"):
+        fisher_exact_rxc(ones, max_tables=99)
+
+
+def test_fisher_rxc_hand_values():
+    # rows 4, 1; columns 4, 1: the tables [[4,0],[0,1]] (p 1/5) and [[3,1],[1,0]] (p 4/5)
+    assert fisher_exact_rxc([[4, 0], [0, 1]]) == pytest.approx(0.2)
+    # a column of total 1 is a column: [[2,0,1],[0,2,0]] has rows 3, 2 and columns 2, 2, 1. Tables: the first
+    # row takes (a, b, c) with a + b + c = 3, a, b <= 2, c <= 1; probability C(2,a)C(2,b)C(1,c)/C(5,3)
+    probs = {(a, b, c): math.comb(2, a) * math.comb(2, b) * math.comb(1, c) / math.comb(5, 3)
+             for a in range(3) for b in range(3) for c in range(2) if a + b + c == 3}
+    obs = probs[(2, 0, 1)]
+    expected = sum(p for p in probs.values() if p <= obs * (1 + 1e-7))
+    assert fisher_exact_rxc([[2, 0, 1], [0, 2, 0]]) == pytest.approx(expected)
+    assert fisher_exact_rxc([[1, 1], [1, 1]]) <= 1.0
+
+
+def test_fisher_rxc_refuses_negative_counts_and_gives_1_for_one_row():
+    with pytest.raises(ValueError, match="non-negative"):
+        fisher_exact_rxc([[1, -1], [2, 3]])
+    assert fisher_exact_rxc([[1, 2, 3]]) == 1.0
+    assert fisher_exact_rxc([[1], [2], [3]]) == 1.0
+
+
+def test_contingency_expected_counts_use_both_margins():
+    # rows 30, 30; columns 2, 28, 30: expected counts 1, 14, 15 in each row -> the exact test
+    assert contingency_test([[1, 14, 15], [1, 14, 15]])[1] == "Fisher's exact test (Freeman–Halton)"
+    # fewer than two non-empty rows or columns: no test, no name
+    assert contingency_test([[0, 0, 0], [1, 2, 3]])[1] == ""
+    assert contingency_test([[1, 0], [2, 0], [3, 0]])[1] == ""
+    assert math.isnan(contingency_test([[5, 5, 5]])[0])
+
+
+def test_contingency_chi_square_by_hand():
+    # 2 x 3 with margins 20/20 and 10/10/20: expected 5, 5, 10; observed [[7,3,10],[3,7,10]]:
+    # X2 = 4 x (2^2 / 5) = 3.2 on 2 df; p = exp(-X2 / 2)
+    p, name = contingency_test([[7, 3, 10], [3, 7, 10]])
+    assert name == "Pearson's chi-square test" and p == pytest.approx(math.exp(-1.6), rel=1e-9)
+
+
+@pytest.mark.parametrize("p,text", [(0.001, "0.001"), (0.000999, "<0.001"), (0.0125, "0.013"), (0.0445, "0.045"),
+                                    (float("nan"), "—"), (None, "—")])
+def test_format_p(p, text):
+    assert format_p(p) == text
+
+
+def test_round_half_up():
+    assert math.isnan(round_half_up(float("nan"), 2)) and math.isnan(round_half_up(None, 2))
+    assert round_half_up(2.345, 2) == 2.35 and round_half_up(2.5, 0) == 3.0 and round_half_up(0.0125, 3) == 0.013
