@@ -40,11 +40,11 @@ bench: $(STAMP)  ## benchmarks (report overhead, scaling to 1M patients, import 
 
 MUTATION := .venv-mutation
 
-mutation: ## mutation testing of the analysis core (slow; not in make test) -> benchmarks/mutation.md
+mutation: ## mutation testing, scope by scope (benchmarks/mutation.py; hours; not in make test) -> benchmarks/mutation.md
 	@test -x $(MUTATION)/bin/python || $(PYTHON) -m venv $(MUTATION)
 	$(MUTATION)/bin/python -m pip --disable-pip-version-check --quiet install -r requirements.lock -r benchmarks/requirements-mutation.lock
 	$(MUTATION)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --no-build-isolation -e .
 	$(MUTATION)/bin/python benchmarks/mutation.py
 
 clean-env:
-	rm -rf $(VENV) $(MUTATION) .venv-vantage6
+	rm -rf $(VENV) $(MUTATION) .venv-vantage6 build/mutation

@@ -1,19 +1,25 @@
-"""Mutation testing of the analysis core: how many deliberate one-line bugs the unit tests catch.
+"""Mutation testing: how many deliberate one-line bugs the unit tests catch, scope by scope.
 
-Runs mutmut (configuration in pyproject.toml, ``[tool.mutmut]``) on the given modules (default: the analysis
-core — outcomes, safety, statistics, labs) and writes ``benchmarks/mutation.md``: per module the mutants killed
-(a test failed), timed out (counted as caught: the mutant made a test hang), survived, and the score
-(killed + timed out) / checked. Every surviving mutant is listed with its explanation from
-``benchmarks/mutation_explained.csv`` (mutant name, verdict, why), or marked "not yet examined".
+A scope is a set of modules and the unit tests that exercise them in-process (report and notebook tests run the
+package in subprocesses, which do not see a mutant). Each scope runs mutmut (base configuration in
+pyproject.toml, ``[tool.mutmut]``; the scope's ``only_mutate`` and test files from :data:`SCOPES`) in its own
+working copy under ``build/mutation/<scope>/``, so a scope's results survive a run of another and an
+interrupted run resumes where it stopped. ``benchmarks/mutation.md`` gets, per module, the mutants killed (a test
+failed), timed out (counted as caught: the mutant made a test hang), survived and not checked, the score
+(killed + timed out) / checked, and every surviving mutant with its diff and its explanation from
+``benchmarks/mutation_explained.csv`` (mutant, verdict, why), or "not yet examined".
 
-Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [MODULE ...] [--jobs N]``).
-Slow — minutes per module on two cores — and therefore not part of ``make test``.
+Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [SCOPE ...] [--jobs N]
+[--report-only]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import json
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -22,37 +28,151 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "mutation.md"
 EXPLAINED = ROOT / "benchmarks" / "mutation_explained.csv"
-CORE = ["dttstudy.analysis.outcomes", "dttstudy.analysis.safety", "dttstudy.analysis.stats",
-        "dttstudy.analysis.labs"]
+WORK = ROOT / "build" / "mutation"
+
+#: scope -> (modules mutated, test files run against them)
+SCOPES: dict[str, tuple[list[str], list[str]]] = {
+    # the rules: outcome definitions, safety, statistics, labs
+    "analysis-core": (
+        ["dttstudy/analysis/outcomes.py", "dttstudy/analysis/safety.py", "dttstudy/analysis/stats.py",
+         "dttstudy/analysis/labs.py"],
+        ["tests/test_outcomes.py", "tests/test_boundaries.py", "tests/test_safety.py", "tests/test_km_median.py",
+         "tests/test_stats.py", "tests/test_labs.py", "tests/test_tables.py", "tests/test_properties.py",
+         "tests/test_rule_boundaries.py", "tests/test_km_lifelines.py", "tests/test_outcome_frames.py",
+         "tests/test_lab_frames.py", "tests/test_safety_frames.py", "tests/test_stats_boundaries.py"]),
+    # the tables built on the rules, the patient flow, completeness, centres and the check against the paper
+    "analysis-tables": (
+        ["dttstudy/analysis/tables.py", "dttstudy/analysis/flow.py", "dttstudy/analysis/completeness.py",
+         "dttstudy/analysis/centres.py", "dttstudy/analysis/summary.py", "dttstudy/analysis/check.py"],
+        ["tests/test_tables.py", "tests/test_check.py", "tests/test_flow.py", "tests/test_completeness.py",
+         "tests/test_centres.py", "tests/test_reference_cohort.py"]),
+    # the literature synthesis: pooling models, the GLMM, heterogeneity, the review around them
+    "synthesis": (
+        ["dttstudy/synthesis/meta/*", "dttstudy/synthesis/glmm/*", "dttstudy/synthesis/heterogeneity.py",
+         "dttstudy/synthesis/certainty.py", "dttstudy/synthesis/review.py", "dttstudy/synthesis/coding_rules.py",
+         "dttstudy/synthesis/forest.py", "dttstudy/synthesis/sensitivity.py",
+         "dttstudy/synthesis/literature_summary.py", "dttstudy/synthesis/reconstruction.py",
+         "dttstudy/synthesis/literature.py"],
+        ["tests/test_meta.py", "tests/test_published_meta.py", "tests/test_forest.py", "tests/test_literature.py",
+         "tests/test_literature_md.py", "tests/test_review.py", "tests/test_coding_rules.py",
+         "tests/test_reconstruction.py", "tests/test_glmm.py", "tests/test_glmm_small_k.py"]),
+    # several centres: disclosure control, the summary export and contract, pooling, the release record
+    "multicentre": (
+        ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
+        ["tests/test_multicentre.py", "tests/test_summary_contract.py", "tests/test_pooled_cells.py",
+         "tests/test_release_record.py", "tests/test_split.py"]),
+}
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
-
-
-def mutmut(*args: str) -> str:
-    exe = Path(sys.executable).parent / "mutmut"
-    res = subprocess.run([str(exe), *args], cwd=ROOT, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(res.stdout[-2000:] + res.stderr[-2000:])
-    return res.stdout
 
 
 def module_of(name: str) -> str:
     return name.split(".x")[0] if ".x" in name else name.rsplit(".", 1)[0]
 
 
-def results(modules: list[str]) -> dict[str, Counter]:
+def dotted(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def modules(scope: str) -> list[str]:
+    """The scope's modules, dotted, its globs expanded."""
+    out: list[str] = []
+    for pattern in SCOPES[scope][0]:
+        out += sorted(dotted(p.relative_to(ROOT).as_posix()) for p in ROOT.glob(pattern)
+                      if p.suffix == ".py" and p.name != "__init__.py")
+    return out
+
+
+def mutmut(where: Path, *args: str) -> str:
+    exe = Path(sys.executable).parent / "mutmut"
+    res = subprocess.run([str(exe), *args], cwd=where, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(res.stdout[-2000:] + res.stderr[-2000:])
+    return res.stdout
+
+
+def _mutmut_section(modules: list[str], tests: list[str]) -> str:
+    """The scope's ``[tool.mutmut]``: the project's base settings with the scope's modules and tests."""
+    import tomllib
+
+    base = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    base.update({"only_mutate": modules, "pytest_add_cli_args_test_selection": tests})
+
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "[tool.mutmut]\n" + "".join(f"{k} = {value(v)}\n" for k, v in base.items())
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mutated(scope: str) -> set[str]:
+    return {p.relative_to(ROOT).as_posix() for pattern in SCOPES[scope][0] for p in ROOT.glob(pattern)}
+
+
+def prepare(scope: str) -> Path:
+    """The scope's working copy, brought up to date with the sources.
+
+    mutmut keeps its copy of the package (``mutants/``) and never refreshes a file it already holds, so this does:
+    a module that is not mutated is copied again when it changed; a mutated module that changed since its mutants
+    were made loses them and their results (mutmut makes them anew from the current source). The hashes of the
+    mutated modules' sources are kept in ``sources.json`` beside the copy.
+    """
+    modules, tests = SCOPES[scope]
+    where = WORK / scope
+    where.mkdir(parents=True, exist_ok=True)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for d in ("dttstudy", "tests", "data"):
+        if (where / d).exists():
+            shutil.rmtree(where / d)
+        shutil.copytree(ROOT / d, where / d, ignore=skip)
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", lambda _: _mutmut_section(modules, tests) + "\n", text)
+    (where / "pyproject.toml").write_text(text, encoding="utf-8")
+    record = where / "sources.json"
+    known = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    mutated = _mutated(scope)
+    for src in sorted((ROOT / "dttstudy").rglob("*.py")):
+        rel = src.relative_to(ROOT).as_posix()
+        copy = where / "mutants" / rel
+        if rel in mutated:
+            if known.get(rel) != _digest(src):
+                copy.unlink(missing_ok=True)
+                copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
+                known[rel] = _digest(src)
+        elif copy.is_file() and _digest(copy) != _digest(src):
+            shutil.copy2(src, copy)
+    record.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return where
+
+
+def results(scope: str) -> tuple[dict[str, Counter], dict[str, list[str]]]:
     by_module: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
-    for line in mutmut("results", "--all", "true").splitlines():
+    where = WORK / scope
+    if not (where / "mutants").is_dir():
+        return by_module, survivors
+    wanted = set(modules(scope))
+    for line in mutmut(where, "results", "--all", "true").splitlines():
         m = LINE.match(line)
-        if not m:
+        if not m or module_of(m["name"]) not in wanted:
             continue
-        mod = module_of(m["name"])
-        if mod not in modules:
-            continue
-        by_module[mod][m["status"]] += 1
+        by_module[module_of(m["name"])][m["status"]] += 1
         if m["status"] == "survived":
-            survivors[mod].append(m["name"])
+            survivors[module_of(m["name"])].append(m["name"])
     return by_module, survivors
+
+
+def diff(scope: str, name: str) -> str:
+    """The changed lines of a mutant, '−old / +new' on one line."""
+    out = mutmut(WORK / scope, "show", name)
+    lines = [x for x in out.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))]
+    return " ".join(" ".join(x.split()) for x in lines)
 
 
 def explanations() -> dict[str, tuple[str, str]]:
@@ -62,46 +182,57 @@ def explanations() -> dict[str, tuple[str, str]]:
         return {r["mutant"]: (r["verdict"], r["why"]) for r in csv.DictReader(f)}
 
 
-def write(modules: list[str], by_module, survivors) -> None:
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
+
+
+def write(scopes: list[str]) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from run import machine
 
     why = explanations()
     lines = ["# Mutation testing", "", f"Machine: {machine()}.  ",
-             "Rerun: `make mutation` (mutmut 3.8.1, configuration in `pyproject.toml`). A mutant is one deliberate "
-             "small change of the code (an operator, a constant, an argument); the unit tests should fail for it.",
-             "", "| module | mutants checked | killed | timed out | survived | not checked | score |",
-             "|---|---|---|---|---|---|---|"]
-    for mod in modules:
-        c = by_module.get(mod, Counter())
-        checked = c["killed"] + c["timeout"] + c["survived"]
-        score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
-        lines.append(f"| `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                     f"{c['not checked']} | {score} |")
-    lines += ["", "Score = (killed + timed out) / checked. Surviving mutants, each with its explanation "
-              "(`benchmarks/mutation_explained.csv`):", ""]
-    for mod in modules:
-        names = survivors.get(mod, [])
-        if not names:
-            continue
-        lines += [f"### `{mod}`", "", "| mutant | verdict | why |", "|---|---|---|"]
-        for n in names:
-            verdict, text = why.get(n, ("not yet examined", ""))
-            lines.append(f"| `{n.split('.', 3)[-1]}` | {verdict} | {text} |")
-        lines.append("")
+             "Rerun: `make mutation` (mutmut 3.8.1; base configuration in `pyproject.toml`, scopes in "
+             "`benchmarks/mutation.py`). A mutant is one deliberate small change of the code (an operator, a "
+             "constant, an argument); the unit tests should fail for it.", "",
+             "| scope | module | mutants checked | killed | timed out | survived | not checked | score |",
+             "|---|---|---|---|---|---|---|---|"]
+    per_scope = {s: results(s) for s in scopes}
+    for s in scopes:
+        by_module, _ = per_scope[s]
+        for mod in modules(s):
+            c = by_module.get(mod, Counter())
+            checked = c["killed"] + c["timeout"] + c["survived"]
+            score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
+            lines.append(f"| {s} | `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                         f"{c['not checked']} | {score} |")
+    lines += ["", "Score = (killed + timed out) / checked. Every surviving mutant, with its change and why it "
+              "survives (`benchmarks/mutation_explained.csv`):", ""]
+    for s in scopes:
+        for mod, names in per_scope[s][1].items():
+            lines += [f"### `{mod}`", "", "| mutant | change | verdict | why |", "|---|---|---|---|"]
+            for n in names:
+                verdict, text = why.get(n, ("not yet examined", ""))
+                lines.append(f"| `{n.split('.', 3)[-1]}` | `{_cell(diff(s, n))[:300]}` | {verdict} | "
+                             f"{_cell(text)} |")
+            lines.append("")
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("modules", nargs="*", default=CORE)
+    ap.add_argument("scopes", nargs="*", metavar="SCOPE", help=f"one of {', '.join(SCOPES)} (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--report-only", action="store_true", help="summarise the last run without running mutmut")
+    ap.add_argument("--report-only", action="store_true", help="summarise the last runs without running mutmut")
     args = ap.parse_args()
+    scopes = args.scopes or list(SCOPES)
+    if unknown := [s for s in scopes if s not in SCOPES]:
+        ap.error(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(SCOPES)}")
     if not args.report_only:
-        mutmut("run", "--max-children", str(args.jobs), *[f"{m}*" for m in args.modules])
-    write(args.modules, *results(args.modules))
+        for s in scopes:
+            mutmut(prepare(s), "run", "--max-children", str(args.jobs))
+    write(scopes)
 
 
 if __name__ == "__main__":
