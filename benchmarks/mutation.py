@@ -10,7 +10,7 @@ failed), timed out (counted as caught: the mutant made a test hang), survived an
 ``benchmarks/mutation_explained.csv`` (mutant, verdict, why), or "not yet examined".
 
 Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [SCOPE ...] [--jobs N]
-[--report-only]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
+[--report-only] [--recheck-survivors]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
 """
 from __future__ import annotations
 
@@ -225,13 +225,19 @@ def main() -> None:
     ap.add_argument("scopes", nargs="*", metavar="SCOPE", help=f"one of {', '.join(SCOPES)} (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--report-only", action="store_true", help="summarise the last runs without running mutmut")
+    ap.add_argument("--recheck-survivors", action="store_true",
+                    help="run the surviving mutants again (after tests were added), then the unchecked ones")
     args = ap.parse_args()
     scopes = args.scopes or list(SCOPES)
     if unknown := [s for s in scopes if s not in SCOPES]:
         ap.error(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(SCOPES)}")
     if not args.report_only:
         for s in scopes:
-            mutmut(prepare(s), "run", "--max-children", str(args.jobs))
+            where = prepare(s)
+            survivors = [n for names in results(s)[1].values() for n in names] if args.recheck_survivors else []
+            if survivors:
+                mutmut(where, "run", "--max-children", str(args.jobs), *survivors)
+            mutmut(where, "run", "--max-children", str(args.jobs))
     write(scopes)
 
 

@@ -184,3 +184,114 @@ def test_kaplan_meier_before_the_first_time_and_at_risk_counts_are_integers():
 ])
 def test_km_quantile_by_hand(times, surv, p, kw, expected):
     assert km_quantile(times, surv, p, **kw) == expected
+
+
+def test_kaplan_meier_table_by_hand():
+    # events at 2 and 4, censored at 4 and 6: S = 3/4 at 2, 3/4 x 2/3 = 1/2 at 4; log-log interval from
+    # Greenwood's G = 1/(4 x 3) at 2 and G + 1/(3 x 2) at 4
+    km = KaplanMeier().fit(pd.DataFrame({"t": [4.0, 2.0, 6.0, 4.0], "e": [0, 1, 0, 1]}), time="t", event="e")
+    assert list(km.data_.columns) == ["time", "event"] and km.data_["event"].dtype.kind == "i"
+    e = km.estimates_
+    assert e["time"].tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert e["at_risk"].tolist() == [4, 4, 3, 1] and e["events"].tolist() == [0, 1, 1, 0]
+    assert e["censored"].tolist() == [0, 0, 1, 1]
+    assert e["survival"].tolist() == pytest.approx([1.0, 0.75, 0.5, 0.5])
+    z = 1.959963984540054
+    for i, (s, g) in enumerate([(0.75, 1 / 12), (0.5, 1 / 12 + 1 / 6)], start=1):
+        half = z * math.sqrt(g) / abs(math.log(s))
+        assert e.loc[i, "ci_lower"] == pytest.approx(s ** math.exp(half), rel=1e-12)
+        assert e.loc[i, "ci_upper"] == pytest.approx(s ** math.exp(-half), rel=1e-12)
+    assert (e.loc[0, "ci_lower"], e.loc[0, "ci_upper"]) == (1.0, 1.0)
+    # the median: S sits at exactly 1/2 from 4 to the last follow-up at 6 -> the midpoint, 5 (R's rule)
+    assert km.median_ == 5.0
+    # before time 0 nothing has happened
+    before = km.at([-1.0]).iloc[0]
+    assert (before["survival"], before["ci_lower"], before["ci_upper"]) == (1.0, 1.0, 1.0)
+
+
+def test_km_by_group_takes_the_column_names_it_is_given():
+    from dttstudy.analysis.safety import km_by_group
+    tte = pd.DataFrame({"months": [1.0, 2.0, 3.0, 4.0], "first_ae": [1, 0, 1, 1], "arm": ["b", "a", "b", "a"]})
+    kms = km_by_group(tte, "arm", time="months", event="first_ae")
+    assert list(kms) == ["a", "b"]
+    assert kms["a"].estimates_["events"].sum() == 1 and kms["b"].estimates_["events"].sum() == 2
+
+
+def test_logrank_expected_counts_by_hand():
+    # x: events at 1 and 2; y: events at 2 and 3. Expected for x: at 1, 1 x 2/4; at 2, 2 x 1/3; at 3, 1 x 0/1
+    tte = pd.DataFrame({"time": [1.0, 2.0, 2.0, 3.0], "event": [1, 1, 1, 1], "g": ["x", "x", "y", "y"]})
+    row = logrank_test(tte, "g").iloc[0]
+    assert row["observed"] == "x: 2; y: 2"
+    assert row["expected"] == f"x: {0.5 + 2 / 3:.3f}; y: {0.5 + 4 / 3 + 1:.3f}"
+
+
+def _weighted_aj(times, status, w):
+    """Aalen-Johansen cumulative incidences at each distinct time, with case weights (a plain loop)."""
+    out1, out2, s, c1, c2 = [], [], 1.0, 0.0, 0.0
+    for t in sorted(set(times)):
+        n = sum(wi for ti, wi in zip(times, w) if ti >= t)
+        d1 = sum(wi for ti, si, wi in zip(times, status, w) if ti == t and si == 1)
+        d2 = sum(wi for ti, si, wi in zip(times, status, w) if ti == t and si == 2)
+        c1, c2 = c1 + s * d1 / n, c2 + s * d2 / n
+        s *= 1 - (d1 + d2) / n
+        out1.append(c1)
+        out2.append(c2)
+    return np.array(out1), np.array(out2)
+
+
+def test_cumulative_incidence_se_is_the_infinitesimal_jackknife():
+    # the IJ standard error is the root of the summed squared derivatives with respect to each patient's case
+    # weight: here by central differences of a case-weighted Aalen-Johansen estimate written out above
+    from dttstudy.analysis.safety import cumulative_incidence
+    times = [0.5, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0]
+    status = [0, 1, 1, 2, 0, 2, 1, 0, 1]
+    got = cumulative_incidence(pd.DataFrame({"time": times, "status": status}))
+    h = 1e-6
+    grads1, grads2 = [], []
+    for i in range(len(times)):
+        up, down = [1.0] * len(times), [1.0] * len(times)
+        up[i] += h
+        down[i] -= h
+        (a1, a2), (b1, b2) = _weighted_aj(times, status, up), _weighted_aj(times, status, down)
+        grads1.append((a1 - b1) / (2 * h))
+        grads2.append((a2 - b2) / (2 * h))
+    se1, se2 = np.sqrt((np.array(grads1) ** 2).sum(axis=0)), np.sqrt((np.array(grads2) ** 2).sum(axis=0))
+    cif1, cif2 = _weighted_aj(times, status, [1.0] * len(times))
+    assert got["time"].tolist() == [0.5, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert got["cif_event"].to_numpy() == pytest.approx(cif1, abs=1e-12)
+    assert got["cif_event_se"].to_numpy() == pytest.approx(se1, abs=1e-6)
+    assert got["cif_competing_se"].to_numpy() == pytest.approx(se2, abs=1e-6)
+    assert got.loc[0, "cif_event_se"] == 0.0 and got.loc[0, "cif_competing_se"] == 0.0   # before any event
+    assert got["at_risk"].tolist() == [9, 8, 7, 4, 3, 1]
+    assert got["events"].tolist() == [0, 1, 1, 0, 1, 1] and got["competing"].tolist() == [0, 0, 1, 1, 0, 0]
+    assert got["censored"].tolist() == [1, 0, 1, 0, 1, 0]
+    assert all(got[c].dtype.kind == "i" for c in ("at_risk", "events", "competing", "censored"))
+
+
+def test_cumulative_incidence_with_one_event_time_and_with_none():
+    from dttstudy.analysis.safety import cumulative_incidence
+    # one event among four at the first time: CIF 1/4 with the binomial standard error sqrt(p (1 - p) / n)
+    one = cumulative_incidence(pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "status": [1, 0, 0, 0]}))
+    assert one["cif_event_se"].tolist() == pytest.approx([math.sqrt(0.25 * 0.75 / 4)] * 4)
+    none = cumulative_incidence(pd.DataFrame({"time": [1.0, 2.0], "status": [0, 0]}))
+    assert none["cif_event"].tolist() == [0.0, 0.0] and none["cif_event_se"].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match=r"ci_type must be one of \['log', 'plain'\]"):
+        cumulative_incidence(pd.DataFrame({"time": [1.0], "status": [1]}), ci_type="logit")
+
+
+def test_cif_intervals_are_clipped_and_capped():
+    from dttstudy.analysis.safety import _cif_ci
+    lo, hi = _cif_ci(np.array([0.1, 0.9]), np.array([0.2, 0.2]), 2.0, "plain")
+    assert lo.tolist() == pytest.approx([0.0, 0.5]) and hi.tolist() == pytest.approx([0.5, 1.0])
+    lo, hi = _cif_ci(np.array([0.9, 0.0]), np.array([0.2, 0.0]), 2.0, "log")
+    assert lo[0] == pytest.approx(0.9 * math.exp(-2 * 0.2 / 0.9)) and hi[0] == 1.0
+    assert math.isnan(lo[1]) and math.isnan(hi[1])
+
+
+def test_rates_over_no_patient_time_are_missing_not_errors():
+    # one patient whose only AE came at month 0: no time at risk before the first AE
+    c = cohort([{"patient_id": "A", "disease": "UC", "dtt_months": 6}], [{"patient_id": "A", "month": 0}],
+               [{"patient_id": "A", "term": "rash", "onset_month": 0, "suspected_agent": "UST", "serious": False}])
+    r = exposure_adjusted_incidence(c).iloc[0]
+    assert (r["patient_years_at_risk"], r["patients_with_event"]) == (0.0, 1) and math.isnan(r["eair_per_100py"])
+    assert r["eaer_per_100py"] == pytest.approx(100 / 0.5)
