@@ -192,3 +192,20 @@ def test_fisher_monte_carlo_keeps_a_row_of_total_one():
     assert abs(est - exact) < 4 * math.sqrt(exact * (1 - exact) / 10_000) + 1e-4
     # the same table without its row and column of total 1 has a different p
     assert abs(_fisher_by_enumeration([[3, 1], [1, 3]]) - exact) > 0.1
+
+
+def test_rank_tests_read_lists_with_missing_values():
+    # a pair or a value given as None is missing, as NaN is: the pairs (1, 2) and (4, 7) remain; both differences
+    # are positive, W- = 0, exact two-sided p = 2 x 1/4
+    assert wilcoxon_signed_rank([1, None, 3, 4], [2, 5, None, 7]) == (0.0, 0.5, "Wilcoxon signed-rank, exact")
+    # 1 and 2 against 3: U = 0, exact two-sided p = 2 x 1/3
+    assert mann_whitney([1, None, 2], [None, 3]) == (0.0, pytest.approx(2 / 3), "Mann–Whitney U, exact")
+
+
+def test_counts_given_as_floats_are_counts():
+    from dttstudy.analysis.stats import fisher_monte_carlo
+    table = [[2.0, 0.0, 1.0], [0.0, 2.0, 0.0]]
+    exact = _fisher_by_enumeration([[2, 0, 1], [0, 2, 0]])
+    assert fisher_exact_rxc(table) == pytest.approx(exact, rel=1e-9)
+    assert contingency_test(table)[0] == pytest.approx(exact, rel=1e-9)
+    assert abs(fisher_monte_carlo(table, 10_000, 1) - exact) < 4 * math.sqrt(exact * (1 - exact) / 10_000) + 1e-4
