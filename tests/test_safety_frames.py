@@ -295,3 +295,17 @@ def test_rates_over_no_patient_time_are_missing_not_errors():
     r = exposure_adjusted_incidence(c).iloc[0]
     assert (r["patient_years_at_risk"], r["patients_with_event"]) == (0.0, 1) and math.isnan(r["eair_per_100py"])
     assert r["eaer_per_100py"] == pytest.approx(100 / 0.5)
+
+
+def test_defaults_of_the_survival_helpers():
+    from dttstudy.analysis.safety import km_by_group, km_estimates
+    tte = pd.DataFrame({"time": [2.0, 4.0, 4.0, 6.0], "event": [1, 1, 0, 0], "g": ["a", "a", "a", "a"]})
+    km = KaplanMeier().fit(tte)
+    assert km.label == "KM"
+    # the median by default (p = 0.5): S = 1/2 from 4 to 6
+    assert km_quantile([0.0, 2.0, 4.0, 6.0], [1.0, 0.75, 0.5, 0.5], last_time=6.0) == 5.0
+    # a 95 % interval by default
+    e = km_by_group(tte, "g")["a"].estimates_
+    half = 1.959963984540054 * math.sqrt(1 / 12) / abs(math.log(0.75))
+    assert e.loc[1, "ci_lower"] == pytest.approx(0.75 ** math.exp(half), rel=1e-12)
+    assert set(km_estimates({"a": km})["by"]) == {""}
