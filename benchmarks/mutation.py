@@ -120,7 +120,8 @@ def prepare(scope: str) -> Path:
 
     mutmut keeps its copy of the package (``mutants/``) and never refreshes a file it already holds, so this does:
     a module that is not mutated is copied again when it changed; a mutated module that changed since its mutants
-    were made loses them and their results (mutmut makes them anew from the current source). The hashes of the
+    were made loses them and their results (mutmut makes them anew from the current source), and the record of
+    which tests call which function is made again. The hashes of the
     mutated modules' sources are kept in ``sources.json`` beside the copy.
     """
     modules, tests = SCOPES[scope]
@@ -144,6 +145,8 @@ def prepare(scope: str) -> Path:
             if known.get(rel) != _digest(src):
                 copy.unlink(missing_ok=True)
                 copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
+                # which tests call which function was recorded on the old module: record it again
+                (where / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
                 known[rel] = _digest(src)
         elif copy.is_file() and _digest(copy) != _digest(src):
             shutil.copy2(src, copy)
@@ -151,7 +154,8 @@ def prepare(scope: str) -> Path:
     return where
 
 
-def results(scope: str) -> tuple[dict[str, Counter], dict[str, list[str]]]:
+def results(scope: str, status: str = "survived") -> tuple[dict[str, Counter], dict[str, list[str]]]:
+    """Counts by module and status, and the mutants of the given status by module."""
     by_module: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     where = WORK / scope
@@ -163,7 +167,7 @@ def results(scope: str) -> tuple[dict[str, Counter], dict[str, list[str]]]:
         if not m or module_of(m["name"]) not in wanted:
             continue
         by_module[module_of(m["name"])][m["status"]] += 1
-        if m["status"] == "survived":
+        if m["status"] == status:
             survivors[module_of(m["name"])].append(m["name"])
     return by_module, survivors
 
@@ -226,7 +230,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--report-only", action="store_true", help="summarise the last runs without running mutmut")
     ap.add_argument("--recheck-survivors", action="store_true",
-                    help="run the surviving mutants again (after tests were added), then the unchecked ones")
+                    help="run the surviving and the untested mutants again (after tests were added), then the "
+                         "unchecked ones")
     args = ap.parse_args()
     scopes = args.scopes or list(SCOPES)
     if unknown := [s for s in scopes if s not in SCOPES]:
@@ -234,7 +239,8 @@ def main() -> None:
     if not args.report_only:
         for s in scopes:
             where = prepare(s)
-            survivors = [n for names in results(s)[1].values() for n in names] if args.recheck_survivors else []
+            survivors = [n for status in ("survived", "no tests") for names in results(s, status)[1].values()
+                         for n in names] if args.recheck_survivors else []
             if survivors:
                 mutmut(where, "run", "--max-children", str(args.jobs), *survivors)
             mutmut(where, "run", "--max-children", str(args.jobs))
