@@ -190,6 +190,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
 
 
+NOT_CAUGHT = ("survived", "no tests")
+
+
 def write(scopes: list[str]) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from run import machine
@@ -199,27 +202,40 @@ def write(scopes: list[str]) -> None:
              "Rerun: `make mutation` (mutmut 3.8.1; base configuration in `pyproject.toml`, scopes in "
              "`benchmarks/mutation.py`). A mutant is one deliberate small change of the code (an operator, a "
              "constant, an argument); the unit tests should fail for it.", "",
-             "| scope | module | mutants checked | killed | timed out | survived | not checked | score |",
-             "|---|---|---|---|---|---|---|---|"]
-    per_scope = {s: results(s) for s in scopes}
+             "| scope | module | mutants checked | killed | timed out | survived | no test | not checked | score |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    totals: Counter = Counter()
+    uncaught: list[tuple[str, str, str, str]] = []
     for s in scopes:
-        by_module, _ = per_scope[s]
+        by_module, _ = results(s)
+        for status in NOT_CAUGHT:
+            uncaught += [(s, mod, status, n) for mod, names in results(s, status)[1].items() for n in names]
         for mod in modules(s):
             c = by_module.get(mod, Counter())
-            checked = c["killed"] + c["timeout"] + c["survived"]
+            totals.update(c)
+            checked = c["killed"] + c["timeout"] + c["survived"] + c["no tests"]
             score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
             lines.append(f"| {s} | `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                         f"{c['not checked']} | {score} |")
-    lines += ["", "Score = (killed + timed out) / checked. Every surviving mutant, with its change and why it "
-              "survives (`benchmarks/mutation_explained.csv`):", ""]
-    for s in scopes:
-        for mod, names in per_scope[s][1].items():
-            lines += [f"### `{mod}`", "", "| mutant | change | verdict | why |", "|---|---|---|---|"]
-            for n in names:
-                verdict, text = why.get(n, ("not yet examined", ""))
-                lines.append(f"| `{n.split('.', 3)[-1]}` | `{_cell(diff(s, n))[:300]}` | {verdict} | "
-                             f"{_cell(text)} |")
-            lines.append("")
+                         f"{c['no tests']} | {c['not checked']} | {score} |")
+    checked = totals["killed"] + totals["timeout"] + totals["survived"] + totals["no tests"]
+    if checked:
+        lines.append(f"| all | | {checked} | {totals['killed']} | {totals['timeout']} | {totals['survived']} | "
+                     f"{totals['no tests']} | {totals['not checked']} | "
+                     f"{100 * (totals['killed'] + totals['timeout']) / checked:.1f} % |")
+    lines += ["", "Score = (killed + timed out) / checked; a mutant no test runs counts as not caught. Every mutant "
+              "not caught, with its change and why (`benchmarks/mutation_explained.csv`):", ""]
+    current = None
+    def natural(name: str) -> list:
+        return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
+
+    for s, mod, status, n in sorted(uncaught, key=lambda u: (scopes.index(u[0]), u[1], natural(u[3]))):
+        if mod != current:
+            lines += (["", f"### `{mod}`", "", "| mutant | status | change | verdict | why |", "|---|---|---|---|---|"]
+                      if current else [f"### `{mod}`", "", "| mutant | status | change | verdict | why |",
+                                       "|---|---|---|---|---|"])
+            current = mod
+        verdict, text = why.get(n, ("not yet examined", ""))
+        lines.append(f"| `{n[len(mod) + 1:]}` | {status} | `{_cell(diff(s, n))[:300]}` | {verdict} | {_cell(text)} |")
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 
