@@ -124,3 +124,28 @@ def test_lab_summary_names_cells_without_a_pair():
     assert lab_summary(lab_changes(_cohort(), labs=("crp",), months=(3,)).iloc[0:0]).empty
     # no pair at all, in the frame's own columns
     assert list(lab_changes(_cohort(), labs=("crp",), months=()).columns) == CHANGE_COLUMNS
+
+
+def test_undeclared_markers_sort_after_the_declared_by_name_with_no_unit():
+    from dataclasses import replace
+    c = _cohort()
+    v = c.visits.assign(zinc=np.where(c.visits["month"] == 0, 10.0, 12.0),
+                        ferritin=np.where(c.visits["patient_id"] == "P1", 50.0, np.nan))
+    c = replace(c, visits=v)
+    ch = lab_changes(c, labs=("zinc", "ferritin", "crp"), months=(3,))
+    assert ch.groupby("lab", sort=False).size().to_dict() == {"crp": 4, "ferritin": 1, "zinc": 5}
+    assert set(ch.loc[ch["lab"] != "crp", "unit"]) == {""}
+    s = lab_summary(ch, by=None, labs=("zinc", "ferritin", "crp"), months=(3, 6))
+    assert list(zip(s["lab"], s["month"])) == [("crp", 3), ("crp", 6), ("ferritin", 3), ("ferritin", 6),
+                                              ("zinc", 3), ("zinc", 6)]
+    empty = s[s["n"] == 0]
+    assert list(empty["unit"]) == ["mg/L", "", ""] and set(empty["by"]) == {"All"}
+    # the months of one undeclared marker and the other: ordered by marker name first
+    only = lab_summary(ch[((ch["lab"] == "zinc") & (ch["month"] == 3))], by=None, labs=("ferritin",), months=(6,))
+    assert list(zip(only["lab"], only["month"])) == [("ferritin", 6), ("zinc", 3)]
+
+
+def test_lab_summary_columns_when_the_first_cell_has_no_pair():
+    ch = lab_changes(_cohort(), labs=("albumin",), months=(3,))
+    s = lab_summary(ch, labs=("crp", "albumin"), months=(3,))
+    assert s.iloc[0]["lab"] == "crp" and s.iloc[0]["n"] == 0 and list(s.columns) == SUMMARY_COLUMNS

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dttstudy.analysis.outcomes import (_nri, _reached, clinical_remission, clinical_response, endoscopic_response,
-                                        response_rates)
+                                        rate_table, response_rates)
 
 from builders import cohort
 
@@ -290,3 +290,56 @@ def test_a_month_nobody_reached_gives_no_rate_in_either_set():
     assert tuple(rates.loc[("nri", 3), ["n", "N"]]) == (1, 2)
     assert tuple(rates.loc[("nri", 12), ["n", "N"]]) == (0, 0)
     assert tuple(rates.loc[("observed", 12), ["n", "N"]]) == (0, 0)
+
+
+RATE_COLUMNS = ["endpoint", "definition", "analysis_set", "month", "by", "group", "n", "N", "pct", "ci_low",
+                "ci_high", "ci_method", "level"]
+
+
+def _clopper_pearson(k, n, level):
+    from scipy.stats import beta
+    a = 1 - level
+    lo = 0.0 if k == 0 else beta.ppf(a / 2, k, n - k + 1)
+    hi = 1.0 if k == n else beta.ppf(1 - a / 2, k + 1, n - k)
+    return 100 * lo, 100 * hi
+
+
+def test_response_rates_frame_level_and_definition():
+    got = response_rates(_remission_cohort(), (3,), endpoint="clinical_response", definition="simple", level=0.9,
+                         analysis_sets=("observed",))
+    assert list(got.columns) == RATE_COLUMNS and list(got.index) == [0]
+    r = got.iloc[0]
+    assert (r["endpoint"], r["definition"], r["analysis_set"], r["month"], r["by"], r["group"]) == (
+        "clinical_response", "simple", "observed", 3, "All", "All")
+    # simple definition: UC partial Mayo drop >= 50 %: U1 7 -> 2 and U2 7 -> 1 respond, U3 7 -> 3 does too;
+    # U4 has no partial Mayo at 3; CD HBI drop >= 3: C1 9 -> 4 responds, C2 has no HBI at 3, C3 no visit
+    assert (r["n"], r["N"]) == (4, 4)
+    assert r["level"] == 0.9 and (r["ci_low"], r["ci_high"]) == pytest.approx(_clopper_pearson(4, 4, 0.9))
+    rem = response_rates(_remission_cohort(), (3, 6), endpoint="clinical_remission")
+    assert set(rem["definition"]) == {"paper"} and list(rem.index) == list(range(len(rem)))
+    assert list(zip(rem["analysis_set"], rem["month"])) == [("observed", 3), ("nri", 3), ("observed", 6),
+                                                            ("nri", 6)]
+
+
+def test_response_rates_name_the_horizon_of_the_endoscopic_endpoint():
+    got = response_rates(_endo_cohort(), (None,), endpoint="endoscopic_response", analysis_sets=("observed",))
+    assert got["month"].tolist() == [9]
+    got = response_rates(_endo_cohort(), (None, 6), endpoint="endoscopic_response", horizon=12,
+                         analysis_sets=("observed",))
+    assert got["month"].tolist() == [12, 6]
+
+
+def test_rate_table_groups_sorted_with_empty_groups_kept():
+    per = pd.DataFrame({"disease": ["UC", "CD", "UC", "IBDU"], "evaluable": [True, True, True, False],
+                        "responder": pd.array([True, False, False, NA], dtype="boolean")})
+    got = rate_table(per, "disease")
+    assert list(zip(got["group"], got["n"], got["N"])) == [("All", 1, 3), ("CD", 0, 1), ("UC", 1, 2), ("IBDU", 0, 0)]
+    assert got["ci_method"].iloc[0] == "Clopper–Pearson exact" and set(got["level"]) == {0.95}
+    assert np.isnan(got["pct"].iloc[3])
+    with pytest.raises(ValueError, match=r"ci_method must be one of \['"):
+        rate_table(per, ci_method="exactish")
+
+
+def test_clinical_response_refuses_an_unknown_definition():
+    with pytest.raises(ValueError, match="definition must be 'paper' or 'simple'"):
+        clinical_response(_remission_cohort(), 3, definition="strict")
