@@ -18,6 +18,7 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -173,8 +174,15 @@ def results(scope: str, status: str = "survived") -> tuple[dict[str, Counter], d
 
 
 def diff(scope: str, name: str) -> str:
-    """The changed lines of a mutant, '−old / +new' on one line."""
-    out = mutmut(WORK / scope, "show", name)
+    """The changed lines of a mutant, '−old / +new' on one line (mutmut's own diff, read in this process)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    here = os.getcwd()
+    os.chdir(WORK / scope)
+    try:
+        out = get_diff_for_mutant(name, path=Path(module_of(name).replace(".", "/") + ".py"))
+    finally:
+        os.chdir(here)
     lines = [x for x in out.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))]
     return " ".join(" ".join(x.split()) for x in lines)
 
