@@ -1,6 +1,7 @@
 """Table builders: counts against plain pandas, tests against independent computations."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -9,6 +10,7 @@ from dttstudy import load_cohort
 from dttstudy.analysis.tables import ae_table, lab_table, response_table, table1, table2, table3, table4
 from dttstudy.analysis.outcomes import response_rates
 
+from builders import cohort
 from conftest import REFERENCE
 
 
@@ -130,3 +132,96 @@ def test_table1_no_test_when_a_disease_has_fewer_than_two_patients():
         row = t[t.variable == variable].iloc[0]
         assert pd.isna(row["p_value"]) and row["test"] == ""
         assert row["no_test_reason"] == "no test: fewer than 2 patients with a value (UC n = 1)"
+
+
+# The paper's per-patient listings (Tables 3 and 4) and the lab table on a hand-made cohort, cell by cell:
+# M1  UC  maintained      partial Mayo 7 -> 2 at 3 (bleeding 2 -> 0), CRP 12 -> 3; MES 3 -> 1 at 6; rash at 2
+# M2  CD  maintained      HBI 9 -> 8 at 3, CRP 20 -> 18; no follow-up endoscopy; zoster at 1 and acne at 4
+# D1  CD  stopped at 4 for no response; HBI 10 -> 4 at 3 (drop 6), CRP 30 -> 25; no adverse event
+
+
+def _listing_cohort():
+    pats = [{"patient_id": "M1", "disease": "UC"}, {"patient_id": "M2", "disease": "CD"},
+            {"patient_id": "D1", "disease": "CD", "status": "discontinued", "stop_reason": "no_response",
+             "dtt_months": 4}]
+    v = [{"patient_id": "M1", "month": 0, "partial_mayo": 7, "rectal_bleeding": 2, "crp": 12, "mes": 3},
+         {"patient_id": "M1", "month": 3, "partial_mayo": 2, "rectal_bleeding": 0, "crp": 3},
+         {"patient_id": "M1", "month": 6, "mes": 1},
+         {"patient_id": "M2", "month": 0, "hbi": 9, "crp": 20},
+         {"patient_id": "M2", "month": 3, "hbi": 8, "crp": 18},
+         {"patient_id": "D1", "month": 0, "hbi": 10, "crp": 30},
+         {"patient_id": "D1", "month": 3, "hbi": 4, "crp": 25}]
+    aes = [{"patient_id": "M1", "term": "rash", "onset_month": 2, "suspected_agent": "UST", "serious": False},
+           {"patient_id": "M2", "term": "zoster", "onset_month": 1, "suspected_agent": "VDZ", "serious": True},
+           {"patient_id": "M2", "term": "acne", "onset_month": 4, "suspected_agent": "UST", "serious": False}]
+    return cohort(pats, v, aes)
+
+
+def test_table3_lists_the_maintained_patients_cell_by_cell():
+    t = table3(_listing_cohort(), months=(3,))
+    assert list(t.columns) == ["patient_id", "disease", "regimen", "score", "score_0m", "dtt_months", "score_3m",
+                               "response_3m", "crp_3m", "endoscopic_response", "adverse_events"]
+    assert t["patient_id"].tolist() == ["M1", "M2"]
+    assert t["score"].tolist() == ["partial Mayo", "HBI"] and t["score_0m"].tolist() == [7.0, 9.0]
+    assert t["score_3m"].tolist() == [2.0, 8.0] and t["response_3m"].tolist() == ["yes", "no"]
+    assert t["crp_3m"].tolist() == [3.0, 18.0]
+    assert t["endoscopic_response"].tolist() == ["yes", "—"]
+    # a patient's adverse events in order of onset, joined by "; "
+    assert t["adverse_events"].tolist() == ["rash", "zoster; acne"]
+    assert t.attrs["definition"] == "paper"
+
+
+def test_table4_lists_the_patients_who_stopped():
+    t = table4(_listing_cohort(), months=(3, 6))
+    assert t["patient_id"].tolist() == ["D1"]
+    r = t.iloc[0]
+    assert (r["stop_reason"], r["dtt_months"], r["score_0m"], r["score_3m"], r["response_3m"]) == (
+        "no_response", 4.0, 10.0, 4.0, "yes")
+    # no visit at 6: no score and no response ("—"); no adverse event: an empty cell
+    assert np.isnan(r["score_6m"]) and r["response_6m"] == "—" and r["adverse_events"] == ""
+    assert "status" not in t and "next_therapy" in t
+
+
+def test_listings_follow_the_response_parameters():
+    # the simple definition (HBI drop >= 3 alone; partial Mayo drop >= 50 %) leaves M1 a responder and M2 not (HBI
+    # drop 1); the definition is carried for the footnote
+    t = table3(_listing_cohort(), months=(3,), definition="simple")
+    assert t.attrs["definition"] == "simple" and t["response_3m"].tolist() == ["yes", "no"]
+    # with a month 4 of window 4 +- 1 the month-3 visits count at month 4
+    t4 = table3(_listing_cohort(), months=(4,), windows={4: 1})
+    assert t4["score_4m"].tolist() == [2.0, 8.0] and t4["response_4m"].tolist() == ["yes", "no"]
+
+
+def test_lab_table_by_hand():
+    t = lab_table(_listing_cohort(), labs=("crp",), months=(3,))
+    assert list(t.columns) == ["lab", "unit", "month", "group", "n", "baseline mean", "follow-up mean",
+                               "change mean (SD)", "baseline median (Q1–Q3)", "follow-up median (Q1–Q3)", "p",
+                               "test"]
+    assert list(zip(t["group"], t["n"])) == [("All", 3), ("CD", 2), ("UC", 1)]
+    a = t.iloc[0]
+    # CRP baseline 12, 20, 30 -> 3, 18, 25; changes -9, -2, -5: mean -16/3, SD sqrt(((-11/3)^2 + (10/3)^2 +
+    # (1/3)^2) / 2) = sqrt(37/3)
+    assert (a["unit"], a["month"], a["baseline mean"], a["follow-up mean"]) == ("mg/L", 3, "20.67", "15.33")
+    assert a["change mean (SD)"] == f"-5.33 ({np.sqrt(37 / 3):.2f})"
+    # medians with quartiles by linear interpolation: 12, 20, 30 -> 20 (16.00–25.00); 3, 18, 25 -> 18 (10.50–21.50)
+    assert a["baseline median (Q1–Q3)"] == "20.00 (16.00–25.00)"
+    assert a["follow-up median (Q1–Q3)"] == "18.00 (10.50–21.50)"
+    # three negative changes: exact two-sided p = 2 / 2^3
+    assert (a["p"], a["test"]) == ("0.250", "Wilcoxon signed-rank, exact")
+    uc = t.iloc[2]
+    assert (uc["change mean (SD)"], uc["p"], uc["test"]) == ("-9.00 (—)", "—", "")
+
+
+def test_lab_table_parameters_reach_the_changes():
+    whole = lab_table(_listing_cohort(), labs=("crp",), months=(3,), by=None)
+    assert whole["group"].tolist() == ["All"]
+    # a window that misses the month-3 visits leaves no pair
+    narrow = lab_table(_listing_cohort(), labs=("crp",), months=(4,), windows={4: 0.5}, by=None)
+    assert narrow["n"].tolist() == [0] and narrow["baseline mean"].tolist() == ["—"]
+    both = lab_table(_listing_cohort(), months=(3,), by=None)
+    assert both["lab"].tolist() == ["crp", "albumin"]   # albumin is not recorded here: a row without pairs
+    assert both["n"].tolist() == [3, 0]
+    assert both.iloc[1][["baseline mean", "change mean (SD)", "follow-up median (Q1–Q3)", "p"]].tolist() == [
+        "—", "—", "—", "—"]
+    default_months = lab_table(_listing_cohort(), labs=("crp",), by=None)
+    assert default_months["month"].tolist() == [3, 6, 9] and default_months["n"].tolist() == [3, 0, 0]

@@ -294,17 +294,21 @@ def response_table(rates: pd.DataFrame) -> pd.DataFrame:
 def lab_table(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 6, 9), by="disease", **kwargs
               ) -> pd.DataFrame:
     """Lab change from baseline: n, baseline and follow-up mean, mean change (SD), medians (Q1–Q3), p.
-    ``labs`` defaults to the cohort's analysed markers (:attr:`dttstudy.intake.cohort.Cohort.labs`)."""
-    summ = lab_summary(lab_changes(cohort, labs, months, **kwargs), by=by)
+    ``labs`` defaults to the cohort's analysed markers (:attr:`dttstudy.intake.cohort.Cohort.labs`); a marker and
+    month without a paired value gets a row with n = 0 and '—' cells."""
+    labs = tuple(cohort.labs if labs is None else labs)
+    summ = lab_summary(lab_changes(cohort, labs, months, **kwargs), by=by, labs=labs, months=tuple(months))
     out = pd.DataFrame({
         "lab": summ["lab"], "unit": summ["unit"], "month": summ["month"], "group": summ["group"], "n": summ["n"],
         "baseline mean": summ["baseline_mean"].map(lambda x: _num(x, 2)),
         "follow-up mean": summ["value_mean"].map(lambda x: _num(x, 2)),
-        "change mean (SD)": [f"{_num(a, 2)} ({_num(b, 2)})" for a, b in zip(summ["change_mean"], summ["change_sd"])],
-        "baseline median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" for a, b, c in
-                                    zip(summ["baseline_median"], summ["baseline_q1"], summ["baseline_q3"])],
-        "follow-up median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" for a, b, c in
-                                     zip(summ["value_median"], summ["value_q1"], summ["value_q3"])],
+        "change mean (SD)": [f"{_num(a, 2)} ({_num(b, 2)})" if not pd.isna(a) else "—"
+                             for a, b in zip(summ["change_mean"], summ["change_sd"])],
+        "baseline median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" if not pd.isna(a) else "—"
+                                    for a, b, c in zip(summ["baseline_median"], summ["baseline_q1"],
+                                                       summ["baseline_q3"])],
+        "follow-up median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" if not pd.isna(a) else "—"
+                                     for a, b, c in zip(summ["value_median"], summ["value_q1"], summ["value_q3"])],
         "p": summ["p_value"].map(format_p), "test": summ["test"],
     })
     return out
