@@ -20,6 +20,7 @@ def cohort(patients: list[dict], visits: list[dict], aes: list[dict] | None = No
                        "followup_before_dtt": 12.0, "montreal": "E3" if p["disease"] == "UC" else "L3 B1",
                        "abdominal_surgery": "none", "perianal_surgery": False, "autoimmune_disease": None,
                        "failed_biologics": 1, "failed_immunomodulators": 1, "indication": "refractory"})
+        p_rows[-1].update({k: v for k, v in p.items() if k in p_rows[-1]})  # any patient field given
         t_rows.append({"patient_id": p["patient_id"], "agent_1": p.get("agent_1", "UST"),
                        "agent_2": p.get("agent_2", "VDZ"), "dtt_months": float(p.get("dtt_months", 12)),
                        "status": p.get("status", "maintained"), "stop_reason": p.get("stop_reason"),

@@ -225,3 +225,92 @@ def test_lab_table_parameters_reach_the_changes():
         "—", "—", "—", "—"]
     default_months = lab_table(_listing_cohort(), labs=("crp",), by=None)
     assert default_months["month"].tolist() == [3, 6, 9] and default_months["n"].tolist() == [3, 0, 0]
+
+
+def _baseline_cohort():
+    rows = [("U1", "UC", "F", 20, 2.0, 6), ("U2", "UC", "F", 21, 3.0, 9), ("U3", "UC", "M", 23, None, 12),
+            ("U4", "UC", "M", 25, 4.0, 15), ("C1", "CD", "F", 30, 5.0, 10), ("C2", "CD", "M", 32, 6.0, 20),
+            ("C3", "CD", "M", 34, 7.0, 30), ("C4", "CD", "M", 36, 8.0, 40)]
+    pats = [{"patient_id": i, "disease": d, "sex": s, "age_at_diagnosis": a, "disease_duration": dur,
+             "followup_before_dtt": fu} for i, d, s, a, dur, fu in rows]
+    return cohort(pats, [{"patient_id": r[0], "month": 0} for r in rows])
+
+
+def _t1_rows(t, variable):
+    return t[t["variable"] == variable].reset_index(drop=True)
+
+
+def test_table1_rows_by_hand():
+    t = table1(_baseline_cohort())
+    assert list(t.columns) == ["variable", "level", "statistic", "UC", "CD", "Total", "p_value", "test",
+                               "no_test_reason"]
+    assert t.iloc[0][["variable", "statistic", "UC", "CD", "Total"]].tolist() == ["Patients", "n", "4", "4", "8"]
+    sex = _t1_rows(t, "Sex")
+    assert sex[["level", "statistic", "UC", "CD", "Total"]].values.tolist() == [
+        ["female", "n (%)", "2 (50.0%)", "1 (25.0%)", "3 (37.5%)"],
+        ["male", "n (%)", "2 (50.0%)", "3 (75.0%)", "5 (62.5%)"]]
+    # 2 x 2, females per disease 2 of 4 and 1 of 4: every table is at least as probable as ... p = 1
+    assert (sex.loc[0, "p_value"], sex.loc[0, "test"], sex.loc[0, "no_test_reason"]) == (
+        pytest.approx(1.0), "Fisher's exact test", "")
+    assert np.isnan(sex.loc[1, "p_value"]) and sex.loc[1, "test"] == "" and sex.loc[1, "no_test_reason"] == ""
+    age = _t1_rows(t, "Age at diagnosis, years")
+    # UC 20, 21, 23, 25: mean 22.25, SD sqrt(14.75/3); CD 30..36 by 2: mean 33, SD sqrt(20/3); all eight: mean
+    # 27.625, SD sqrt(265.875/7); medians with quartiles by linear interpolation
+    assert age[["statistic", "UC", "CD", "Total"]].values.tolist() == [
+        ["mean (SD)", "22.3 (2.2)", "33.0 (2.6)", "27.6 (6.2)"],
+        ["median (Q1–Q3)", "22.0 (20.8–23.5)", "33.0 (31.5–34.5)", "27.5 (22.5–32.5)"]]
+    # complete separation of 4 and 4: U = 0, exact two-sided p = 2 / C(8, 4)
+    assert age.loc[0, "p_value"] == pytest.approx(2 / 70) and age.loc[0, "test"] == "Mann–Whitney U test, exact"
+    assert np.isnan(age.loc[1, "p_value"]) and age.loc[1, "test"] == ""
+    dur = _t1_rows(t, "Disease duration, years")
+    assert dur[["level", "statistic", "UC", "CD", "Total"]].values.tolist()[0] == [
+        "", "mean (SD)", "3.0 (1.0)", "6.5 (1.3)", "5.0 (2.2)"]
+    assert dur[["level", "statistic", "UC", "CD", "Total"]].values.tolist()[2] == ["Missing", "n", "1", "0", "1"]
+    assert dur.loc[0, "p_value"] == pytest.approx(2 / 35)       # 3 against 4, separated: 2 / C(7, 3)
+    fu = _t1_rows(t, "Follow-up before DTT, months")
+    # whole months: UC 6, 9, 12, 15 -> median 10.5 -> 11, Q1 8.25 -> 8, Q3 12.75 -> 13
+    assert fu[["statistic", "UC", "CD"]].values.tolist() == [["median (Q1–Q3)", "11 (8–13)", "25 (18–33)"],
+                                                             ["range", "6–15", "10–40"]]
+    # UC ranks 1, 2, 4, 5 among the eight: U = 2; P(U <= 2) = 4 / 70, two-sided 8 / 70
+    assert fu.loc[0, "p_value"] == pytest.approx(8 / 70) and fu.loc[0, "test"] == "Mann–Whitney U test, exact"
+
+
+def _surgery_cohort():
+    spec = ([("UC", "M", "none")] * 8 + [("UC", "M", "ileal")] * 3 + [("UC", "M", "colonic")] * 13
+            + [("CD", "F", "none")] + [("CD", "M", "none")] * 5 + [("CD", "M", "ileal")] * 10)
+    pats = [{"patient_id": f"P{i:02d}", "disease": d, "sex": s, "abdominal_surgery": a}
+            for i, (d, s, a) in enumerate(spec)]
+    return cohort(pats, [{"patient_id": p["patient_id"], "month": 0} for p in pats])
+
+
+def test_table1_chi_square_where_every_expected_count_is_five_or_more_unless_fisher_is_asked():
+    # UC (24): none 8, ileal 3, colonic 13; CD (16): none 6, ileal 10, colonic 0. Expected counts 8.4, 7.8, 7.8
+    # and 5.6, 5.2, 5.2: Pearson's chi-square on 2 df, p = exp(-X2 / 2)
+    obs = [[8, 6], [3, 10], [13, 0]]
+    exp = [[8.4, 5.6], [7.8, 5.2], [7.8, 5.2]]
+    x2 = sum((o - e) ** 2 / e for ro, re in zip(obs, exp) for o, e in zip(ro, re))
+    auto = _t1_rows(table1(_surgery_cohort()), "Abdominal surgery")
+    assert (auto.loc[0, "test"], auto.loc[0, "p_value"]) == ("Pearson's chi-square test",
+                                                             pytest.approx(np.exp(-x2 / 2), rel=1e-9))
+    exact = _t1_rows(table1(_surgery_cohort(), categorical_test="fisher"), "Abdominal surgery")
+    assert exact.loc[0, "test"] == "Fisher's exact test (Freeman–Halton)"
+    assert exact.loc[0, "p_value"] != pytest.approx(auto.loc[0, "p_value"])
+    # one female among 16 CD patients: 6.25 % printed to one decimal, rounded half up
+    sex = _t1_rows(table1(_surgery_cohort()), "Sex")
+    assert sex.loc[0, ["UC", "CD", "Total"]].tolist() == ["0 (0.0%)", "1 (6.3%)", "1 (2.5%)"]
+
+
+def test_table1_one_disease_and_groups_of_two():
+    t = table1(cohort([{"patient_id": "A", "disease": "CD", "age_at_diagnosis": 20},
+                       {"patient_id": "B", "disease": "CD", "age_at_diagnosis": 30}],
+                      [{"patient_id": x, "month": 0} for x in "AB"]))
+    assert t.iloc[0][["UC", "CD", "Total"]].tolist() == ["0", "2", "2"]
+    assert _t1_rows(t, "Sex").loc[0, ["UC", "CD"]].tolist() == ["0", "2 (100.0%)"]
+    reason = _t1_rows(t, "Age at diagnosis, years").loc[0, "no_test_reason"]
+    assert reason == "no test: fewer than 2 patients with a value (UC n = 0)"
+    # two patients with a value in each disease are enough for a test
+    two = table1(cohort([{"patient_id": p, "disease": d, "age_at_diagnosis": a} for p, d, a in
+                         [("A", "UC", 20), ("B", "UC", 21), ("C", "CD", 30), ("D", "CD", 31)]],
+                        [{"patient_id": x, "month": 0} for x in "ABCD"]))
+    row = _t1_rows(two, "Age at diagnosis, years").loc[0]
+    assert row["no_test_reason"] == "" and row["p_value"] == pytest.approx(2 / 6)
