@@ -52,3 +52,34 @@ def test_denominators_on_a_built_cohort():
     assert _get(every, "hbi", 6, "n_expected") == 1 and _get(every, "crp", 6, "n_expected") == 3
     with pytest.raises(ValueError):
         completeness(c, denominator="visits")
+
+
+def test_columns_windows_on_dtt_only_and_optional_markers():
+    from dataclasses import replace
+    # U1 followed to exactly 6 months (DTT 6) without a visit at 6; U2 seen at 4.4, after DTT stopped
+    c = combine(uc("U1", 9, 3, 3, 0, dtt_months=6), uc("U2", 9, 3, 4, 1, fu_month=4.4, dtt_months=4, status="discontinued",
+                                                       stop_reason="no_response"))
+    t = completeness(c, months=(3, 6))
+    assert list(t.columns) == ["variable", "applies_to", "month", "n_expected", "n_with_visit", "n_present",
+                               "pct_present", "denominator"]
+    assert set(t["denominator"]) == {"followed"} and _get(t, "partial_mayo", 3, "applies_to") == "UC"
+    # month 6: U1 was followed to 6 (last follow-up >= 6 counts), U2 only to 4.4
+    assert _get(t, "partial_mayo", 6, "n_expected") == 1
+    # the window is a parameter: 3 +- 2 takes U2's visit at 4.4, and on_dtt_only leaves it out again
+    v = c.visits.copy()
+    v.loc[(v["patient_id"] == "U2") & (v["month"] > 0), "on_dtt"] = False
+    c2 = replace(c, visits=v)
+    wide = completeness(c2, months=(3,), windows={3: 2})
+    assert _get(wide, "partial_mayo", 3, "n_with_visit") == 2
+    assert _get(completeness(c2, months=(3,), windows={3: 2}, on_dtt_only=True), "partial_mayo", 3,
+                "n_with_visit") == 1
+    # an optional marker the cohort records is expected of everyone
+    v3 = c.visits.assign(calprotectin=[250.0 if m == 0 else None for m in c.visits["month"]])
+    t3 = completeness(replace(c, visits=v3), months=(0,))
+    assert (_get(t3, "calprotectin", 0, "applies_to"), _get(t3, "calprotectin", 0, "n_present")) == ("all", 2)
+    with pytest.raises(ValueError, match=r"denominator must be one of \('followed', 'all'\)"):
+        completeness(c, denominator="visits")
+    # a patient followed half a month is not expected at month 1
+    short = combine(uc("S", 9, 3, 3, 0, fu_month=0.5, dtt_months=0.5, status="discontinued",
+                       stop_reason="adverse_event"), uc("L", 9, 3, 3, 0, fu_month=1))
+    assert _get(completeness(short, months=(1,), windows={1: 0.25}), "partial_mayo", 1, "n_expected") == 1
