@@ -69,3 +69,14 @@ def test_reference_cohort_flow_counted_by_hand():
 def test_unknown_endpoint():
     with pytest.raises(ValueError):
         patient_flow(_built(), endpoint="endoscopic_response")
+
+
+def test_flow_at_a_month_outside_the_defaults():
+    # month 4 with a window of 4 +- 1: A, F, G and H's month-3 visits count there (F's without an HBI); E was seen at
+    # 6, outside; B and C stopped before any visit in the window; D was followed to 2 months only
+    t = patient_flow(_built(), months=(4,), windows={4: 1})
+    assert list(t.columns) == ["month", "status", "n"]
+    assert t.iloc[0].tolist() == [0, "treated", 8] and t["month"].tolist()[1:] == [4] * len(FLOW_STATUSES)
+    n = dict(zip(t["status"][1:], t["n"][1:]))
+    assert sum(n.values()) == 8
+    assert (n["evaluable"], n["not_evaluable_other"], n["no_visit_in_window"]) == (3, 1, 1)
