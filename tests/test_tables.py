@@ -314,3 +314,73 @@ def test_table1_one_disease_and_groups_of_two():
                         [{"patient_id": x, "month": 0} for x in "ABCD"]))
     row = _t1_rows(two, "Age at diagnosis, years").loc[0]
     assert row["no_test_reason"] == "" and row["p_value"] == pytest.approx(2 / 6)
+
+
+#: Table 1's rows as the paper lays them out (variable, level, statistic), for the reference cohort.
+TABLE1_LAYOUT = (
+    [("Patients", "", "n"), ("Sex", "female", "n (%)"), ("Sex", "male", "n (%)")]
+    + [(v, "", s) for v in ("Age at diagnosis, years", "Disease duration, years")
+       for s in ("mean (SD)", "median (Q1–Q3)")]
+    + [("Follow-up before DTT, months", "", "median (Q1–Q3)"), ("Follow-up before DTT, months", "", "range")]
+    + [("Montreal extent (UC)", e, "n (%)") for e in ("E1", "E2", "E3")]
+    + [("Montreal location (CD)", x, "n (%)") for x in ("L1", "L2", "L3")]
+    + [("Montreal behaviour (CD)", b, "n (%)") for b in ("B1", "B2", "B3")]
+    + [("Perianal disease (CD)", "yes", "n (%)")]
+    + [("Abdominal surgery", a, "n (%)") for a in ("none", "ileal", "ileocolonic", "colonic")]
+    + [("Perianal surgery", "yes", "n (%)"), ("Immune-mediated comorbidity", "yes", "n (%)")]
+    + [("Prior therapy", x, "n (%)") for x in ("two or more agents", "single biologic only",
+                                              "single immunosuppressant only", "none")]
+    + [(v, "", s) for v in ("Failed biologics, n", "Failed immunosuppressants / small molecules, n")
+       for s in ("mean (SD)", "median (Q1–Q3)")]
+    + [("Indication", x, "n (%)") for x in ("refractory IBD", "active EIM", "active IMID")]
+    + [("Corticosteroid at DTT start", "yes", "n (%)")]
+    + [("Regimen", r, "n (%)") for r in ("ADA+UST", "ADA+VDZ", "IFX+UST", "UST+TOF", "UST+VDZ", "VDZ+TOF")]
+)
+
+
+def _n_pct(k, n):
+    from decimal import ROUND_HALF_UP, Decimal
+    return f"{k} ({Decimal(repr(100 * k / n)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%)"
+
+
+def test_table1_layout_and_every_count_against_the_raw_files():
+    t = table1(load_cohort())
+    assert list(zip(t["variable"], t["level"], t["statistic"])) == TABLE1_LAYOUT
+    p = pd.read_csv(REFERENCE / "patients.csv").merge(pd.read_csv(REFERENCE / "treatments.csv"), on="patient_id")
+    # a regimen is named biologics first (alphabetically), the small molecule last
+    small = {"TOF", "UPA", "FIL", "OZA", "ETR"}
+    p["regimen"] = [("+".join(sorted((a, b), key=lambda x: (x in small, x)))) for a, b in zip(p["agent_1"],
+                                                                                          p["agent_2"])]
+    cd_ = p["disease"] == "CD"
+    fb, fi = p["failed_biologics"], p["failed_immunomodulators"]
+    flags = {
+        ("Sex", "female"): p["sex"] == "F", ("Sex", "male"): p["sex"] == "M",
+        **{("Montreal extent (UC)", e): ~cd_ & (p["montreal"] == e) for e in ("E1", "E2", "E3")},
+        **{("Montreal location (CD)", x): cd_ & p["montreal"].str.startswith(x) for x in ("L1", "L2", "L3")},
+        **{("Montreal behaviour (CD)", b): cd_ & p["montreal"].str.contains(b) for b in ("B1", "B2", "B3")},
+        ("Perianal disease (CD)", "yes"): cd_ & p["montreal"].str.endswith(" p"),
+        **{("Abdominal surgery", a): p["abdominal_surgery"] == a
+           for a in ("none", "ileal", "ileocolonic", "colonic")},
+        ("Perianal surgery", "yes"): p["perianal_surgery"].astype(bool),
+        ("Immune-mediated comorbidity", "yes"): p["autoimmune_disease"].notna(),
+        ("Prior therapy", "two or more agents"): fb + fi >= 2,
+        ("Prior therapy", "single biologic only"): (fb == 1) & (fi == 0),
+        ("Prior therapy", "single immunosuppressant only"): (fb == 0) & (fi == 1),
+        ("Prior therapy", "none"): (fb == 0) & (fi == 0),
+        ("Indication", "refractory IBD"): p["indication"] == "refractory",
+        ("Indication", "active EIM"): p["indication"] == "eim",
+        ("Indication", "active IMID"): p["indication"] == "imid",
+        ("Corticosteroid at DTT start", "yes"): p["steroid_at_start"].astype(bool),
+        **{("Regimen", r): p["regimen"] == r for r in p["regimen"].unique()},
+    }
+    within = {"Montreal extent (UC)": ("UC",), "Montreal location (CD)": ("CD",),
+              "Montreal behaviour (CD)": ("CD",), "Perianal disease (CD)": ("CD",)}
+    for (variable, level), f in flags.items():
+        row = t[(t["variable"] == variable) & (t["level"] == level)].iloc[0]
+        groups = within.get(variable, ("UC", "CD"))
+        for g in ("UC", "CD"):
+            expected = _n_pct(int((f & (p["disease"] == g)).sum()), int((p["disease"] == g).sum())) \
+                if g in groups else ""
+            assert row[g] == expected, (variable, level, g)
+        members = p["disease"].isin(groups)
+        assert row["Total"] == _n_pct(int((f & members).sum()), int(members.sum())), (variable, level)
