@@ -384,3 +384,59 @@ def test_table1_layout_and_every_count_against_the_raw_files():
             assert row[g] == expected, (variable, level, g)
         members = p["disease"].isin(groups)
         assert row["Total"] == _n_pct(int((f & members).sum()), int(members.sum())), (variable, level)
+
+
+def test_table2_keeps_recorded_optional_markers_only_and_sorts_by_patient():
+    from dataclasses import replace
+    ref = load_cohort()
+    plain = table2(ref)
+    assert "calprotectin" not in plain and "haemoglobin" not in plain and "crp" in plain
+    assert list(plain.index) == list(range(len(plain))) and "index" not in plain
+    assert plain["patient_id"].tolist() == sorted(plain["patient_id"])
+    v = ref.visits.assign(calprotectin=np.where(ref.visits["month"] == 0, 300.0, np.nan))
+    with_calpro = table2(replace(ref, visits=v))
+    assert "calprotectin" in with_calpro and "haemoglobin" not in with_calpro
+    assert set(with_calpro["calprotectin"]) == {300.0}
+    # patients given out of order come out sorted
+    shuffled = cohort([{"patient_id": x, "disease": "UC"} for x in ("Z", "A", "M")],
+                      [{"patient_id": x, "month": 0} for x in ("Z", "A", "M")])
+    assert table2(shuffled)["patient_id"].tolist() == ["A", "M", "Z"]
+
+
+def test_listings_pass_the_response_definition_on():
+    # partial Mayo 6 -> 3 with bleeding 2 -> 2: the paper's definition needs the bleeding criterion (not met), the
+    # simple one a 50 % drop (met)
+    c = cohort([{"patient_id": "U", "disease": "UC"},
+                {"patient_id": "S", "disease": "UC", "status": "discontinued", "stop_reason": "other",
+                 "dtt_months": 5}],
+               [{"patient_id": x, "month": m, "partial_mayo": pm, "rectal_bleeding": 2}
+                for x in "US" for m, pm in ((0, 6), (3, 3))])
+    assert table3(c, months=(3,))["response_3m"].tolist() == ["no"]
+    assert table3(c, months=(3,), definition="simple")["response_3m"].tolist() == ["yes"]
+    assert table4(c, months=(3,))["response_3m"].tolist() == ["no"]
+    assert table4(c, months=(3,), definition="simple")["response_3m"].tolist() == ["yes"]
+
+
+def test_response_table_cells():
+    rates = pd.DataFrame({"endpoint": "x", "definition": "paper", "analysis_set": "observed", "month": 3,
+                          "by": "All", "group": ["a", "b", "c"], "n": [0, 2, 0], "N": [5, 4, 0],
+                          "pct": [0.0, 50.0, np.nan], "ci_low": [0.0, 6.76, np.nan], "ci_high": [52.18, 93.24, np.nan],
+                          "ci_method": "Clopper–Pearson exact", "level": 0.95})
+    assert response_table(rates)["n/N (%; 95% CI)"].tolist() == ["0/5 (0.0%; 0.0–52.2)", "2/4 (50.0%; 6.8–93.2)",
+                                                                 "0/0"]
+
+
+def test_ae_table_groups_and_ci_method():
+    c = cohort([{"patient_id": "A", "disease": "UC"}, {"patient_id": "B", "disease": "CD"},
+                {"patient_id": "C", "disease": "CD", "agent_2": "TOF"}],
+               [{"patient_id": x, "month": 0} for x in "ABC"],
+               [{"patient_id": "B", "term": "rash", "onset_month": 1, "suspected_agent": "UST", "serious": False}])
+    t = ae_table(c)
+    assert list(t.index) == list(range(len(t)))
+    assert list(zip(t["by"], t["group"])) == [
+        ("All", "All"), ("disease", "CD"), ("disease", "UC"), ("regimen", "UST+TOF"), ("regimen", "UST+VDZ"),
+        ("suspected_agent", "UST"), ("suspected_agent", "VDZ"), ("suspected_agent", "TOF")]
+    assert t["n/N (%; 95% CI)"].iloc[0].startswith("1/3 (33.3%; ")
+    assert set(t["ci_method"]) == {"Clopper–Pearson exact"}
+    wilson = ae_table(c, by=("disease",), ci_method="wilson")
+    assert list(wilson["group"]) == ["All", "CD", "UC"] and set(wilson["ci_method"]) == {"Wilson score"}

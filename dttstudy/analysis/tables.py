@@ -233,7 +233,7 @@ def table2(cohort: Cohort) -> pd.DataFrame:
     p = cohort.patients[["patient_id", "age_at_diagnosis", "disease_duration", "montreal", "abdominal_surgery",
                          "perianal_surgery", "failed_biologics", "failed_immunomodulators"]]
     unrecorded = [x.name for x in LABS if x.optional and x.name not in cohort.labs]  # optional columns left empty
-    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt", *unrecorded])
+    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt", *unrecorded], errors="ignore")
     out = s[["patient_id", "center", "sex", "disease", "regimen", "steroid_at_start"]].merge(p, on="patient_id")
     out = out.merge(b, on="patient_id", how="left")
     return out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
