@@ -1,6 +1,7 @@
 """The paper check: statuses, tolerance rules, exit codes."""
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -90,3 +91,81 @@ def test_cli_check_exit_codes(tmp_path):
     assert bad.returncode == 1 and "MISMATCH: clinical response at 3 months" in bad.stderr
     assert "pct_clinical_response_3m" not in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def _facts_cohort(**extra):
+    """UC only. A: UST+TOF, steroids stopped at 3.5, rash at 2 (no action), CRP and albumin 9-month pair;
+    B: UST+VDZ, steroids stopped at 3, an AE at 14 after DTT (withdrawn), CRP pair only, endoscopy at 6 only;
+    D: UST+VDZ, nausea at 1 (no action); E: UST+VDZ, stopped DTT at 2 for an AE that led to withdrawal."""
+    from builders import cohort as build
+    pats = [{"patient_id": "A", "disease": "UC", "agent_2": "TOF", "steroid_at_start": True,
+             "steroid_stop_month": 3.5},
+            {"patient_id": "B", "disease": "UC", "steroid_at_start": True, "steroid_stop_month": 3.0},
+            {"patient_id": "D", "disease": "UC"},
+            {"patient_id": "E", "disease": "UC", "status": "discontinued", "stop_reason": "adverse_event",
+             "dtt_months": 2}]
+    v = [{"patient_id": "A", "month": 0, "crp": 10, "albumin": 30, "partial_mayo": 7, "rectal_bleeding": 2},
+         {"patient_id": "A", "month": 9, "crp": 4, "albumin": 36},
+         {"patient_id": "B", "month": 0, "crp": 20, "mes": 3, "partial_mayo": 6, "rectal_bleeding": 2},
+         {"patient_id": "B", "month": 6, "mes": 1},
+         {"patient_id": "B", "month": 9, "crp": 8},
+         {"patient_id": "D", "month": 0, "partial_mayo": 6, "rectal_bleeding": 2},
+         {"patient_id": "D", "month": 3, "partial_mayo": 3, "rectal_bleeding": 2},
+         {"patient_id": "E", "month": 0}]
+    aes = [{"patient_id": "A", "term": "rash", "onset_month": 2, "suspected_agent": "UST", "serious": False,
+            "action": "none"},
+           {"patient_id": "B", "term": "zoster", "onset_month": 14, "suspected_agent": "VDZ", "serious": False,
+            "action": "withdrawn"},
+           {"patient_id": "D", "term": "nausea", "onset_month": 1, "suspected_agent": "UST", "serious": False,
+            "action": "none"},
+           {"patient_id": "E", "term": "infusion reaction", "onset_month": 1.5, "suspected_agent": "VDZ",
+            "serious": False, "action": "withdrawn"}]
+    return build(pats, v, aes)
+
+
+def test_study_facts_by_hand_on_a_cohort_without_cd():
+    from dttstudy.analysis.check import study_facts
+    f = study_facts(_facts_cohort())
+    assert f["n_steroid_stopped_by_month_3"] == 1                   # B at 3; A at 3.5 is later
+    assert (f["n_agent_ust"], f["n_agent_vdz"], f["n_agent_tof"], f["n_agent_ada"], f["n_agent_ifx"]) == (
+        4, 3, 1, 0, 0)
+    assert f["pct_regimen_ada_vdz"] == (0.0, 0, 4) and f["pct_regimen_ust_vdz"] == (75.0, 3, 4)
+    assert (f["n_ae_patients_uc"], f["n_ae_patients_cd"]) == (3, 0)
+    assert math.isnan(f["month_cd_infections"])
+    assert f["n_ae_leading_to_withdrawal"] == 1                     # E; B's AE came after DTT
+    # endoscopy at 6 only: within 9 months evaluable (1/1), at the 9-month visit not (0/0)
+    assert f["pct_endoscopic_response_within_9m"][1:] == (1, 1)
+    assert f["pct_endoscopic_response_at_9m"][1:] == (0, 0)
+    # 9-month labs: CRP pairs for A and B, albumin for A only: the n is the CRP one
+    assert f["n_labs_9m"] == 2 and f["mean_crp_9m_baseline"] == 15.0 and f["mean_albumin_9m"] == 36.0
+    # no pair at 6 months in either disease
+    assert f["n_labs_uc_6m"] == 0 and f["n_labs_cd_6m"] == 0 and math.isnan(f["mean_crp_cd_6m"])
+    assert math.isnan(f["mean_albumin_uc_6m_baseline"])
+    # D: partial Mayo 6 -> 3 with bleeding 2 -> 2 responds only under the simple definition
+    assert f["pct_clinical_response_3m"][1:] == (0, 1)
+    assert study_facts(_facts_cohort(), definition="simple")["pct_clinical_response_3m"][1:] == (1, 1)
+
+
+def test_study_facts_month_of_the_cd_infections():
+    from dttstudy.analysis.check import study_facts
+    c = _facts_cohort()
+    p = c.patients.copy()
+    p.loc[p["patient_id"] == "D", "disease"] = "CD"
+    p.loc[p["patient_id"] == "D", "montreal"] = "L3 B1"
+    f = study_facts(replace(c, patients=p))
+    # D's nausea at month 1 is the only CD adverse event: month ceil(1) = 1
+    assert f["month_cd_infections"] == 1.0 and f["n_ae_patients_cd"] == 1
+
+
+def test_a_centres_own_conflicts_file_is_read(tmp_path):
+    from dttstudy.analysis.check import load_conflicts
+    c = _facts_cohort()
+    assert load_conflicts(replace(c, provenance={"source": str(tmp_path)})).empty
+    (tmp_path / "conflicts.csv").write_text("key,audit_id,computed,reading\nn_agent_ust,X1,4,kept as recorded\n",
+                                            encoding="utf-8")
+    for source in (tmp_path, tmp_path / "patients.csv"):
+        got = load_conflicts(replace(c, provenance={"source": str(source)}))
+        assert got.index.tolist() == ["n_agent_ust"] and got.loc["n_agent_ust", "audit_id"] == "X1"
+    # the reference cohort's own file, wherever its provenance points
+    ref = load_conflicts(replace(c, provenance={"reconstructed": True, "source": str(tmp_path)}))
+    assert "n_agent_vdz" in ref.index
