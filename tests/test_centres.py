@@ -47,3 +47,15 @@ def test_centre_without_evaluable_patients():
     assert t.loc["A", ["response_3m_n", "response_3m_N"]].tolist() == [1, 1]
     t = centre_summary(c.filter(patients=["C1"]), (3,)).set_index("center")
     assert t.loc["A", "response_3m_N"] == 0 and math.isnan(t.loc["A", "response_3m_pct"])
+
+
+def test_centres_sorted_and_regimen_ties_by_name():
+    from builders import cohort as build
+    from dttstudy.analysis.centres import centre_summary
+    pats = [{"patient_id": "P1", "disease": "UC", "center": "B"},
+            {"patient_id": "P2", "disease": "CD", "center": "B", "agent_1": "IFX", "agent_2": "UST"},
+            {"patient_id": "P3", "disease": "CD", "center": "A"}]
+    s = centre_summary(build(pats, [{"patient_id": p["patient_id"], "month": 0} for p in pats]), months=(3,))
+    assert s["center"].tolist() == ["A", "B", "All"]
+    assert s["regimens"].tolist() == ["UST+VDZ 1", "IFX+UST 1; UST+VDZ 1", "UST+VDZ 2; IFX+UST 1"]
+    assert (s["patients"].tolist(), s["UC"].tolist(), s["CD"].tolist()) == ([1, 2, 3], [0, 1, 1], [1, 1, 2])
