@@ -77,7 +77,7 @@ def test_columns_windows_on_dtt_only_and_optional_markers():
     v3 = c.visits.assign(calprotectin=[250.0 if m == 0 else None for m in c.visits["month"]])
     t3 = completeness(replace(c, visits=v3), months=(0,))
     assert (_get(t3, "calprotectin", 0, "applies_to"), _get(t3, "calprotectin", 0, "n_present")) == ("all", 2)
-    with pytest.raises(ValueError, match=r"denominator must be one of \('followed', 'all'\)"):
+    with pytest.raises(ValueError, match=r"^denominator must be one of \('followed', 'all'\)$"):
         completeness(c, denominator="visits")
     # a patient followed half a month is not expected at month 1
     short = combine(uc("S", 9, 3, 3, 0, fu_month=0.5, dtt_months=0.5, status="discontinued",

@@ -336,10 +336,98 @@ def test_rate_table_groups_sorted_with_empty_groups_kept():
     assert list(zip(got["group"], got["n"], got["N"])) == [("All", 1, 3), ("CD", 0, 1), ("UC", 1, 2), ("IBDU", 0, 0)]
     assert got["ci_method"].iloc[0] == "Clopper–Pearson exact" and set(got["level"]) == {0.95}
     assert np.isnan(got["pct"].iloc[3])
-    with pytest.raises(ValueError, match=r"ci_method must be one of \['"):
+    with pytest.raises(ValueError, match=r"^ci_method must be one of \['clopper-pearson', 'wilson'\]$"):
         rate_table(per, ci_method="exactish")
 
 
 def test_clinical_response_refuses_an_unknown_definition():
-    with pytest.raises(ValueError, match="definition must be 'paper' or 'simple'"):
+    with pytest.raises(ValueError, match="^definition must be 'paper' or 'simple'$"):
         clinical_response(_remission_cohort(), 3, definition="strict")
+
+
+def test_visit_at_baseline_columns_and_an_undeclared_month():
+    from dttstudy.analysis.outcomes import visit_at
+    c = _endo_cohort()
+    base = visit_at(c, 0)
+    assert base["month"].tolist() == [0.0] * 9 and "index" not in base
+    assert list(base.index) == list(range(9))
+    # an assessment made after DTT stopped counts unless on_dtt_only
+    assert "U1" in set(visit_at(c, 3, {3: 0.5})["patient_id"])
+    with pytest.raises(ValueError, match=r"^no visit window defined for month 1; pass windows=\{1: half_width\}$"):
+        visit_at(c, 1)
+
+
+def test_a_visit_at_the_edge_of_two_windows_counts_at_the_nearer():
+    from dttstudy.analysis.outcomes import overlapping_windows, visit_at
+    c = cohort([{"patient_id": "A", "disease": "UC"}],
+               [{"patient_id": "A", "month": 0, "partial_mayo": 6}, {"patient_id": "A", "month": 4.0, "partial_mayo": 2}])
+    # 4.0 is exactly at the edge of 3 +- 1 and of 6 +- 2, nearer to 3
+    w = {3: 1, 6: 2}
+    assert visit_at(c, 3, w)["month"].tolist() == [4.0] and visit_at(c, 6, w).empty
+    # with three windows every other one is checked, not only the last: 4.4 is nearest to 3
+    c2 = cohort([{"patient_id": "A", "disease": "UC"}],
+                [{"patient_id": "A", "month": 0, "partial_mayo": 6}, {"patient_id": "A", "month": 4.4}])
+    w3 = {3: 2, 6: 2, 9: 2}
+    assert visit_at(c2, 3, w3)["month"].tolist() == [4.4] and visit_at(c2, 6, w3).empty
+    # windows that touch share a visit at the shared edge: they overlap
+    assert overlapping_windows({3: 1, 5: 1}) == [(3, 5)] and overlapping_windows({3: 1, 6: 1}) == []
+
+
+def _one(disease, base, fu, **kw):
+    c = cohort([{"patient_id": "X", "disease": disease}],
+               [{"patient_id": "X", "month": 0, **base}, {"patient_id": "X", "month": 3, **fu}])
+    return clinical_response(c, 3, **kw).iloc[0]
+
+
+def _state(r):
+    return bool(r["evaluable"]), (None if pd.isna(r["responder"]) else bool(r["responder"])), r["not_evaluable_reason"]
+
+
+@pytest.mark.parametrize("disease,base,fu,kw,expected", [
+    # simple definition: a 50 % drop needs a baseline above 0; 1 -> 0 is a 100 % drop
+    ("UC", {"partial_mayo": 0}, {"partial_mayo": 0}, {"definition": "simple"}, (True, False, "")),
+    ("UC", {"partial_mayo": 1}, {"partial_mayo": 0}, {"definition": "simple"}, (True, True, "")),
+    # the simple definition needs no bleeding subscore: its missing follow-up score is named as such
+    ("UC", {"partial_mayo": 6}, {"rectal_bleeding": 1}, {"definition": "simple"},
+     (False, None, "follow-up partial Mayo/bleeding missing")),
+    # the paper's definition needs the partial Mayo score as well as the bleeding subscore
+    ("UC", {"partial_mayo": 6, "rectal_bleeding": 2}, {"rectal_bleeding": 0}, {},
+     (False, None, "follow-up partial Mayo/bleeding missing")),
+    # CRP normalisation needs a baseline above the limit: 5 -> 3 is not one
+    ("CD", {"hbi": 3, "crp": 5}, {"crp": 3}, {}, (True, False, "")),
+    ("CD", {"hbi": 3, "crp": 5.5}, {"crp": 3}, {}, (True, True, "")),
+    # low baseline HBI with a CRP or Limberg value at one visit only: no pair
+    ("CD", {"hbi": 3, "crp": 20}, {"hbi": 1}, {}, (False, None, "low baseline HBI: no CRP or Limberg pair")),
+    ("CD", {"hbi": 3}, {"limberg": 1}, {}, (False, None, "low baseline HBI: no CRP or Limberg pair")),
+    # low_hbi_rule="additional": above the low threshold the HBI drop alone decides
+    ("CD", {"hbi": 9}, {"hbi": 6}, {"low_hbi_rule": "additional"}, (True, True, "")),
+    # ... at or below it the HBI pair is needed as well as a CRP or Limberg pair
+    ("CD", {"hbi": 4, "crp": 20}, {"hbi": 1}, {"low_hbi_rule": "additional"},
+     (False, None, "low baseline HBI: no CRP or Limberg pair")),
+    ("CD", {"hbi": 4, "crp": 20}, {"crp": 2}, {"low_hbi_rule": "additional"},
+     (False, None, "low baseline HBI: no CRP or Limberg pair")),
+    ("CD", {"hbi": 4, "crp": 20}, {"hbi": 1, "crp": 2}, {"low_hbi_rule": "additional"}, (True, True, "")),
+])
+def test_clinical_response_rules_at_their_edges(disease, base, fu, kw, expected):
+    assert _state(_one(disease, base, fu, **kw)) == expected
+
+
+def test_responder_is_a_nullable_boolean():
+    r = clinical_response(_remission_cohort(), 3)
+    assert str(r["responder"].dtype) == "boolean"
+
+
+def test_steroid_free_frame_and_a_stop_at_the_month():
+    from dttstudy.analysis.outcomes import steroid_free
+    c = cohort([{"patient_id": "A", "disease": "UC", "steroid_at_start": True, "steroid_stop_month": 3.0}],
+               [{"patient_id": "A", "month": 0}])
+    t = steroid_free(c, 3)
+    assert t["month"].tolist() == [3] and t["steroid_free"].tolist() == [True]
+    assert steroid_free(c, 2.9)["steroid_free"].tolist() == [False]
+
+
+def test_response_rates_defaults_for_one_patient():
+    c = cohort([{"patient_id": "X", "disease": "UC"}],
+               [{"patient_id": "X", "month": 0, "mes": 2}, {"patient_id": "X", "month": 6, "mes": 1}])
+    assert response_rates(c, (None,), endpoint="endoscopic_response")["month"].tolist() == [9, 9]
+    assert set(response_rates(c, (3,))["definition"]) == {"paper"}

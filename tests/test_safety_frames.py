@@ -169,6 +169,11 @@ def test_kaplan_meier_before_the_first_time_and_at_risk_counts_are_integers():
     at = km.at([0, 1, 2, 5]).reset_index(drop=True)
     assert at["survival"].tolist() == pytest.approx([1.0, 1.0, 0.75, 0.5])
     assert at.loc[0, "ci_lower"] == 1.0 and at.loc[0, "ci_upper"] == 1.0
+    # between times the interval of the last time before holds (a step function)
+    e = km.estimates_.set_index("time")
+    assert (at.loc[2, "ci_lower"], at.loc[2, "ci_upper"]) == (e.loc[2.0, "ci_lower"], e.loc[2.0, "ci_upper"])
+    assert (at.loc[3, "ci_lower"], at.loc[3, "ci_upper"]) == (e.loc[4.0, "ci_lower"], e.loc[4.0, "ci_upper"])
+    assert at.loc[3, "ci_lower"] < 0.5 < at.loc[3, "ci_upper"] < 1.0
     rt = km.risk_table([0, 2, 4, 6])
     assert rt["at_risk"].tolist() == [4, 4, 3, 1] and rt["at_risk"].dtype.kind == "i"
 
@@ -239,12 +244,14 @@ def _weighted_aj(times, status, w):
     return np.array(out1), np.array(out2)
 
 
-def test_cumulative_incidence_se_is_the_infinitesimal_jackknife():
+@pytest.mark.parametrize("times,status", [
+    ([0.5, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0], [0, 1, 1, 2, 0, 2, 1, 0, 1]),
+    ([1.0, 2.0, 2.5, 3.0, 4.0], [1, 0, 2, 0, 0]),            # exactly two event times
+])
+def test_cumulative_incidence_se_is_the_infinitesimal_jackknife(times, status):
     # the IJ standard error is the root of the summed squared derivatives with respect to each patient's case
     # weight: here by central differences of a case-weighted Aalen-Johansen estimate written out above
     from dttstudy.analysis.safety import cumulative_incidence
-    times = [0.5, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 5.0]
-    status = [0, 1, 1, 2, 0, 2, 1, 0, 1]
     got = cumulative_incidence(pd.DataFrame({"time": times, "status": status}))
     h = 1e-6
     grads1, grads2 = [], []
@@ -257,10 +264,12 @@ def test_cumulative_incidence_se_is_the_infinitesimal_jackknife():
         grads2.append((a2 - b2) / (2 * h))
     se1, se2 = np.sqrt((np.array(grads1) ** 2).sum(axis=0)), np.sqrt((np.array(grads2) ** 2).sum(axis=0))
     cif1, cif2 = _weighted_aj(times, status, [1.0] * len(times))
-    assert got["time"].tolist() == [0.5, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert got["time"].tolist() == sorted(set(times))
     assert got["cif_event"].to_numpy() == pytest.approx(cif1, abs=1e-12)
     assert got["cif_event_se"].to_numpy() == pytest.approx(se1, abs=1e-6)
     assert got["cif_competing_se"].to_numpy() == pytest.approx(se2, abs=1e-6)
+    if status[0] != 0:
+        return
     assert got.loc[0, "cif_event_se"] == 0.0 and got.loc[0, "cif_competing_se"] == 0.0   # before any event
     assert got["at_risk"].tolist() == [9, 8, 7, 4, 3, 1]
     assert got["events"].tolist() == [0, 1, 1, 0, 1, 1] and got["competing"].tolist() == [0, 0, 1, 1, 0, 0]
@@ -275,7 +284,7 @@ def test_cumulative_incidence_with_one_event_time_and_with_none():
     assert one["cif_event_se"].tolist() == pytest.approx([math.sqrt(0.25 * 0.75 / 4)] * 4)
     none = cumulative_incidence(pd.DataFrame({"time": [1.0, 2.0], "status": [0, 0]}))
     assert none["cif_event"].tolist() == [0.0, 0.0] and none["cif_event_se"].tolist() == [0.0, 0.0]
-    with pytest.raises(ValueError, match=r"ci_type must be one of \['log', 'plain'\]"):
+    with pytest.raises(ValueError, match=r"^ci_type must be one of \['log', 'plain'\]$"):
         cumulative_incidence(pd.DataFrame({"time": [1.0], "status": [1]}), ci_type="logit")
 
 
