@@ -169,3 +169,43 @@ def test_a_centres_own_conflicts_file_is_read(tmp_path):
     # the reference cohort's own file, wherever its provenance points
     ref = load_conflicts(replace(c, provenance={"reconstructed": True, "source": str(tmp_path)}))
     assert "n_agent_vdz" in ref.index
+
+
+def _facts(*rows):
+    return pd.DataFrame([{"key": k, "value": v, "numerator": n, "denominator": d, "unit": "", "section": "S",
+                          "where": "w"} for k, v, n, d in rows])
+
+
+def test_paper_check_rows_by_hand():
+    from dttstudy.analysis.check import paper_check
+    c = _facts_cohort()
+    conflicts = pd.DataFrame({"audit_id": ["X9"], "computed": [4], "reading": ["kept as recorded"]},
+                             index=pd.Index(["n_agent_ust"], name="key"))
+    facts = _facts(("no_such_fact", "1", "", ""),                    # not computed: listed, and the rest go on
+                   ("n_agent_vdz", "3", "", ""),                     # 3: a match
+                   ("pct_regimen_ust_vdz", "75.0", "3", "4"),        # 75.0 with 3/4: a match
+                   ("pct_regimen_ust_vdz", "75.0", "2", "4"),        # 75.0 but 2/4 published: counts differ
+                   ("n_agent_ust", "5", "", ""),                     # computed 4: the documented conflict
+                   ("mean_crp_9m_baseline", "15.04", "", ""),        # computed 15: differs at 2 decimals
+                   ("mean_crp_cd_6m", "1.0", "", ""))                # no value: "nan"
+    got = paper_check(c, facts=facts, conflicts=conflicts)
+    assert list(got.columns) == ["key", "section", "where", "published", "computed", "computed_n", "status", "rule",
+                                 "note", "computed_exact", "published_n"]
+    rows = got.set_index(got.index)
+    assert rows.loc[0, ["key", "computed", "computed_n", "status", "rule", "note"]].tolist() == [
+        "no_such_fact", "", "", "mismatch", "no computation for this key", ""]
+    assert rows.loc[1, ["computed", "status", "rule", "note"]].tolist() == ["3", "match",
+                                                                           "half-up rounding to 0 decimals", ""]
+    assert rows.loc[2, ["computed", "computed_n", "published_n", "status"]].tolist() == ["75.0", "3/4", "3/4",
+                                                                                         "match"]
+    assert rows.loc[3, ["status", "rule"]].tolist() == ["mismatch",
+                                                        "differs after rounding to 1 decimals / n/N 3/4 vs 2/4"]
+    assert rows.loc[4, ["status", "rule", "note"]].tolist() == [
+        "conflict", "documented conflict X9 (data/reference/README.md)", "kept as recorded"]
+    assert rows.loc[5, ["computed", "computed_exact", "status", "rule"]].tolist() == [
+        "15.00", "15", "mismatch", "differs after rounding to 2 decimals"]
+    assert rows.loc[6, ["computed", "status"]].tolist() == ["nan", "mismatch"]
+    # the response definition reaches the facts
+    simple = paper_check(c, facts=_facts(("pct_clinical_response_3m", "100", "1", "1")), conflicts=conflicts,
+                         definition="simple")
+    assert simple.loc[0, "status"] == "match"

@@ -80,3 +80,16 @@ def test_flow_at_a_month_outside_the_defaults():
     n = dict(zip(t["status"][1:], t["n"][1:]))
     assert sum(n.values()) == 8
     assert (n["evaluable"], n["not_evaluable_other"], n["no_visit_in_window"]) == (3, 1, 1)
+
+
+def test_flow_status_columns_and_follow_up_ending_at_the_month():
+    # F2 was followed to exactly 3 months (DTT 3) with no visit in the 3-month window: missed, not "not yet reached"
+    c = combine(uc("A", 9, 3, 3, 0), uc("F2", 9, 3, 3, 0, fu_month=1, dtt_months=3))
+    st = flow_status(c, (3,))
+    assert list(st.columns) == ["month", "patient_id", "disease", "regimen", "status", "not_evaluable_reason",
+                                "dtt_months", "last_followup", "visit_month"]
+    assert list(st.index) == [0, 1]
+    assert st.set_index("patient_id")["status"].to_dict() == {"A": "evaluable", "F2": "no_visit_in_window"}
+    assert list(flow_status(c, ()).columns) == list(st.columns) and flow_status(c, ()).empty
+    with pytest.raises(ValueError, match=r"^endpoint must be one of \["):
+        flow_status(c, (3,), endpoint="steroid_free")

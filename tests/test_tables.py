@@ -228,11 +228,13 @@ def test_lab_table_parameters_reach_the_changes():
 
 
 def _baseline_cohort():
-    rows = [("U1", "UC", "F", 20, 2.0, 6), ("U2", "UC", "F", 21, 3.0, 9), ("U3", "UC", "M", 23, None, 12),
-            ("U4", "UC", "M", 25, 4.0, 15), ("C1", "CD", "F", 30, 5.0, 10), ("C2", "CD", "M", 32, 6.0, 20),
-            ("C3", "CD", "M", 34, 7.0, 30), ("C4", "CD", "M", 36, 8.0, 40)]
+    rows = [("U1", "UC", "F", 20, 2.0, 6, 1, True), ("U2", "UC", "F", 21, 3.0, 9, 1, True),
+            ("U3", "UC", "M", 23, None, 12, 2, True), ("U4", "UC", "M", 25, 4.0, 15, 2, False),
+            ("C1", "CD", "F", 30, 5.0, 10, 1, False), ("C2", "CD", "M", 32, 6.0, 20, 2, False),
+            ("C3", "CD", "M", 34, 7.0, 30, 2, False), ("C4", "CD", "M", 36, 8.0, 40, 2, False)]
     pats = [{"patient_id": i, "disease": d, "sex": s, "age_at_diagnosis": a, "disease_duration": dur,
-             "followup_before_dtt": fu} for i, d, s, a, dur, fu in rows]
+             "followup_before_dtt": fu, "failed_biologics": fb, "steroid_at_start": st}
+            for i, d, s, a, dur, fu, fb, st in rows]
     return cohort(pats, [{"patient_id": r[0], "month": 0} for r in rows])
 
 
@@ -273,6 +275,24 @@ def test_table1_rows_by_hand():
                                                              ["range", "6–15", "10–40"]]
     # UC ranks 1, 2, 4, 5 among the eight: U = 2; P(U <= 2) = 4 / 70, two-sided 8 / 70
     assert fu.loc[0, "p_value"] == pytest.approx(8 / 70) and fu.loc[0, "test"] == "Mann–Whitney U test, exact"
+    # two distinct values (1 and 2 failed biologics) are enough for a test; with ties, the normal approximation
+    fb = _t1_rows(t, "Failed biologics, n")
+    assert (fb.loc[0, "test"], fb.loc[0, "no_test_reason"]) == (
+        "Mann–Whitney U test, normal approximation with continuity correction", "")
+    # nobody failed an immunosuppressant twice: every value equal
+    fi = _t1_rows(t, "Failed immunosuppressants / small molecules, n")
+    assert (fi.loc[0, "test"], fi.loc[0, "no_test_reason"]) == ("", "no test: all values equal")
+    # corticosteroid at start: 3 of 4 UC, 0 of 4 CD; Fisher 2 x 2: P(table) = C(4,3) C(4,0) / C(8,3) = 4/56,
+    # and the opposite table as extreme: p = 8/56
+    st = _t1_rows(t, "Corticosteroid at DTT start")
+    assert st.loc[0, ["UC", "CD", "Total"]].tolist() == ["3 (75.0%)", "0 (0.0%)", "3 (37.5%)"]
+    assert (st.loc[0, "p_value"], st.loc[0, "test"]) == (pytest.approx(8 / 56), "Fisher's exact test")
+    # nobody had perianal surgery: one category only; a disease-specific variable is described, not tested
+    assert _t1_rows(t, "Perianal surgery").loc[0, ["test", "no_test_reason"]].tolist() == [
+        "", "no test: one category only"]
+    for v in ("Montreal extent (UC)", "Montreal location (CD)", "Montreal behaviour (CD)", "Perianal disease (CD)"):
+        assert _t1_rows(t, v).loc[0, "no_test_reason"] == "no test: described within one disease", v
+    assert t.iloc[0][["p_value", "test", "no_test_reason"]].fillna(-1).tolist() == [-1, "", ""]
 
 
 def _surgery_cohort():
@@ -308,6 +328,10 @@ def test_table1_one_disease_and_groups_of_two():
     assert _t1_rows(t, "Sex").loc[0, ["UC", "CD"]].tolist() == ["0", "2 (100.0%)"]
     reason = _t1_rows(t, "Age at diagnosis, years").loc[0, "no_test_reason"]
     assert reason == "no test: fewer than 2 patients with a value (UC n = 0)"
+    one_each = table1(cohort([{"patient_id": "A", "disease": "UC"}, {"patient_id": "B", "disease": "CD"}],
+                             [{"patient_id": x, "month": 0} for x in "AB"]))
+    assert _t1_rows(one_each, "Sex").loc[0, "no_test_reason"] == (
+        "no test: fewer than 2 patients with a value (UC n = 1, CD n = 1)")
     # two patients with a value in each disease are enough for a test
     two = table1(cohort([{"patient_id": p, "disease": d, "age_at_diagnosis": a} for p, d, a in
                          [("A", "UC", 20), ("B", "UC", 21), ("C", "CD", 30), ("D", "CD", 31)]],
@@ -440,3 +464,16 @@ def test_ae_table_groups_and_ci_method():
     assert set(t["ci_method"]) == {"Clopper–Pearson exact"}
     wilson = ae_table(c, by=("disease",), ci_method="wilson")
     assert list(wilson["group"]) == ["All", "CD", "UC"] and set(wilson["ci_method"]) == {"Wilson score"}
+
+
+def test_table1_a_category_of_one_patient_is_a_category():
+    # regimens: UC UST+VDZ and IFX+UST, CD twice UST+VDZ. Fisher 2 x 2 with the IFX+UST row of total 1: both
+    # tables have probability 1/2, so p = 1
+    t = table1(cohort([{"patient_id": "U1", "disease": "UC"},
+                       {"patient_id": "U2", "disease": "UC", "agent_1": "IFX", "agent_2": "UST"},
+                       {"patient_id": "C1", "disease": "CD"}, {"patient_id": "C2", "disease": "CD"}],
+                      [{"patient_id": x, "month": 0} for x in ("U1", "U2", "C1", "C2")]))
+    reg = _t1_rows(t, "Regimen")
+    assert reg["level"].tolist() == ["IFX+UST", "UST+VDZ"]
+    assert (reg.loc[0, "p_value"], reg.loc[0, "test"], reg.loc[0, "no_test_reason"]) == (
+        pytest.approx(1.0), "Fisher's exact test", "")
