@@ -105,7 +105,7 @@ def _facts_cohort(**extra):
             {"patient_id": "E", "disease": "UC", "status": "discontinued", "stop_reason": "adverse_event",
              "dtt_months": 2}]
     v = [{"patient_id": "A", "month": 0, "crp": 10, "albumin": 30, "partial_mayo": 7, "rectal_bleeding": 2},
-         {"patient_id": "A", "month": 9, "crp": 4, "albumin": 36},
+         {"patient_id": "A", "month": 9, "crp": 5, "albumin": 36},
          {"patient_id": "B", "month": 0, "crp": 20, "mes": 3, "partial_mayo": 6, "rectal_bleeding": 2},
          {"patient_id": "B", "month": 6, "mes": 1},
          {"patient_id": "B", "month": 9, "crp": 8},
@@ -155,6 +155,9 @@ def test_study_facts_month_of_the_cd_infections():
     f = study_facts(replace(c, patients=p))
     # D's nausea at month 1 is the only CD adverse event: month ceil(1) = 1
     assert f["month_cd_infections"] == 1.0 and f["n_ae_patients_cd"] == 1
+    # a cohort without UC
+    only_cd = study_facts(replace(c, patients=p.assign(disease="CD", montreal="L3 B1")))
+    assert only_cd["n_ae_patients_uc"] == 0 and only_cd["n_ae_patients_cd"] == 3
 
 
 def test_a_centres_own_conflicts_file_is_read(tmp_path):
@@ -177,7 +180,7 @@ def _facts(*rows):
 
 
 def test_paper_check_rows_by_hand():
-    from dttstudy.analysis.check import paper_check
+    from dttstudy.analysis.check import load_conflicts, paper_check
     c = _facts_cohort()
     conflicts = pd.DataFrame({"audit_id": ["X9"], "computed": [4], "reading": ["kept as recorded"]},
                              index=pd.Index(["n_agent_ust"], name="key"))
@@ -187,15 +190,16 @@ def test_paper_check_rows_by_hand():
                    ("pct_regimen_ust_vdz", "75.0", "2", "4"),        # 75.0 but 2/4 published: counts differ
                    ("n_agent_ust", "5", "", ""),                     # computed 4: the documented conflict
                    ("mean_crp_9m_baseline", "15.04", "", ""),        # computed 15: differs at 2 decimals
-                   ("mean_crp_cd_6m", "1.0", "", ""))                # no value: "nan"
+                   ("mean_crp_cd_6m", "1.0", "", ""),                # no value: "nan"
+                   ("mean_crp_9m", "7", "", ""))                     # 6.5 printed half up: 7
     got = paper_check(c, facts=facts, conflicts=conflicts)
     assert list(got.columns) == ["key", "section", "where", "published", "computed", "computed_n", "status", "rule",
                                  "note", "computed_exact", "published_n"]
     rows = got.set_index(got.index)
     assert rows.loc[0, ["key", "computed", "computed_n", "status", "rule", "note"]].tolist() == [
         "no_such_fact", "", "", "mismatch", "no computation for this key", ""]
-    assert rows.loc[1, ["computed", "status", "rule", "note"]].tolist() == ["3", "match",
-                                                                           "half-up rounding to 0 decimals", ""]
+    assert rows.loc[1, ["computed", "computed_n", "status", "rule", "note"]].tolist() == [
+        "3", "", "match", "half-up rounding to 0 decimals", ""]
     assert rows.loc[2, ["computed", "computed_n", "published_n", "status"]].tolist() == ["75.0", "3/4", "3/4",
                                                                                          "match"]
     assert rows.loc[3, ["status", "rule"]].tolist() == ["mismatch",
@@ -205,6 +209,9 @@ def test_paper_check_rows_by_hand():
     assert rows.loc[5, ["computed", "computed_exact", "status", "rule"]].tolist() == [
         "15.00", "15", "mismatch", "differs after rounding to 2 decimals"]
     assert rows.loc[6, ["computed", "status"]].tolist() == ["nan", "mismatch"]
+    assert rows.loc[7, ["computed", "status"]].tolist() == ["7", "match"]
+    # a cohort whose provenance names no folder has no conflicts file
+    assert load_conflicts(c).empty
     # the response definition reaches the facts
     simple = paper_check(c, facts=_facts(("pct_clinical_response_3m", "100", "1", "1")), conflicts=conflicts,
                          definition="simple")

@@ -83,3 +83,5 @@ def test_columns_windows_on_dtt_only_and_optional_markers():
     short = combine(uc("S", 9, 3, 3, 0, fu_month=0.5, dtt_months=0.5, status="discontinued",
                        stop_reason="adverse_event"), uc("L", 9, 3, 3, 0, fu_month=1))
     assert _get(completeness(short, months=(1,), windows={1: 0.25}), "partial_mayo", 1, "n_expected") == 1
+    assert list(completeness(short, months=())) == ["variable", "applies_to", "month", "n_expected", "n_with_visit",
+                                                    "n_present", "pct_present", "denominator"]

@@ -325,6 +325,10 @@ def test_table1_one_disease_and_groups_of_two():
                        {"patient_id": "B", "disease": "CD", "age_at_diagnosis": 30}],
                       [{"patient_id": x, "month": 0} for x in "AB"]))
     assert t.iloc[0][["UC", "CD", "Total"]].tolist() == ["0", "2", "2"]
+    # a disease without patients has no statistic: '—' throughout
+    age = _t1_rows(t, "Age at diagnosis, years")
+    assert age["UC"].tolist() == ["—", "—"] and age["CD"].tolist()[0] == "25.0 (7.1)"
+    assert _t1_rows(t, "Follow-up before DTT, months")["UC"].tolist() == ["—", "—"]
     assert _t1_rows(t, "Sex").loc[0, ["UC", "CD"]].tolist() == ["0", "2 (100.0%)"]
     reason = _t1_rows(t, "Age at diagnosis, years").loc[0, "no_test_reason"]
     assert reason == "no test: fewer than 2 patients with a value (UC n = 0)"
@@ -338,6 +342,14 @@ def test_table1_one_disease_and_groups_of_two():
                         [{"patient_id": x, "month": 0} for x in "ABCD"]))
     row = _t1_rows(two, "Age at diagnosis, years").loc[0]
     assert row["no_test_reason"] == "" and row["p_value"] == pytest.approx(2 / 6)
+    # two values have a standard deviation: 20 and 21 -> sqrt(1/2)
+    assert row["UC"] == "20.5 (0.7)"
+    # a missing value of a categorical variable is counted on its own row
+    miss = table1(cohort([{"patient_id": "A", "disease": "UC", "sex": None}, {"patient_id": "B", "disease": "UC"},
+                          {"patient_id": "C", "disease": "CD"}, {"patient_id": "D", "disease": "CD"}],
+                         [{"patient_id": x, "month": 0} for x in "ABCD"]))
+    sex = _t1_rows(miss, "Sex")
+    assert sex.loc[2, ["level", "statistic", "UC", "CD", "Total"]].tolist() == ["Missing", "n", "1", "0", "1"]
 
 
 #: Table 1's rows as the paper lays them out (variable, level, statistic), for the reference cohort.
