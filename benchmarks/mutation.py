@@ -214,7 +214,10 @@ def write(scopes: list[str]) -> None:
              "|---|---|---|---|---|---|---|---|---|"]
     totals: Counter = Counter()
     uncaught: list[tuple[str, str, str, str]] = []
-    for s in scopes:
+    for s in SCOPES:
+        if s not in scopes or not (WORK / s / "mutants").is_dir():
+            lines.append(f"| {s} | {len(modules(s))} modules: not run yet | | | | | | | |")
+            continue
         by_module, _ = results(s)
         for status in NOT_CAUGHT:
             uncaught += [(s, mod, status, n) for mod, names in results(s, status)[1].items() for n in names]
@@ -236,7 +239,7 @@ def write(scopes: list[str]) -> None:
     def natural(name: str) -> list:
         return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
 
-    for s, mod, status, n in sorted(uncaught, key=lambda u: (scopes.index(u[0]), u[1], natural(u[3]))):
+    for s, mod, status, n in sorted(uncaught, key=lambda u: (list(SCOPES).index(u[0]), u[1], natural(u[3]))):
         if mod != current:
             lines += (["", f"### `{mod}`", "", "| mutant | status | change | verdict | why |", "|---|---|---|---|---|"]
                       if current else [f"### `{mod}`", "", "| mutant | status | change | verdict | why |",

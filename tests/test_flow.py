@@ -93,3 +93,4 @@ def test_flow_status_columns_and_follow_up_ending_at_the_month():
     assert list(flow_status(c, ()).columns) == list(st.columns) and flow_status(c, ()).empty
     with pytest.raises(ValueError, match=r"^endpoint must be one of \["):
         flow_status(c, (3,), endpoint="steroid_free")
+    assert list(flow_status(c, (3, 6), windows={3: 0.5, 6: 1}).index) == [0, 1, 2, 3]

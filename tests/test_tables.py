@@ -263,7 +263,7 @@ def test_table1_rows_by_hand():
         ["median (Q1–Q3)", "22.0 (20.8–23.5)", "33.0 (31.5–34.5)", "27.5 (22.5–32.5)"]]
     # complete separation of 4 and 4: U = 0, exact two-sided p = 2 / C(8, 4)
     assert age.loc[0, "p_value"] == pytest.approx(2 / 70) and age.loc[0, "test"] == "Mann–Whitney U test, exact"
-    assert np.isnan(age.loc[1, "p_value"]) and age.loc[1, "test"] == ""
+    assert np.isnan(age.loc[1, "p_value"]) and age.loc[1, "test"] == "" and age.loc[1, "no_test_reason"] == ""
     dur = _t1_rows(t, "Disease duration, years")
     assert dur[["level", "statistic", "UC", "CD", "Total"]].values.tolist()[0] == [
         "", "mean (SD)", "3.0 (1.0)", "6.5 (1.3)", "5.0 (2.2)"]
@@ -489,3 +489,48 @@ def test_table1_a_category_of_one_patient_is_a_category():
     assert reg["level"].tolist() == ["IFX+UST", "UST+VDZ"]
     assert (reg.loc[0, "p_value"], reg.loc[0, "test"], reg.loc[0, "no_test_reason"]) == (
         pytest.approx(1.0), "Fisher's exact test", "")
+
+
+def test_prior_therapy_groups_by_hand():
+    from dttstudy.analysis.tables import prior_therapy_group
+    p = pd.DataFrame({"failed_biologics": [0, 1, 0, 2, 1], "failed_immunomodulators": [0, 0, 1, 0, 1]},
+                     index=[10, 11, 12, 13, 14])
+    got = prior_therapy_group(p)
+    assert got.index.tolist() == [10, 11, 12, 13, 14]
+    assert got.tolist() == ["none", "single biologic only", "single immunosuppressant only", "two or more agents",
+                            "two or more agents"]
+
+
+def test_listing_names_an_endoscopic_non_responder_and_table2_drops_visit_bookkeeping():
+    c = cohort([{"patient_id": "A", "disease": "UC"}],
+               [{"patient_id": "A", "month": 0, "mes": 2}, {"patient_id": "A", "month": 6, "mes": 2}])
+    assert table3(c, months=(3,))["endoscopic_response"].tolist() == ["no"]
+    t2 = table2(c)
+    assert "month" not in t2 and "on_dtt" not in t2 and t2["mes"].tolist() == [2.0]
+
+
+def test_lab_table_only_the_markers_asked_for():
+    t = lab_table(load_cohort(), labs=("crp",), months=(9,), by=None)
+    assert t["lab"].tolist() == ["crp"]
+    empty = lab_table(_listing_cohort(), months=(3,), by=None)
+    assert empty.iloc[1]["baseline median (Q1–Q3)"] == "—"
+
+
+def _rule_cohort():
+    """40 patients in three groups of 14, 13 and 13 for every many-category variable of Table 1, split between
+    UC (24) and CD (16) so that every expected count is 5 or more."""
+    spec = [("UC", 0)] * 8 + [("UC", 1)] * 3 + [("UC", 2)] * 13 + [("CD", 0)] * 6 + [("CD", 1)] * 10
+    surgery, prior, indication = ("none", "ileal", "colonic"), ((2, 0), (1, 0), (0, 1)), ("refractory", "eim",
+                                                                                         "imid")
+    regimen = (("UST", "VDZ"), ("IFX", "UST"), ("ADA", "VDZ"))
+    pats = [{"patient_id": f"P{i:02d}", "disease": d, "abdominal_surgery": surgery[g],
+             "failed_biologics": prior[g][0], "failed_immunomodulators": prior[g][1], "indication": indication[g],
+             "agent_1": regimen[g][0], "agent_2": regimen[g][1]} for i, (d, g) in enumerate(spec)]
+    return cohort(pats, [{"patient_id": p["patient_id"], "month": 0} for p in pats])
+
+
+@pytest.mark.parametrize("variable", ["Abdominal surgery", "Prior therapy", "Indication", "Regimen"])
+def test_table1_every_many_category_variable_follows_the_rule(variable):
+    auto = _t1_rows(table1(_rule_cohort()), variable).loc[0]
+    exact = _t1_rows(table1(_rule_cohort(), categorical_test="fisher"), variable).loc[0]
+    assert (auto["test"], exact["test"]) == ("Pearson's chi-square test", "Fisher's exact test (Freeman–Halton)")
