@@ -94,3 +94,8 @@ def test_flow_status_columns_and_follow_up_ending_at_the_month():
     with pytest.raises(ValueError, match=r"^endpoint must be one of \["):
         flow_status(c, (3,), endpoint="steroid_free")
     assert list(flow_status(c, (3, 6), windows={3: 0.5, 6: 1}).index) == [0, 1, 2, 3]
+
+
+def test_a_stop_at_exactly_the_month_is_a_stop():
+    c = combine(uc("S", 9, 3, 3, 0, fu_month=1, dtt_months=3, status="discontinued", stop_reason="adverse_event"))
+    assert flow_status(c, (3,))["status"].tolist() == ["stopped_adverse_event"]
