@@ -7,7 +7,8 @@ working copy under ``build/mutation/<scope>/``, so a scope's results survive a r
 interrupted run resumes where it stopped. ``benchmarks/mutation.md`` gets, per module, the mutants killed (a test
 failed), timed out (counted as caught: the mutant made a test hang), survived and not checked, the score
 (killed + timed out) / checked, and every surviving mutant with its diff and its explanation from
-``benchmarks/mutation_explained.csv`` (mutant, verdict, why), or "not yet examined".
+``benchmarks/mutation_explained.csv`` (mutant, verdict, why), or "not yet examined". A scope without a working copy
+here (a fresh clone, or a scope not run this time) keeps what the record already says for it.
 
 Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [SCOPE ...] [--jobs N]
 [--report-only] [--recheck-survivors]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
@@ -199,54 +200,93 @@ def _cell(text: str) -> str:
 
 
 NOT_CAUGHT = ("survived", "no tests")
+TABLE_HEAD = ["| scope | module | mutants checked | killed | timed out | survived | no test | not checked | score |",
+              "|---|---|---|---|---|---|---|---|---|"]
+
+
+def _natural(name: str) -> list:
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
+
+
+def _previous() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The table rows (by scope) and survivor sections (by module) of the record as it stands, so that a scope
+    without a working copy here keeps what an earlier run recorded for it."""
+    rows: dict[str, list[str]] = defaultdict(list)
+    sections: dict[str, list[str]] = {}
+    if not OUT.is_file():
+        return rows, sections
+    current = None
+    for line in OUT.read_text(encoding="utf-8").splitlines():
+        row = re.match(r"^\| (\S+) \| ", line)
+        if row and row[1] in SCOPES:
+            rows[row[1]].append(line)
+        head = re.match(r"^### `(.+)`$", line)
+        if head:
+            current = head[1]
+            sections[current] = []
+        if current is not None:
+            sections[current].append(line)
+    return rows, {k: [x for x in v if x.strip()] for k, v in sections.items()}
+
+
+def _scope_rows(s: str) -> tuple[list[str], dict[str, list[str]]]:
+    """Table rows and survivor sections of a scope from its working copy."""
+    why = explanations()
+    by_module, _ = results(s)
+    rows = []
+    for mod in modules(s):
+        c = by_module.get(mod, Counter())
+        checked = c["killed"] + c["timeout"] + c["survived"] + c["no tests"]
+        score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
+        rows.append(f"| {s} | `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+                    f"{c['no tests']} | {c['not checked']} | {score} |")
+    uncaught = [(mod, status, n) for status in NOT_CAUGHT for mod, names in results(s, status)[1].items()
+                for n in names]
+    sections: dict[str, list[str]] = {}
+    for mod, status, n in sorted(uncaught, key=lambda u: (u[0], _natural(u[2]))):
+        if mod not in sections:
+            sections[mod] = [f"### `{mod}`", "| mutant | status | change | verdict | why |", "|---|---|---|---|---|"]
+        verdict, text = why.get(n, ("not yet examined", ""))
+        sections[mod].append(f"| `{n[len(mod) + 1:]}` | {status} | `{_cell(diff(s, n))[:300]}` | {verdict} | "
+                             f"{_cell(text)} |")
+    return rows, sections
 
 
 def write(scopes: list[str]) -> None:
+    """Rewrite the record: the given scopes from their working copies; every other scope as recorded before."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from run import machine
 
-    why = explanations()
+    prev_rows, prev_sections = _previous()
+    table: list[str] = []
+    sections: dict[str, list[str]] = {}
+    for s in SCOPES:
+        if s in scopes and (WORK / s / "mutants").is_dir():
+            rows, secs = _scope_rows(s)
+            table += rows
+            sections.update(secs)
+            continue
+        table += prev_rows.get(s) or [f"| {s} | {len(modules(s))} modules: not run yet | | | | | | | |"]
+        sections.update({m: prev_sections[m] for m in modules(s) if m in prev_sections})
+    totals = [0] * 6
+    for row in table:
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        if cells[1].startswith("`"):
+            totals = [t + int(v) for t, v in zip(totals, cells[2:8])]
+    if totals[0]:
+        table.append(f"| all | | {' | '.join(str(t) for t in totals)} | "
+                     f"{100 * (totals[1] + totals[2]) / totals[0]:.1f} % |")
     lines = ["# Mutation testing", "", f"Machine: {machine()}.  ",
              "Rerun: `make mutation` (mutmut 3.8.1; base configuration in `pyproject.toml`, scopes in "
              "`benchmarks/mutation.py`). A mutant is one deliberate small change of the code (an operator, a "
-             "constant, an argument); the unit tests should fail for it.", "",
-             "| scope | module | mutants checked | killed | timed out | survived | no test | not checked | score |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    totals: Counter = Counter()
-    uncaught: list[tuple[str, str, str, str]] = []
+             "constant, an argument); the unit tests should fail for it.", "", *TABLE_HEAD, *table, "",
+             "Score = (killed + timed out) / checked; a mutant no test runs counts as not caught. Every mutant "
+             "not caught, with its change and why (`benchmarks/mutation_explained.csv`):"]
     for s in SCOPES:
-        if s not in scopes or not (WORK / s / "mutants").is_dir():
-            lines.append(f"| {s} | {len(modules(s))} modules: not run yet | | | | | | | |")
-            continue
-        by_module, _ = results(s)
-        for status in NOT_CAUGHT:
-            uncaught += [(s, mod, status, n) for mod, names in results(s, status)[1].items() for n in names]
         for mod in modules(s):
-            c = by_module.get(mod, Counter())
-            totals.update(c)
-            checked = c["killed"] + c["timeout"] + c["survived"] + c["no tests"]
-            score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
-            lines.append(f"| {s} | `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-                         f"{c['no tests']} | {c['not checked']} | {score} |")
-    checked = totals["killed"] + totals["timeout"] + totals["survived"] + totals["no tests"]
-    if checked:
-        lines.append(f"| all | | {checked} | {totals['killed']} | {totals['timeout']} | {totals['survived']} | "
-                     f"{totals['no tests']} | {totals['not checked']} | "
-                     f"{100 * (totals['killed'] + totals['timeout']) / checked:.1f} % |")
-    lines += ["", "Score = (killed + timed out) / checked; a mutant no test runs counts as not caught. Every mutant "
-              "not caught, with its change and why (`benchmarks/mutation_explained.csv`):", ""]
-    current = None
-    def natural(name: str) -> list:
-        return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
-
-    for s, mod, status, n in sorted(uncaught, key=lambda u: (list(SCOPES).index(u[0]), u[1], natural(u[3]))):
-        if mod != current:
-            lines += (["", f"### `{mod}`", "", "| mutant | status | change | verdict | why |", "|---|---|---|---|---|"]
-                      if current else [f"### `{mod}`", "", "| mutant | status | change | verdict | why |",
-                                       "|---|---|---|---|---|"])
-            current = mod
-        verdict, text = why.get(n, ("not yet examined", ""))
-        lines.append(f"| `{n[len(mod) + 1:]}` | {status} | `{_cell(diff(s, n))[:300]}` | {verdict} | {_cell(text)} |")
+            if mod in sections:
+                head, *body = sections[mod]
+                lines += ["", head, "", *body]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 
