@@ -1,0 +1,96 @@
+"""The GRADE rating-down rules at their edges, each expectation worked out by hand from the rule's definition."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from dttstudy.synthesis.certainty import (GradeRules, _imprecision, _inconsistency, _indirectness, _risk_of_bias,
+                                          _statement)
+
+RULES = GradeRules()
+
+
+@pytest.mark.parametrize("row", [{}, {"pooled_pct": 50.0}, {"pooled_pct": 0.0, "tau2": 1.0},
+                                 {"pooled_pct": 100.0, "tau2": 1.0}, {"pooled_pct": 50.0, "tau2": math.inf}])
+def test_inconsistency_not_assessable_without_a_model_or_at_0_or_100(row):
+    assert _inconsistency(row, RULES) == (0, "not serious: not assessable: one study or no fitted model")
+
+
+def test_inconsistency_by_hand():
+    assert _inconsistency({"pooled_pct": 50.0, "tau2": 0.0}, RULES) == (
+        0, "not serious: τ² = 0: no spread between the studies beyond chance")
+    # mu = logit(0.5) = 0, tau = 1: 95 % of the true proportions between expit(-1.96) = 12.3 % and 87.7 %,
+    # 75 points apart, wider than 40
+    level, text = _inconsistency({"pooled_pct": 50.0, "tau2": 1.0, "pi_low": 5.0, "pi_high": 95.0}, RULES)
+    assert (level, text) == (1, "serious (−1): τ² = 1.00: 95% of the studies' true proportions between 12% and 88% "
+                                "(prediction interval 5% to 95%)")
+    # without a prediction interval nothing is quoted; a spread narrower than the limit is not serious
+    assert _inconsistency({"pooled_pct": 50.0, "tau2": 1.0}, RULES)[1].endswith("between 12% and 88%")
+    assert _inconsistency({"pooled_pct": 50.0, "tau2": 1.0}, GradeRules(spread_width=80.0))[0] == 0
+    # the limit itself is not "wider than": a spread exactly at it is not serious
+    width = 100 / (1 + math.exp(-1.959963984540054)) - 100 / (1 + math.exp(1.959963984540054))
+    assert _inconsistency({"pooled_pct": 50.0, "tau2": 1.0}, GradeRules(spread_width=width))[0] == 0
+
+
+@pytest.mark.parametrize("row,rules,expected", [
+    ({"ci_low": 40.0, "ci_high": 80.0, "patients": 50}, RULES,
+     (2, "very serious (−2): 95% CI 40 percentage points wide; 50 patients")),
+    ({"ci_low": 40.0, "ci_high": 70.0, "patients": 100}, RULES,            # exactly at both limits
+     (0, "not serious: 95% CI 30 percentage points wide; 100 patients")),
+    ({"ci_low": 40.0, "ci_high": 70.5, "patients": 100}, RULES, (1, None)),
+    ({"ci_low": 40.0, "ci_high": 60.0, "patients": 99}, RULES, (1, None)),
+    ({"ci_low": 40.0, "patients": 500}, RULES, (1, None)),              # no upper limit: as wide as can be
+    ({"ci_low": 40.0, "ci_high": 60.0, "patients": None}, RULES, (1, None)),
+    ({"ci_low": 40.0, "ci_high": 60.0, "patients": 60}, GradeRules(min_patients=50), (0, None)),
+    ({"ci_low": 40.0, "ci_high": 60.0, "patients": 500}, GradeRules(ci_width=15), (1, None)),
+])
+def test_imprecision_by_hand(row, rules, expected):
+    level, text = _imprecision(row, rules)
+    assert level == expected[0] and (expected[1] is None or text == expected[1])
+
+
+def _studies(totals, risks, months=None, definitions=None):
+    ids = [f"S{i}" for i in range(len(totals))]
+    rows = pd.DataFrame({"study_id": ids, "label": [f"Study {i}" for i in range(len(totals))], "total": totals,
+                         "timepoint_months": months or [6] * len(totals),
+                         "outcome_definition": definitions or ["d"] * len(totals)})
+    return rows, dict(zip(ids, risks))
+
+
+def test_risk_of_bias_by_hand():
+    rows, overall = _studies([10, 10], ["high", "low"])
+    # exactly half the patients at high risk is not more than half
+    assert _risk_of_bias(rows, overall, RULES) == (0, "not serious: 50% of patients from studies at high risk "
+                                                      "(Study 0)")
+    rows, overall = _studies([11, 10], ["high", "low"])
+    assert _risk_of_bias(rows, overall, RULES)[0] == 1
+    rows, overall = _studies([5, 7], ["high", "high"])
+    assert _risk_of_bias(rows, overall, RULES) == (2, "very serious (−2): every study at high risk "
+                                                      "(Study 0, Study 1)")
+    # a study without an appraisal is not at high risk; none named
+    rows, overall = _studies([5, 7], ["low", None])
+    assert _risk_of_bias(rows, {"S0": "low"}, RULES) == (0, "not serious: 0% of patients from studies at high risk")
+    assert _risk_of_bias(rows, overall, GradeRules(rob_share=0.0))[0] == 0
+
+
+def test_indirectness_by_hand():
+    rows, _ = _studies([5, 5], ["low", "low"], months=[3, 9])
+    # a span of exactly 6 months is not more than 6
+    assert _indirectness(rows, RULES) == (0, "not serious: one timepoint window and one definition")
+    rows, _ = _studies([5, 5, 5], ["low"] * 3, months=[3, 9.5, "6-12"], definitions=["a", "b", "a"])
+    assert _indirectness(rows, RULES) == (
+        1, "serious (−1): 1 study without a single timepoint; timepoints from 3 to 9.5 months; 2 outcome definitions")
+    rows, _ = _studies([5, 5, 5], ["low"] * 3, months=["6-12", None, 3])
+    assert _indirectness(rows, RULES)[1] == "serious (−1): 2 studies without a single timepoint"
+    rows, _ = _studies([5, 5], ["low", "low"], months=[3, 9.5])
+    assert _indirectness(rows, GradeRules(timepoint_span=7))[0] == 0
+
+
+def test_statements_follow_grades_wording():
+    assert _statement("very low", "Clinical response") == (
+        "The evidence is very uncertain about the proportion of patients with clinical response on dual-targeted "
+        "therapy.")
+    assert _statement("moderate", "Clinical response").startswith("The pooled value probably describes")
+    assert "may be substantially different" in _statement("low", "Clinical remission")
