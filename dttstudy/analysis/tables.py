@@ -40,6 +40,11 @@ def _median_iqr(s: pd.Series, places: int = 1) -> str:
     return f"{_num(s.median(), places)} ({_num(s.quantile(0.25), places)}–{_num(s.quantile(0.75), places)})"
 
 
+def _with_spread(centre: float, *spread: float, places: int = 2) -> str:
+    """'centre (spread)' or 'centre (low–high)' of statistics already computed; '—' when there is no centre."""
+    return "—" if pd.isna(centre) else f"{_num(centre, places)} ({'–'.join(_num(x, places) for x in spread)})"
+
+
 def _mean_sd(s: pd.Series, places: int = 1) -> str:
     s = s.dropna()
     if s.empty:
@@ -232,8 +237,9 @@ def table2(cohort: Cohort) -> pd.DataFrame:
     s = cohort.subjects()
     p = cohort.patients[["patient_id", "age_at_diagnosis", "disease_duration", "montreal", "abdominal_surgery",
                          "perianal_surgery", "failed_biologics", "failed_immunomodulators"]]
-    unrecorded = [x.name for x in LABS if x.optional and x.name not in cohort.labs]  # optional columns left empty
-    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt", *unrecorded], errors="ignore")
+    # optional marker columns this cohort holds but left empty
+    unrecorded = [x.name for x in LABS if x.optional and x.name not in cohort.labs and x.name in cohort.visits]
+    b = cohort.visits[cohort.visits["month"] == 0].drop(columns=["month", "on_dtt", *unrecorded])
     out = s[["patient_id", "center", "sex", "disease", "regimen", "steroid_at_start"]].merge(p, on="patient_id")
     out = out.merge(b, on="patient_id", how="left")
     return out.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
@@ -302,13 +308,11 @@ def lab_table(cohort: Cohort, labs: tuple[str, ...] | None = None, months=(3, 6,
         "lab": summ["lab"], "unit": summ["unit"], "month": summ["month"], "group": summ["group"], "n": summ["n"],
         "baseline mean": summ["baseline_mean"].map(lambda x: _num(x, 2)),
         "follow-up mean": summ["value_mean"].map(lambda x: _num(x, 2)),
-        "change mean (SD)": [f"{_num(a, 2)} ({_num(b, 2)})" if not pd.isna(a) else "—"
-                             for a, b in zip(summ["change_mean"], summ["change_sd"])],
-        "baseline median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" if not pd.isna(a) else "—"
-                                    for a, b, c in zip(summ["baseline_median"], summ["baseline_q1"],
-                                                       summ["baseline_q3"])],
-        "follow-up median (Q1–Q3)": [f"{_num(a, 2)} ({_num(b, 2)}–{_num(c, 2)})" if not pd.isna(a) else "—"
-                                     for a, b, c in zip(summ["value_median"], summ["value_q1"], summ["value_q3"])],
+        "change mean (SD)": list(map(_with_spread, summ["change_mean"], summ["change_sd"])),
+        "baseline median (Q1–Q3)": list(map(_with_spread, summ["baseline_median"], summ["baseline_q1"],
+                                            summ["baseline_q3"])),
+        "follow-up median (Q1–Q3)": list(map(_with_spread, summ["value_median"], summ["value_q1"],
+                                             summ["value_q3"])),
         "p": summ["p_value"].map(format_p), "test": summ["test"],
     })
     return out
