@@ -5,7 +5,6 @@ import itertools
 import math
 import shutil
 import subprocess
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -13,6 +12,8 @@ from scipy import stats
 
 from dttstudy.analysis.stats import (binomial_ci, contingency_test, fisher_exact_rxc, fisher_monte_carlo, format_p,
                             mann_whitney, poisson_rate_ci, round_half_up, wilcoxon_signed_rank)
+
+from enumeration import fisher_by_enumeration
 
 needs_r = pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
 
@@ -137,27 +138,6 @@ def test_mann_whitney_ties_use_the_corrected_normal_approximation():
     assert name == "Mann–Whitney U, normal approximation with continuity correction"
 
 
-def _fisher_by_enumeration(table) -> float:
-    """Brute force: every table of non-negative counts with the same margins, probability from factorials."""
-    t = [list(r) for r in table]
-    rows, cols = [sum(r) for r in t], [sum(c) for c in zip(*t)]
-    n = sum(rows)
-
-    def prob(tab):
-        num = math.prod(math.factorial(v) for v in rows + cols)
-        den = math.factorial(n) * math.prod(math.factorial(v) for r in tab for v in r)
-        return Fraction(num, den)
-
-    p_obs = prob(t)
-    total = Fraction(0)
-    cells = [range(min(r, c) + 1) for r in rows for c in cols]
-    for flat in itertools.product(*cells):
-        tab = [flat[i * len(cols):(i + 1) * len(cols)] for i in range(len(rows))]
-        if [sum(r) for r in tab] == rows and [sum(c) for c in zip(*tab)] == cols and prob(tab) <= p_obs:
-            total += prob(tab)
-    return float(total)
-
-
 def test_fisher_rxc_by_hand():
     # margins rows (3, 3), columns (2, 2, 2): a first row (a, b, c) has probability C(2,a)C(2,b)C(2,c)/C(6,3).
     # The six permutations of (2, 1, 0) have 2/20 each, (1, 1, 1) has 8/20; the observed (2, 0, 1) has 2/20,
@@ -178,7 +158,7 @@ def test_fisher_rxc_by_hand():
 ])
 def test_fisher_rxc_against_enumeration_and_r(table, r_value):
     p = fisher_exact_rxc(table)
-    assert p == pytest.approx(_fisher_by_enumeration(table), rel=1e-9)
+    assert p == pytest.approx(fisher_by_enumeration(table), rel=1e-9)
     assert p == pytest.approx(r_value, rel=1e-8)
 
 
@@ -237,12 +217,17 @@ def test_wilcoxon_no_change():
 
 
 @pytest.mark.parametrize("x,places,expected", [(2.345, 2, 2.35), (88.235294, 2, 88.24), (0.5, 0, 1.0),
-                                               (1.435, 3, 1.435)])
+                                               (1.435, 3, 1.435), (2.5, 0, 3.0), (0.0125, 3, 0.013)])
 def test_round_half_up(x, places, expected):
     assert round_half_up(x, places) == expected
 
 
-@pytest.mark.parametrize("p,text", [(0.0004, "<0.001"), (0.0123, "0.012"), (1.0, "1.000"),
-                                    (float("nan"), "—")])
+def test_round_half_up_of_nothing_is_nan():
+    assert math.isnan(round_half_up(float("nan"), 2)) and math.isnan(round_half_up(None, 2))
+
+
+@pytest.mark.parametrize("p,text", [(0.0004, "<0.001"), (0.0123, "0.012"), (1.0, "1.000"), (float("nan"), "—"),
+                                    (None, "—"), (0.001, "0.001"), (0.000999, "<0.001"), (0.0125, "0.013"),
+                                    (0.0445, "0.045")])
 def test_format_p(p, text):
     assert format_p(p) == text

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from dttstudy.analysis.stats import (EXACT_RANK_MAX_N, _count_vectors, binomial_ci, contingency_test,
-                                     fisher_exact_rxc, format_p, mann_whitney, poisson_rate_ci, round_half_up,
-                                     wilcoxon_signed_rank)
+                                     fisher_exact_rxc, mann_whitney, poisson_rate_ci, wilcoxon_signed_rank)
+
+from enumeration import fisher_by_enumeration
 
 
 @pytest.mark.parametrize("k,n", [(-1, 5), (6, 5), (0, -1)])
@@ -137,61 +138,21 @@ def test_contingency_chi_square_by_hand():
     assert name == "Pearson's chi-square test" and p == pytest.approx(math.exp(-1.6), rel=1e-9)
 
 
-@pytest.mark.parametrize("p,text", [(0.001, "0.001"), (0.000999, "<0.001"), (0.0125, "0.013"), (0.0445, "0.045"),
-                                    (float("nan"), "—"), (None, "—")])
-def test_format_p(p, text):
-    assert format_p(p) == text
-
-
-def test_round_half_up():
-    assert math.isnan(round_half_up(float("nan"), 2)) and math.isnan(round_half_up(None, 2))
-    assert round_half_up(2.345, 2) == 2.35 and round_half_up(2.5, 0) == 3.0 and round_half_up(0.0125, 3) == 0.013
-
-
-def _tables(rows, cols):
-    """Every table of non-negative counts with the given margins (brute force, for small tables)."""
-    if len(rows) == 1:
-        yield [list(cols)]
-        return
-    def first_rows(total, caps):
-        if len(caps) == 1:
-            if total <= caps[0]:
-                yield [total]
-            return
-        for v in range(min(total, caps[0]) + 1):
-            for rest in first_rows(total - v, caps[1:]):
-                yield [v] + rest
-    for r in first_rows(rows[0], cols):
-        for t in _tables(rows[1:], [c - v for c, v in zip(cols, r)]):
-            yield [r] + t
-
-
-def _fisher_by_enumeration(table):
-    rows, cols = [sum(r) for r in table], [sum(c) for c in zip(*table)]
-    n = sum(rows)
-
-    def prob(t):
-        num = math.prod(math.factorial(x) for x in rows + cols)
-        return num / (math.factorial(n) * math.prod(math.factorial(x) for r in t for x in r))
-    obs = prob(table)
-    return sum(p for p in map(prob, _tables(rows, cols)) if p <= obs * (1 + 1e-7))
-
-
 @pytest.mark.parametrize("table", [[[2, 0], [0, 2], [1, 0]], [[2, 0, 1], [0, 2, 0]], [[1, 0, 2], [0, 3, 1], [2, 1, 0]]])
 def test_contingency_keeps_rows_and_columns_of_total_one(table):
     p, name = contingency_test(table)
-    assert name.startswith("Fisher's exact test") and p == pytest.approx(_fisher_by_enumeration(table), rel=1e-9)
+    assert name.startswith("Fisher's exact test") and p == pytest.approx(fisher_by_enumeration(table), rel=1e-9)
 
 
 def test_fisher_monte_carlo_keeps_a_row_of_total_one():
     from dttstudy.analysis.stats import fisher_monte_carlo
     table = [[1, 0, 0], [0, 3, 1], [0, 1, 3]]
-    exact = _fisher_by_enumeration(table)
+    exact = fisher_by_enumeration(table)
     # 10,000 tables: the estimate lies within 4 binomial standard errors of the exact p
     est = fisher_monte_carlo(table, 10_000, 1)
     assert abs(est - exact) < 4 * math.sqrt(exact * (1 - exact) / 10_000) + 1e-4
     # the same table without its row and column of total 1 has a different p
-    assert abs(_fisher_by_enumeration([[3, 1], [1, 3]]) - exact) > 0.1
+    assert abs(fisher_by_enumeration([[3, 1], [1, 3]]) - exact) > 0.1
 
 
 def test_rank_tests_read_lists_with_missing_values():
@@ -205,7 +166,7 @@ def test_rank_tests_read_lists_with_missing_values():
 def test_counts_given_as_floats_are_counts():
     from dttstudy.analysis.stats import fisher_monte_carlo
     table = [[2.0, 0.0, 1.0], [0.0, 2.0, 0.0]]
-    exact = _fisher_by_enumeration([[2, 0, 1], [0, 2, 0]])
+    exact = fisher_by_enumeration([[2, 0, 1], [0, 2, 0]])
     assert fisher_exact_rxc(table) == pytest.approx(exact, rel=1e-9)
     assert contingency_test(table)[0] == pytest.approx(exact, rel=1e-9)
     assert abs(fisher_monte_carlo(table, 10_000, 1) - exact) < 4 * math.sqrt(exact * (1 - exact) / 10_000) + 1e-4
