@@ -76,13 +76,15 @@ def dotted(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
 
+def _files(scope: str) -> list[Path]:
+    """The files the scope mutates, its globs expanded, in the declared order."""
+    return [p for pattern in SCOPES[scope][0] for p in sorted(ROOT.glob(pattern))]
+
+
 def modules(scope: str) -> list[str]:
-    """The scope's modules, dotted, its globs expanded."""
-    out: list[str] = []
-    for pattern in SCOPES[scope][0]:
-        out += sorted(dotted(p.relative_to(ROOT).as_posix()) for p in ROOT.glob(pattern)
-                      if p.suffix == ".py" and p.name != "__init__.py")
-    return out
+    """The scope's modules as reported, dotted (package ``__init__`` files aside)."""
+    return [dotted(p.relative_to(ROOT).as_posix()) for p in _files(scope)
+            if p.suffix == ".py" and p.name != "__init__.py"]
 
 
 def mutmut(where: Path, *args: str) -> str:
@@ -114,20 +116,16 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _mutated(scope: str) -> set[str]:
-    return {p.relative_to(ROOT).as_posix() for pattern in SCOPES[scope][0] for p in ROOT.glob(pattern)}
-
-
 def prepare(scope: str) -> Path:
     """The scope's working copy, brought up to date with the sources.
 
     mutmut keeps its copy of the package (``mutants/``) and never refreshes a file it already holds, so this does:
     a module that is not mutated is copied again when it changed; a mutated module that changed since its mutants
     were made loses them and their results (mutmut makes them anew from the current source), and the record of
-    which tests call which function is made again. The hashes of the
-    mutated modules' sources are kept in ``sources.json`` beside the copy.
+    which tests call which function is made again. The hashes of the mutated modules' sources are kept in
+    ``sources.json`` beside the copy.
     """
-    modules, tests = SCOPES[scope]
+    patterns, tests = SCOPES[scope]
     where = WORK / scope
     where.mkdir(parents=True, exist_ok=True)
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -136,43 +134,42 @@ def prepare(scope: str) -> Path:
             shutil.rmtree(where / d)
         shutil.copytree(ROOT / d, where / d, ignore=skip)
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", lambda _: _mutmut_section(modules, tests) + "\n", text)
+    text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", lambda _: _mutmut_section(patterns, tests) + "\n", text)
     (where / "pyproject.toml").write_text(text, encoding="utf-8")
     record = where / "sources.json"
     known = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
-    mutated = _mutated(scope)
+    mutated = {p.relative_to(ROOT).as_posix() for p in _files(scope)}
     for src in sorted((ROOT / "dttstudy").rglob("*.py")):
-        rel = src.relative_to(ROOT).as_posix()
+        rel, digest = src.relative_to(ROOT).as_posix(), _digest(src)
         copy = where / "mutants" / rel
         if rel in mutated:
-            if known.get(rel) != _digest(src):
+            if known.get(rel) != digest:
                 copy.unlink(missing_ok=True)
                 copy.with_name(copy.name + ".meta").unlink(missing_ok=True)
                 # which tests call which function was recorded on the old module: record it again
                 (where / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-                known[rel] = _digest(src)
-        elif copy.is_file() and _digest(copy) != _digest(src):
+                known[rel] = digest
+        elif copy.is_file() and _digest(copy) != digest:
             shutil.copy2(src, copy)
     record.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return where
 
 
-def results(scope: str, status: str = "survived") -> tuple[dict[str, Counter], dict[str, list[str]]]:
-    """Counts by module and status, and the mutants of the given status by module."""
-    by_module: dict[str, Counter] = defaultdict(Counter)
-    survivors: dict[str, list[str]] = defaultdict(list)
+def results(scope: str) -> tuple[dict[str, Counter], dict[str, dict[str, list[str]]]]:
+    """Counts by module and status, and the mutants by status and module (one ``mutmut results`` call)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    names: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     where = WORK / scope
     if not (where / "mutants").is_dir():
-        return by_module, survivors
+        return counts, names
     wanted = set(modules(scope))
     for line in mutmut(where, "results", "--all", "true").splitlines():
         m = LINE.match(line)
         if not m or module_of(m["name"]) not in wanted:
             continue
-        by_module[module_of(m["name"])][m["status"]] += 1
-        if m["status"] == status:
-            survivors[module_of(m["name"])].append(m["name"])
-    return by_module, survivors
+        counts[module_of(m["name"])][m["status"]] += 1
+        names[m["status"]][module_of(m["name"])].append(m["name"])
+    return counts, names
 
 
 def diff(scope: str, name: str) -> str:
@@ -233,7 +230,7 @@ def _previous() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 def _scope_rows(s: str) -> tuple[list[str], dict[str, list[str]]]:
     """Table rows and survivor sections of a scope from its working copy."""
     why = explanations()
-    by_module, _ = results(s)
+    by_module, names = results(s)
     rows = []
     for mod in modules(s):
         c = by_module.get(mod, Counter())
@@ -241,8 +238,7 @@ def _scope_rows(s: str) -> tuple[list[str], dict[str, list[str]]]:
         score = f"{100 * (c['killed'] + c['timeout']) / checked:.1f} %" if checked else "–"
         rows.append(f"| {s} | `{mod}` | {checked} | {c['killed']} | {c['timeout']} | {c['survived']} | "
                     f"{c['no tests']} | {c['not checked']} | {score} |")
-    uncaught = [(mod, status, n) for status in NOT_CAUGHT for mod, names in results(s, status)[1].items()
-                for n in names]
+    uncaught = [(mod, status, n) for status in NOT_CAUGHT for mod, ns in names[status].items() for n in ns]
     sections: dict[str, list[str]] = {}
     for mod, status, n in sorted(uncaught, key=lambda u: (u[0], _natural(u[2]))):
         if mod not in sections:
@@ -307,8 +303,8 @@ def main() -> None:
     if not args.report_only:
         for s in scopes:
             where = prepare(s)
-            survivors = [n for status in ("survived", "no tests") for names in results(s, status)[1].values()
-                         for n in names] if args.recheck_survivors else []
+            names = results(s)[1] if args.recheck_survivors else {}
+            survivors = [n for status in NOT_CAUGHT for ns in names.get(status, {}).values() for n in ns]
             if survivors:
                 mutmut(where, "run", "--max-children", str(args.jobs), *survivors)
             mutmut(where, "run", "--max-children", str(args.jobs))
