@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from dttstudy.synthesis.certainty import (GradeRules, _imprecision, _inconsistency, _indirectness, _risk_of_bias,
-                                          _statement)
+from dttstudy.synthesis.certainty import (GradeRules, _imprecision, _inconsistency, _indirectness, _per_100,
+                                          _risk_of_bias, _statement)
 
 RULES = GradeRules()
 
@@ -41,7 +41,10 @@ def test_inconsistency_by_hand():
      (0, "not serious: 95% CI 30 percentage points wide; 100 patients")),
     ({"ci_low": 40.0, "ci_high": 70.5, "patients": 100}, RULES, (1, None)),
     ({"ci_low": 40.0, "ci_high": 60.0, "patients": 99}, RULES, (1, None)),
-    ({"ci_low": 40.0, "patients": 500}, RULES, (1, None)),              # no upper limit: as wide as can be
+    ({"ci_low": 40.0, "patients": 500}, RULES,               # no upper limit: not estimable, as wide as can be
+     (1, "serious (−1): 95% CI not estimable; 500 patients")),
+    ({"ci_low": math.nan, "ci_high": math.nan, "patients": 20}, RULES,
+     (2, "very serious (−2): 95% CI not estimable; 20 patients")),
     ({"ci_low": 40.0, "ci_high": 60.0, "patients": None}, RULES, (1, None)),
     ({"ci_low": 40.0, "ci_high": 60.0, "patients": 60}, GradeRules(min_patients=50), (0, None)),
     ({"ci_low": 40.0, "ci_high": 60.0, "patients": 500}, GradeRules(ci_width=15), (1, None)),
@@ -94,3 +97,9 @@ def test_statements_follow_grades_wording():
         "therapy.")
     assert _statement("moderate", "Clinical response").startswith("The pooled value probably describes")
     assert "may be substantially different" in _statement("low", "Clinical remission")
+
+
+def test_per_100_by_hand():
+    assert _per_100({"pooled_pct": 41.6, "ci_low": 30.4, "ci_high": 53.5}) == "42 in 100 (95% CI 30 to 54)"
+    assert _per_100({"pooled_pct": 41.6, "ci_low": math.nan, "ci_high": 53.5}) == "42 in 100 (95% CI not estimable)"
+    assert _per_100({"pooled_pct": 41.6}) == "42 in 100 (95% CI not estimable)"

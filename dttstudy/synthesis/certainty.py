@@ -14,7 +14,8 @@ named parameter of :class:`GradeRules` with its default:
   (default 6; a study reporting a range counts by its stated value, one without a timepoint as unknown) or they
   use more than one outcome definition; the pooled proportion then mixes different questions.
 * **Imprecision** — serious when the 95% CI is wider than ``ci_width`` percentage points (default 30) or fewer than
-  ``min_patients`` patients are pooled (default 100); very serious when both.
+  ``min_patients`` patients are pooled (default 100); very serious when both. A pool without a CI (a model that
+  did not converge) counts as wide.
 * **Publication bias** — not assessable with fewer than 10 studies (no funnel-plot test); not rated down, and the
   report says why reporting bias is likely.
 
@@ -99,9 +100,13 @@ def _indirectness(rows: pd.DataFrame, rules: GradeRules) -> tuple[int, str]:
 
 def _imprecision(row: dict, rules: GradeRules) -> tuple[int, str]:
     lo, hi, n = row.get("ci_low", math.nan), row.get("ci_high", math.nan), int(row.get("patients", 0) or 0)
-    width = hi - lo if math.isfinite(lo) and math.isfinite(hi) else math.inf
+    if math.isfinite(lo) and math.isfinite(hi):
+        width = hi - lo
+        ci = f"95% CI {width:.0f} percentage points wide"
+    else:  # no interval (a model that did not converge): as imprecise as a wide one
+        width, ci = math.inf, "95% CI not estimable"
     wide, few = width > rules.ci_width, n < rules.min_patients
-    text = f"95% CI {width:.0f} percentage points wide; {n} patients"
+    text = f"{ci}; {n} patients"
     return _concern(int(wide) + int(few), text)
 
 
@@ -118,6 +123,12 @@ def _statement(level: str, label: str) -> str:
             "low": f"The pooled value may describe {what}; the true proportion may be substantially different.",
             "moderate": f"The pooled value probably describes {what}.",
             "high": f"The pooled value describes {what}."}[level]
+
+
+def _per_100(row: dict) -> str:
+    lo, hi = row.get("ci_low", math.nan), row.get("ci_high", math.nan)
+    ci = f"95% CI {lo:.0f} to {hi:.0f}" if math.isfinite(lo) and math.isfinite(hi) else "95% CI not estimable"
+    return f"{row['pooled_pct']:.0f} in 100 ({ci})"
 
 
 def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], overall_risk: dict[str, str],
@@ -144,7 +155,7 @@ def summary_of_findings(summary: pd.DataFrame, pools: dict[str, pd.DataFrame], o
         level = LEVELS[min(LEVELS.index(_START) + down, len(LEVELS) - 1)]
         out.append({
             "outcome": label, "studies": int(k), "patients": int(row["patients"]),
-            "per_100": f"{row['pooled_pct']:.0f} in 100 (95% CI {row['ci_low']:.0f} to {row['ci_high']:.0f})",
+            "per_100": _per_100(row),
             **{name: d[1] for name, d in domains.items()},
             "publication_bias": "not assessable: fewer than 10 studies (reporting bias likely; see text)"
             if int(k) < 10 else "not assessed",
