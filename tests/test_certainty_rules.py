@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import pytest
 
-from dttstudy.synthesis.certainty import (GradeRules, _imprecision, _inconsistency, _indirectness, _per_100,
-                                          _risk_of_bias, _statement)
+from dttstudy.synthesis.certainty import (MEANING, GradeRules, _imprecision, _inconsistency, _indirectness,
+                                          _per_100, _risk_of_bias, _statement, summary_of_findings)
 
 RULES = GradeRules()
 
@@ -103,3 +103,87 @@ def test_per_100_by_hand():
     assert _per_100({"pooled_pct": 41.6, "ci_low": 30.4, "ci_high": 53.5}) == "42 in 100 (95% CI 30 to 54)"
     assert _per_100({"pooled_pct": 41.6, "ci_low": math.nan, "ci_high": 53.5}) == "42 in 100 (95% CI not estimable)"
     assert _per_100({"pooled_pct": 41.6}) == "42 in 100 (95% CI not estimable)"
+
+
+def test_inconsistency_edges_of_the_row():
+    # a pooled proportion under 1 % is assessable: mu = logit(0.005) = -5.293, tau = 1 gives
+    # expit(-7.253) = 0.07 % to expit(-3.333) = 1 / (1 + 28.0) = 3.4 %, 3 points apart
+    level, text = _inconsistency({"pooled_pct": 0.5, "tau2": 1.0}, RULES)
+    assert (level, text) == (0, "not serious: τ² = 1.00: 95% of the studies' true proportions between 0% and 3%")
+    # a row with tau2 but without a pooled proportion has no model to assess
+    assert _inconsistency({"tau2": 1.0}, RULES)[0] == 0
+    assert _inconsistency({"tau2": 1.0}, RULES)[1].endswith("not assessable: one study or no fitted model")
+    # a prediction interval is quoted only when both of its limits are there
+    base = {"pooled_pct": 50.0, "tau2": 1.0}
+    assert _inconsistency({**base, "pi_low": 5.0}, RULES)[1].endswith("between 12% and 88%")
+    assert _inconsistency({**base, "pi_low": math.nan, "pi_high": 95.0}, RULES)[1].endswith("between 12% and 88%")
+
+
+def test_risk_of_bias_share_and_no_patients():
+    # 11 of 21 patients at high risk: 52.4 %, printed 52 %
+    rows, overall = _studies([11, 10], ["high", "low"])
+    assert _risk_of_bias(rows, overall, RULES) == (
+        1, "serious (−1): 52% of patients from studies at high risk (Study 0)")
+    # no pooled patients: a share of 0, not a division by zero
+    rows, overall = _studies([], [])
+    assert _risk_of_bias(rows, overall, RULES) == (0, "not serious: 0% of patients from studies at high risk")
+
+
+def test_indirectness_without_any_stated_timepoint_has_no_span():
+    # no study states a single timepoint: there is no span, whatever the limit
+    rows, _ = _studies([5, 5], ["low", "low"], months=["6-12", None])
+    assert _indirectness(rows, GradeRules(timepoint_span=0.5)) == (
+        1, "serious (−1): 2 studies without a single timepoint")
+
+
+def test_imprecision_missing_fields():
+    # no lower limit: not estimable; no patient count: 0 patients
+    assert _imprecision({"ci_high": 60.0, "patients": 500}, RULES) == (
+        1, "serious (−1): 95% CI not estimable; 500 patients")
+    assert _imprecision({"ci_low": 40.0, "ci_high": 60.0}, RULES) == (
+        1, "serious (−1): 95% CI 20 percentage points wide; 0 patients")
+    assert _imprecision({"ci_low": 40.0, "ci_high": 60.0, "patients": None}, RULES) == (
+        1, "serious (−1): 95% CI 20 percentage points wide; 0 patients")
+
+
+def test_statement_for_every_level():
+    what = "the proportion of patients with clinical remission on dual-targeted therapy"
+    assert _statement("high", "Clinical remission") == f"The pooled value describes {what}."
+    assert _statement("moderate", "Clinical remission") == f"The pooled value probably describes {what}."
+    assert _statement("low", "Clinical remission") == (
+        f"The pooled value may describe {what}; the true proportion may be substantially different.")
+    assert _statement("very low", "Clinical remission") == f"The evidence is very uncertain about {what}."
+
+
+def test_summary_of_findings_by_hand():
+    """Three outcomes: one without a pool (k = 0), one without a fitted k (NaN), one pooled from two studies."""
+    summary = pd.DataFrame({
+        "outcome": ["clinical_remission", "clinical_response", "serious_ae"], "k": [2, 0, math.nan],
+        "patients": [30, 0, 0], "pooled_pct": [40.0, math.nan, math.nan], "ci_low": [20.0, math.nan, math.nan],
+        "ci_high": [60.0, math.nan, math.nan], "pi_low": [math.nan] * 3, "pi_high": [math.nan] * 3,
+        "tau2": [0.0, math.nan, math.nan]})
+    rows, overall = _studies([10, 20], ["high", "low"])
+    out = summary_of_findings(summary, {"clinical_remission": rows}, overall)
+    # risk of bias: 10 of 30 at high risk (33 %), not serious; inconsistency: tau2 = 0; indirectness: one timepoint,
+    # one definition; imprecision: 40 points wide and 30 patients, very serious (-2): low - 2 = very low
+    assert out.to_dict("records") == [{
+        "outcome": "Clinical remission", "studies": 2, "patients": 30, "per_100": "40 in 100 (95% CI 20 to 60)",
+        "risk_of_bias": "not serious: 33% of patients from studies at high risk (Study 0)",
+        "inconsistency": "not serious: τ² = 0: no spread between the studies beyond chance",
+        "indirectness": "not serious: one timepoint window and one definition",
+        "imprecision": "very serious (−2): 95% CI 40 percentage points wide; 30 patients",
+        "publication_bias": "not assessable: fewer than 10 studies (reporting bias likely; see text)",
+        "downgrades": 2, "certainty": "very low", "meaning": MEANING["very low"],
+        "statement": "The evidence is very uncertain about the proportion of patients with clinical remission on "
+                     "dual-targeted therapy."}]
+
+
+@pytest.mark.parametrize("k,expected", [(1, "not assessable: fewer than 10 studies (reporting bias likely; see text)"),
+                                        (9, "not assessable: fewer than 10 studies (reporting bias likely; see text)"),
+                                        (10, "not assessed")])
+def test_publication_bias_needs_ten_studies(k, expected):
+    rows, overall = _studies([10] * k, ["low"] * k)
+    summary = pd.DataFrame({"outcome": ["clinical_remission"], "k": [k], "patients": [10 * k],
+                            "pooled_pct": [40.0], "ci_low": [35.0], "ci_high": [45.0], "tau2": [0.0]})
+    out = summary_of_findings(summary, {"clinical_remission": rows}, overall)
+    assert out["publication_bias"].tolist() == [expected]
