@@ -58,7 +58,7 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_meta.py", "tests/test_published_meta.py", "tests/test_forest.py", "tests/test_literature.py",
          "tests/test_literature_md.py", "tests/test_review.py", "tests/test_coding_rules.py",
          "tests/test_reconstruction.py", "tests/test_glmm.py", "tests/test_glmm_small_k.py",
-         "tests/test_certainty_rules.py"]),
+         "tests/test_certainty_rules.py", "tests/test_sensitivity.py"]),
     # several centres: disclosure control, the summary export and contract, pooling, the release record
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
@@ -122,8 +122,10 @@ def prepare(scope: str) -> Path:
     mutmut keeps its copy of the package (``mutants/``) and never refreshes a file it already holds, so this does:
     a module that is not mutated is copied again when it changed; a mutated module that changed since its mutants
     were made loses them and their results (mutmut makes them anew from the current source), and the record of
-    which tests call which function is made again. The hashes of the mutated modules' sources are kept in
-    ``sources.json`` beside the copy.
+    which tests call which function is made again. When the scope's test files change, that record is made again
+    too and the verdicts stand (added tests only catch more; ``rm -r build/mutation/<scope>`` starts a scope from
+    scratch). The hashes of the mutated modules' sources and the test files are kept in ``sources.json`` beside
+    the copy.
     """
     patterns, tests = SCOPES[scope]
     where = WORK / scope
@@ -138,6 +140,11 @@ def prepare(scope: str) -> Path:
     (where / "pyproject.toml").write_text(text, encoding="utf-8")
     record = where / "sources.json"
     known = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    if known.get("tests") != tests:
+        # mutmut would throw every verdict away when its test files change; tests added only catch more, so the
+        # verdicts stand and the record of which tests call which function is made again
+        (where / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+        known["tests"] = tests
     mutated = {p.relative_to(ROOT).as_posix() for p in _files(scope)}
     for src in sorted((ROOT / "dttstudy").rglob("*.py")):
         rel, digest = src.relative_to(ROOT).as_posix(), _digest(src)

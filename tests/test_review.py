@@ -182,3 +182,149 @@ def test_the_possible_overlap_sensitivity_keeps_the_larger_study():
     kept = select(LIT, "clinical_response", possible_overlaps=True)
     assert set(kept["study_id"]) == {"alayo2020", "yin2025"}  # He 2025 (20) and Ye 2026 (26) give way to Yin (43)
     assert row["k"] == 2 and row["n"] == kept["total"].sum()
+
+
+def _write(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+_SEL = ["record_id", "citation", "study_id", "identified_via", "report", "stage", "reason"]
+
+
+def test_a_selection_file_without_a_column_is_refused_by_name(tmp_path):
+    path = _write(tmp_path / "selection.csv", ["record_id", "citation", "identified_via", "report", "stage"],
+                  [["R01", "A et al. 2020", "database_or_register", "abstract", "screened"]])
+    with pytest.raises(ValueError) as err:
+        review.load_selection(path)
+    # the columns of the file's definition that are absent, in the definition's order
+    assert str(err.value) == "selection.csv: column(s) study_id, reason missing"
+
+
+def test_every_selection_problem_is_listed_with_its_csv_line(tmp_path):
+    path = _write(tmp_path / "selection.csv", _SEL, [
+        ["R01", "A 2020", "", "database_or_register", "abstract", "include", ""],      # line 2
+        ["R02", "B 2021", "", "other_methods", "review", "included", ""],              # line 3
+        ["R03", "C 2022", "nosuch2022", "database_or_register", "abstract", "included", ""],  # line 4
+        ["R04", "D 2023", "known2023", "database_or_register", "abstract", "included", ""],   # line 5
+    ])
+    lit = pd.DataFrame({"study_id": ["known2023", "known2023", "other2024"]})
+    with pytest.raises(ValueError) as err:
+        review.load_selection(path, lit=lit)
+    # row problems in file order, then the literature cross-checks (the unnamed included record of line 3 is
+    # also a study with no rows); line = index + 2 (header is line 1)
+    assert str(err.value) == (
+        "selection.csv: 6 problem(s):\n"
+        "  row 2, column stage: 'include' not one of screened, sought, assessed, included\n"
+        "  row 2, column reason: a record not included needs its reason\n"
+        "  row 3, column study_id: an included record names its study\n"
+        "  study 'other2024' has rows in literature.csv and no included record\n"
+        "  row 3, column study_id: '' is included but has no rows in literature.csv\n"
+        "  row 4, column study_id: 'nosuch2022' is included but has no rows in literature.csv")
+
+
+def _rob_rows(study, items, answers=None, rationale=None):
+    answers = answers or {}
+    rationale = rationale or {}
+    return [[study, str(i), answers.get(k, "yes"), rationale.get(k, "stated in the abstract")]
+            for k, i in enumerate(items)]
+
+
+def test_every_risk_of_bias_problem_is_listed_with_its_csv_line(tmp_path):
+    # 'zeta' comes first in the file: lines 2-11, item 10 typed as 11 (line 11);
+    # 'alpha' lines 12-21: item 1 twice and no item 10, a bad answer on line 13, a blank rationale on line 14
+    rows = (_rob_rows("zeta", list(range(1, 10)) + [11])
+            + _rob_rows("alpha", [1] + list(range(1, 10)), answers={1: "maybe"}, rationale={2: "  "}))
+    path = _write(tmp_path / "risk_of_bias.csv", ["study_id", "item", "answer", "rationale"], rows)
+    lit = pd.DataFrame({"study_id": ["zeta", "alpha", "omega", "omega"]})
+    with pytest.raises(ValueError) as err:
+        review.load_risk_of_bias(path, lit=lit)
+    # studies are reported in the file's order (zeta before alpha), item numbers sorted as numbers
+    assert str(err.value) == (
+        "risk_of_bias.csv: 6 problem(s):\n"
+        "  row 11, column item: '11' not an item number 1–10\n"
+        "  row 13, column answer: 'maybe' not one of yes, no, unclear, not_applicable\n"
+        "  row 14, column rationale: every answer needs its rationale\n"
+        "  study 'zeta': items 1, 2, 3, 4, 5, 6, 7, 8, 9, 11 (needs each of 1–10 once)\n"
+        "  study 'alpha': items 1, 1, 2, 3, 4, 5, 6, 7, 8, 9 (needs each of 1–10 once)\n"
+        "  study 'omega' has rows in literature.csv and is not appraised")
+
+
+def test_a_valid_risk_of_bias_file_is_read_from_the_path_given(tmp_path):
+    path = _write(tmp_path / "rob.csv", ["study_id", "item", "answer", "rationale"],
+                  _rob_rows("only2020", range(1, 11), answers={3: "unclear"}))
+    rob = review.load_risk_of_bias(path)
+    # the file's own ten rows, item numbers as integers
+    assert list(rob["study_id"]) == ["only2020"] * 10
+    assert rob["item"].tolist() == list(range(1, 11)) and pd.api.types.is_integer_dtype(rob["item"])
+    assert rob["answer"].tolist() == ["yes"] * 3 + ["unclear"] + ["yes"] * 6
+
+
+def test_the_flow_boxes_of_a_small_worked_selection():
+    d, o = "database_or_register", "other_methods"
+    sel = pd.DataFrame([
+        ["R01", "", d, "screened", "review article"], ["R02", "", d, "screened", "index cohort"],
+        ["R03", "", d, "screened", "review article"], ["R04", "", d, "sought", "no full text available"],
+        ["R05", "", d, "assessed", "wrong population"], ["R06", "", d, "assessed", "duplicate cohort"],
+        ["R07", "alayo2020", d, "included", ""], ["R08", "dolinger2021", d, "included", ""],
+        ["R09", "", o, "screened", "review article"], ["R10", "", o, "assessed", "wrong population"],
+        ["R11", "goessens2021", o, "included", ""],
+    ], columns=["record_id", "study_id", "identified_via", "stage", "reason"])
+    ident = "records considered; records returned by a database query and duplicates removed: not recorded"
+    # counted by hand: a box 'sought' holds every record that got past screening, 'assessed' every record past
+    # 'sought'; reasons by count (most first), ties alphabetical. Alayo 2020 is in the main pool (adult,
+    # refractory, verified); Dolinger 2021 is paediatric (only under include='all'); Goessens 2021 in none.
+    expected = pd.DataFrame([
+        [d, "identified", 8, ident],
+        [d, "excluded_at_screening", 3, "review article (2); index cohort (1)"],
+        [d, "sought", 5, "reports sought for retrieval"],
+        [d, "not_retrieved", 1, "no full text available (1)"],
+        [d, "assessed", 4, "reports assessed for eligibility"],
+        [d, "excluded_after_assessment", 2, "duplicate cohort (1); wrong population (1)"],
+        [o, "identified", 3, ident],
+        [o, "excluded_at_screening", 1, "review article (1)"],
+        [o, "sought", 2, "reports sought for retrieval"],
+        [o, "not_retrieved", 0, ""],
+        [o, "assessed", 2, "reports assessed for eligibility"],
+        [o, "excluded_after_assessment", 1, "wrong population (1)"],
+        ["both", "included", 3, "studies in the review (one record each)"],
+        ["both", "included_own_report", 2, "figures read in the study's own abstract or full text"],
+        ["both", "included_secondary", 1, "figures seen only in a review, meta-analysis or news report: "
+                                          "sensitivity analyses only"],
+        ["both", "in_main_pool", 1, "in the main pool of at least one outcome (main rule): alayo2020"],
+    ], columns=["route", "box", "n", "detail"])
+    pd.testing.assert_frame_equal(review.selection_flow(sel, LIT), expected)
+    wide = review.selection_flow(sel, LIT, include="all")
+    assert wide.iloc[-1].tolist() == ["both", "in_main_pool", 2, "in the main pool of at least one outcome "
+                                                                 "(all rule): alayo2020, dolinger2021"]
+
+
+def test_risk_of_bias_summary_of_a_small_worked_table():
+    # 'zeta' (first in the file) has no item 10: 6 yes, 2 no, 1 not applicable -> 6/8 = 0.75, low;
+    # 'alpha' answers every item not applicable: nothing applicable, no share, and so not low or moderate
+    rob = pd.DataFrame(
+        [{"study_id": "zeta", "item": i, "answer": a, "rationale": "x"}
+         for i, a in enumerate(["yes"] * 6 + ["no"] * 2 + ["not_applicable"], start=1)]
+        + [{"study_id": "alpha", "item": i, "answer": "not_applicable", "rationale": "x"} for i in range(1, 11)])
+    s = review.risk_of_bias_summary(rob)
+    items = [f"item_{i}" for i in range(1, 11)]
+    assert list(s.columns) == ["study_id", *items, "yes", "applicable", "share_yes", "overall"]
+    assert list(s["study_id"]) == ["zeta", "alpha"]
+    assert s.loc[0, items].tolist() == ["yes"] * 6 + ["no"] * 2 + ["not_applicable", ""]
+    assert s.loc[1, items].tolist() == ["not_applicable"] * 10
+    assert s[["yes", "applicable", "overall"]].values.tolist() == [[6, 8, "low"], [0, 0, "high"]]
+    assert s.loc[0, "share_yes"] == 0.75 and pd.isna(s.loc[1, "share_yes"])
+
+
+def test_risk_of_bias_thresholds_are_checked_at_their_bounds():
+    rob = _rob({"all_yes": ["yes"] * 10, "half": ["yes"] * 5 + ["no"] * 5})
+    # low = 1 is allowed: only a study meeting every applicable item is at low risk
+    top = review.risk_of_bias_summary(rob, low=1, moderate=0.5)
+    assert top["overall"].tolist() == ["low", "moderate"]
+    for moderate, low in ((0, 0.7), (0.6, 0.6), (0.5, 1.5)):
+        with pytest.raises(ValueError) as err:
+            review.risk_of_bias_summary(rob, low=low, moderate=moderate)
+        assert str(err.value) == f"need 0 < moderate < low <= 1 (got moderate={moderate}, low={low})"
