@@ -799,3 +799,220 @@ def test_inverse_variance_q_profile_and_hartung_knapp_match_metafor_live():
                 logit(hk.pi_lower), logit(hk.pi_upper), logit(ad.ci_lower), logit(ad.ci_upper)]
         for i, (a, b) in enumerate(zip(mine, ref)):
             assert close(a, b), (key, i)
+
+
+# --------------------------------------------------------------------------
+# The printed result: methods paragraph and tidy row of hand-made results
+# --------------------------------------------------------------------------
+def _hand_result(**kw):
+    """A PooledProportion with round hand-chosen numbers (no fitting), so every printed figure is known."""
+    base = dict(
+        k=3, events=30, total=100, proportion=0.3, ci_lower=0.2, ci_upper=0.4, estimate=-0.85, se=0.2,
+        ci_method="z", tau2=0.1234, tau=0.3513, i2=45.67, q=3.5, df=2, q_pvalue=0.1738, pi_lower=0.1,
+        pi_upper=0.6, method="REML", transform="logit", hartung_knapp=False, level=0.95, continuity=0.5,
+        n_harmonic=33.3, labels=("a", "b", "c"), yi=(0.0, 0.0, 0.0), vi=(0.1, 0.1, 0.1),
+        weights=(100 / 3, 100 / 3, 100 / 3),
+    )
+    base.update(kw)
+    return PooledProportion(**base)
+
+
+# Expected paragraphs are the wording of PooledProportion.summary_text written out by hand, with the
+# numbers of _hand_result formatted as the method states (percent to 1 decimal, tau^2 to 4 significant
+# digits, Q to 3 decimals, p to 3 significant digits; the level 0.9 prints as "90%").
+def test_summary_text_inverse_variance_logit_wald():
+    r = _hand_result(level=0.9, tau2_ci_lower=0.01, tau2_ci_upper=0.9)
+    assert r.summary_text() == "\n".join([
+        "Random-effects model: inverse-variance, logit (continuity correction 0.5 added only to studies with 0 "
+        "or all events); tau^2 estimator REML.",
+        "  Studies: k = 3 (30 events / 100 patients)",
+        "  Pooled proportion: 30.0% (90% CI 20.0% to 40.0%; Wald CI (normal quantile))",
+        "  Prediction interval (90%): 10.0% to 60.0% (normal quantile)",
+        "  Heterogeneity: tau^2 = 0.1234 (tau = 0.3513), Q-profile 90% CI 0.01 to 0.9; I^2 = 45.7% (from tau^2 "
+        "and the typical within-study variance, as metafor); Cochran's Q = 3.500 on 2 df (p = 0.174)",
+    ])
+    assert str(r) == r.summary_text()
+
+
+def test_summary_text_freeman_tukey_hartung_knapp_two_studies():
+    r = _hand_result(k=2, df=1, method="DL", transform="freeman_tukey", hartung_knapp=True, hk_adhoc=True,
+                     ci_method="t(k-1)", pi_method="t(k-1)", q=1.25, q_pvalue=0.2636, i2=20.0)
+    assert r.summary_text() == "\n".join([
+        "Random-effects model: inverse-variance, Freeman-Tukey double arcsine (sensitivity analysis; "
+        "back-transformed at harmonic mean n = 33.3); tau^2 estimator DL.",
+        "  Studies: k = 2 (30 events / 100 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; Hartung-Knapp CI (t with 1 df, ad hoc "
+        "modification: never narrower than the Wald CI))",
+        "  Prediction interval (95%): 10.0% to 60.0% (t quantile with 1 df, metafor's default with "
+        "Hartung-Knapp or test = \"t\")",
+        "  Heterogeneity: tau^2 = 0.1234 (tau = 0.3513); I^2 = 20.0% (from tau^2 and the typical within-study "
+        "variance, as metafor); Cochran's Q = 1.250 on 1 df (p = 0.264)",
+    ])
+
+
+def test_summary_text_t_k_minus_2_prediction_interval():
+    r = _hand_result(k=4, df=3, method="PM", hartung_knapp=True, ci_method="t(k-1)", pi_method="t(k-2)",
+                     continuity=0.25)
+    assert r.summary_text() == "\n".join([
+        "Random-effects model: inverse-variance, logit (continuity correction 0.25 added only to studies with 0 "
+        "or all events); tau^2 estimator PM.",
+        "  Studies: k = 4 (30 events / 100 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; Hartung-Knapp CI (t with 3 df))",
+        "  Prediction interval (95%): 10.0% to 60.0% (t quantile with 2 df, Higgins et al. 2009)",
+        "  Heterogeneity: tau^2 = 0.1234 (tau = 0.3513); I^2 = 45.7% (from tau^2 and the typical within-study "
+        "variance, as metafor); Cochran's Q = 3.500 on 3 df (p = 0.174)",
+    ])
+
+
+def test_summary_text_single_study_has_no_test_and_a_note():
+    r = _hand_result(k=1, df=0, q=0.0, q_pvalue=None, pi_lower=None, pi_upper=None, tau2=0.0, tau=0.0,
+                     i2=0.0, events=12, total=40, note="k = 1: the study's own estimate.")
+    assert r.summary_text() == "\n".join([
+        "Random-effects model: inverse-variance, logit (continuity correction 0.5 added only to studies with 0 "
+        "or all events); tau^2 estimator REML.",
+        "  Studies: k = 1 (12 events / 40 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; Wald CI (normal quantile))",
+        "  Prediction interval: not defined (k = 1)",
+        "  Heterogeneity: tau^2 = 0 (tau = 0); I^2 = 0.0% (from tau^2 and the typical within-study variance, "
+        "as metafor)",
+        "  Note: k = 1: the study's own estimate.",
+    ])
+
+
+_GLMM_MODEL = (
+    "Random-effects model: binomial-normal generalised linear mixed model (random-intercept logistic "
+    "regression; Stijnen et al. 2010), fitted by maximum likelihood with adaptive Gauss-Hermite quadrature "
+    "(7 nodes per study, as metafor rma.glmm / lme4 nAGQ = 7). Exact binomial likelihood: no continuity "
+    "correction."
+)
+
+
+def test_summary_text_glmm_wald():
+    r = _hand_result(method="GLMM", n_agq=7, tau2_ci_lower=0.01, tau2_ci_upper=0.9, proportion_marginal=0.31)
+    assert r.summary_text() == "\n".join([
+        _GLMM_MODEL + " Estimand: the conditional pooled proportion expit(mu), i.e. the proportion of the median "
+        "study; population-averaged proportion 31.0%.",
+        "  Studies: k = 3 (30 events / 100 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; Wald CI on the logit scale (normal quantile), "
+        "metafor's default)",
+        "  Prediction interval (95%): 10.0% to 60.0% (normal quantile)",
+        "  Heterogeneity: tau^2 (logit scale, ML) = 0.1234 (tau = 0.3513), profile-likelihood 95% CI 0.01 to "
+        "0.9; I^2 = 45.7% (from tau^2 and the typical within-study variance of the logits, 0.5 added to "
+        "0/all-event studies, as metafor); likelihood-ratio test of heterogeneity LRT = 3.500 on 2 df "
+        "(p = 0.174)",
+    ])
+
+
+def test_summary_text_glmm_t_two_studies_without_tau2_interval():
+    r = _hand_result(method="GLMM", n_agq=7, k=2, df=1, ci_method="t(k-1)", pi_method="t(k-2)", pi_lower=None,
+                     pi_upper=None, q=1.25, q_pvalue=0.2636, proportion_marginal=0.305)
+    assert r.summary_text() == "\n".join([
+        _GLMM_MODEL + " Estimand: the conditional pooled proportion expit(mu), i.e. the proportion of the median "
+        "study; population-averaged proportion 30.5%.",
+        "  Studies: k = 2 (30 events / 100 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; CI on the logit scale with the t quantile, 1 df "
+        "(metafor test = \"t\"))",
+        "  Prediction interval: not defined (k < 3 with the t(k-2) quantile)",
+        "  Heterogeneity: tau^2 (logit scale, ML) = 0.1234 (tau = 0.3513); I^2 = 45.7% (from tau^2 and the "
+        "typical within-study variance of the logits, 0.5 added to 0/all-event studies, as metafor); "
+        "likelihood-ratio test of heterogeneity LRT = 1.250 on 1 df (p = 0.264)",
+    ])
+
+
+def test_summary_text_glmm_single_study_clopper_pearson():
+    r = _hand_result(method="GLMM", n_agq=7, k=1, df=0, ci_method="Clopper-Pearson", q=0.0, q_pvalue=None,
+                     pi_lower=None, pi_upper=None, tau2=0.0, tau=0.0, i2=0.0, events=12, total=40,
+                     proportion_marginal=0.3, note="k = 1: no model is fitted.")
+    assert r.summary_text() == "\n".join([
+        _GLMM_MODEL,
+        "  Studies: k = 1 (12 events / 40 patients)",
+        "  Pooled proportion: 30.0% (95% CI 20.0% to 40.0%; Clopper-Pearson exact CI)",
+        "  Prediction interval: not defined (k = 1)",
+        "  Heterogeneity: tau^2 (logit scale, ML) = 0 (tau = 0); I^2 = 0.0% (from tau^2 and the typical "
+        "within-study variance of the logits, 0.5 added to 0/all-event studies, as metafor)",
+        "  Note: k = 1: no model is fitted.",
+    ])
+
+
+def test_to_frame_columns_and_values_of_a_hand_made_result():
+    # the row is the attributes in the order to_frame lists them; None (no PI, no Q test) becomes NaN
+    r = _hand_result(k=1, df=0, q=0.0, q_pvalue=None, pi_lower=None, pi_upper=None, level=0.9,
+                     continuity=0.25, tau2_ci_lower=0.01, tau2_ci_upper=0.9, i2_ci_lower=5.0, i2_ci_upper=80.0)
+    expected = pd.DataFrame([{
+        "k": 1, "events": 30, "total": 100, "proportion": 0.3, "ci_lower": 0.2, "ci_upper": 0.4,
+        "pi_lower": np.nan, "pi_upper": np.nan, "estimate": -0.85, "se": 0.2, "ci_method": "z",
+        "pi_method": "z", "tau2": 0.1234, "tau2_ci_lower": 0.01, "tau2_ci_upper": 0.9, "tau": 0.3513,
+        "i2": 45.67, "i2_ci_lower": 5.0, "i2_ci_upper": 80.0, "q": 0.0, "df": 0, "q_pvalue": np.nan,
+        "method": "REML", "transform": "logit", "hartung_knapp": False, "level": 0.9, "continuity": 0.25,
+    }])
+    pd.testing.assert_frame_equal(r.to_frame(), expected)
+    pd.testing.assert_frame_equal(r.summary(), expected)
+
+
+# --------------------------------------------------------------------------
+# Study weights, subgroups and leave-one-out: labels, options and edge cases
+# --------------------------------------------------------------------------
+def test_study_weights_default_reml_labels_and_options():
+    # identical proportions 1/5: logit log(1/4) each, v = 1/x + 1/(n-x) = 1/8, 1/16, 1/24; REML tau^2 = 0,
+    # so the weights are 1/v normalised: 8:16:24 = 1/6, 2/6, 3/6
+    tab = study_weights([10, 20, 30], [50, 100, 150], labels=["a", "b", "c"])
+    assert list(tab.columns) == ["label", "yi", "vi", "weight"]
+    assert list(tab["label"]) == ["a", "b", "c"]
+    np.testing.assert_allclose(tab["yi"], [math.log(0.25)] * 3, atol=1e-12)
+    np.testing.assert_allclose(tab["vi"], [1 / 8, 1 / 16, 1 / 24], atol=1e-12)
+    np.testing.assert_allclose(tab["weight"], [100 / 6, 200 / 6, 300 / 6], atol=1e-9)
+    # other options reach pool_proportions: Freeman-Tukey y, v = 1/(n + 0.5) and DL weights by hand
+    x, n = np.array(XH, float), np.array(NH, float)
+    y = np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1)))
+    v = 1 / (n + 0.5)
+    h = dl_by_hand(y, v)
+    tab = study_weights(XH, NH, method="DL", transform="freeman_tukey")
+    assert list(tab["label"]) == [f"Study {i}" for i in range(1, 6)]
+    np.testing.assert_allclose(tab["yi"], y, atol=1e-12)
+    np.testing.assert_allclose(tab["weight"], 100 * h["ws"] / h["ws"].sum(), atol=1e-9)
+
+
+def test_subgroups_keep_first_appearance_order_and_labels():
+    data = pd.DataFrame({
+        "g": ["b", "b", "a", "a", "a"],
+        "study": ["s1", "s2", "s3", "s4", "s5"],
+        "events": XH,
+        "total": NH,
+    })
+    # a stray labels= keyword is ignored: the labels come from the label column
+    res = pool_by_subgroup(data, "g", label="study", labels=["x"] * 5, method="DL")
+    assert list(res.pooled["subgroup"]) == ["b", "a", "Overall"]
+    assert list(res.results) == ["b", "a"]
+    assert res.results["b"].labels == ("s1", "s2")
+    assert res.results["a"].labels == ("s3", "s4", "s5")
+    assert res.overall.labels == ("s1", "s2", "s3", "s4", "s5")
+    assert list(res.overall.study_table()["label"]) == ["s1", "s2", "s3", "s4", "s5"]
+    # the label column names the offending study in error messages
+    bad = data.assign(events=[10, 20, 5, 16, 30])
+    # s4 is row 3 of the frame (row 1 of its subgroup): 16 events of 15 patients, named by its row in the frame
+    with pytest.raises(ValueError, match=r"^events must not exceed totals: events\[3\] = 16 > totals\[3\] = 15 "
+                                         r"at position 3 \(study 's4'\)$"):
+        pool_by_subgroup(bad, "g", label="study", method="DL")
+    with pytest.raises(ValueError, match=r"^column 'name' not found in the data frame$"):
+        pool_by_subgroup(data, "g", label="name", method="DL")
+
+
+def test_subgroup_single_row_and_single_subgroup():
+    # one study, one subgroup: no between-subgroup test (Q = 0 on 0 df, p undefined = NaN)
+    one = pd.DataFrame({"g": ["x"], "events": [12], "total": [40]})
+    res = pool_by_subgroup(one, "g", method="DL")
+    assert res.results["x"].proportion == 12 / 40
+    expected = pd.DataFrame([{"q_between": 0.0, "df": 0, "p_value": float("nan"), "n_subgroups": 1}])
+    pd.testing.assert_frame_equal(res.test, expected)
+    with pytest.raises(ValueError, match=r"^at least one study \(k >= 1\) is required$"):
+        pool_by_subgroup(one.iloc[:0], "g", method="DL")
+
+
+def test_leave_one_out_two_studies_and_message():
+    # k = 2: each row is the other study alone; a single logit study back-transforms to x/n
+    loo = leave_one_out([12, 25], [40, 50], ["a", "b"], method="DL")
+    assert list(loo["omitted"]) == ["a", "b"]
+    assert list(loo["k"]) == [1, 1]
+    assert list(loo["proportion"]) == [25 / 50, 12 / 40]
+    with pytest.raises(ValueError, match=r"^leave-one-out needs at least 2 studies$"):
+        leave_one_out([3], [10], ["only"])

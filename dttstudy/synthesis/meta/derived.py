@@ -160,6 +160,8 @@ def pool_by_subgroup(
         raise ValueError("at least one study (k >= 1) is required")
     pool_kwargs.pop("labels", None)
     labs = df[label].tolist() if label else None
+    # checked over the whole frame first, so that a bad count is named by its row in ``df``
+    _validate(df[events].tolist(), df[total].tolist(), labs)
 
     results: dict[Any, PooledProportion] = {}
     rows = []
