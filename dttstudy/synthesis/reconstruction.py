@@ -167,7 +167,8 @@ def reconstruction_table(lit: pd.DataFrame, targets: pd.DataFrame | None = None,
                 "k": len(rows), "events": int(rows["events"].sum()) if len(rows) else 0,
                 "n": int(rows["total"].sum()) if len(rows) else 0, "basis": _basis(rows) if len(rows) else "",
                 "circular_rows": ", ".join(labels.get(s, s) for s in tg.excluded_circular.split(";") if s),
-                "rule": (f"at least {minimum} patients per study; " if rules and minimum else "")
+                "rule": (f"at least {minimum} {'patient' if minimum == 1 else 'patients'} per study; "
+                         if rules and minimum else "")
                 + ("IBD indication, one timepoint per study" if rules else "candidate set as listed"),
                 "left_out": "; ".join(left_out)}
         for name, kw, how in VARIANTS:
