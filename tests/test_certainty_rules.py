@@ -103,6 +103,7 @@ def test_per_100_by_hand():
     assert _per_100({"pooled_pct": 41.6, "ci_low": 30.4, "ci_high": 53.5}) == "42 in 100 (95% CI 30 to 54)"
     assert _per_100({"pooled_pct": 41.6, "ci_low": math.nan, "ci_high": 53.5}) == "42 in 100 (95% CI not estimable)"
     assert _per_100({"pooled_pct": 41.6}) == "42 in 100 (95% CI not estimable)"
+    assert _per_100({"pooled_pct": 41.6, "ci_low": 30.4}) == "42 in 100 (95% CI not estimable)"
 
 
 def test_inconsistency_edges_of_the_row():
@@ -158,10 +159,10 @@ def test_statement_for_every_level():
 def test_summary_of_findings_by_hand():
     """Three outcomes: one without a pool (k = 0), one without a fitted k (NaN), one pooled from two studies."""
     summary = pd.DataFrame({
-        "outcome": ["clinical_remission", "clinical_response", "serious_ae"], "k": [2, 0, math.nan],
-        "patients": [30, 0, 0], "pooled_pct": [40.0, math.nan, math.nan], "ci_low": [20.0, math.nan, math.nan],
-        "ci_high": [60.0, math.nan, math.nan], "pi_low": [math.nan] * 3, "pi_high": [math.nan] * 3,
-        "tau2": [0.0, math.nan, math.nan]})
+        "outcome": ["clinical_response", "clinical_remission", "serious_ae"], "k": [0, 2, math.nan],
+        "patients": [0, 30, 0], "pooled_pct": [math.nan, 40.0, math.nan], "ci_low": [math.nan, 20.0, math.nan],
+        "ci_high": [math.nan, 60.0, math.nan], "pi_low": [math.nan] * 3, "pi_high": [math.nan] * 3,
+        "tau2": [math.nan, 0.0, math.nan]})
     rows, overall = _studies([10, 20], ["high", "low"])
     out = summary_of_findings(summary, {"clinical_remission": rows}, overall)
     # risk of bias: 10 of 30 at high risk (33 %), not serious; inconsistency: tau2 = 0; indirectness: one timepoint,

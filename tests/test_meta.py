@@ -1016,3 +1016,24 @@ def test_leave_one_out_two_studies_and_message():
     assert list(loo["proportion"]) == [25 / 50, 12 / 40]
     with pytest.raises(ValueError, match=r"^leave-one-out needs at least 2 studies$"):
         leave_one_out([3], [10], ["only"])
+
+
+def test_clopper_pearson_one_event_and_one_non_event_closed_form():
+    from dttstudy.synthesis.meta.ci import clopper_pearson
+    # 1 of 10: the lower limit solves P(X >= 1) = 1 - (1 - p)^10 = 0.025, p = 1 - 0.975^(1/10);
+    # 9 of 10: the upper limit solves P(X <= 9) = 1 - p^10 = 0.025, p = 0.975^(1/10)
+    lo, hi = clopper_pearson(np.array([1, 9]), np.array([10, 10]), 0.95)
+    assert lo[0] == pytest.approx(1 - 0.975 ** 0.1, rel=1e-9)
+    assert hi[1] == pytest.approx(0.975 ** 0.1, rel=1e-9)
+
+
+def test_prediction_limits_with_t_k_minus_2_need_three_studies():
+    from dttstudy.synthesis.meta.ci import pi_limits
+    # t with 1 df is the Cauchy distribution: its 97.5 % quantile is tan(0.475 pi) = 12.7062;
+    # sqrt(tau2 + se^2) = sqrt(0.16 + 0.09) = 0.5
+    lo, hi, name = pi_limits(0.0, 0.3, 0.16, 3, "t(k-2)", 0.05, lambda v: v)
+    half = math.tan(0.475 * math.pi) * 0.5
+    assert (lo, hi, name) == (pytest.approx(-half, rel=1e-9), pytest.approx(half, rel=1e-9), "t(k-2)")
+    assert pi_limits(0.0, 0.3, 0.16, 2, "t(k-2)", 0.05, lambda v: v) == (None, None, "t(k-2)")
+    # t(k-1) and z need only two studies; z uses the normal quantile 1.959964
+    assert pi_limits(0.0, 0.3, 0.16, 2, "z", 0.05, lambda v: v)[1] == pytest.approx(1.959963984540054 * 0.5)
