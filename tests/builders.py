@@ -59,3 +59,20 @@ def combine(*patients):
         ps.append(p)
         vs += v
     return cohort(ps, vs)
+
+
+def literature_row(study_id, arm="", outcome="clinical_response", events=1, total=10, n=10, t=3.0, year=2020,
+                   **kw) -> dict:
+    """One row of a literature table: adult, refractory, verified, a printed count over everyone enrolled, unless a
+    keyword overrides a field (``author`` gives the first author)."""
+    r = {"study_id": study_id, "arm": arm, "first_author": kw.pop("author", study_id.title() + " A"),
+         "year": year, "journal": "J", "doi_or_url": "x", "country": "X", "design": "retro",
+         "population": "adult", "refractory": "yes", "disease": "CD", "regimen_class": "dual_biologic",
+         "regimens": "", "n_patients": n, "timepoint": f"{t} mo", "timepoint_months": t, "outcome": outcome,
+         "events": events, "total": total, "derived_from_percent": False, "event_based": False,
+         "trial_units": False, "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
+         "source_location": "abstract", "verified": True, "prior_advanced_failed": "1",
+         "non_ibd_indication": "none", "n_enrolled": n, "denominator_basis": "enrolled", "count_basis": "printed",
+         "outcome_definition": "", "notes": ""}
+    r.update(kw)
+    return r

@@ -11,6 +11,7 @@ from dttstudy.synthesis.forest import forest_data
 from dttstudy.synthesis.literature import (OUTCOMES, THIS_STUDY, cohort_rows, load_literature, overlap_sets,
                                  published_meta_check, regimen_class_table, select, study_label)
 
+from builders import literature_row
 from conftest import ROOT
 
 LIT = ROOT / "data" / "published" / "literature.csv"
@@ -100,18 +101,7 @@ def test_forest_data_and_regimen_table(lit):
 
 # --- selection rules on a small hand-made table ------------------------------------------------------------
 
-def _row(study_id, arm="", outcome="clinical_response", events=1, total=10, n=10, t=3.0, year=2020, **kw):
-    r = {"study_id": study_id, "arm": arm, "first_author": kw.pop("author", study_id.title() + " A"),
-         "year": year, "journal": "J", "doi_or_url": "x", "country": "X", "design": "retro",
-         "population": "adult", "refractory": "yes", "disease": "CD", "regimen_class": "dual_biologic",
-         "regimens": "", "n_patients": n, "timepoint": f"{t} mo", "timepoint_months": t, "outcome": outcome,
-         "events": events, "total": total, "derived_from_percent": False, "event_based": False,
-         "trial_units": False, "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
-         "source_location": "abstract", "verified": True, "prior_advanced_failed": "1",
-         "non_ibd_indication": "none", "n_enrolled": n, "denominator_basis": "enrolled", "count_basis": "printed",
-         "outcome_definition": "", "notes": ""}
-    r.update(kw)
-    return r
+_row = literature_row
 
 
 @pytest.fixture

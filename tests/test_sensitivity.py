@@ -14,26 +14,17 @@ import math
 import pandas as pd
 import pytest
 
+from builders import literature_row
 from dttstudy.synthesis.meta import pool_proportions
 from dttstudy.synthesis.sensitivity import SENSITIVITY_COLUMNS, sensitivity_from_rows, sensitivity_table
 
 NAN = float("nan")
 
 
-def _row(study_id, events, total, arm="", n=None, t=6.0, year=2020, outcome="clinical_response", **kw):
-    """One literature row: adult, refractory, verified, printed count over everyone enrolled, unless told."""
-    n = total if n is None else n
-    r = {"study_id": study_id, "arm": arm, "first_author": kw.pop("author", study_id.title() + " A"),
-         "year": year, "journal": "J", "doi_or_url": "x", "country": "X", "design": "retrospective multicentre",
-         "population": "adult", "refractory": "yes", "disease": "CD", "regimen_class": "dual_biologic",
-         "regimens": "", "n_patients": n, "timepoint": f"{t} mo", "timepoint_months": t, "outcome": outcome,
-         "events": events, "total": total, "derived_from_percent": False, "event_based": False,
-         "trial_units": False, "indication_mixed": False, "perianal_only": False, "overlaps_with": "",
-         "source_location": "abstract", "verified": True, "prior_advanced_failed": "1",
-         "non_ibd_indication": "none", "n_enrolled": n, "denominator_basis": "enrolled", "count_basis": "printed",
-         "outcome_definition": "", "notes": ""}
-    r.update(kw)
-    return r
+def _row(study_id, events, total, arm="", n=None, t=6.0, **kw):
+    """One literature row of a multicentre study at 6 months, its count over everyone enrolled, unless told."""
+    kw.setdefault("design", "retrospective multicentre")
+    return literature_row(study_id, arm=arm, events=events, total=total, n=total if n is None else n, t=t, **kw)
 
 
 def _toy() -> pd.DataFrame:
