@@ -508,3 +508,27 @@ def test_same_data_same_bytes(reference, tmp_path):
         return _digest(out / "figures")
     first, second = draw(tmp_path / "a"), draw(tmp_path / "b")
     assert first == second and len(first) == 12
+
+
+def test_risk_of_bias_plot_one_marker_per_answer_by_hand():
+    """Two studies, three items: every answer is a circle of its colour at (item, row), every overall judgement a
+    square right of the items, each with its symbol; nothing else is drawn as a marker."""
+    from matplotlib.colors import to_hex
+
+    from dttstudy.reporting.figures.review import risk_of_bias_plot
+
+    summary = pd.DataFrame({"study_id": ["s1", "s2"], "item_1": ["yes", "no"], "item_2": ["unclear", "yes"],
+                            "item_3": ["not_applicable", "no"], "overall": ["low", "high"]})
+    fig = risk_of_bias_plot(summary, {"s1": "First 2020", "s2": "Second 2021"}, ["a", "b", "c"])
+    ax = fig.axes[0]
+    marks = [(float(x), float(y), to_hex(line.get_markerfacecolor()), line.get_marker())
+             for line in ax.lines for x, y in zip(line.get_xdata(), line.get_ydata())]
+    green, red, yellow, grey = "#009e73", "#d55e00", "#f0e442", "#dddddd"
+    assert sorted(marks) == sorted([
+        (0.0, 1.0, green, "o"), (1.0, 1.0, yellow, "o"), (2.0, 1.0, grey, "o"), (3.6, 1.0, green, "s"),
+        (0.0, 0.0, red, "o"), (1.0, 0.0, green, "o"), (2.0, 0.0, red, "o"), (3.6, 0.0, red, "s")])
+    assert {line.get_markersize() ** 2 for line in ax.lines} == {150.0, 190.0}  # marker areas, pt²
+    symbols = sorted((t.get_position(), t.get_text()) for t in ax.texts)
+    assert symbols == sorted([((0, 1), "+"), ((1, 1), "?"), ((2, 1), "n/a"), ((3.6, 1), "L"),
+                              ((0, 0), "−"), ((1, 0), "+"), ((2, 0), "−"), ((3.6, 0), "H")])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Second 2021", "First 2020"]

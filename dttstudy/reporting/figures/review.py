@@ -2,6 +2,7 @@
 traffic-light plot of the JBI appraisal (answers as symbols as well as colours)."""
 from __future__ import annotations
 
+import math
 import textwrap
 
 import pandas as pd
@@ -90,15 +91,20 @@ def risk_of_bias_plot(summary: pd.DataFrame, labels: dict[str, str] | None = Non
     names = [(labels or {}).get(s, s) for s in summary["study_id"]]
     n_rows = len(summary)
     fig, ax = plt.subplots(figsize=(7.0, 1.6 + 0.27 * n_rows))
+    # one line of markers per marker and colour (not one artist per cell: hundreds are slow to lay out)
+    marks: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     for i, r in enumerate(summary.itertuples(index=False)):
         y = n_rows - 1 - i
-        for j, col in enumerate(items):
-            fc, sym = _ANSWER_STYLE[getattr(r, col)]
-            ax.scatter(j, y, s=150, color=fc, edgecolor="#333333", linewidth=0.5, zorder=3)
-            ax.text(j, y, sym, ha="center", va="center", fontsize=7, fontweight="bold", zorder=4)
-        fc, sym = _RISK_STYLE[r.overall]
-        ax.scatter(len(items) + 0.6, y, s=190, marker="s", color=fc, edgecolor="#333333", linewidth=0.5, zorder=3)
-        ax.text(len(items) + 0.6, y, sym, ha="center", va="center", fontsize=7, fontweight="bold", zorder=4)
+        cells = [(j, "o", _ANSWER_STYLE[getattr(r, col)]) for j, col in enumerate(items)]
+        cells.append((len(items) + 0.6, "s", _RISK_STYLE[r.overall]))
+        for x, marker, (fc, sym) in cells:
+            xs, ys = marks.setdefault((marker, fc), ([], []))
+            xs.append(x)
+            ys.append(y)
+            ax.text(x, y, sym, ha="center", va="center", fontsize=7, fontweight="bold", zorder=4)
+    for (marker, fc), (xs, ys) in marks.items():
+        ax.plot(xs, ys, ls="", marker=marker, markersize=math.sqrt(150 if marker == "o" else 190), markerfacecolor=fc,
+                markeredgecolor="#333333", markeredgewidth=0.5, zorder=3)
     ax.set_yticks(range(n_rows), list(reversed(names)))
     ticks = [f"Q{i + 1}" for i in range(len(items))] + ["Overall"]
     ax.set_xticks([*range(len(items)), len(items) + 0.6], ticks)
