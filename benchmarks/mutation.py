@@ -51,7 +51,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     # the literature synthesis: pooling models, the GLMM, heterogeneity, the review around them
     "synthesis": (
         ["dttstudy/synthesis/meta/*", "dttstudy/synthesis/glmm/*", "dttstudy/synthesis/heterogeneity.py",
-         "dttstudy/synthesis/certainty.py", "dttstudy/synthesis/review.py", "dttstudy/synthesis/coding_rules.py",
+         "dttstudy/synthesis/certainty.py", "dttstudy/synthesis/review.py", "dttstudy/synthesis/appraisal.py",
+         "dttstudy/synthesis/coding_rules.py",
          "dttstudy/synthesis/forest.py", "dttstudy/synthesis/sensitivity.py",
          "dttstudy/synthesis/literature_summary.py", "dttstudy/synthesis/reconstruction.py",
          "dttstudy/synthesis/literature.py"],

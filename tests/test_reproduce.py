@@ -161,6 +161,16 @@ def test_incremental_rerun(tmp_path, monkeypatch):
     said.clear()
     assert pipeline.reproduce(None, out, 2, echo=said.append) == out
     assert any("up to date" in s for s in said) and digest(out) == before
+    # the up-to-date path in a fresh interpreter loads none of the analysis and drawing libraries
+    script = ("import sys; from pathlib import Path; from dttstudy.reporting import pipeline; "
+              f"pipeline.NOTEBOOK_DIR = Path({str(nbdir)!r}); said = []; "
+              f"pipeline.reproduce(None, Path({str(out)!r}), 2, echo=said.append); "
+              "assert any('up to date' in s for s in said), said; "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'matplotlib', 'statsmodels', "
+              "'lifelines', 'great_tables', 'docx', 'openpyxl', 'pandera', 'papermill'}))")
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
 
     nb = nbdir / "04_labs.ipynb"
     nb.write_text(nb.read_text().replace("Laboratory response", "Laboratory response (edited)"))

@@ -25,10 +25,10 @@ very uncertain".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 
+from .appraisal import GradeRules
 from .literature import OUTCOME_LABELS
 from .literature_summary import stated_months
 
@@ -37,17 +37,6 @@ __all__ = ["GradeRules", "LEVELS", "MEANING", "summary_of_findings"]
 #: GRADE certainty levels, highest first.
 LEVELS = ("high", "moderate", "low", "very low")
 _START = "low"
-
-
-@dataclass(frozen=True)
-class GradeRules:
-    """Thresholds of the rating-down rules (see the module docstring)."""
-
-    rob_share: float = 0.5
-    spread_width: float = 40.0
-    timepoint_span: float = 6.0
-    ci_width: float = 30.0
-    min_patients: int = 100
 
 
 def _concern(level: int, reason: str) -> tuple[int, str]:

@@ -22,41 +22,18 @@ counts against a study: an item the report does not show met is not met for the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..intake.cohort import PUBLISHED_DIR
+from .appraisal import JBI_ITEMS
 from .literature import LITERATURE_OUTCOMES, select
 
 __all__ = ["JBI_ITEMS", "STAGES", "ROUTES", "ANSWERS", "load_selection", "load_risk_of_bias", "selection_flow",
            "risk_of_bias_summary", "high_risk_studies", "RISK_LEVELS"]
 
 
-@dataclass(frozen=True)
-class Item:
-    number: int
-    label: str
-    question: str
-
-
-#: The JBI Critical Appraisal Checklist for Case Series, its ten items.
-JBI_ITEMS: tuple[Item, ...] = (
-    Item(1, "Inclusion criteria", "Were there clear criteria for inclusion in the case series?"),
-    Item(2, "Condition measured", "Was the condition measured in a standard, reliable way for all participants "
-                                  "included?"),
-    Item(3, "Condition identified", "Were valid methods used for identification of the condition for all "
-                                    "participants included?"),
-    Item(4, "Consecutive inclusion", "Did the case series have consecutive inclusion of participants?"),
-    Item(5, "Complete inclusion", "Did the case series have complete inclusion of participants?"),
-    Item(6, "Demographics", "Was there clear reporting of the demographics of the participants in the study?"),
-    Item(7, "Clinical information", "Was there clear reporting of clinical information of the participants?"),
-    Item(8, "Outcomes reported", "Were the outcomes or follow-up results of cases clearly reported?"),
-    Item(9, "Site information", "Was there clear reporting of the presenting site(s)/clinic(s) demographic "
-                                "information?"),
-    Item(10, "Statistics", "Was statistical analysis appropriate?"),
-)
 ANSWERS = ("yes", "no", "unclear", "not_applicable")
 STAGES = ("screened", "sought", "assessed", "included")
 ROUTES = ("database_or_register", "other_methods")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...synthesis.certainty import GradeRules
-from ...synthesis.review import JBI_ITEMS
+from ...synthesis.appraisal import JBI_ITEMS, GradeRules
 from ..labels import label
 from .core import Column, DisplayTable, Row, builder
 
