@@ -59,7 +59,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_meta.py", "tests/test_published_meta.py", "tests/test_forest.py", "tests/test_literature.py",
          "tests/test_literature_md.py", "tests/test_review.py", "tests/test_coding_rules.py",
          "tests/test_reconstruction.py", "tests/test_glmm.py", "tests/test_glmm_small_k.py",
-         "tests/test_certainty_rules.py", "tests/test_sensitivity.py", "tests/test_heterogeneity.py"]),
+         "tests/test_certainty_rules.py", "tests/test_sensitivity.py", "tests/test_heterogeneity.py",
+         "tests/test_glmm_pool.py"]),
     # several centres: disclosure control, the summary export and contract, pooling, the release record
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],

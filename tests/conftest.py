@@ -164,3 +164,24 @@ def fresh_report(tmp_path_factory):
 def _own_release_record(tmp_path_factory, monkeypatch):
     """Every test keeps its own record of released centre summaries: nothing is written to the user's home."""
     monkeypatch.setenv("DTTSTUDY_RELEASE_RECORD", str(tmp_path_factory.mktemp("record") / "release-record.json"))
+
+
+def _clear_package_caches() -> None:
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name == "dttstudy" or name.startswith("dttstudy."):
+            for obj in list(vars(module).values()):
+                clear = getattr(obj, "cache_clear", None)
+                if callable(clear):
+                    clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_results_under_mutation_testing():
+    """Under ``make mutation`` every test starts without the package's cached results (GLMM fits and their τ²
+    intervals, cached by their counts): a fit cached by an earlier test would hide a mutant from a later one and
+    from the record of which tests call which function. Outside mutation testing the caches stand."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        _clear_package_caches()
+    yield

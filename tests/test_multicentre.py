@@ -570,3 +570,41 @@ def test_pooled_report_shows_a_withheld_cell_as_withheld(reference, tmp_path):
     all_obs = next(line for line in md.splitlines() if line.startswith("| All patients |"))
     assert all_obs.split(" | ")[2] == "withheld by C2, C3" and "6/6" not in md
     assert "so no figure over all centres can be given" in md
+
+
+def test_heterogeneity_without_a_fitted_model_says_so():
+    """Centres at 0% and at 100% only: the GLMM's between-centre variance diverges, so the pooled row is the summed
+    count 4/8 and its note says that no model was fitted; every centre at 100% likewise; centres in between get a
+    fitted model and no note."""
+    from dttstudy.synthesis.multicentre.pooling import PooledAnalysis
+
+    pa = PooledAnalysis()
+    h = pa._heterogeneity(pd.DataFrame({"centre": ["C1", "C2"], "n": [0, 4], "N": [4, 4]}))
+    assert (h["method"], h["tau2"], h["re_pct"]) == ("GLMM", 0.0, 50.0)
+    assert h["note"] == ("no GLMM fitted: every centre had 0 events or all events (0% and 100% only); the pooled "
+                         "figure is the summed count with its exact (Clopper–Pearson) 95% CI, and τ² is not "
+                         "estimable (shown as 0)")
+    full = pa._heterogeneity(pd.DataFrame({"centre": ["C1", "C2"], "n": [3, 4], "N": [3, 4]}))
+    assert full["note"].startswith("no GLMM fitted: every centre had all events;") and full["re_pct"] == 100
+    none = pa._heterogeneity(pd.DataFrame({"centre": ["C1", "C2"], "n": [0, 0], "N": [3, 4]}))
+    assert none["note"].startswith("no GLMM fitted: every centre had 0 events;") and none["re_pct"] == 0
+    fitted = pa._heterogeneity(pd.DataFrame({"centre": ["C1", "C2", "C3"], "n": [1, 3, 2], "N": [4, 4, 4]}))
+    assert fitted["note"] == "" and fitted["method"] == "GLMM"
+
+
+def test_heterogeneity_display_marks_the_rows_without_a_fitted_model():
+    from dttstudy.reporting.display import build_display
+
+    tidy = pd.DataFrame([
+        {"endpoint": "clinical_response", "definition": "paper", "analysis_set": "observed", "month": 3, "k": 2,
+         "n": 3, "N": 7, "method": "GLMM", "tau2": 0.2, "i2": 10.0, "q": 1.0, "q_pvalue": 0.3, "re_pct": 40.0,
+         "re_ci_low": 10.0, "re_ci_high": 80.0, "note": "", "withheld_centres": ""},
+        {"endpoint": "clinical_response", "definition": "paper", "analysis_set": "observed", "month": 6, "k": 2,
+         "n": 7, "N": 7, "method": "GLMM", "tau2": 0.0, "i2": 0.0, "q": 0.0, "q_pvalue": 1.0, "re_pct": 100.0,
+         "re_ci_low": 59.0, "re_ci_high": 100.0, "note": "no GLMM fitted: every centre had all events; the pooled "
+         "figure is the summed count with its exact (Clopper–Pearson) 95% CI, and τ² is not estimable (shown as 0)",
+         "withheld_centres": ""}])
+    d = build_display("multicentre_demo_heterogeneity", tidy, None, None)
+    assert [r.marks for r in d.rows] == [{}, {4: "a"}]
+    assert ("a", "No GLMM fitted: every centre had all events; the pooled figure is the summed count with its exact "
+            "(Clopper–Pearson) 95% CI, and τ² is not estimable (shown as 0).") in d.footnotes

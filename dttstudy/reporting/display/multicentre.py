@@ -93,8 +93,12 @@ def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
             Column(label("i2"), align="right"), Column(label("q_pvalue"), align="right")]
     rows = []
     withheld_any = False
+    letters: dict[str, str] = {}  # a row's own note (no model fitted, another model) -> its footnote letter
     for r in tidy.to_dict("records"):
         withheld = "" if r.get("method") else withheld_by(r, None)
+        own = "" if withheld else str(r.get("note") or "")
+        if own:
+            letters.setdefault(own, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
         if withheld:  # the pooled-cell rule: no model over part of the centres
             withheld_any = True
             rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"),
@@ -107,14 +111,14 @@ def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
                          f"{fmt(r['re_pct'], 'pct')} ({interval(r['re_ci_low'], r['re_ci_high'], 'ci')})",
                          fmt(r["tau2"], "tau2"), fmt(r["i2"], "i2"), fmt_p(r["q_pvalue"])],
                         [None, r["month"], r["k"], None, None, r["tau2"], r["i2"], r["q_pvalue"]],
-                        [None, 0, 0, None, None, 3, 1, 3], group=level(r["endpoint"])))
+                        [None, 0, 0, None, None, 3, 1, 3], group=level(r["endpoint"]),
+                        marks={4: letters[own]} if own in letters else {}))
     methods = ", ".join(dict.fromkeys(str(m) for m in tidy["method"] if isinstance(m, str) and m)) \
         if "method" in tidy else ""
     notes = [("", f"Random-effects model across centres ({methods}); τ² between-centre variance on the logit scale; "
                   "I² from τ²; Q p-value: test of equal proportions across centres.")]
-    extra = [str(x) for x in tidy.get("note", pd.Series(dtype=str)).dropna().unique()
-             if str(x) and not str(x).startswith("withheld by")]
-    notes += [("", x) for x in extra]
+    notes += [(letter, text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
+              for text, letter in letters.items()]
     if withheld_any:
         notes.append(("", "withheld by …: those centres withheld the cell, so no model over all centres is fitted "
                           "(a fit over the others would be a figure over part of the centres)."))

@@ -8,9 +8,10 @@ intervals, metafor's default. tau^2 has a profile-likelihood CI (:func:`dttstudy
 tau2_profile_ci`). The pooled proportion ``expit(mu)`` is the **conditional** estimand (the proportion of the
 median study); ``proportion_marginal`` is the **population-averaged** proportion beside it (Lin & Chu 2020).
 
-Zero-event or all-event data: with k = 1, or when every study has 0 events (or all events) and the likelihood
-has no finite maximum, no model is fitted: the result is the summed count with its Clopper–Pearson interval
-(0/N with its exact interval when no event occurred), and ``note`` says so.
+Zero-event or all-event data: with k = 1, when every study has 0 events (or all events) and the likelihood
+has no finite maximum, or when every study is at 0% or at 100% and the between-study variance diverges (the
+likelihood keeps rising as tau grows), no model is fitted: the result is the summed count with its
+Clopper–Pearson interval (0/N with its exact interval when no event occurred), and ``note`` says so.
 """
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ def pool_glmm(x: np.ndarray, n: np.ndarray, common: dict, level: float, pi_metho
         special = ("every study has {} events: no model is fitted (the likelihood has no finite maximum). "
                    "Shown: the summed count {}/{} with its Clopper-Pearson exact CI; tau^2 is not estimable "
                    "(shown as 0).").format("0" if x[0] == 0 else "all", int(x.sum()), int(n.sum()))
+    elif np.all((x == 0) | (x == n)):
+        special = ("every study has 0 events or all events: no model is fitted (the between-study variance has no "
+                   "finite estimate). Shown: the summed count {}/{} with its Clopper-Pearson exact CI, which "
+                   "ignores the studies' disagreement; tau^2 is not estimable (shown as 0).").format(
+                       int(x.sum()), int(n.sum()))
     if special is not None:
         xs, ns = int(x.sum()), int(n.sum())
         lo, hi = clopper_pearson(np.array([xs]), np.array([ns]), level)

@@ -436,7 +436,8 @@ def pool_proportions(
         Clopper-Pearson CI; when every study has 0 events (or all events)
         the likelihood has no finite maximum and the boundary value with the
         Clopper-Pearson CI of the summed counts is returned (``note`` says
-        so). The GLMM is the recommended model for the small, often
+        so); so is the summed count when every study is at 0% or 100%
+        (tau^2 diverges). The GLMM is the recommended model for the small, often
         zero-event cohorts of this field, and the default (what the report uses).
         The others are inverse-variance models on the ``transform`` scale with
         the tau^2 estimator named, always truncated at 0:

@@ -216,6 +216,12 @@ class PooledAnalysis:
             note = (f"{self.heterogeneity_method} not fitted ({type(err).__name__}: {err}); inverse-variance "
                     "REML on the logit scale instead")
             res = pool_proportions(g["n"].tolist(), g["N"].tolist(), method=method, labels=g["centre"].tolist())
+        if res.note and len(g) > 1:  # the model was not fitted (every centre at 0% or at 100%): say so
+            case = "0 events" if res.events == 0 else "all events" if res.events == res.total else \
+                "0 events or all events (0% and 100% only)"
+            note = (note + "; " if note else "") + (
+                f"no {method} fitted: every centre had {case}; the pooled figure is the summed count with its exact "
+                "(Clopper–Pearson) 95% CI, and τ² is not estimable (shown as 0)")
         return {**base, "method": method, "tau2": res.tau2, "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue,
                 "re_pct": 100 * res.proportion, "re_ci_low": 100 * res.ci_lower, "re_ci_high": 100 * res.ci_upper,
                 "note": note if len(g) > 1 else (note + "; " if note else "") + "one centre: no heterogeneity"}
