@@ -139,3 +139,50 @@ def test_the_default_test_is_t_and_n_agq_reaches_the_fit():
     assert abs(eleven.estimate - default.estimate) < 1e-3
     with pytest.raises(ValueError, match="test must be one of"):
         pool_glmm(x, n, common, 0.95, "ci", 7, v, "T")
+
+
+def test_binomial_tail_by_hand_and_at_the_boundaries():
+    from dttstudy.synthesis.glmm.inference import binomial_tail
+
+    # X ~ Binomial(3, 0.25): P(X >= 2) = 3 (1/4)² (3/4) + (1/4)³ = 10/64; P(X <= 1) = 54/64
+    assert binomial_tail(2, 3, 0.25) == pytest.approx(10 / 64, rel=1e-14)
+    assert binomial_tail(1, 3, 0.25, upper=False) == pytest.approx(54 / 64, rel=1e-14)
+    # the whole range sums to 1 + 2e-16 in floating point here: a probability is never above 1
+    assert binomial_tail(0, 3, 0.25) == 1.0
+    # p = 0: all mass at 0; p = 1: all mass at n
+    assert (binomial_tail(0, 5, 0.0, upper=False), binomial_tail(2, 5, 0.0), binomial_tail(0, 5, 0.0)) == (1.0, 0.0,
+                                                                                                          1.0)
+    assert (binomial_tail(5, 5, 1.0), binomial_tail(4, 5, 1.0, upper=False), binomial_tail(5, 5, 1.0, False)) == (
+        1.0, 0.0, 1.0)
+
+
+def test_predictive_tail_edges():
+    """x = 0 and n = 1 are valid; x outside 0..n is refused; without spread (tau² = SE = 0) the predictive tail is
+    the binomial tail at expit(mu), in either direction; one patient at mu = 0 has probability 1/2 by symmetry."""
+    from dttstudy.synthesis.glmm.inference import binomial_tail, predictive_tail
+
+    assert predictive_tail(0, 5, 0.3, 0.2, 0.1) == 1.0
+    assert predictive_tail(1, 1, 0.0, 0.3, 0.2) == pytest.approx(0.5, abs=1e-12)
+    p = _expit(0.4)
+    assert predictive_tail(2, 6, 0.4, 0.0, 0.0, upper=False) == pytest.approx(binomial_tail(2, 6, p, False),
+                                                                               rel=1e-14)
+    assert predictive_tail(2, 6, 0.4, 0.0, 0.0) == pytest.approx(binomial_tail(2, 6, p), rel=1e-14)
+    for bad in ((6, 5), (-1, 5), (0, 0)):
+        with pytest.raises(ValueError, match="need 0 <= x <= n and n >= 1"):
+            predictive_tail(*bad, 0.0, 0.1, 0.1)
+
+
+def test_profile_likelihood_defaults():
+    """At tau = 0 the profile is the binomial likelihood at the pooled proportion (quadrature is exact there); at
+    tau > 0 the default integrates with 7 nodes, as rma.glmm; the τ² interval's default level is 95%."""
+    from dttstudy.synthesis.glmm import inference
+    from dttstudy.synthesis.glmm.fit import fit_glmm
+
+    x, n = np.array([2, 9, 4]), np.array([20, 25, 30])
+    assert inference.profile_loglik(0.0, x, n) == pytest.approx(binom_loglik(x, n, np.full(3, 15 / 75)), rel=1e-12)
+    seven = inference.profile_loglik(0.8, x, n)
+    assert seven == pytest.approx(inference.profile_loglik(0.8, x, n, n_agq=7), rel=1e-13)
+    assert abs(seven - inference.profile_loglik(0.8, x, n, n_agq=8)) > 1e-13
+    fit = fit_glmm(x, n)
+    assert inference.tau2_profile_ci(x, n, fit) == inference.tau2_profile_ci(x, n, fit, 0.95)
+    assert inference.tau2_profile_ci(x, n, fit, 0.8) != inference.tau2_profile_ci(x, n, fit, 0.95)
