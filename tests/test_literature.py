@@ -653,6 +653,27 @@ def test_load_literature_names_every_problem_by_row_and_column(tmp_path):
         "row 10: duplicate study, arm, outcome and timepoint"])
 
 
+def test_every_row_of_a_study_cites_the_same_source(tmp_path):
+    """A study's rows (arms, outcomes, timepoints) carry its first author and year: a row that differs from the
+    study's first row is named with both values; other studies are untouched."""
+    rows = [_row("s1", outcome="clinical_response"), _row("s1", outcome="clinical_remission", author="Other B"),
+            _row("s1", outcome="any_ae", year=2021), _row("s2", year=2019), _row("s2", outcome="any_ae", year=2019)]
+    f, _ = _lit_file(tmp_path, rows)
+    with pytest.raises(ValueError) as err:
+        load_literature(f)
+    assert str(err.value) == f"{f}:\n  " + "\n  ".join([
+        "row 3, column 'first_author': 'Other B' differs from the study's first row ('S1 A')",
+        "row 4, column 'year': '2021' differs from the study's first row ('2020')"])
+
+
+def test_named_centres_compare_case_insensitively_in_any_script():
+    """The centre named in a single-centre design is compared case-folded: 'STRASSE' and 'Straße' are one."""
+    from dttstudy.synthesis.literature import _centre
+
+    assert _centre("retrospective, single centre (Klinik STRASSE)") == _centre("single center (Klinik Straße)")
+    assert _centre("retrospective, multicentre") == ""
+
+
 def test_possible_overlaps_two_years_apart_but_not_three():
     """Single-centre studies of one country and population: 2020 and 2022 (two years apart) are flagged, 2020 and
     2023 are not."""

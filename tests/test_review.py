@@ -215,14 +215,13 @@ def test_every_selection_problem_is_listed_with_its_csv_line(tmp_path):
     with pytest.raises(ValueError) as err:
         review.load_selection(path, lit=lit)
     # row problems in file order, then the literature cross-checks (the unnamed included record of line 3 is
-    # also a study with no rows); line = index + 2 (header is line 1)
+    # reported once, as unnamed); line = index + 2 (header is line 1)
     assert str(err.value) == (
-        "selection.csv: 6 problem(s):\n"
+        "selection.csv: 5 problem(s):\n"
         "  row 2, column stage: 'include' not one of screened, sought, assessed, included\n"
         "  row 2, column reason: a record not included needs its reason\n"
         "  row 3, column study_id: an included record names its study\n"
         "  study 'other2024' has rows in literature.csv and no included record\n"
-        "  row 3, column study_id: '' is included but has no rows in literature.csv\n"
         "  row 4, column study_id: 'nosuch2022' is included but has no rows in literature.csv")
 
 

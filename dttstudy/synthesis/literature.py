@@ -98,6 +98,10 @@ def load_literature(path=None) -> pd.DataFrame:
             problems.append(f"row {i + 2}, column 'overlaps_with': {', '.join(unknown)} not a study_id of the file")
     dup = df.duplicated(["study_id", "arm", "outcome", "timepoint"], keep=False)
     problems += [f"row {i + 2}: duplicate study, arm, outcome and timepoint" for i in df.index[dup]]
+    for col in ("first_author", "year"):  # a study is cited one way: every row of it names the same source
+        first = df.groupby("study_id", sort=False)[col].transform("first")
+        problems += [f"row {i + 2}, column '{col}': {df.at[i, col]!r} differs from the study's first row "
+                     f"({first[i]!r})" for i in df.index[df[col] != first]]
     if problems:
         raise ValueError(f"{path or LITERATURE_FILE}:\n  " + "\n  ".join(problems))
     df["events"] = df["events"].astype(int)
@@ -211,7 +215,7 @@ def _rows(cohort: Cohort, month: float, aset: str, out: dict, disease: str) -> l
 def _centre(design: str) -> str:
     """The centre a single-centre study names in its design ("… single centre (Xijing IBD Center)"), or ''."""
     m = re.search(r"single cent(?:re|er)\s*\(([^)]*)\)", str(design))
-    return m.group(1).strip().lower() if m else ""
+    return m.group(1).strip().casefold() if m else ""
 
 
 def possible_overlaps(lit: pd.DataFrame) -> list[tuple[str, str]]:

@@ -79,10 +79,11 @@ def load_selection(path: str | Path | None = None, lit: pd.DataFrame | None = No
         included = df.loc[df["stage"] == "included", "study_id"]
         problems += [f"study {s!r} has rows in literature.csv and no included record" for s in
                      sorted(studies - set(included))]
+        named = included[included != ""]  # a blank study_id is reported above, once
         problems += [f"row {i + 2}, column study_id: {s!r} is included but has no rows in literature.csv"
-                     for i, s in included.items() if s not in studies]
+                     for i, s in named.items() if s not in studies]
         problems += [f"column study_id: {s!r} has more than one included record" for s in
-                     sorted(set(included[included.duplicated()]))]
+                     sorted(set(named[named.duplicated()]))]
     _refuse(path, problems)
     return df
 
