@@ -121,6 +121,7 @@ def test_studies_only_at_0_and_100_percent_fit_no_model():
     assert r.proportion == 0.5 and r.tau2 == 0.0
     assert r.ci_lower == pytest.approx(stats.beta.ppf(0.025, 20, 21), rel=1e-10)
     assert r.q == pytest.approx(2.0 * 40 * math.log(2.0), rel=1e-13)  # 2 (0 - 40 log 1/2)
+    assert r.df == 1 and r.q_pvalue == pytest.approx(stats.chi2.sf(80 * math.log(2.0), 1), rel=1e-10)
     mixed = pool_proportions([0, 20, 10], [20, 20, 20], method="GLMM")
     assert mixed.note == "" and math.isfinite(mixed.tau2) and mixed.tau2 > 1.0
 
