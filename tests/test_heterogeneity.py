@@ -126,3 +126,14 @@ def test_q_profile_lower_limit_zero_when_q0_is_below_its_quantile():
 def test_floats_reads_integers_and_nested_values():
     assert H._floats([1, 2]) == [1.0, 2.0]
     assert H._floats(np.array([[1.5], [2.5]])) == [1.5, 2.5]
+
+
+def test_reml_root_exactly_on_a_grid_point():
+    """The maximiser can fall exactly on a point of the search grid, where the score is exactly 0: two studies at 0
+    and 2 with v = 2 - g (the weights are then exactly 1/2 and every term of the score a power of two), for g the
+    grid point 16·1e-10·10^(10·339/399) of the search on [0, 16] (4 × the sample variance 2, doubled). The estimate
+    is that point, d²/2 - v = g, and not 0."""
+    g = 16.0 * 1e-10 * 10.0 ** (10.0 * 339 / 399)
+    v = 2.0 - g
+    assert H._reml_score(g, [0.0, 2.0], [v, v]) == 0.0
+    assert H.tau2_estimate([0.0, 2.0], [v, v], "REML") == pytest.approx(2.0 - v, rel=1e-15)
