@@ -137,3 +137,15 @@ def test_reml_root_exactly_on_a_grid_point():
     v = 2.0 - g
     assert H._reml_score(g, [0.0, 2.0], [v, v]) == 0.0
     assert H.tau2_estimate([0.0, 2.0], [v, v], "REML") == pytest.approx(2.0 - v, rel=1e-15)
+
+
+def test_reml_takes_the_global_maximum_of_a_bimodal_likelihood():
+    """Six studies whose restricted likelihood has two local maxima on [0, inf): the boundary 0 and an interior
+    one near 0.8 (the score falls through 0 there). REML is the global maximiser, here 0: the matrix-form
+    likelihood at 0 is above its value everywhere on a fine grid of (0, 5]."""
+    y = [0.25, 6.09, 2.66, 1.73, -1.12, 1.55]
+    v = [0.791, 2.672, 0.532, 0.082, 4.427, 0.015]
+    assert H._reml_score(0.0, y, v) < 0 and H._reml_score(0.7, y, v) > 0 > H._reml_score(0.9, y, v)
+    grid = np.linspace(1e-3, 5.0, 5000)
+    assert _reml_loglik_matrix(0.0, y, v) > max(_reml_loglik_matrix(t, y, v) for t in grid)
+    assert H.tau2_estimate(y, v, "REML") == 0.0
