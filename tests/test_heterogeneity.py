@@ -149,3 +149,17 @@ def test_reml_takes_the_global_maximum_of_a_bimodal_likelihood():
     grid = np.linspace(1e-3, 5.0, 5000)
     assert _reml_loglik_matrix(0.0, y, v) > max(_reml_loglik_matrix(t, y, v) for t in grid)
     assert H.tau2_estimate(y, v, "REML") == 0.0
+
+
+def test_reml_takes_the_higher_of_two_interior_maxima():
+    """Six studies whose restricted likelihood rises from 0 to a first maximum near 0.0003, dips, and rises to a
+    higher one near 1.27: REML is the higher one, checked against the matrix-form likelihood on a fine grid (a
+    single root search over a wide bracket would stop at the first)."""
+    y = [-5.87, -2.73, -5.74, -1.4, -2.98, 1.08]
+    v = [2.56, 0.029, 1.735, 1.193, 0.157, 22.261]
+    t = H.tau2_estimate(y, v, "REML")
+    grid = np.concatenate([np.linspace(0.0, 0.002, 401), np.linspace(0.002, 6.0, 6000)])
+    best = grid[int(np.argmax([_reml_loglik_matrix(g, y, v) for g in grid]))]
+    assert abs(t - best) < 2e-3 and t > 1.0
+    assert _reml_loglik_matrix(t, y, v) > _reml_loglik_matrix(3.5e-4, y, v)
+    assert abs(H._reml_score(t, y, v)) < 1e-10
