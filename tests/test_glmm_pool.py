@@ -116,8 +116,9 @@ def test_studies_only_at_0_and_100_percent_fit_no_model():
     extreme), so no model is fitted; the summed count 20/40 is shown with its exact interval and the note says
     it ignores the studies' disagreement. One study in between bounds tau again and the model is fitted."""
     r = pool_proportions([0, 20], [20, 20], method="GLMM")
-    assert r.note.startswith("every study has 0 events or all events: no model is fitted")
-    assert "20/40" in r.note and "ignores the studies' disagreement" in r.note
+    assert r.note == ("every study has 0 events or all events: no model is fitted (the between-study variance has "
+                      "no finite estimate). Shown: the summed count 20/40 with its Clopper-Pearson exact CI, which "
+                      "ignores the studies' disagreement; tau^2 is not estimable (shown as 0).")
     assert r.proportion == 0.5 and r.tau2 == 0.0
     assert r.ci_lower == pytest.approx(stats.beta.ppf(0.025, 20, 21), rel=1e-10)
     assert r.q == pytest.approx(2.0 * 40 * math.log(2.0), rel=1e-13)  # 2 (0 - 40 log 1/2)

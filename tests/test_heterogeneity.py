@@ -163,3 +163,16 @@ def test_reml_takes_the_higher_of_two_interior_maxima():
     assert abs(t - best) < 2e-3 and t > 1.0
     assert _reml_loglik_matrix(t, y, v) > _reml_loglik_matrix(3.5e-4, y, v)
     assert abs(H._reml_score(t, y, v)) < 1e-10
+
+
+def test_reml_takes_the_lower_of_two_interior_maxima_when_it_is_higher():
+    """Five studies with interior maxima near 0.012 and 0.38, the first the higher: REML is near 0.012, checked
+    against the matrix-form likelihood on a fine grid (a root search over [0, hi] would land on 0.38)."""
+    y = [-0.2, 1.81, -0.34, 1.0, -0.4]
+    v = [0.007, 0.717, 4.153, 9.415, 0.015]
+    t = H.tau2_estimate(y, v, "REML")
+    grid = np.concatenate([np.linspace(0.0, 0.05, 2001), np.linspace(0.05, 3.0, 3000)])
+    best = grid[int(np.argmax([_reml_loglik_matrix(g, y, v) for g in grid]))]
+    assert abs(t - best) < 1e-4 and t < 0.05
+    assert _reml_loglik_matrix(t, y, v) > _reml_loglik_matrix(0.3806, y, v)
+    assert abs(H._reml_score(t, y, v)) < 1e-9
