@@ -98,7 +98,7 @@ def centre_heterogeneity_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         withheld = "" if r.get("method") else withheld_by(r, None)
         own = "" if withheld else str(r.get("note") or "")
         if own:
-            letters.setdefault(own, "abcdefghijklmnopqrstuvwxyz"[len(letters) % 26])
+            letters.setdefault(own, MARKS[len(letters) % len(MARKS)])
         if withheld:  # the pooled-cell rule: no model over part of the centres
             withheld_any = True
             rows.append(Row([level(r["analysis_set"]), fmt(r["month"], "months").removesuffix(".0"),

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ...synthesis.appraisal import JBI_ITEMS, GradeRules
 from ..labels import label
-from .core import Column, DisplayTable, Row, builder
+from .core import MARKS, Column, DisplayTable, Row, builder
 
 _ROUTES = {"database_or_register": "The studies' own records", "other_methods": "Other methods (reviews, "
            "meta-analyses, news reports)", "both": "Included"}
@@ -68,7 +68,7 @@ def certainty_display(name: str, tidy: pd.DataFrame) -> DisplayTable:
         Column(label(d), spanner=label("rated_down"), align="center") for d in domains] + [
         Column(label("certainty")), Column(label("meaning"), wrap=True)]
     rows, notes = [], []
-    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    letters = iter(MARKS)
     for r in tidy.to_dict("records"):
         cells = [str(r["outcome"]), f"{int(r['studies'])} ({int(r['patients'])})",
                  str(r["per_100"]).replace("(95% CI ", "(")]

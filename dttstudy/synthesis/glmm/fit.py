@@ -129,14 +129,8 @@ def _mode(mu: float, tau: float, x: float, n: float) -> tuple[float, float]:
         return 0.0, 1.0
     lo, hi = tau * (x - n), tau * x
     u = min(max(0.0, lo), hi)
-    exp = math.exp
     for _ in range(200):
-        e = mu + tau * u  # p = _expit(e), written out: this loop runs for every study at every evaluation
-        if e >= 0:
-            p = 1.0 / (1.0 + exp(-e))
-        else:
-            z = exp(e)
-            p = z / (1.0 + z)
+        p = _expit(mu + tau * u)
         grad = tau * (x - n * p) - u
         if grad == 0.0:
             break
@@ -158,39 +152,29 @@ def _mode(mu: float, tau: float, x: float, n: float) -> tuple[float, float]:
 def _loglik(mu: float, tau: float, x: tuple[float, ...], n: tuple[float, ...], n_agq: int) -> float:
     """Log-likelihood without the binomial coefficients (scalar, fixed order).
 
-    The hot loop of every fit, written out: each study's mode (as :func:`_mode`, inlined), then the log of the
-    integrand at ``u = u0 + s t_k`` plus ``t_k^2 / 2`` at every node, each ``log1p(exp(-|eta|))`` computed once."""
-    t, w, half_t2 = _nodes_prepared(n_agq)
+    The hot loop of every fit: each study's mode (:func:`_mode`), then the log of the integrand at
+    ``u = u0 + s t_k`` plus ``t_k^2 / 2`` at every node, each ``log1p(exp(-|eta|))`` computed once."""
+    t, w = _nodes(n_agq)
     tau = abs(tau)
     parts = []
     log1p, exp, log, sqrt, fsum = math.log1p, math.exp, math.log, math.sqrt, math.fsum
     for xi, ni in zip(x, n):
         nx = ni - xi
-        if tau == 0.0:
-            u0, h = 0.0, 1.0
-        else:
-            u0, h = _mode(mu, tau, xi, ni)
+        u0, h = _mode(mu, tau, xi, ni)
         s = 1.0 / sqrt(h)
         f = []
-        for tk, ht in zip(t, half_t2):
+        for tk in t:
             u = u0 + s * tk
             eta = mu + tau * u
             if eta >= 0:
                 a = log1p(exp(-eta))
-                f.append(xi * -a + nx * (-eta - a) - 0.5 * u * u + ht)
+                f.append(xi * -a + nx * (-eta - a) - 0.5 * u * u + 0.5 * tk * tk)
             else:
                 a = log1p(exp(eta))
-                f.append(xi * (eta - a) + nx * -a - 0.5 * u * u + ht)
+                f.append(xi * (eta - a) + nx * -a - 0.5 * u * u + 0.5 * tk * tk)
         m = max(f)
         parts.append(m + log(fsum([wk * exp(fk - m) for wk, fk in zip(w, f)])) + log(s) - _HALF_LN_2PI)
     return fsum(parts)
-
-
-@lru_cache(maxsize=None)
-def _nodes_prepared(n_agq: int) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
-    """:func:`_nodes` with ``t_k^2 / 2`` of every node (the same bits as computing it inside the loop)."""
-    t, w = _nodes(n_agq)
-    return t, w, tuple(0.5 * tk * tk for tk in t)
 
 
 def _log_binomial_coefficients(x, n) -> float:
