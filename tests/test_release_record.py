@@ -130,3 +130,85 @@ def test_the_record_holds_no_identifier_and_other_centres_are_separate(tmp_path,
     record.write_text("{not json")
     code, err = export(capsys, folder, tmp_path / "c.json", "--release-record", str(record))
     assert code == 2 and "cannot be read" in err and not (tmp_path / "c.json").exists()
+
+
+# --- the record's pieces, by hand ------------------------------------------------------------------------------
+class _Tables:
+    """The one method of a cohort the record reads: its tables."""
+
+    def __init__(self, tables):
+        self._tables = tables
+
+    def tables(self):
+        return self._tables
+
+
+def _sha16(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def test_fingerprints_are_salted_hashes_of_the_id_and_of_every_row():
+    import pandas as pd
+
+    from dttstudy.synthesis.multicentre.release_record import fingerprints
+
+    cohort = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B"], "age": [30, 41]}),
+                      "visits": pd.DataFrame({"patient_id": ["A", "A"], "month": [3, 6]}),
+                      "adverse_events": pd.DataFrame({"patient_id": pd.Series([], dtype=str)})})
+    rows_a = sorted(["patients\x1eA\x1f30", "visits\x1eA\x1f3", "visits\x1eA\x1f6"])
+    assert fingerprints(cohort, "s1") == {_sha16("s1", "A"): _sha16("s1", "A", *rows_a),
+                                          _sha16("s1", "B"): _sha16("s1", "B", "patients\x1eB\x1f41")}
+    # another salt, other keys: two records cannot be matched patient by patient
+    assert not set(fingerprints(cohort, "s1")) & set(fingerprints(cohort, "s2"))
+
+
+def test_a_record_that_is_not_dttstudys_is_refused(tmp_path):
+    from dttstudy.synthesis.multicentre.release_record import ReleaseRecordError, read_record
+
+    good = {"written_by": "dttstudy", "releases": [], "salt": "ab"}
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps(good), encoding="utf-8")
+    assert read_record(f) == good
+    for bad in ({**good, "written_by": "someone"}, {**good, "salt": 5}, {**good, "releases": {}}, [good]):
+        f.write_text(json.dumps(bad), encoding="utf-8")
+        with pytest.raises(ReleaseRecordError) as err:
+            read_record(f)
+        assert str(err.value) == f"{f} is not a dttstudy release record"
+    f.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ReleaseRecordError) as err:
+        read_record(f)
+    assert str(err.value) == (f"release record {f} cannot be read (Expecting property name enclosed in double "
+                              "quotes: line 1 column 2 (char 1)): move it away only if you know that no summary "
+                              "of this centre was released before")
+
+
+def test_the_refusal_says_which_release_and_how_many_patients():
+    from dttstudy.synthesis.multicentre.release_record import Difference, ReleaseRefused
+
+    one, two = Difference(1, 1, "C1", 5), Difference(3, 2, None, 5)
+    assert str(one) == ("this cohort differs from release 1 of centre C1 in the release record by 1 patient(s), "
+                        "fewer than K = 5: the two summaries together would reveal that patient")
+    assert str(two) == ("this cohort differs from release 3 of centre (no code) in the release record by "
+                        "2 patient(s), fewer than K = 5: the two summaries together would reveal those patients")
+    refused = ReleaseRefused([one, two])
+    assert str(refused) == f"{one}; {two}" and refused.differences == [one, two]
+
+
+def test_every_earlier_release_of_the_centre_is_compared_whatever_comes_before_it(tmp_path):
+    import pandas as pd
+
+    from dttstudy.synthesis.multicentre.release_record import Difference, check_release, fingerprints
+
+    cohort = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B", "C"], "age": [30, 41, 52]})})
+    fewer = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B"], "age": [30, 41]})})
+    releases = [{"centre": "C2", "patients": {}},                                  # another centre first
+                {"centre": "C1", "patients": fingerprints(fewer, "s")},           # C differs: 1 patient
+                {"centre": "C1"},                                                 # no patients kept: all 3 differ
+                {"centre": "C1", "patients": fingerprints(cohort, "s")}]          # the same patients: 0
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps({"written_by": "dttstudy", "salt": "s", "releases": releases}), encoding="utf-8")
+    record, fp, problems = check_release(f, cohort, "C1", 5)
+    assert fp == fingerprints(cohort, "s") and record["releases"] == releases
+    assert problems == [Difference(2, 1, "C1", 5), Difference(3, 3, "C1", 5)]

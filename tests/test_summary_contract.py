@@ -186,3 +186,100 @@ def test_group_counts_above_the_overall_are_refused():
     s.pop("content_sha256", None)
     with pytest.raises(IncompatibleSummaries, match="more than the overall"):
         pool([seal(s)], min_cell=0, accept_below_min_cell=True)
+
+
+# --- the reader's messages, word for word (each built by hand from the rule it states) ---------------------------
+def test_a_field_twice_in_one_object_is_named(tmp_path):
+    from dttstudy.synthesis.multicentre.check import read_summary_file
+
+    f = tmp_path / "c1.json"
+    f.write_text('{"format": "a", "centre": "C1", "centre": "C2"}', encoding="utf-8")
+    s, problems = read_summary_file(f)
+    assert s is None
+    assert [p.rule for p in problems] == ["field 'centre' appears twice in one object: the file was edited "
+                                          "(a summary is written by dttstudy export-summary)"]
+
+
+def test_an_unreadable_summary_names_the_error_and_cuts_its_text_at_120_characters(tmp_path):
+    from dttstudy.synthesis.multicentre.check import read_summary_file
+
+    f = tmp_path / "c1.json"
+    f.write_text("{not json", encoding="utf-8")
+    assert [p.rule for p in read_summary_file(f)[1]] == [
+        "not a readable centre summary (JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1))"]
+    # a folder where a file is expected: the OS error names the path, longer than 120 characters here
+    d = tmp_path / ("x" * 150)
+    d.mkdir()
+    err = f"[Errno 21] Is a directory: '{d}'"
+    assert [p.rule for p in read_summary_file(d)[1]] == [
+        f"not a readable centre summary (IsADirectoryError: {err[:120]})"]
+
+
+def test_a_summary_of_exactly_the_size_limit_is_read(tmp_path, monkeypatch):
+    from dttstudy.synthesis.multicentre import check
+
+    f = tmp_path / "c1.json"
+    f.write_text('{"format": "x"}', encoding="utf-8")  # 15 bytes
+    monkeypatch.setattr(check, "MAX_FILE_BYTES", 15)
+    assert check.read_summary_file(f)[1] == []
+    monkeypatch.setattr(check, "MAX_FILE_BYTES", 14)
+    assert [p.rule for p in check.read_summary_file(f)[1]] == [
+        "15 bytes: larger than any centre summary (14 at most)"]
+
+
+@pytest.mark.parametrize("name,rows,hint", [
+    ("x", None, ""),
+    ("patient_id", None, ": 'patient_id' looks like patient-level data"),
+    ("PATIENT", None, ": 'PATIENT' looks like patient-level data"),
+    ("Subject", None, ": 'Subject' looks like patient-level data"),
+    ("ID", None, ": 'ID' looks like patient-level data"),
+    ("MRN", None, ": 'MRN' looks like patient-level data (a record or ID number)"),
+    ("date_of_birth", None, ": 'date_of_birth' looks like patient-level data (a calendar date)"),
+    ("rows", [{"a": 1, "Patient": 2}, {"mrn": 3}], ": 'Patient' looks like patient-level data"),
+    ("rows", [{"a": 1}, {"Patient": 2}], ""),       # only the first row's fields are read
+    ("patient_id", [{"a": 1}], ": 'patient_id' looks like patient-level data"),  # the name, then the fields
+    ("rows", [5, {"mrn": 3}], ": 'mrn' looks like patient-level data (a record or ID number)"),  # rows are dicts
+])
+def test_the_patient_level_hint(name, rows, hint):
+    from dttstudy.synthesis.multicentre.check import _patient_hint
+
+    assert _patient_hint(name, rows) == hint
+
+
+def test_the_refusal_counts_its_problems():
+    from dttstudy.synthesis.multicentre.contract import ContractReport, Problem
+
+    one = ContractReport([Problem("c1.json", "rates", 2, "n", "must be a number")])
+    assert str(one) == ("1 problem in the centre summaries; nothing was pooled or written:\n"
+                        "  c1.json, table rates, row 2, field 'n': must be a number")
+    two = ContractReport([Problem("c1.json", rule="a"), Problem("c2.json", field="k", rule="b")])
+    assert str(two) == ("2 problems in the centre summaries; nothing was pooled or written:\n"
+                        "  c1.json: a\n  c2.json, field 'k': b")
+    assert str(ContractReport([Problem("p", rule=str(i)) for i in range(3)])).startswith("3 problems in")
+
+
+@pytest.mark.parametrize("value,shown", [
+    (float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), (0.5, "0.5"), (0.0, "0.0"),
+    ("é", "'é'"), (["é"], '["é"]'), (True, "true"), (None, "null"),
+    ("a" * 58, "'" + "a" * 58 + "'"),                   # 60 characters with the quotes: shown whole
+    ("a" * 59, "'" + "a" * 56 + "…"),                   # 61: cut to 57 and an ellipsis
+])
+def test_a_value_in_a_message_is_shown_as_written(value, shown):
+    from dttstudy.synthesis.multicentre.consistency import _show
+
+    assert _show(value) == shown
+
+
+@pytest.mark.parametrize("value,ok", [(5, True), (0, True), (100, True), (2.5, True), (True, False),
+                                      ("5", False), (101, False), (-1, False), (float("nan"), False)])
+def test_the_crp_limit_of_a_summary_is_a_number_in_the_declared_range(c1, value, ok):
+    # the declared range of crp_uln is 0 to 100 mg/L; true is not the number 1 (1.0 == True in Python)
+    s = copy.deepcopy(c1)
+    s["parameters"]["crp_uln"] = value
+    problems = [p for p in check_summaries([seal(s)]).problems if p.field == "crp_uln"]
+    assert problems == ([] if ok else [problems[0]])
+    if not ok:
+        shown = {True: "true", "5": "'5'"}.get(value, "NaN" if value != value else str(value))
+        assert problems[0].table == "parameters"
+        assert problems[0].rule == f"must be a number from 0 to 100 (value: {shown})"
