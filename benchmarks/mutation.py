@@ -107,6 +107,8 @@ def _mutmut_section(modules: list[str], tests: list[str]) -> str:
     def value(v):
         if isinstance(v, bool):
             return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
