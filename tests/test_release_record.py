@@ -3,13 +3,17 @@ each respects K. The worked example of the README is checked here, and export-su
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import REFERENCE
 from dttstudy.cli import main
+from dttstudy.synthesis.multicentre.release_record import (Difference, ReleaseRecordError, ReleaseRefused,
+                                                           check_release, fingerprints, read_record)
 
 
 def centre_folder(folder: Path, ids: list[str], edit=None) -> Path:
@@ -144,16 +148,10 @@ class _Tables:
 
 
 def _sha16(*parts: str) -> str:
-    import hashlib
-
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def test_fingerprints_are_salted_hashes_of_the_id_and_of_every_row():
-    import pandas as pd
-
-    from dttstudy.synthesis.multicentre.release_record import fingerprints
-
     cohort = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B"], "age": [30, 41]}),
                       "visits": pd.DataFrame({"patient_id": ["A", "A"], "month": [3, 6]}),
                       "adverse_events": pd.DataFrame({"patient_id": pd.Series([], dtype=str)})})
@@ -165,8 +163,6 @@ def test_fingerprints_are_salted_hashes_of_the_id_and_of_every_row():
 
 
 def test_a_record_that_is_not_dttstudys_is_refused(tmp_path):
-    from dttstudy.synthesis.multicentre.release_record import ReleaseRecordError, read_record
-
     good = {"written_by": "dttstudy", "releases": [], "salt": "ab"}
     f = tmp_path / "r.json"
     f.write_text(json.dumps(good), encoding="utf-8")
@@ -185,8 +181,6 @@ def test_a_record_that_is_not_dttstudys_is_refused(tmp_path):
 
 
 def test_the_refusal_says_which_release_and_how_many_patients():
-    from dttstudy.synthesis.multicentre.release_record import Difference, ReleaseRefused
-
     one, two = Difference(1, 1, "C1", 5), Difference(3, 2, None, 5)
     assert str(one) == ("this cohort differs from release 1 of centre C1 in the release record by 1 patient(s), "
                         "fewer than K = 5: the two summaries together would reveal that patient")
@@ -197,10 +191,6 @@ def test_the_refusal_says_which_release_and_how_many_patients():
 
 
 def test_every_earlier_release_of_the_centre_is_compared_whatever_comes_before_it(tmp_path):
-    import pandas as pd
-
-    from dttstudy.synthesis.multicentre.release_record import Difference, check_release, fingerprints
-
     cohort = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B", "C"], "age": [30, 41, 52]})})
     fewer = _Tables({"patients": pd.DataFrame({"patient_id": ["A", "B"], "age": [30, 41]})})
     releases = [{"centre": "C2", "patients": {}},                                  # another centre first

@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from dttstudy.cli import main
-from dttstudy.synthesis.multicentre.check import check_summaries
-from dttstudy.synthesis.multicentre.contract import TABLES, IncompatibleSummaries, content_hash, seal
+from dttstudy.synthesis.multicentre import check
+from dttstudy.synthesis.multicentre.check import _patient_hint, check_summaries, read_summary_file
+from dttstudy.synthesis.multicentre.consistency import _show
+from dttstudy.synthesis.multicentre.contract import (TABLES, ContractReport, IncompatibleSummaries, Problem,
+                                                     content_hash, seal)
 
 CORPUS = Path(__file__).resolve().parent / "bad_summaries"
 VALID = CORPUS / "valid"
@@ -190,8 +193,6 @@ def test_group_counts_above_the_overall_are_refused():
 
 # --- the reader's messages, word for word (each built by hand from the rule it states) ---------------------------
 def test_a_field_twice_in_one_object_is_named(tmp_path):
-    from dttstudy.synthesis.multicentre.check import read_summary_file
-
     f = tmp_path / "c1.json"
     f.write_text('{"format": "a", "centre": "C1", "centre": "C2"}', encoding="utf-8")
     s, problems = read_summary_file(f)
@@ -201,8 +202,6 @@ def test_a_field_twice_in_one_object_is_named(tmp_path):
 
 
 def test_an_unreadable_summary_names_the_error_and_cuts_its_text_at_120_characters(tmp_path):
-    from dttstudy.synthesis.multicentre.check import read_summary_file
-
     f = tmp_path / "c1.json"
     f.write_text("{not json", encoding="utf-8")
     assert [p.rule for p in read_summary_file(f)[1]] == [
@@ -217,8 +216,6 @@ def test_an_unreadable_summary_names_the_error_and_cuts_its_text_at_120_characte
 
 
 def test_a_summary_of_exactly_the_size_limit_is_read(tmp_path, monkeypatch):
-    from dttstudy.synthesis.multicentre import check
-
     f = tmp_path / "c1.json"
     f.write_text('{"format": "x"}', encoding="utf-8")  # 15 bytes
     monkeypatch.setattr(check, "MAX_FILE_BYTES", 15)
@@ -242,14 +239,10 @@ def test_a_summary_of_exactly_the_size_limit_is_read(tmp_path, monkeypatch):
     ("rows", [5, {"mrn": 3}], ": 'mrn' looks like patient-level data (a record or ID number)"),  # rows are dicts
 ])
 def test_the_patient_level_hint(name, rows, hint):
-    from dttstudy.synthesis.multicentre.check import _patient_hint
-
     assert _patient_hint(name, rows) == hint
 
 
 def test_the_refusal_counts_its_problems():
-    from dttstudy.synthesis.multicentre.contract import ContractReport, Problem
-
     one = ContractReport([Problem("c1.json", "rates", 2, "n", "must be a number")])
     assert str(one) == ("1 problem in the centre summaries; nothing was pooled or written:\n"
                         "  c1.json, table rates, row 2, field 'n': must be a number")
@@ -266,8 +259,6 @@ def test_the_refusal_counts_its_problems():
     ("a" * 59, "'" + "a" * 56 + "…"),                   # 61: cut to 57 and an ellipsis
 ])
 def test_a_value_in_a_message_is_shown_as_written(value, shown):
-    from dttstudy.synthesis.multicentre.consistency import _show
-
     assert _show(value) == shown
 
 
