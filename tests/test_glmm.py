@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 from scipy.special import comb, expit
 
+from dttstudy.synthesis.glmm import fit as glmm_fit
 from dttstudy.synthesis.glmm.fit import NoFiniteMaximum, fit_glmm, glmm_loglik
 from dttstudy.synthesis.meta import pool_proportions
 
@@ -165,6 +166,32 @@ def test_fit_solves_both_score_equations(name):
     assert abs(_five_point(lambda m: glmm_loglik(m, tau, x, n), f.mu)) < 1e-9
     assert abs(_five_point(lambda t: glmm_loglik(f.mu, t, x, n), tau)) < 1e-9
 
+
+
+def test_newton_step_that_lowers_the_likelihood_is_halved(monkeypatch):
+    # At tau = 0 with rare events (1 in 10^6, twice) the log-likelihood in mu is, to within 1e-6,
+    # 2 [(mu - m) - exp(mu - m)] + const with m = logit(2 / (2e6 - 2)): Newton's step from m - a is e^a - 1.
+    # From a = 1.13 that is 2.096, cut to 2; the landing at m + 0.87 is lower than the start
+    # (2 - e^0.87 + e^-1.13 = -0.064 < 0, times 2), so the step is halved to 1 (m - 0.13, higher: accepted).
+    # The window where this happens, ln 3 < a < ln((e^2 - 1) / 2) = 1.161, is wide against rounding noise.
+    x, n = (1.0, 1.0), (1e6, 1e6)
+    m = math.log(2 / (2e6 - 2))
+    start = m - 1.13
+    seen: list[float] = []
+    loglik = glmm_fit._loglik
+
+    def counted(mu, tau, xs, ns, n_agq):
+        seen.append(mu)
+        if len(seen) > 1000:
+            raise RuntimeError("the Newton solve did not end")
+        return loglik(mu, tau, xs, ns, n_agq)
+
+    monkeypatch.setattr(glmm_fit, "_loglik", counted)
+    mu, value = glmm_fit._best_mu(0.0, x, n, 7, start)
+    assert any(abs(v - (start + 2.0)) < 1e-12 for v in seen)  # the step cut to 2 was tried ...
+    assert any(abs(v - (start + 1.0)) < 1e-12 for v in seen)  # ... and halved
+    assert mu == pytest.approx(m, abs=1e-9)
+    assert value == pytest.approx(loglik(m, 0.0, x, n, 7), abs=1e-9)
 
 def test_tau_zero_is_the_fixed_effect_binomial_model():
     # at tau2 = 0 the GLMM is one binomial proportion: mu = logit(sum x / sum n), SE^2 = 1/(N p (1 - p))
