@@ -635,7 +635,7 @@ def test_load_literature_names_every_problem_by_row_and_column(tmp_path):
             _row("s4", outcome="cure"),
             _row("s5", events=11, total=10),
             _row("s6", events=1, total=12, n=10),
-            _row("s7", overlaps_with="s1; nobody"),
+            _row("s7", overlaps_with="s1; nobody; none"),
             _row("s8", notes="first report"),
             _row("s8", notes="second report")]  # same study, arm, outcome and timepoint
     f, _ = _lit_file(tmp_path, rows)
@@ -648,7 +648,7 @@ def test_load_literature_names_every_problem_by_row_and_column(tmp_path):
         "row 5, column 'outcome': 'cure' unknown",
         "row 6, column 'events': more events than total",
         "row 7, column 'total': more than n_enrolled",
-        "row 8, column 'overlaps_with': nobody not a study_id of the file",
+        "row 8, column 'overlaps_with': nobody, none not a study_id of the file",
         "row 9: duplicate study, arm, outcome and timepoint",
         "row 10: duplicate study, arm, outcome and timepoint"])
 
@@ -828,3 +828,6 @@ def test_study_label_edge_cases():
     assert study_label(partial).iloc[0] == "De Vries 2021 — A arm"
     own = arms.assign(label=["", "", "", "", "This cohort (reconstructed data)"])
     assert study_label(own).iloc[-1] == "This cohort (reconstructed data)"
+    # a label column whose cell for this cohort is empty or missing gives the default name, not an empty one
+    both = pd.concat([arms, arms.iloc[[-1]]], ignore_index=True).assign(label=["x", "", "", "", "", None])
+    assert list(study_label(both))[-2:] == ["This cohort", "This cohort"]
