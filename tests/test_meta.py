@@ -27,7 +27,9 @@ from dttstudy.synthesis.meta import (
     pool_proportions,
     study_proportions,
     study_weights,
+    transform_proportions,
 )
+from dttstudy.synthesis.meta.models import _ft_inverse
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -1037,3 +1039,26 @@ def test_prediction_limits_with_t_k_minus_2_need_three_studies():
     assert pi_limits(0.0, 0.3, 0.16, 2, "t(k-2)", 0.05, lambda v: v) == (None, None, "t(k-2)")
     # t(k-1) and z need only two studies; z uses the normal quantile 1.959964
     assert pi_limits(0.0, 0.3, 0.16, 2, "z", 0.05, lambda v: v)[1] == pytest.approx(1.959963984540054 * 0.5)
+
+
+def test_transform_proportions_by_hand():
+    # logit: the default correction 0.5 is added only to the 0-event and the all-event study
+    y, v = transform_proportions([0, 3, 10], [10, 10, 10])
+    assert list(y) == pytest.approx([math.log(0.5 / 10.5), math.log(3 / 7), math.log(10.5 / 0.5)], rel=1e-14)
+    assert list(v) == pytest.approx([1 / 0.5 + 1 / 10.5, 1 / 3 + 1 / 7, 1 / 10.5 + 1 / 0.5], rel=1e-14)
+    y, v = transform_proportions([0, 3], [10, 10], continuity=1.0)
+    assert list(y) == pytest.approx([math.log(1 / 11), math.log(3 / 7)], rel=1e-14)
+    # Freeman-Tukey double arcsine: asin(sqrt(x/(n+1))) + asin(sqrt((x+1)/(n+1))), variance 1/(n + 0.5)
+    y, v = transform_proportions([3], [10], transform="freeman_tukey")
+    assert y[0] == pytest.approx(math.asin(math.sqrt(3 / 11)) + math.asin(math.sqrt(4 / 11)), rel=1e-14)
+    assert v[0] == pytest.approx(1 / 10.5, rel=1e-14)
+
+
+def test_freeman_tukey_inverse_between_its_limits():
+    # Miller's inverse at n = 10 is 0 up to t(0) = asin(sqrt(1/11)) = 0.3063 and 1 from t(10) = pi - 0.3063.
+    # Just inside, at t = 0.35, by hand: s = sin t = 0.34290, s + (s - 1/s)/n = 0.085556,
+    # p = (1 - sqrt(1 - 0.085556^2)) / 2 = 0.001833 -- small, but not 0. Since t(n - x) = pi - t(x), the
+    # inverse at pi - t is 1 - p.
+    assert _ft_inverse(0.35, 10) == pytest.approx(0.001833, rel=1e-3)
+    assert _ft_inverse(math.pi - 0.35, 10) == pytest.approx(1 - 0.001833, rel=1e-6)
+    assert _ft_inverse(0.30, 10) == 0.0 and _ft_inverse(math.pi - 0.30, 10) == 1.0
