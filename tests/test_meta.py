@@ -369,6 +369,22 @@ def test_continuity_zero_with_zero_events_raises():
         pool_proportions([3, 0], [10, 10], continuity=0, method="REML")
 
 
+@pytest.mark.parametrize("bad", [-0.5, math.inf, math.nan])
+def test_continuity_must_be_finite_and_not_negative(bad):
+    with pytest.raises(ValueError, match=r"continuity must be a finite number >= 0 \(got "):
+        transform_proportions([0, 3], [10, 10], continuity=bad)
+
+
+def test_glmm_needs_no_continuity_correction():
+    # The GLMM uses the exact binomial likelihood: continuity = 0 is allowed with a 0-event study, and only the
+    # study-level logits shown beside it (and the typical variance behind I^2) take the usual 0.5.
+    r0 = pool_proportions([0, 3, 5], [10, 10, 10], method="GLMM", continuity=0)
+    r5 = pool_proportions([0, 3, 5], [10, 10, 10], method="GLMM", continuity=0.5)
+    assert (r0.estimate, r0.tau2, r0.i2, r0.ci_lower, r0.ci_upper) == (r5.estimate, r5.tau2, r5.i2, r5.ci_lower,
+                                                                      r5.ci_upper)
+    assert r0.yi[0] == pytest.approx(math.log(0.5 / 10.5), rel=1e-14)
+
+
 def test_single_study_reproduces_published_subgroup():
     # aTNF + guselkumab subgroup of the 2026 Anderson meta-analysis: one study,
     # 45/71, reported pooled estimate 63.4 %.
