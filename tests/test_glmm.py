@@ -267,8 +267,9 @@ def test_all_zero_event_studies_have_no_finite_maximum():
 
 
 def test_glmm_options_refused():
-    with pytest.raises(ValueError, match="Hartung-Knapp"):
+    with pytest.raises(ValueError) as err:
         pool_proportions([1, 2], [5, 6], method="GLMM", hartung_knapp=True)
+    assert str(err.value) == "Hartung-Knapp is defined for the inverse-variance models only, not for the GLMM"
     with pytest.raises(ValueError, match="logit"):
         pool_proportions([1, 2], [5, 6], method="GLMM", transform="freeman_tukey")
 

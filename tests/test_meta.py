@@ -383,6 +383,9 @@ def test_glmm_needs_no_continuity_correction():
     assert (r0.estimate, r0.tau2, r0.i2, r0.ci_lower, r0.ci_upper) == (r5.estimate, r5.tau2, r5.i2, r5.ci_lower,
                                                                       r5.ci_upper)
     assert r0.yi[0] == pytest.approx(math.log(0.5 / 10.5), rel=1e-14)
+    # a correction the user gives is used for those logits
+    r25 = pool_proportions([0, 3, 5], [10, 10, 10], method="GLMM", continuity=0.25)
+    assert r25.yi[0] == pytest.approx(math.log(0.25 / 10.25), rel=1e-14)
 
 
 def test_single_study_reproduces_published_subgroup():
