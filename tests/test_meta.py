@@ -407,6 +407,10 @@ def test_single_study_reproduces_published_subgroup():
     hk = pool_proportions([45], [71], hartung_knapp=True, method="REML")
     assert hk.hartung_knapp is False
     assert hk.ci_lower == pytest.approx(r.ci_lower, abs=1e-15)
+    # the rest of the result: a z interval, no between-study spread, the one study holding all the weight; the
+    # prediction interval, not defined, is labelled by the rule asked for ('ci' means the z rule here)
+    assert (r.ci_method, r.tau, r.weights, r.pi_method) == ("z", 0.0, (100.0,), "z")
+    assert pool_proportions([45], [71], method="REML", pi_method="t(k-2)").pi_method == "t(k-2)"
     # every tau2 estimator gives the same answer
     for method in ("DL", "PM"):
         assert pool_proportions([45], [71], method=method).proportion == 45 / 71
