@@ -1085,3 +1085,13 @@ def test_freeman_tukey_inverse_between_its_limits():
     assert _ft_inverse(0.35, 10) == pytest.approx(0.001833, rel=1e-3)
     assert _ft_inverse(math.pi - 0.35, 10) == pytest.approx(1 - 0.001833, rel=1e-6)
     assert _ft_inverse(0.30, 10) == 0.0 and _ft_inverse(math.pi - 0.30, 10) == 1.0
+
+
+def test_tau2_interval_follows_the_level():
+    # Two studies with equal variance (10/50 and 40/50: v = 1/10 + 1/40 on the logit scale, d = log 16): the
+    # Q-profile limits are d^2/(2q) - v at the chi-square(1) quantiles q of (1 -/+ level)/2 -- at level 0.90 the
+    # 95 % and 5 % quantiles.
+    r = pool_proportions([10, 40], [50, 50], method="REML", level=0.90)
+    d2, v = math.log(16) ** 2, 1 / 10 + 1 / 40
+    assert r.tau2_ci_lower == pytest.approx(d2 / (2 * stats.chi2.ppf(0.95, 1)) - v, rel=1e-9)
+    assert r.tau2_ci_upper == pytest.approx(d2 / (2 * stats.chi2.ppf(0.05, 1)) - v, rel=1e-9)
