@@ -459,6 +459,9 @@ def test_hartung_knapp_not_truncated_by_default():
     assert r.se == pytest.approx(math.sqrt(q_hk / np.sum(w)), abs=1e-12)
     adhoc = pool_proportions(x, n, method="DL", hartung_knapp=True, hk_adhoc=True)
     assert adhoc.se == pytest.approx(math.sqrt(1 / np.sum(w)), abs=1e-12)
+    # the result records the ad hoc rule only where it applies: with Hartung-Knapp
+    assert (r.hk_adhoc, adhoc.hk_adhoc) == (False, True)
+    assert pool_proportions(x, n, method="DL", hk_adhoc=True).hk_adhoc is False
 
 
 def test_prediction_interval_formula():
@@ -1095,3 +1098,16 @@ def test_tau2_interval_follows_the_level():
     d2, v = math.log(16) ** 2, 1 / 10 + 1 / 40
     assert r.tau2_ci_lower == pytest.approx(d2 / (2 * stats.chi2.ppf(0.95, 1)) - v, rel=1e-9)
     assert r.tau2_ci_upper == pytest.approx(d2 / (2 * stats.chi2.ppf(0.05, 1)) - v, rel=1e-9)
+
+
+def test_method_and_transform_names():
+    # names are read case-blind and with '-' for '_'; an unknown name is refused naming the choices
+    a = pool_proportions(X4, N4, method="reml", transform="Freeman-Tukey")
+    b = pool_proportions(X4, N4, method="REML", transform="freeman_tukey")
+    assert (a.method, a.transform, a.estimate) == ("REML", "freeman_tukey", b.estimate)
+    with pytest.raises(ValueError) as err:
+        pool_proportions(X4, N4, method="fixed")
+    assert str(err.value) == "method must be one of ('GLMM', 'REML', 'DL', 'PM') (got 'fixed')"
+    with pytest.raises(ValueError) as err:
+        pool_proportions(X4, N4, method="REML", transform="arcsine")
+    assert str(err.value) == "transform must be one of ('logit', 'freeman_tukey') (got 'arcsine')"
