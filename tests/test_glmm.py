@@ -270,8 +270,12 @@ def test_glmm_options_refused():
     with pytest.raises(ValueError) as err:
         pool_proportions([1, 2], [5, 6], method="GLMM", hartung_knapp=True)
     assert str(err.value) == "Hartung-Knapp is defined for the inverse-variance models only, not for the GLMM"
-    with pytest.raises(ValueError, match="logit"):
+    with pytest.raises(ValueError) as err:
         pool_proportions([1, 2], [5, 6], method="GLMM", transform="freeman_tukey")
+    assert str(err.value) == "the GLMM is a logistic model: transform must be 'logit'"
+    with pytest.raises(ValueError) as err:
+        pool_proportions([1, 2], [5, 6], method="GLMM", n_agq=0)
+    assert str(err.value) == "n_agq must be a positive number of quadrature nodes"
 
 
 def test_summary_reads_like_a_methods_paragraph():
@@ -305,3 +309,12 @@ def test_single_study_se_is_the_binomial_logit_se_for_subgroup_tests():
     r = pool_proportions([45], [71], method="GLMM")
     assert r.estimate == pytest.approx(math.log(45 / 26), abs=1e-12)
     assert r.se == pytest.approx(math.sqrt(1 / 45 + 1 / 26), abs=1e-12)  # 1/sqrt(n p (1-p))
+
+
+def test_one_quadrature_node_is_the_laplace_approximation():
+    # n_agq = 1 is allowed (adaptive quadrature with one node is the Laplace approximation, lme4's nAGQ = 1);
+    # on moderate counts it lands close to the 7-node fit
+    one = pool_proportions(*DATA["X4"], method="GLMM", n_agq=1)
+    seven = pool_proportions(*DATA["X4"], method="GLMM")
+    assert one.n_agq == 1
+    assert abs(one.estimate - seven.estimate) < 0.05
