@@ -1111,3 +1111,17 @@ def test_method_and_transform_names():
     with pytest.raises(ValueError) as err:
         pool_proportions(X4, N4, method="REML", transform="arcsine")
     assert str(err.value) == "transform must be one of ('logit', 'freeman_tukey') (got 'arcsine')"
+
+
+@pytest.mark.parametrize("events,totals,level,message", [
+    (5, [10], 0.95, "events must be a one-dimensional sequence of counts"),
+    ([], [], 0.95, "at least one study (k >= 1) is required"),
+    ([0, 1], [5, 0], 0.95, "totals must be > 0: totals[1] = 0 at position 1 (study 'Study 2')"),
+    ([1], [5], 0.0, "level must lie strictly between 0 and 1 (got 0.0)"),
+    ([1], [5], 1.0, "level must lie strictly between 0 and 1 (got 1.0)"),
+    ([1], [5], 1.5, "level must lie strictly between 0 and 1 (got 1.5)"),
+])
+def test_counts_and_level_refused_word_for_word(events, totals, level, message):
+    with pytest.raises(ValueError) as err:
+        pool_proportions(events, totals, method="REML", level=level)
+    assert str(err.value) == message
