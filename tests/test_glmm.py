@@ -167,7 +167,6 @@ def test_fit_solves_both_score_equations(name):
     assert abs(_five_point(lambda t: glmm_loglik(f.mu, t, x, n), tau)) < 1e-9
 
 
-
 def test_newton_step_that_lowers_the_likelihood_is_halved(monkeypatch):
     # At tau = 0 with rare events (1 in 10^6, twice) the log-likelihood in mu is, to within 1e-6,
     # 2 [(mu - m) - exp(mu - m)] + const with m = logit(2 / (2e6 - 2)): Newton's step from m - a is e^a - 1.
@@ -192,6 +191,7 @@ def test_newton_step_that_lowers_the_likelihood_is_halved(monkeypatch):
     assert any(abs(v - (start + 1.0)) < 1e-12 for v in seen)  # ... and halved
     assert mu == pytest.approx(m, abs=1e-9)
     assert value == pytest.approx(loglik(m, 0.0, x, n, 7), abs=1e-9)
+
 
 def test_tau_zero_is_the_fixed_effect_binomial_model():
     # at tau2 = 0 the GLMM is one binomial proportion: mu = logit(sum x / sum n), SE^2 = 1/(N p (1 - p))
