@@ -8,7 +8,8 @@ interrupted run resumes where it stopped. ``benchmarks/mutation.md`` gets, per m
 failed), timed out (counted as caught: the mutant made a test hang), survived and not checked, the score
 (killed + timed out) / checked, and every surviving mutant with its diff and its explanation from
 ``benchmarks/mutation_explained.csv`` (mutant, verdict, why), or "not yet examined". A scope without a working copy
-here (a fresh clone, or a scope not run this time) keeps what the record already says for it.
+here (a fresh clone, or a scope not run this time) keeps what the record already says for it, and so does a module
+whose mutants the working copy has not checked at all.
 
 Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [SCOPE ...] [--jobs N]
 [--report-only] [--recheck-survivors]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
@@ -238,6 +239,12 @@ def _previous() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return rows, {k: [x for x in v if x.strip()] for k, v in sections.items()}
 
 
+def _row_module(row: str) -> str:
+    """The dotted module of a table row ('' for a scope's "not run yet" row)."""
+    cell = row.split("|")[2].strip()
+    return cell.strip("`") if cell.startswith("`") else ""
+
+
 def _scope_rows(s: str) -> tuple[list[str], dict[str, list[str]]]:
     """Table rows and survivor sections of a scope from its working copy."""
     why = explanations()
@@ -271,8 +278,18 @@ def write(scopes: list[str]) -> None:
     for s in SCOPES:
         if s in scopes and (WORK / s / "mutants").is_dir():
             rows, secs = _scope_rows(s)
-            table += rows
-            sections.update(secs)
+            recorded = {_row_module(r): r for r in prev_rows.get(s, [])}
+            for row in rows:
+                mod = _row_module(row)
+                if row.split("|")[3].strip() == "0" and mod in recorded:
+                    # a module this working copy has not checked at all keeps what an earlier run found for it
+                    table.append(recorded[mod])
+                    if mod in prev_sections:
+                        sections[mod] = prev_sections[mod]
+                else:
+                    table.append(row)
+                    if mod in secs:
+                        sections[mod] = secs[mod]
             continue
         table += prev_rows.get(s) or [f"| {s} | {len(modules(s))} modules: not run yet | | | | | | | |"]
         sections.update({m: prev_sections[m] for m in modules(s) if m in prev_sections})

@@ -193,6 +193,51 @@ def test_newton_step_that_lowers_the_likelihood_is_halved(monkeypatch):
     assert value == pytest.approx(loglik(m, 0.0, x, n, 7), abs=1e-9)
 
 
+def _observed_information(mu: float, tau: float, x, n, h: float = 1e-3) -> tuple[float, float, float]:
+    """-d2l/dmu2, -d2l/dtau2 and -d2l/dmu dtau by five-point and four-point stencils (not the fit's own steps)."""
+    def f(dm: float, dt: float) -> float:
+        return -glmm_loglik(mu + dm, tau + dt, x, n)
+
+    def d2(g) -> float:
+        return (-g(2 * h) + 16 * g(h) - 30 * g(0.0) + 16 * g(-h) - g(-2 * h)) / (12 * h * h)
+
+    mix = (f(h, h) - f(-h, h) - f(h, -h) + f(-h, -h)) / (4 * h * h)
+    return d2(lambda d: f(d, 0.0)), d2(lambda d: f(0.0, d)), mix
+
+
+SE_DATA = ((3.0, 5.0, 12.0, 1.0), (10.0, 12.0, 20.0, 15.0))
+
+
+@pytest.mark.parametrize("mu", [-1.0, -0.4, 0.3])
+def test_se_of_mu_at_tau_zero_is_the_binomial_information(mu):
+    # At tau = 0 every study has the same p = expit(mu): -d2l/dmu2 = N p (1 - p) exactly, whatever the events, so
+    # SE = 1/sqrt(N p (1 - p)). The Richardson-extrapolated second difference is exact to O(h^4) (~1e-11 here);
+    # a wrong extrapolation (h/3 in place of h/2) is off by 1e-7.
+    x, n = SE_DATA
+    p = expit(mu)
+    assert glmm_fit._se_mu(mu, 0.0, x, n, 7) == pytest.approx(1 / math.sqrt(sum(n) * p * (1 - p)), rel=1e-9)
+
+
+@pytest.mark.parametrize("mu,tau", [(-0.8, 1.0), (-0.3, 1.0), (-0.8, 0.7)])
+def test_se_of_mu_is_from_the_joint_information_of_mu_and_tau(mu, tau):
+    # SE(mu)^2 is the (mu, mu) element of the inverse observed information of (mu, tau): I_tt / (I_tt I_mm - I_tm^2),
+    # larger than 1/I_mm when mu and tau are correlated (by about 3 % here). tau = 1 exactly is not a special case.
+    x, n = SE_DATA
+    imm, itt, itm = _observed_information(mu, tau, x, n)
+    assert itt > 0 and itt * imm - itm**2 > 0 and itm**2 > 1e-3 * itt * imm
+    expected = math.sqrt(itt / (itt * imm - itm**2))
+    assert glmm_fit._se_mu(mu, tau, x, n, 7) == pytest.approx(expected, rel=1e-6)
+
+
+def test_se_of_mu_falls_back_to_the_mu_curvature_where_the_information_is_not_positive_definite():
+    # At (0.5, 1) the curvature in tau is positive but the determinant is not (I_tm^2 > I_tt I_mm): the joint
+    # inverse has no meaning there and the SE is 1/sqrt(I_mm).
+    x, n = SE_DATA
+    imm, itt, itm = _observed_information(0.5, 1.0, x, n)
+    assert itt > 0 and itt * imm - itm**2 < -1.0
+    assert glmm_fit._se_mu(0.5, 1.0, x, n, 7) == pytest.approx(1 / math.sqrt(imm), rel=1e-6)
+
+
 def test_tau_zero_is_the_fixed_effect_binomial_model():
     # at tau2 = 0 the GLMM is one binomial proportion: mu = logit(sum x / sum n), SE^2 = 1/(N p (1 - p))
     x, n = DATA["HO"]
