@@ -18,7 +18,7 @@ from dttstudy.synthesis.multicentre import check
 from dttstudy.synthesis.multicentre.check import _patient_hint, check_summaries, read_summary_file
 from dttstudy.synthesis.multicentre.consistency import _show
 from dttstudy.synthesis.multicentre.contract import (TABLES, ContractReport, IncompatibleSummaries, Problem,
-                                                     content_hash, seal)
+                                                     content_hash, parameter_differences, seal)
 
 CORPUS = Path(__file__).resolve().parent / "bad_summaries"
 VALID = CORPUS / "valid"
@@ -135,6 +135,24 @@ def test_the_content_hash_is_the_documented_one(c1):
     changed = copy.deepcopy(c1)
     changed["tables"]["labs"][0]["n"] = 99
     assert content_hash(changed) != c1["content_sha256"]
+
+
+def test_sealing_replaces_a_stale_hash_and_writes_it_last(c1):
+    # the hash goes last in the file, whatever position a stale one had; sealing twice changes nothing
+    stale = {"content_sha256": "0" * 64, **{k: v for k, v in c1.items() if k != "content_sha256"}}
+    sealed = seal(stale)
+    assert list(sealed)[-1] == "content_sha256" and list(sealed)[:-1] == list(stale)[1:]
+    assert sealed["content_sha256"] == c1["content_sha256"]
+    assert seal(sealed) == sealed and list(seal(sealed)) == list(sealed)
+
+
+def test_parameters_differ_when_one_summary_lacks_one():
+    # a parameter one summary records and the other does not is a difference; the labs recorded are not compared
+    a = {"disease": "CD", "level": 0.95, "labs": ["crp"], "crp_uln": 5}
+    b = {"disease": "CD", "level": 0.9, "labs": ["crp", "albumin"], "window": 1}
+    assert parameter_differences(a, b) == ["crp_uln", "level", "window"]
+    assert parameter_differences(b, a) == ["crp_uln", "level", "window"]
+    assert parameter_differences(a, dict(a)) == []
 
 
 def test_the_contract_declares_every_field_the_export_writes(tmp_path):
@@ -274,3 +292,16 @@ def test_the_crp_limit_of_a_summary_is_a_number_in_the_declared_range(c1, value,
         shown = {True: "true", "5": "'5'"}.get(value, "NaN" if value != value else str(value))
         assert problems[0].table == "parameters"
         assert problems[0].rule == f"must be a number from 0 to 100 (value: {shown})"
+
+
+@pytest.mark.parametrize("value,ok", [([3, 6, 9], True), ([600], True), ([0.5, 12], True), ([3, 3, 6], False),
+                                      ([], False), ([0, 3], False), ([601], False), ([3, True], False),
+                                      ("3,6", False), (6, False)])
+def test_the_months_of_a_summary_are_a_list_of_distinct_months_in_range(c1, value, ok):
+    # timepoints: a non-empty list of distinct months, 0 < month <= 600; a month twice is refused
+    s = copy.deepcopy(c1)
+    s["parameters"]["timepoints"] = value
+    problems = [p for p in check_summaries([seal(s)]).problems if p.field == "timepoints"]
+    assert (problems == []) == ok
+    if not ok:
+        assert problems[0].table == "parameters" and "a list of distinct months, 0 < month ≤ 600" in problems[0].rule
