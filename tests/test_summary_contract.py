@@ -18,7 +18,7 @@ from dttstudy.synthesis.multicentre import check
 from dttstudy.synthesis.multicentre.check import _patient_hint, check_summaries, read_summary_file
 from dttstudy.synthesis.multicentre.consistency import _show
 from dttstudy.synthesis.multicentre.contract import (TABLES, ContractReport, IncompatibleSummaries, Problem,
-                                                     content_hash, parameter_differences, seal)
+                                                     centre_code, content_hash, parameter_differences, seal)
 
 CORPUS = Path(__file__).resolve().parent / "bad_summaries"
 VALID = CORPUS / "valid"
@@ -305,3 +305,12 @@ def test_the_months_of_a_summary_are_a_list_of_distinct_months_in_range(c1, valu
     assert (problems == []) == ok
     if not ok:
         assert problems[0].table == "parameters" and "a list of distinct months, 0 < month ≤ 600" in problems[0].rule
+
+
+@pytest.mark.parametrize("summary,code", [({"centre": "C3"}, "C3"), ({"centre": "Site-2.b_x"}, "Site-2.b_x"),
+                                          ({"centre": "bad code!"}, None), ({"centre": 7}, None),
+                                          ({"centre": "x" * 41}, None), ({"_source": "/in/C4.json"}, "C4"),
+                                          ({"_source": "/in/centre four.json"}, None), ({}, None)])
+def test_a_centre_code_is_the_centre_field_else_the_file_name_when_it_is_a_code(summary, code):
+    # a code: a letter or digit, then letters, digits, '_', '.', '-', at most 40 characters in all
+    assert centre_code(summary) == code
