@@ -137,6 +137,16 @@ def test_the_content_hash_is_the_documented_one(c1):
     assert content_hash(changed) != c1["content_sha256"]
 
 
+def test_the_content_hash_of_text_beyond_ascii_is_over_its_escaped_json(c1):
+    # a centre's own words (an adverse-event term in German, a label in French) are hashed as JSON escapes
+    s = copy.deepcopy(c1)
+    s["centre_label"] = "Hôpital Saint-Éloi"
+    s["tables"]["ae_terms"] = [{"term": "Übelkeit", "group": "overall", "n": 0}]
+    body = {k: v for k, v in s.items() if k != "content_sha256"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    assert "\\u00dcbelkeit" in text
+    assert content_hash(s) == hashlib.sha256(text.encode("ascii")).hexdigest()
+
 def test_sealing_replaces_a_stale_hash_and_writes_it_last(c1):
     # the hash goes last in the file, whatever position a stale one had; sealing twice changes nothing
     stale = {"content_sha256": "0" * 64, **{k: v for k, v in c1.items() if k != "content_sha256"}}
