@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 from scipy.special import comb, expit
 
 from dttstudy.synthesis.glmm import fit as glmm_fit
@@ -147,6 +147,22 @@ def test_fit_is_a_maximum_of_the_likelihood(name):
     best = glmm_loglik(f.mu, tau, x, n)
     for dm, dt in ((1e-3, 0), (-1e-3, 0), (0, 1e-3), (0, -1e-3), (1e-3, 1e-3), (-1e-3, -1e-3)):
         assert glmm_loglik(f.mu + dm, tau + dt, x, n) < best
+
+
+@pytest.mark.parametrize("mu,x", [(-3.3, 3.0), (3.3, 0.0)])
+def test_the_mode_is_found_where_newton_steps_cycle(mu, x):
+    # One study of 3 patients, all responders (or, mirrored, none), at mu = -3.3 (+3.3) and tau = 2.5. At the ends
+    # of the bracket p is near 0 or 1, the integrand's curvature near 1, and Newton's step overshoots each way:
+    # the steps cycled between the two ends and stopped after 200 at u = 0.091, far from the mode 1.785, which put
+    # the 7-node likelihood 0.008 off (3e-6 with 30 nodes). The mode is the root of the score, found here by Brent.
+    tau, n = 2.5, 3.0
+    root = optimize.brentq(lambda v: tau * (x - n * expit(mu + tau * v)) - v, tau * (x - n), tau * x, xtol=1e-14)
+    u, curvature = glmm_fit._mode(mu, tau, x, n)
+    p = expit(mu + tau * u)
+    assert u == pytest.approx(root, abs=1e-12)
+    assert curvature == pytest.approx(tau * tau * n * p * (1 - p) + 1, rel=1e-12)
+    assert glmm_loglik(mu, tau, [x], [n]) == pytest.approx(loglik_by_quad(mu, tau, [x], [n]), abs=1e-3)
+    assert glmm_loglik(mu, tau, [x], [n], n_agq=30) == pytest.approx(loglik_by_quad(mu, tau, [x], [n]), abs=1e-8)
 
 
 def _five_point(f, z: float, h: float = 1e-3) -> float:

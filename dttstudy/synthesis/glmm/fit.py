@@ -123,7 +123,10 @@ def _mode(mu: float, tau: float, x: float, n: float) -> tuple[float, float]:
     """Mode of one study's integrand in u and the curvature -f''(mode) (>= 1: the integrand is log-concave).
 
     The score ``tau (x - n p) - u`` is decreasing in u and changes sign in ``[tau (x - n), tau x]``:
-    Newton steps safeguarded by bisection inside that bracket.
+    Newton steps safeguarded by bisection inside that bracket. Newton's method can fall into a cycle between the
+    two ends of the bracket, where p is near 0 or 1 and the step overshoots each way (all events in a small
+    study at a low pooled logit, say); if it has not converged after 200 steps, bisection alone finishes in the
+    bracket it reached, which still holds the mode.
     """
     if tau == 0.0:
         return 0.0, 1.0
@@ -145,8 +148,26 @@ def _mode(mu: float, tau: float, x: float, n: float) -> tuple[float, float]:
         u = new
         if done:
             break
+    else:
+        u = _bisect_score(mu, tau, x, n, lo, hi)
     p = _expit(mu + tau * u)
     return u, tau * tau * n * p * (1.0 - p) + 1.0
+
+
+def _bisect_score(mu: float, tau: float, x: float, n: float, lo: float, hi: float) -> float:
+    """The root of the decreasing score ``tau (x - n p) - u`` in ``[lo, hi]`` by bisection, to the last bit: it
+    stops when the midpoint is an end of the bracket (at most about 2,100 halvings of a float interval)."""
+    u = 0.5 * (lo + hi)
+    while lo < u < hi:
+        grad = tau * (x - n * _expit(mu + tau * u)) - u
+        if grad == 0.0:
+            break
+        if grad > 0:
+            lo = u
+        else:
+            hi = u
+        u = 0.5 * (lo + hi)
+    return u
 
 
 def _loglik(mu: float, tau: float, x: tuple[float, ...], n: tuple[float, ...], n_agq: int) -> float:
