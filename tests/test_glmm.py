@@ -165,6 +165,19 @@ def test_the_mode_is_found_where_newton_steps_cycle(mu, x):
     assert glmm_loglik(mu, tau, [x], [n], n_agq=30) == pytest.approx(loglik_by_quad(mu, tau, [x], [n]), abs=1e-8)
 
 
+@pytest.mark.parametrize("lo,hi", [(0.0, 7.5), (1.0, 7.5), (0.09, 6.3), (1.7, 1.9), (-4.0, 2.0)])
+def test_bisection_of_the_score_finds_the_mode_in_any_bracket_that_holds_it(lo, hi):
+    # the fallback after 200 Newton steps: halving [lo, hi] on the sign of the decreasing score, to the last bit
+    mu, tau, x, n = -3.3, 2.5, 3.0, 3.0
+    root = optimize.brentq(lambda v: tau * (x - n * expit(mu + tau * v)) - v, lo, hi, xtol=1e-14)
+    assert glmm_fit._bisect_score(mu, tau, x, n, lo, hi) == pytest.approx(root, abs=1e-12)
+
+
+def test_bisection_stops_at_a_midpoint_where_the_score_is_exactly_zero():
+    # mu = 0, 3 events in 6: at u = 0 (the midpoint of [-1, 1]) p = expit(0) = 1/2 exactly and the score is 0
+    assert glmm_fit._bisect_score(0.0, 1.3, 3.0, 6.0, -1.0, 1.0) == 0.0
+
+
 def _five_point(f, z: float, h: float = 1e-3) -> float:
     """First derivative by the five-point stencil (error O(h^4)), independent of the fit's own differences."""
     return (-f(z + 2 * h) + 8 * f(z + h) - 8 * f(z - h) + f(z - 2 * h)) / (12 * h)
