@@ -239,9 +239,14 @@ def _previous() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return rows, {k: [x for x in v if x.strip()] for k, v in sections.items()}
 
 
+def _cells(row: str) -> list[str]:
+    """The cells of a table row, stripped."""
+    return [c.strip() for c in row.split("|")[1:-1]]
+
+
 def _row_module(row: str) -> str:
     """The dotted module of a table row ('' for a scope's "not run yet" row)."""
-    cell = row.split("|")[2].strip()
+    cell = _cells(row)[1]
     return cell.strip("`") if cell.startswith("`") else ""
 
 
@@ -281,7 +286,7 @@ def write(scopes: list[str]) -> None:
             recorded = {_row_module(r): r for r in prev_rows.get(s, [])}
             for row in rows:
                 mod = _row_module(row)
-                if row.split("|")[3].strip() == "0" and mod in recorded:
+                if _cells(row)[2] == "0" and mod in recorded:
                     # a module this working copy has not checked at all keeps what an earlier run found for it
                     table.append(recorded[mod])
                     if mod in prev_sections:
@@ -295,7 +300,7 @@ def write(scopes: list[str]) -> None:
         sections.update({m: prev_sections[m] for m in modules(s) if m in prev_sections})
     totals = [0] * 6
     for row in table:
-        cells = [c.strip() for c in row.split("|")[1:-1]]
+        cells = _cells(row)
         if cells[1].startswith("`"):
             totals = [t + int(v) for t, v in zip(totals, cells[2:8])]
     if totals[0]:

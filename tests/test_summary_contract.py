@@ -290,13 +290,18 @@ def test_a_value_in_a_message_is_shown_as_written(value, shown):
     assert _show(value) == shown
 
 
+def _parameter_problems(summary: dict, name: str, value) -> list[Problem]:
+    """The problems the checker names for one analysis parameter of a copy of the summary set to ``value``."""
+    s = copy.deepcopy(summary)
+    s["parameters"][name] = value
+    return [p for p in check_summaries([seal(s)]).problems if p.field == name]
+
+
 @pytest.mark.parametrize("value,ok", [(5, True), (0, True), (100, True), (2.5, True), (True, False),
                                       ("5", False), (101, False), (-1, False), (float("nan"), False)])
 def test_the_crp_limit_of_a_summary_is_a_number_in_the_declared_range(c1, value, ok):
     # the declared range of crp_uln is 0 to 100 mg/L; true is not the number 1 (1.0 == True in Python)
-    s = copy.deepcopy(c1)
-    s["parameters"]["crp_uln"] = value
-    problems = [p for p in check_summaries([seal(s)]).problems if p.field == "crp_uln"]
+    problems = _parameter_problems(c1, "crp_uln", value)
     assert problems == ([] if ok else [problems[0]])
     if not ok:
         shown = {True: "true", "5": "'5'"}.get(value, "NaN" if value != value else str(value))
@@ -309,9 +314,7 @@ def test_the_crp_limit_of_a_summary_is_a_number_in_the_declared_range(c1, value,
                                       ("3,6", False), (6, False)])
 def test_the_months_of_a_summary_are_a_list_of_distinct_months_in_range(c1, value, ok):
     # timepoints: a non-empty list of distinct months, 0 < month <= 600; a month twice is refused
-    s = copy.deepcopy(c1)
-    s["parameters"]["timepoints"] = value
-    problems = [p for p in check_summaries([seal(s)]).problems if p.field == "timepoints"]
+    problems = _parameter_problems(c1, "timepoints", value)
     assert (problems == []) == ok
     if not ok:
         assert problems[0].table == "parameters" and "a list of distinct months, 0 < month ≤ 600" in problems[0].rule
