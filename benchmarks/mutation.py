@@ -65,8 +65,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     # several centres: disclosure control, the summary export and contract, pooling, the release record
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
-        ["tests/test_multicentre.py", "tests/test_summary_contract.py", "tests/test_pooled_cells.py",
-         "tests/test_release_record.py", "tests/test_split.py"]),
+        ["tests/test_disclosure.py", "tests/test_multicentre.py", "tests/test_summary_contract.py",
+         "tests/test_pooled_cells.py", "tests/test_release_record.py", "tests/test_split.py"]),
 }
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from dttstudy.synthesis.disclosure import CellSet, recoverable, suppress
+from dttstudy.synthesis.disclosure import CellSet, _chain_candidates, _subtractions, recoverable, suppress
 
 
 def determined(cs: CellSet, unpublished: set[str]) -> set[str]:
@@ -105,6 +105,12 @@ def test_a_guarded_cell_follows_its_guard_and_an_unguarded_non_count_is_never_sm
     cs.add("count_few", 40, guard="few")  # a count that describes the same 3 patients
     assert suppress(cs, 5) == {"few", "sum_few", "count_few"}
     assert suppress(cs, 3) == set()
+    # a sum over one patient is withheld; a sum over nobody (the guard is a published zero) is not
+    cs = CellSet()
+    _cells(cs, one=1, none=0)
+    cs.add("sum_one", 7.5, count=False, guard="one")
+    cs.add("sum_none", 0.0, count=False, guard="none")
+    assert suppress(cs, 5) == {"one", "sum_one"}
 
 
 def test_an_implied_cell_is_protected_by_withholding_a_written_one():
@@ -139,6 +145,47 @@ def test_a_chain_of_subtractions_is_cut_at_its_smallest_published_cell():
     assert determined(cs, {"s", "q", "r"}) == set()
     # without the complement, both small cells come back
     assert determined(cs, {"s", "q"}) == {"s", "q"}
+
+
+def _members(cs: CellSet) -> dict[str, list[int]]:
+    member: dict[str, list[int]] = {}
+    for i, eq in enumerate(cs.equations):
+        for c in eq:
+            member.setdefault(c, []).append(i)
+    return member
+
+
+def test_subtractions_follow_the_chain_and_name_the_equation_that_gives_each_cell_away():
+    cs = _chain()
+    member, eqs = _members(cs), [0, 1]
+    # T2 − r gives q (equation 1); then T1 − q − p gives s (equation 0)
+    assert _subtractions(cs, {"s", "q"}, list(cs.cells), eqs, member) == {"q": 1, "s": 0}
+    # with r withheld too, each equation keeps two unknowns
+    assert _subtractions(cs, {"s", "q", "r"}, list(cs.cells), eqs, member) == {}
+    # a hidden cell outside the block is not an unknown of it
+    assert _subtractions(cs, {"s", "q"}, ["T1", "s", "p"], [0], member) == {"s": 0}
+    # the chain's published cells, in the order a reader meets them
+    assert _chain_candidates(cs, "s", {"s", "q"}, {"q": 1, "s": 0}) == ["T1", "p", "T2", "r"]
+    assert _chain_candidates(cs, "q", {"s", "q"}, {"q": 1, "s": 0}) == ["T2", "r"]
+
+
+def test_an_equation_already_solved_does_not_end_the_subtractions():
+    """x sits in two margins (X1 = x + A, X2 = x + B), y in a third (Y = y + P). Solving x from the last
+    margin leaves the other one of x's margins with nothing to give; it is passed over, and Y − P still
+    gives y."""
+    cs = CellSet()
+    _cells(cs, y=2, P=6, Y=8, x=3, A=5, X1=8, B=7, X2=10)
+    cs.total("Y", ["y", "P"])
+    cs.total("X1", ["x", "A"])
+    cs.total("X2", ["x", "B"])
+    assert _subtractions(cs, {"x", "y"}, list(cs.cells), [0, 1, 2], _members(cs)) == {"x": 2, "y": 0}
+
+
+def test_an_implied_cell_is_no_complement():
+    """An implied cell is never written, so it cannot be withheld to protect another."""
+    cs = _chain()
+    cs.cells["p"].written = False
+    assert _chain_candidates(cs, "s", {"s", "q"}, {"q": 1, "s": 0}) == ["T1", "T2", "r"]
 
 
 def test_a_cell_fixed_only_by_a_combination_of_margins_is_found():
