@@ -223,6 +223,28 @@ def test_a_published_zero_is_not_taken_while_a_non_zero_cell_is_left():
     assert suppress(cs, 5) == {"y", "w"}
 
 
+def test_a_cell_waits_when_a_complement_of_the_round_already_sits_in_its_margin():
+    """A = 2, B = 1, C = 3 in T0 = A + X, T1 = B + Y, T2 = C + X + Z (G = T0 + T1 ties the margins into one
+    table). Each is given away by its own margin. A gets the smaller published cell of its margin, X = 6;
+    B gets Y = 7. X also sits in C's margin, so C waits — and in the next round C = T2 − X − Z has two
+    unknowns, so nothing more is withheld. Without the wait, C would have taken Z = 5 as well."""
+    cs = CellSet()
+    _cells(cs, A=2, B=1, C=3, X=6, Y=7, Z=5, T0=8, T1=8, T2=14, G=16)
+    cs.total("T0", ["A", "X"])
+    cs.total("T1", ["B", "Y"])
+    cs.total("T2", ["C", "X", "Z"])
+    cs.total("G", ["T0", "T1"])
+    assert suppress(cs, 5) == {"A", "B", "C", "X", "Y"}
+    assert determined(cs, {"A", "B", "C", "X", "Y"}) == set()
+
+
+def test_with_k_two_a_one_is_protected_like_any_small_cell():
+    cs = CellSet()
+    _cells(cs, x=0, y=1, w=6, t=7)
+    cs.total("t", ["x", "y", "w"])
+    assert suppress(cs, 2) == {"y", "w"}
+
+
 def test_blocks_without_a_small_cell_are_left_alone():
     """Two tables linked by no margin: the first has nothing to protect and keeps every cell, the second loses
     its small cell and the complement; a cell in no margin is judged on its own."""
