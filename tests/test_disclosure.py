@@ -238,6 +238,52 @@ def test_a_cell_waits_when_a_complement_of_the_round_already_sits_in_its_margin(
     assert determined(cs, {"A", "B", "C", "X", "Y"}) == set()
 
 
+def test_a_cell_given_away_by_a_subtraction_is_protected_within_that_margin():
+    """a = 2 sits in P = a + z + w (17 = 2 + 9 + 6) and in Q = a + z (11 = 2 + 9). A reader gets a from the
+    last margin, Q − z: the complement is the smaller published cell of that margin, z = 9, and then both
+    margins hold two unknowns. (Taking the smallest cell of every margin that holds a, w = 6, would leave
+    Q − z open and cost a third cell.)"""
+    cs = CellSet()
+    _cells(cs, a=2, z=9, w=6, P=17, Q=11)
+    cs.total("P", ["a", "z", "w"])
+    cs.total("Q", ["a", "z"])
+    assert suppress(cs, 5) == {"a", "z"}
+    assert determined(cs, {"a", "z"}) == set()
+
+
+def test_cells_given_away_by_subtraction_are_protected_before_those_fixed_only_by_a_combination():
+    """The three-margin triangle of u1, u2, u3 (P = u1 + u2 + L1, Q = u2 + u3 + L2, R = u1 + u3 + L3, with
+    L1 = 9, L2 = 10, L3 = 11), and a = 2 in S = a + L2. S − L2 gives a away by a subtraction; the triangle
+    only by a combination. Round 1 protects a with L2 (12 > 10). That also closes the triangle (L2 is one of
+    its cells), so round 2 finds nothing more. Had the triangle been handled in the same round, it would have
+    taken L1 = 9 as well."""
+    cs = CellSet()
+    _cells(cs, u1=2, u2=1, u3=3, a=2, L1=9, L2=10, L3=11, P=12, Q=14, R=16, S=12)
+    cs.total("P", ["u1", "u2", "L1"])
+    cs.total("Q", ["u2", "u3", "L2"])
+    cs.total("R", ["u1", "u3", "L3"])
+    cs.total("S", ["a", "L2"])
+    assert suppress(cs, 5) == {"u1", "u2", "u3", "a", "L2"}
+    assert determined(cs, {"u1", "u2", "u3", "a", "L2"}) == set()
+
+
+def test_a_cell_that_waits_does_not_hold_back_the_cells_after_it():
+    """A = 2, C = 3, D = 1 in T0 = A + X, T3 = C + Z, T2 = C + X + V, T4 = D + Z + W (X = 6, Z = 12, V = 20,
+    W = 8). Round 1: A takes X (6 < T0 = 8); C, given away by T2 which holds X, waits; D, after it, still takes
+    W (8, the smallest of T4 = 21, Z = 12, W = 8). Round 2: T3 − Z gives C, then T2 gives X and T0 gives A:
+    A's chain now offers T0 = 8, T2 = 29, V = 20, T3 = 15, Z = 12 and takes T0; C takes Z. Round 3 finds
+    every margin with two unknowns or more and nothing fixed."""
+    cs = CellSet()
+    _cells(cs, A=2, C=3, D=1, X=6, Z=12, V=20, W=8, T0=8, T3=15, T2=29, T4=21)
+    cs.total("T0", ["A", "X"])
+    cs.total("T3", ["C", "Z"])
+    cs.total("T2", ["C", "X", "V"])
+    cs.total("T4", ["D", "Z", "W"])
+    withheld = {"A", "C", "D", "X", "W", "T0", "Z"}
+    assert suppress(cs, 5) == withheld
+    assert determined(cs, withheld) == set()
+
+
 def test_with_k_two_a_one_is_protected_like_any_small_cell():
     cs = CellSet()
     _cells(cs, x=0, y=1, w=6, t=7)
