@@ -12,8 +12,10 @@ import pytest
 
 from conftest import REFERENCE
 from dttstudy.cli import main
+from dttstudy.intake.cohort import load_cohort
 from dttstudy.synthesis.multicentre.release_record import (Difference, ReleaseRecordError, ReleaseRefused,
-                                                           check_release, fingerprints, read_record)
+                                                           add_release, check_release, fingerprints, read_record,
+                                                           release_summary)
 
 
 def centre_folder(folder: Path, ids: list[str], edit=None) -> Path:
@@ -99,6 +101,32 @@ def test_a_release_differing_by_fewer_than_k_patients_is_refused(tmp_path, capsy
     assert export(capsys, more, tmp_path / "d.json")[0] == 0
 
 
+def test_the_library_call_refuses_by_default_as_the_command_line_does(tmp_path):
+    """The vantage6 node and a notebook call ``release_summary`` without ``accept_small_difference``: by default a
+    release one patient away from an earlier one is refused, nothing is written and nothing is recorded. A release
+    without ``out`` writes no file; the result names the file written and the record."""
+    record = tmp_path / "record.json"
+    short = {"centre": "C1", "timepoints": [3], "horizon": 3, "min_cell": 5}
+    before = load_cohort(centre_folder(tmp_path / "before", C1))
+    after = load_cohort(centre_folder(tmp_path / "after", C1 + ["P02"]))
+    first = release_summary(before, record=record, **short)
+    assert (first.path, first.record, first.accepted) == (None, record, [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["after", "before", "record.json"]
+    kept = record.read_text(encoding="utf-8")
+    with pytest.raises(ReleaseRefused) as refused:
+        release_summary(after, record=record, out=tmp_path / "b.json", **short)
+    assert [(d.release, d.patients) for d in refused.value.differences] == [(1, 1)]
+    assert not (tmp_path / "b.json").exists() and record.read_text(encoding="utf-8") == kept
+    accepted = release_summary(after, record=str(record), out=tmp_path / "b.json", accept_small_difference=True,
+                               **short)
+    assert (accepted.path, accepted.record) == (tmp_path / "b.json", record)
+    assert [(d.release, d.patients) for d in accepted.accepted] == [(1, 1)]
+    written = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert written["content_sha256"] == accepted.summary["content_sha256"] == read_record(record)["releases"][1][
+        "content_sha256"]
+    assert len(read_record(record)["releases"]) == 2
+
+
 def test_a_changed_patient_counts_as_a_difference(tmp_path, capsys):
     before = centre_folder(tmp_path / "before", C1)
 
@@ -160,6 +188,29 @@ def test_fingerprints_are_salted_hashes_of_the_id_and_of_every_row():
                                           _sha16("s1", "B"): _sha16("s1", "B", "patients\x1eB\x1f41")}
     # another salt, other keys: two records cannot be matched patient by patient
     assert not set(fingerprints(cohort, "s1")) & set(fingerprints(cohort, "s2"))
+
+
+def test_a_release_is_recorded_with_its_k_hashes_and_patients_in_a_file_that_diffs_line_by_line(tmp_path):
+    """Each release adds the centre, K, the summary's content and input hashes, the number of patients and their
+    fingerprints. The file has sorted keys and one value per line, so a centre can compare two versions of it
+    line by line; the record passed in is left as it was, and no temporary file is left behind. The folders are
+    made as needed (on a new account, ``~/.local/state`` may not exist yet)."""
+    path = tmp_path / "state" / "dttstudy" / "record.json"
+    record = {"written_by": "dttstudy", "salt": "s", "releases": []}
+    summary = {"centre": "C1", "disclosure": {"min_cell": 5}, "content_sha256": "c0ffee", "input_sha256": "beef"}
+    add_release(path, record, {"h1": "v1", "h2": "v2"}, summary)
+    assert record == {"written_by": "dttstudy", "salt": "s", "releases": []}
+    assert path.read_text(encoding="utf-8") == (
+        '{\n"releases": [\n{\n"centre": "C1",\n"content_sha256": "c0ffee",\n"input_sha256": "beef",\n'
+        '"min_cell": 5,\n"n_patients": 2,\n"patients": {\n"h1": "v1",\n"h2": "v2"\n}\n}\n],\n'
+        '"salt": "s",\n"written_by": "dttstudy"\n}\n')
+    assert [p.name for p in path.parent.iterdir()] == ["record.json"]
+    # a second release of another centre, without hashes, is appended after the first
+    add_release(path, read_record(path), {"h3": "v3"}, {"centre": "C2", "disclosure": {"min_cell": 3}})
+    releases = read_record(path)["releases"]
+    assert [(r["centre"], r["min_cell"], r["content_sha256"], r["input_sha256"], r["n_patients"], r["patients"])
+            for r in releases] == [("C1", 5, "c0ffee", "beef", 2, {"h1": "v1", "h2": "v2"}),
+                                   ("C2", 3, None, None, 1, {"h3": "v3"})]
 
 
 def test_a_record_that_is_not_dttstudys_is_refused(tmp_path):
