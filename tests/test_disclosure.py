@@ -215,8 +215,8 @@ def test_equal_candidates_are_taken_in_file_order():
 
 
 def test_a_published_zero_is_not_taken_while_a_non_zero_cell_is_left():
-    """y = 2 in a margin 0 + 2 + 6 = 8: withholding the zero would hide nothing (a zero cell of a margin of
-    counts is given back by any other margin it sits in), so the 6 is taken although 0 is smaller."""
+    """y = 2 in a margin 0 + 2 + 6 = 8: a published zero is a poor complement (a zero is often given back by the
+    other margins it sits in), so the 6 is taken although 0 is smaller."""
     cs = CellSet()
     _cells(cs, x=0, y=2, w=6, t=8)
     cs.total("t", ["x", "y", "w"])
