@@ -13,6 +13,11 @@ whose mutants the working copy has not checked at all.
 
 Usage: ``make mutation`` (or ``.venv-mutation/bin/python benchmarks/mutation.py [SCOPE ...] [--jobs N]
 [--report-only] [--recheck-survivors]``). Slow — tens of minutes per scope on two cores — and therefore not part of ``make test``.
+
+A module with unit tests of its own can be run against those alone (:func:`run_against`: ``benchmarks/mutation.py
+SCOPE --module dttstudy.x.y --tests tests/test_y.py [...] [--limit SECONDS]``): each mutant is switched on as
+mutmut does it and the verdicts go into mutmut's record of the working copy. A survivor is then explained or killed
+like any other; the scope's slower tests are not run against it.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,6 +327,62 @@ def write(scopes: list[str]) -> None:
     print(f"wrote {OUT}")
 
 
+#: exit codes written into mutmut's record: a test failed, all passed, the time limit was reached
+KILLED, SURVIVED, TIMED_OUT = 1, 0, 36
+
+
+def _meta(where: Path, module: str) -> Path:
+    return where / "mutants" / (module.replace(".", "/") + ".py.meta")
+
+
+def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.0, jobs: int = 2,
+                recheck: bool = False) -> Counter:
+    """Run ``module``'s unchecked mutants (with ``recheck``, its survivors too) against ``tests`` only, as mutmut
+    runs a mutant: in the scope's working copy, switched on by ``MUTANT_UNDER_TEST``, ``pytest -x``. A mutant whose
+    tests take longer than ``limit`` seconds counts as timed out. Each verdict is written into mutmut's record at
+    once, so an interrupted run resumes. The working copy must hold the module's mutants (one ``mutmut run`` of the
+    scope makes them)."""
+    where = prepare(scope)
+    meta = _meta(where, module)
+    if not meta.is_file():
+        raise SystemExit(f"no mutants of {module} in {where}: run the scope once (make mutation) to make them")
+    shutil.copytree(ROOT / "tests", where / "mutants" / "tests", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    todo = [k for k, v in sorted(record["exit_code_by_key"].items(), key=lambda kv: _natural(kv[0]))
+            if v is None or (recheck and v == SURVIVED)]
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+
+    def exit_code(name: str) -> int | None:
+        try:
+            return subprocess.run(command, cwd=where / "mutants", capture_output=True, timeout=limit,
+                                  env=dict(os.environ, MUTANT_UNDER_TEST=name)).returncode
+        except subprocess.TimeoutExpired:
+            return None
+
+    # as mutmut checks its set-up: the tests pass without a mutant, and fail when every mutated function fails
+    if exit_code("") != 0 or exit_code("fail") in (0, None):
+        raise SystemExit(f"{' '.join(tests)}: the tests do not pass on the unmutated code, or never reach it")
+
+    def verdict(name: str) -> int:
+        code = exit_code(name)
+        if code is None:
+            return TIMED_OUT
+        if code not in (0, 1, 2, 3):  # 2 and 3: the mutant broke collection or pytest itself
+            raise SystemExit(f"{name}: pytest ended with exit code {code}")
+        return SURVIVED if code == 0 else KILLED
+
+    seen: Counter = Counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for name, code in zip(todo, pool.map(verdict, todo)):
+            record["exit_code_by_key"][name] = code
+            tmp = meta.with_name(meta.name + ".tmp")
+            tmp.write_text(json.dumps(record, indent=4), encoding="utf-8")
+            os.replace(tmp, meta)
+            seen[code] += 1
+    return seen
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scopes", nargs="*", metavar="SCOPE", help=f"one of {', '.join(SCOPES)} (default: all)")
@@ -329,10 +391,21 @@ def main() -> None:
     ap.add_argument("--recheck-survivors", action="store_true",
                     help="run the surviving and the untested mutants again (after tests were added), then the "
                          "unchecked ones")
+    ap.add_argument("--module", help="run this module's mutants against --tests only (one SCOPE)")
+    ap.add_argument("--tests", nargs="+", default=[], help="the test files or test ids for --module")
+    ap.add_argument("--limit", type=float, default=20.0, help="seconds a mutant's tests may take (--module)")
     args = ap.parse_args()
     scopes = args.scopes or list(SCOPES)
     if unknown := [s for s in scopes if s not in SCOPES]:
         ap.error(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(SCOPES)}")
+    if args.module:
+        if len(scopes) != 1 or args.module not in modules(scopes[0]) or not args.tests:
+            ap.error("--module needs one SCOPE that holds the module, and --tests")
+        seen = run_against(scopes[0], args.module, args.tests, limit=args.limit, jobs=args.jobs,
+                           recheck=args.recheck_survivors)
+        print(f"{args.module}: {seen[KILLED]} killed, {seen[TIMED_OUT]} timed out, {seen[SURVIVED]} survived")
+        write(scopes)
+        return
     if not args.report_only:
         for s in scopes:
             where = prepare(s)

@@ -126,6 +126,20 @@ def test_an_implied_cell_is_protected_by_withholding_a_written_one():
 
 
 # ---- complementary suppression, worked by hand -------------------------------------------------------------
+def test_two_by_two_with_margins_hand_worked():
+    """A 2 × 2 table with row, column and grand totals: the small cell a = 3 forces its row partner, its
+    column partner and the opposite cell (the only pattern that hides a); the margins stay published."""
+    cs = CellSet()
+    a, b, c, d = (cs.add(k, v) for k, v in (("a", 3), ("b", 10), ("c", 7), ("d", 8)))
+    r1, r2, c1, c2, t = (cs.add(k, v) for k, v in (("r1", 13), ("r2", 15), ("c1", 10), ("c2", 18), ("t", 28)))
+    for tot, parts in ((r1, [a, b]), (r2, [c, d]), (c1, [a, c]), (c2, [b, d]), (t, [r1, r2]), (t, [c1, c2])):
+        cs.total(tot, parts)
+    assert suppress(cs, 5) == {"a", "b", "c", "d"}
+    assert determined(cs, {"a", "b", "c", "d"}) == set()
+    assert suppress(cs, 3) == set()  # 3 is not below 3
+    assert suppress(cs, 0) == set()
+
+
 def _chain() -> CellSet:
     # T1 = s + q + p (25 = 3 + 2 + 20); T2 = q + r (12 = 2 + 10)
     cs = CellSet()
@@ -220,6 +234,11 @@ def test_a_published_zero_is_not_taken_while_a_non_zero_cell_is_left():
     cs = CellSet()
     _cells(cs, x=0, y=2, w=6, t=8)
     cs.total("t", ["x", "y", "w"])
+    assert suppress(cs, 5) == {"y", "w"}
+    # with a larger cell beside them (0 + 2 + 9 + 6 = 17) the 6 is still the one taken
+    cs = CellSet()
+    _cells(cs, x=0, y=2, z=9, w=6, total=17)
+    cs.total("total", ["x", "y", "z", "w"])
     assert suppress(cs, 5) == {"y", "w"}
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dttstudy import load_cohort
-from dttstudy.synthesis.disclosure import SUPPRESSED, CellSet, suppress
+from dttstudy.synthesis.disclosure import SUPPRESSED
 from dttstudy.analysis.labs import lab_changes, lab_summary
 from dttstudy.cli import cli_export_summary, cli_pool
 from dttstudy.reporting.outputs import MANIFEST
@@ -149,27 +149,6 @@ def test_life_table_km_hand_worked():
 
 
 # ---- disclosure control --------------------------------------------------------------------------------------
-def test_two_by_two_with_margins_hand_worked():
-    """A 2 × 2 table with row, column and grand totals: the small cell a = 3 forces its row partner, its
-    column partner and the opposite cell (the only pattern that hides a); the margins stay published."""
-    cs = CellSet()
-    a, b, c, d = (cs.add(k, v) for k, v in (("a", 3), ("b", 10), ("c", 7), ("d", 8)))
-    r1, r2, c1, c2, t = (cs.add(k, v) for k, v in (("r1", 13), ("r2", 15), ("c1", 10), ("c2", 18), ("t", 28)))
-    for tot, parts in ((r1, [a, b]), (r2, [c, d]), (c1, [a, c]), (c2, [b, d]), (t, [r1, r2]), (t, [c1, c2])):
-        cs.total(tot, parts)
-    assert suppress(cs, 5) == {"a", "b", "c", "d"}
-    assert suppress(cs, 3) == set()  # 3 is not below 3
-    assert suppress(cs, 0) == set()
-
-
-def test_zero_cells_are_published_and_a_lone_small_cell_gets_a_complement():
-    cs = CellSet()
-    parts = [cs.add("x", 0), cs.add("y", 2), cs.add("z", 9), cs.add("w", 6)]
-    cs.total(cs.add("total", 17), parts)
-    # y = 2 is withheld; the smallest non-zero published cell of the margin (w = 6) hides it
-    assert suppress(cs, 5) == {"y", "w"}
-
-
 _KEYS = {"baseline_counts": ("variable", "level"), "baseline_continuous": ("variable", "group"),
          "response": ("endpoint", "analysis_set", "month", "by", "group"), "ae_incidence": ("by", "group"),
          "ae_terms": ("term",), "life_tables": ("parameter", "start", "time"), "labs": ("lab", "month", "group")}
