@@ -81,6 +81,11 @@ def module_of(name: str) -> str:
     return name.split(".x")[0] if ".x" in name else name.rsplit(".", 1)[0]
 
 
+def _module_file(module: str) -> str:
+    """The source file of a dotted module, relative to the project root."""
+    return module.replace(".", "/") + ".py"
+
+
 def dotted(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
@@ -197,7 +202,7 @@ def diff(scope: str, name: str) -> str:
     here = os.getcwd()
     os.chdir(WORK / scope)
     try:
-        out = get_diff_for_mutant(name, path=Path(module_of(name).replace(".", "/") + ".py"))
+        out = get_diff_for_mutant(name, path=Path(_module_file(module_of(name))))
     finally:
         os.chdir(here)
     lines = [x for x in out.splitlines() if x[:1] in "+-" and not x.startswith(("+++", "---"))]
@@ -332,7 +337,7 @@ KILLED, SURVIVED, TIMED_OUT = 1, 0, 36
 
 
 def _meta(where: Path, module: str) -> Path:
-    return where / "mutants" / (module.replace(".", "/") + ".py.meta")
+    return where / "mutants" / (_module_file(module) + ".meta")
 
 
 def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.0, jobs: int = 2,

@@ -149,6 +149,11 @@ def test_fit_is_a_maximum_of_the_likelihood(name):
         assert glmm_loglik(f.mu + dm, tau + dt, x, n) < best
 
 
+def _score_root(mu: float, tau: float, x: float, n: float, lo: float, hi: float) -> float:
+    """The mode of one study's integrand: the root of its score tau (x - n p) - u in [lo, hi], by Brent."""
+    return optimize.brentq(lambda v: tau * (x - n * expit(mu + tau * v)) - v, lo, hi, xtol=1e-14)
+
+
 @pytest.mark.parametrize("mu,x", [(-3.3, 3.0), (3.3, 0.0)])
 def test_the_mode_is_found_where_newton_steps_cycle(mu, x):
     # One study of 3 patients, all responders (or, mirrored, none), at mu = -3.3 (+3.3) and tau = 2.5. At the ends
@@ -156,7 +161,7 @@ def test_the_mode_is_found_where_newton_steps_cycle(mu, x):
     # the steps cycled between the two ends and stopped after 200 at u = 0.091, far from the mode 1.785, which put
     # the 7-node likelihood 0.008 off (3e-6 with 30 nodes). The mode is the root of the score, found here by Brent.
     tau, n = 2.5, 3.0
-    root = optimize.brentq(lambda v: tau * (x - n * expit(mu + tau * v)) - v, tau * (x - n), tau * x, xtol=1e-14)
+    root = _score_root(mu, tau, x, n, tau * (x - n), tau * x)
     u, curvature = glmm_fit._mode(mu, tau, x, n)
     p = expit(mu + tau * u)
     assert u == pytest.approx(root, abs=1e-12)
@@ -169,7 +174,7 @@ def test_the_mode_is_found_where_newton_steps_cycle(mu, x):
 def test_bisection_of_the_score_finds_the_mode_in_any_bracket_that_holds_it(lo, hi):
     # the fallback after 200 Newton steps: halving [lo, hi] on the sign of the decreasing score, to the last bit
     mu, tau, x, n = -3.3, 2.5, 3.0, 3.0
-    root = optimize.brentq(lambda v: tau * (x - n * expit(mu + tau * v)) - v, lo, hi, xtol=1e-14)
+    root = _score_root(mu, tau, x, n, lo, hi)
     assert glmm_fit._bisect_score(mu, tau, x, n, lo, hi) == pytest.approx(root, abs=1e-12)
 
 

@@ -122,9 +122,9 @@ def test_the_library_call_refuses_by_default_as_the_command_line_does(tmp_path):
     assert (accepted.path, accepted.record) == (tmp_path / "b.json", record)
     assert [(d.release, d.patients) for d in accepted.accepted] == [(1, 1)]
     written = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
-    assert written["content_sha256"] == accepted.summary["content_sha256"] == read_record(record)["releases"][1][
-        "content_sha256"]
-    assert len(read_record(record)["releases"]) == 2
+    releases = read_record(record)["releases"]
+    assert len(releases) == 2
+    assert written["content_sha256"] == accepted.summary["content_sha256"] == releases[1]["content_sha256"]
 
 
 def test_a_changed_patient_counts_as_a_difference(tmp_path, capsys):

@@ -147,6 +147,7 @@ def test_the_content_hash_of_text_beyond_ascii_is_over_its_escaped_json(c1):
     assert "\\u00dcbelkeit" in text
     assert content_hash(s) == hashlib.sha256(text.encode("ascii")).hexdigest()
 
+
 def test_sealing_replaces_a_stale_hash_and_writes_it_last(c1):
     # the hash goes last in the file, whatever position a stale one had; sealing twice changes nothing
     stale = {"content_sha256": "0" * 64, **{k: v for k, v in c1.items() if k != "content_sha256"}}
