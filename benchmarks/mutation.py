@@ -71,7 +71,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     # several centres: disclosure control, the summary export and contract, pooling, the release record
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
-        ["tests/test_disclosure.py", "tests/test_multicentre.py", "tests/test_summary_contract.py",
+        ["tests/test_disclosure.py", "tests/test_summary_consistency.py", "tests/test_multicentre.py",
+         "tests/test_summary_contract.py",
          "tests/test_pooled_cells.py", "tests/test_release_record.py", "tests/test_split.py"]),
 }
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
@@ -356,12 +357,16 @@ def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.
     record = json.loads(meta.read_text(encoding="utf-8"))
     todo = [k for k, v in sorted(record["exit_code_by_key"].items(), key=lambda kv: _natural(kv[0]))
             if v is None or (recheck and v == SURVIVED)]
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    # the notebook plugin and its options are left out (the tests named are Python files), and the compiled
+    # mutated modules are kept: compiling them again for every mutant takes longer than most tests
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-o", "addopts=", "-p", "no:nbval", "-p",
+               "no:cacheprovider", "-p", "no:randomly", *tests]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
     def exit_code(name: str) -> int | None:
         try:
             return subprocess.run(command, cwd=where / "mutants", capture_output=True, timeout=limit,
-                                  env=dict(os.environ, MUTANT_UNDER_TEST=name)).returncode
+                                  env=dict(env, MUTANT_UNDER_TEST=name)).returncode
         except subprocess.TimeoutExpired:
             return None
 

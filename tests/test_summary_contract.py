@@ -16,7 +16,6 @@ import pytest
 from dttstudy.cli import main
 from dttstudy.synthesis.multicentre import check
 from dttstudy.synthesis.multicentre.check import _patient_hint, check_summaries, read_summary_file
-from dttstudy.synthesis.multicentre.consistency import _show
 from dttstudy.synthesis.multicentre.contract import (TABLES, ContractReport, IncompatibleSummaries, Problem,
                                                      centre_code, content_hash, parameter_differences, seal)
 
@@ -279,16 +278,6 @@ def test_the_refusal_counts_its_problems():
     assert str(two) == ("2 problems in the centre summaries; nothing was pooled or written:\n"
                         "  c1.json: a\n  c2.json, field 'k': b")
     assert str(ContractReport([Problem("p", rule=str(i)) for i in range(3)])).startswith("3 problems in")
-
-
-@pytest.mark.parametrize("value,shown", [
-    (float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), (0.5, "0.5"), (0.0, "0.0"),
-    ("é", "'é'"), (["é"], '["é"]'), (True, "true"), (None, "null"),
-    ("a" * 58, "'" + "a" * 58 + "'"),                   # 60 characters with the quotes: shown whole
-    ("a" * 59, "'" + "a" * 56 + "…"),                   # 61: cut to 57 and an ellipsis
-])
-def test_a_value_in_a_message_is_shown_as_written(value, shown):
-    assert _show(value) == shown
 
 
 def _parameter_problems(summary: dict, name: str, value) -> list[Problem]:

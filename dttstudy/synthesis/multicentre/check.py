@@ -83,6 +83,8 @@ class _Checker:
     def __init__(self, s: dict, src: str):
         self.s, self.src = s, src
         self.problems: list[Problem] = []
+        #: tables with a row whose key is missing or malformed (see :meth:`tables`)
+        self.unkeyed: set[str] = set()
 
     def bad(self, rule, table=None, row=None, field=None):
         self.problems.append(Problem(self.src, table, row, field, rule))
@@ -198,7 +200,11 @@ class _Checker:
 
     # -- tables ---------------------------------------------------------------------------------------------
     def tables(self, k: int | None) -> dict:
-        """Type and range of every cell; returns the well-formed tables (name → list of row dicts)."""
+        """Type and range of every cell; returns the declared tables that are lists of rows (name → rows).
+
+        A table with a row that cannot be identified (a key missing or of the wrong kind) is named in
+        ``unkeyed``: its cross-row consistency is not checked, since without that row its groups would not add up
+        and the problems named would be ones the centre did not make. Its small cells are still checked."""
         s = self.s
         t = s.get("tables")
         if "tables" not in s:
@@ -224,7 +230,6 @@ class _Checker:
                 keys |= {"time": "number"} if exact else {"start": "number", "end": "number|null"}
             fields = set(keys) | set(spec.counts) | set(spec.amounts) | set(spec.numbers)
             seen: dict = {}
-            good: list = []
             for i, r in enumerate(rows, 1):
                 for f in r:
                     if f not in fields:
@@ -241,16 +246,15 @@ class _Checker:
                         self.bad(f"the same row as row {seen[key]} (" + ", ".join(
                             f"{f}={_show(r.get(f))}" for f in keys) + ")", name, i)
                     seen.setdefault(key, i)
-                    good.append(r)
                 else:
-                    good.append({})  # reported above; its consistency checks are skipped
+                    self.unkeyed.add(name)
                 for f in spec.counts:
                     self._cell(r, f, name, i, "count", f in spec.optional)
                 for f in spec.amounts:
                     self._cell(r, f, name, i, "amount", f in spec.optional)
                 for f in spec.numbers:
                     self._cell(r, f, name, i, "number", f in spec.optional, f in spec.nullable)
-            out[name] = good
+            out[name] = rows
         for name, spec in TABLES.items():
             if spec.required and name not in t:
                 self.bad("missing", table=name)
@@ -339,7 +343,7 @@ def check_summaries(summaries: list[dict], *, min_cell: int = DEFAULT_MIN_CELL,
             k = c.disclosure()
             t = c.tables(k)
             _published_small(c, t, k)
-            _consistency(c, t, k)
+            _consistency(c, {name: rows for name, rows in t.items() if name not in c.unkeyed}, k)
             if k is not None and k < min_cell:
                 what = "no disclosure control" if k <= 1 else f"minimum cell count K = {k}"
                 if accept_below_min_cell:
