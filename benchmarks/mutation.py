@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,7 +343,8 @@ def _meta(where: Path, module: str) -> Path:
 def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.0, jobs: int = 2,
                 recheck: bool = False) -> Counter:
     """Run ``module``'s unchecked mutants (with ``recheck``, its survivors too) against ``tests`` only, as mutmut
-    runs a mutant: in the scope's working copy, switched on by ``MUTANT_UNDER_TEST``, ``pytest -x``. A mutant whose
+    runs a mutant: in the scope's working copy, in a child forked from one pytest process that has imported
+    everything (``benchmarks/mutant_runner.py``), switched on by ``MUTANT_UNDER_TEST``, ``pytest -x``. A mutant whose
     tests take longer than ``limit`` seconds counts as timed out. Each verdict is written into mutmut's record at
     once, so an interrupted run resumes. The working copy must hold the module's mutants (one ``mutmut run`` of the
     scope makes them)."""
@@ -357,39 +357,36 @@ def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.
     record = json.loads(meta.read_text(encoding="utf-8"))
     todo = [k for k, v in sorted(record["exit_code_by_key"].items(), key=lambda kv: _natural(kv[0]))
             if v is None or (recheck and v == SURVIVED)]
-    # the notebook plugin and its options are left out (the tests named are Python files), and the compiled
-    # mutated modules are kept: compiling them again for every mutant takes longer than most tests
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-o", "addopts=", "-p", "no:nbval", "-p",
-               "no:cacheprovider", "-p", "no:randomly", *tests]
+    # the notebook plugin and its options are left out (the tests named are Python files), and so is the
+    # traceback: pytest parses the whole mutated module to show one, which takes longer than the tests
+    args = ["-x", "-q", "--tb=no", "-o", "addopts=", "-p", "no:nbval", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    names = where / "mutants" / ".mutants-to-run"
+    names.write_text("\n".join(todo) + "\n", encoding="utf-8")
+    # compiled mutated modules are kept: compiling them again for every mutant takes longer than most tests
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-    def exit_code(name: str) -> int | None:
-        try:
-            return subprocess.run(command, cwd=where / "mutants", capture_output=True, timeout=limit,
-                                  env=dict(env, MUTANT_UNDER_TEST=name)).returncode
-        except subprocess.TimeoutExpired:
-            return None
-
+    runner = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "mutant_runner.py"), str(limit), str(jobs),
+                               str(names), *args], cwd=where / "mutants", env=env, stdout=subprocess.PIPE, text=True)
+    assert runner.stdout is not None
     # as mutmut checks its set-up: the tests pass without a mutant, and fail when every mutated function fails
-    if exit_code("") != 0 or exit_code("fail") in (0, None):
+    clean, fail = (runner.stdout.readline().split() for _ in range(2))
+    if clean != ["0"] or fail in (["fail", "0"], ["fail", "timeout"]):
+        runner.kill()
         raise SystemExit(f"{' '.join(tests)}: the tests do not pass on the unmutated code, or never reach it")
-
-    def verdict(name: str) -> int:
-        code = exit_code(name)
-        if code is None:
-            return TIMED_OUT
-        if code not in (0, 1, 2, 3):  # 2 and 3: the mutant broke collection or pytest itself
-            raise SystemExit(f"{name}: pytest ended with exit code {code}")
-        return SURVIVED if code == 0 else KILLED
-
     seen: Counter = Counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for name, code in zip(todo, pool.map(verdict, todo)):
-            record["exit_code_by_key"][name] = code
-            tmp = meta.with_name(meta.name + ".tmp")
-            tmp.write_text(json.dumps(record, indent=4), encoding="utf-8")
-            os.replace(tmp, meta)
-            seen[code] += 1
+    for line in runner.stdout:
+        name, code = line.split()
+        if code not in ("timeout", "0", "1", "2", "3"):  # 2 and 3: the mutant broke collection or pytest itself
+            runner.kill()
+            raise SystemExit(f"{name}: pytest ended with exit code {code}")
+        verdict = TIMED_OUT if code == "timeout" else SURVIVED if code == "0" else KILLED
+        record["exit_code_by_key"][name] = verdict
+        tmp = meta.with_name(meta.name + ".tmp")
+        tmp.write_text(json.dumps(record, indent=4), encoding="utf-8")
+        os.replace(tmp, meta)
+        seen[verdict] += 1
+    if runner.wait() != 0:
+        raise SystemExit(f"the mutant runner ended with exit code {runner.returncode}")
+    names.unlink()
     return seen
 
 
