@@ -7,13 +7,16 @@ its mutated package is the one imported. Usage::
     python mutant_runner.py LIMIT JOBS NAMES_FILE PYTEST_ARGS...
 
 It prints one line per mutant, ``name exit-code`` (``timeout`` past LIMIT seconds), after two set-up lines: the
-exit code without a mutant and with every mutated function failing (``fail``).
+exit code without a mutant and with every mutated function failing (``fail``). A mutant that breaks pytest itself
+ends with 99; with ``MUTANT_RUNNER_TRACE=FILE`` its traceback is written to FILE.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,12 +27,21 @@ def _child(name: str, args: list[str]) -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
+    for stream in (sys.stdout, sys.stderr):  # a test id may hold any character; the output is thrown away
+        stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
     import pytest
 
+    # a folder of its own for tmp_path: children running side by side would otherwise clean up each other's
+    basetemp = Path(tempfile.gettempdir()) / f"dttstudy-mutant-{os.getpid()}"
     try:
-        code = int(pytest.main(args))
+        code = int(pytest.main([*args, f"--basetemp={basetemp}"]))
     except BaseException:  # noqa: BLE001 - a mutant may break pytest itself; the exit code says so
         code = 99
+        if os.environ.get("MUTANT_RUNNER_TRACE"):
+            import traceback
+
+            Path(os.environ["MUTANT_RUNNER_TRACE"]).write_text(traceback.format_exc(), encoding="utf-8")
+    shutil.rmtree(basetemp, ignore_errors=True)
     os._exit(code)
 
 

@@ -70,9 +70,9 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     # several centres: disclosure control, the summary export and contract, pooling, the release record
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
-        ["tests/test_disclosure.py", "tests/test_summary_consistency.py", "tests/test_multicentre.py",
-         "tests/test_summary_contract.py",
-         "tests/test_pooled_cells.py", "tests/test_release_record.py", "tests/test_split.py"]),
+        ["tests/test_disclosure.py", "tests/test_summary_consistency.py", "tests/test_summary_checker.py",
+         "tests/test_multicentre.py", "tests/test_summary_contract.py", "tests/test_pooled_cells.py",
+         "tests/test_release_record.py", "tests/test_split.py"]),
 }
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
 
@@ -360,7 +360,7 @@ def run_against(scope: str, module: str, tests: list[str], *, limit: float = 20.
     # the notebook plugin and its options are left out (the tests named are Python files), and so is the
     # traceback: pytest parses the whole mutated module to show one, which takes longer than the tests
     args = ["-x", "-q", "--tb=no", "-o", "addopts=", "-p", "no:nbval", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
-    names = where / "mutants" / ".mutants-to-run"
+    names = where / "mutants" / f".mutants-to-run.{module}"  # one file per module: runs may overlap
     names.write_text("\n".join(todo) + "\n", encoding="utf-8")
     # compiled mutated modules are kept: compiling them again for every mutant takes longer than most tests
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

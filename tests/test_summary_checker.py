@@ -66,7 +66,11 @@ def test_a_summary_is_named_by_its_file_and_its_centre(s, j, src):
 
 # ---- the envelope --------------------------------------------------------------------------------------------
 def test_another_format_is_refused_before_anything_else_is_read():
-    s = edited(summary(), lambda s: s.update(format="other", extra=1, format_version=9))
+    def edit(s):
+        s.update(format="other", extra=1, format_version=9)
+        s["disclosure"]["marker"] = "<5"
+        s["tables"]["labs"][0]["n"] = -1
+    s = edited(summary(), edit)
     assert problems(s) == [(SRC, None, None, "format",
                             "not a dttstudy centre summary (format 'other', expected 'dttstudy-centre-summary')")]
     s = edited(summary(), lambda s: s.pop("format"))
@@ -207,6 +211,8 @@ def test_the_withheld_cells_are_listed_once_each_and_match_the_marked_values():
     assert listed(["labs/b", "labs/a", "labs/b", "labs/a"], marks=4 - 1) == [
         "lists a cell twice (labs/a)", "lists 4 withheld value(s) but the tables mark 3 as 'suppressed'"]
     assert listed(["nope/x", "labs/y", "none"], marks=3) == ["names a cell of no summary table (nope/x)"]
+    # a cell's name is its table, then its keys and field, each after a '/'
+    assert listed(["baseline_counts/variable=Patients/level=/UC", "labs/lab=CRP/month=3/group=UC/n"], marks=2) == []
     long = "labs/" + "x" * 100
     assert listed(["labs/a", long, long], marks=3) == [f"lists a cell twice ({long[:80]})"]
     assert listed(["naming/" + "y" * 100], marks=1) == [f"names a cell of no summary table ({('naming/' + 'y' * 100)[:80]})"]
@@ -291,6 +297,15 @@ def test_a_row_with_a_bad_key_is_left_out_of_the_consistency_checks():
         (SRC, "response", 2, "n", f"a count of 5, {small}"), (SRC, "response", 2, "N", f"a count of 4, {small}")]
 
 
+def test_a_row_without_a_key_that_may_be_null_is_still_unidentified():
+    # the month of a response row may be null (a rate over all months), but not absent: row 2, with 5 responders
+    # of 4, is then named for its month only
+    def edit(s):
+        del s["tables"]["response"][1]["month"]
+        s["tables"]["response"][1].update(n=5, N=4)
+    assert problems(edited(summary(), edit)) == [(SRC, "response", 2, "month", "missing")]
+
+
 def test_the_same_row_twice():
     s = edited(summary(), lambda s: s["tables"]["ae_terms"][1].update(term="infection"))
     assert problems(s) == [(SRC, "ae_terms", 2, None, "the same row as row 1 (term='infection')")]
@@ -313,6 +328,16 @@ def test_life_table_keys_follow_the_event_times_parameter():
         (SRC, "life_tables", 1, "time", "missing")]
     s = edited(summary(), lambda s: s["tables"]["life_tables"][0].update(end="1"))
     assert problems(s)[0] == (SRC, "life_tables", 1, "end", "must be a number or null (value: '1')")
+    s = edited(summary(), lambda s: s["tables"]["life_tables"][1].update(start=None))
+    assert problems(s) == [(SRC, "life_tables", 2, "start", "must be a number (value: null)")]
+
+    def exact(s):
+        s["parameters"]["event_times"] = True
+        for j, r in enumerate(s["tables"]["life_tables"]):
+            del r["start"], r["end"]
+            r["time"] = 0.5 * (j % 3 + 1)
+        s["tables"]["life_tables"][4]["time"] = "1"
+    assert problems(edited(summary(), exact)) == [(SRC, "life_tables", 5, "time", "must be a number (value: '1')")]
 
 
 @pytest.mark.parametrize("value, said", [
@@ -358,8 +383,10 @@ def test_patient_years_may_be_left_out_other_cells_may_not():
         for f in ("patient_years_at_risk", "patient_years_exposure"):
             del s["tables"]["ae_incidence"][0][f]
         del s["tables"]["labs"][0]["change_q1"]
+        del s["tables"]["ae_incidence"][1]["events"]
     got = problems(edited(summary(), edit))
-    assert got == [(SRC, "labs", 1, "change_q1", "missing (a withheld value is written 'suppressed')")]
+    assert got == [(SRC, "ae_incidence", 2, "events", "missing (a withheld value is written 'suppressed')"),
+                   (SRC, "labs", 1, "change_q1", "missing (a withheld value is written 'suppressed')")]
 
 
 # ---- the set of summaries ------------------------------------------------------------------------------------
@@ -421,6 +448,17 @@ def test_a_k_below_the_coordinators_is_refused_unless_accepted():
     assert check_summaries([summary(k=None)], min_cell=5, accept_below_min_cell=True).notes == []
 
 
+def test_problems_of_every_summary_and_the_consistency_at_its_own_k():
+    def edit(s):
+        s["disclosure"]["rule"] = 1
+    both = problems(edited(summary(), edit), edited(summary("C2", input_hash="cd" * 32), edit))
+    assert [(p[0], p[3]) for p in both] == [(SRC, "rule"), ("summary 2 (centre C2)", "rule")]
+    # at K = 3 the rule on differences applies: CD's 5 − 4 = 1 non-responder (row 3)
+    assert (SRC, "response", 3, "n", "published with its total, it gives 1 non-responders N − n, below the declared "
+                                     "minimum cell count K = 3: one of them should have been withheld") \
+        in problems(summary(k=3))
+
+
 def test_repeated_problems_of_one_kind_are_counted_after_the_first_20():
     many = [Problem("c1", "labs", i, "n", f"a count of {i}.5 at {i:,} patients") for i in range(1, 1024)]
     other = [Problem("c1", "labs", 1, "N", "a count of 1.5 at 1 patients"), Problem("c2", "labs", 1, "n", "x 1")]
@@ -434,6 +472,11 @@ def test_repeated_problems_of_one_kind_are_counted_after_the_first_20():
     assert len(_cap(long)) == 21 and _cap(long)[-1].rule == "1 more problems of this kind not listed"
     differ = [Problem("c", None, None, "f", "y" * 59 + chr(97 + i % 26) + "z") for i in range(21)]
     assert _cap(differ) == differ
+    same = [Problem("c", None, None, "f", "y" * 60 + chr(97 + i % 26)) for i in range(21)]  # the 61st differs
+    assert _cap(same)[-1].rule == "1 more problems of this kind not listed"
+    # a number counts as one character: '#' and 57 letters, then the letter that differs, within the 60
+    numbered = [Problem("c", None, None, "f", "12.5" + "y" * 57 + chr(97 + i % 26)) for i in range(21)]
+    assert _cap(numbered) == numbered
 
 
 def test_the_checker_caps_what_it_reports():
@@ -467,8 +510,12 @@ def test_checked_summaries_reads_files_takes_dicts_and_raises_with_every_problem
     c2 = summary("C2", input_hash="cd" * 32)
     got, report = checked_summaries([c1, c2], min_cell=0)
     assert [s.get("_source") for s in got] == ["C1.json", None] and got[1] is c2 and report.ok
+    got, report = checked_summaries([c2, c1], min_cell=0)  # a summary given in memory, then a file
+    assert [s.get("_source") for s in got] == [None, "C1.json"]
     got, report = checked_summaries([summary(k=1)], min_cell=2, accept_below_min_cell=True)
     assert report.notes and report.ok
+    with pytest.raises(IncompatibleSummaries, match="below the coordinator's minimum cell count 2"):
+        checked_summaries([summary(k=1)], min_cell=2)  # refused unless accepted
     (tmp_path / "C3.json").write_text("{", encoding="utf-8")
     bad = edited(summary("C4", input_hash="ef" * 32), lambda s: s["disclosure"].update(rule=1))
     with pytest.raises(IncompatibleSummaries) as err:

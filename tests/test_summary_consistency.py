@@ -85,9 +85,9 @@ TABLES = {
         {"term": "Skin rash", "patients_with_event": 1, "events": 1},
         {"term": OTHER_TERM, "patients_with_event": 2, "events": 3},
     ],
-    "life_tables": (  # 10 at risk; events + censored = 10 in each; 2 + 1 + 1 = 4 first TEAEs
+    "life_tables": (  # 10 at risk; events + censored = 10 in each; 4 first TEAEs, 5 stops of DTT
         _life("time to first TEAE", [(10, 2, 1), (7, 1, 0), (6, 1, 5)])
-        + _life("time on DTT", [(10, 0, 1), (9, 1, 2), (6, 3, 3)])),
+        + _life("time on DTT", [(10, 0, 1), (9, 2, 1), (6, 3, 3)])),
     "labs": [  # All = UC + CD in every sum; each sum of squares ≥ sum² / n
         _lab("All", 8, 80, 1000, 40, 300, -40, 400),
         _lab("UC", 3, 30, 400, 15, 100, -15, 150),
@@ -111,6 +111,17 @@ def changed(table, row, **values):
 def test_the_summary_built_by_hand_is_consistent_and_has_no_small_cell_at_k_1():
     assert problems() == []
     assert problems(k=1) == []
+
+
+def test_a_summary_without_tables_or_parameters_gives_no_problem_of_consistency():
+    assert problems({}, k=5) == []
+    assert problems({"baseline_counts": TABLES["baseline_counts"]}, k=None, parameters=None) == []
+    t = copy.deepcopy(TABLES)
+    del t["ae_incidence"][0]  # no row over all patients: neither the terms' sum nor the first TEAEs are compared
+    t["ae_terms"][0]["events"] = 30
+    assert problems(t) == []
+    outside = "a term outside the shared vocabulary of the parameters (typed text never leaves a centre)"
+    assert problems(parameters=[1]) == [("ae_terms", 1, "term", outside), ("ae_terms", 2, "term", outside)]
 
 
 # ---- baseline counts -----------------------------------------------------------------------------------------
@@ -141,6 +152,14 @@ def test_a_group_above_its_total_when_the_other_group_is_withheld():
         ("baseline_counts", None, "UC", "the levels of 'Sex' add up to 7 UC patients, not 4 (row 'Patients')")]
 
 
+def test_the_patients_row_gives_the_denominators_and_is_not_a_variable_of_levels():
+    t = copy.deepcopy(TABLES)
+    t["baseline_counts"].insert(1, {"variable": "Patients", "level": "again", "UC": 4, "CD": 6, "Total": 10})
+    assert problems(t) == []  # a second 'Patients' row is not summed with the first as levels of a variable
+    t["baseline_counts"][1].update(UC=3, CD=5, Total=8)
+    assert problems(t) == []  # nor does it replace the first as the denominators
+
+
 def test_the_levels_of_a_variable_add_up_to_the_patients_or_to_nothing():
     assert problems(changed("baseline_counts", 2, UC=3, Total=6)) == [
         ("baseline_counts", None, "UC", "the levels of 'Sex' add up to 5 UC patients, not 4 (row 'Patients')")]
@@ -167,6 +186,21 @@ def test_sums_over_no_patient_and_an_impossible_sum_of_squares():
     assert problems(changed("baseline_continuous", 2, sum_squares=5400)) == []  # all six of age 30
 
 
+def test_a_continuous_value_of_fewer_than_k_patients_or_missing_in_fewer_than_k():
+    # K = 3: 4 UC patients with an age, 6 CD, 10 in all: nothing small; with 2 UC ages, 2 UC patients lack one
+    assert [p for p in problems(k=3) if p[0] == "baseline_continuous"] == []
+    t = changed("baseline_continuous", 1, n=2, sum=50, sum_squares=1300)
+    t["baseline_continuous"][2].update(n=8, sum=230, sum_squares=6900)
+    assert [p for p in problems(t, k=3) if p[0] == "baseline_continuous"] == [
+        ("baseline_continuous", 1, "n", "published with its total, it gives 2 patients without a value, below the "
+                                        "declared minimum cell count K = 3: one of them should have been withheld"),
+        ("baseline_continuous", 1, "sum", "published for 2 patient(s), below the declared minimum cell count K = 3"),
+        ("baseline_continuous", 1, "sum_squares", "published for 2 patient(s), below the declared minimum cell "
+                                                  "count K = 3"),
+        ("baseline_continuous", 3, "n", "published with its total, it gives 2 patients without a value, below the "
+                                        "declared minimum cell count K = 3: one of them should have been withheld")]
+
+
 def test_the_sum_of_squares_bound_allows_rounding_to_eight_digits_only():
     def moments(n, s, ss):
         c = Checker()
@@ -178,6 +212,9 @@ def test_the_sum_of_squares_bound_allows_rounding_to_eight_digits_only():
     # near zero the 1e-7 allowance is absolute: sum 0.001 over 1 patient needs 1e-6 · (1 − 1e-7) − 1e-7
     assert moments(1, 0.001, 0.0000009) == []
     assert moments(1, 0.001, 0.0000008) != []
+    # on the bound itself: 1 · (−1e-7) = 0² · (1 − 1e-7) − 1e-7 is possible, a little below is not
+    assert moments(1, 0, -1e-7) == []
+    assert moments(1, 0, -2e-7) != []
     assert moments(W, 1, 0) == [] and moments(2, W, 0) == [] and moments(2, 4, W) == []
     assert moments(0, W, W) == []
 
@@ -204,6 +241,28 @@ def test_the_groups_of_a_response_cell_add_up_to_its_overall_row():
     assert problems(t) == [  # N: 7 of 9 is possible
         ("response", 3, "n", "the disease groups count 7, more than the overall 6"),
         ("response", 3, "n", "7 is more than all patients' n in the same cell (6)")]
+
+
+def test_the_evaluable_patients_add_up_as_the_responders_do():
+    t = changed("response", 3, N=6)  # CD: 4 of 6; UC 4 + CD 6 = 10 evaluable, but 9 over all patients
+    assert problems(t) == [("response", 1, "N", "the overall value 9 is not the sum over the disease groups (10)")]
+    # with UC withheld, CD's 7 of 10 is more than all patients' 6 of 9: both fields are named
+    t = changed("response", 2, n=W, N=W)
+    t["response"][2].update(n=7, N=10)
+    assert problems(t) == [
+        ("response", 3, "n", "the disease groups count 7, more than the overall 6"),
+        ("response", 3, "N", "the disease groups count 10, more than the overall 9"),
+        ("response", 3, "n", "7 is more than all patients' n in the same cell (6)"),
+        ("response", 3, "N", "10 is more than all patients' N in the same cell (9)")]
+
+
+def test_response_cells_of_another_endpoint_definition_or_set_are_added_up_apart():
+    t = copy.deepcopy(TABLES)
+    for key, value in (("endpoint", "clinical_remission"), ("definition", "simple"), ("analysis_set", "nri")):
+        for by, group, n, N in (("All", "All", 3, 10), ("disease", "UC", 1, 4), ("disease", "CD", 2, 6),
+                                ("regimen", "bio+bio", 2, 6), ("regimen", "bio+small", 1, 4)):
+            t["response"].append(_resp(by, group, n, N) | {key: value})
+    assert problems(t) == []
 
 
 def test_response_cells_of_another_month_or_set_are_added_up_apart():
@@ -255,6 +314,11 @@ def test_adverse_event_margins_and_small_cells():
     t = changed("ae_incidence", 5, patient_years_at_risk=4.5)
     assert problems(t) == [("ae_incidence", 1, "patient_years_at_risk",
                             "the overall value 8.5 is not the sum over the regimen groups (9.5)")]
+    t = changed("ae_incidence", 5, events=4, patient_years_exposure=4.0)
+    assert problems(t) == [
+        ("ae_incidence", 1, "events", "the overall value 7 is not the sum over the regimen groups (8)"),
+        ("ae_incidence", 1, "patient_years_exposure", "the overall value 9 is not the sum over the regimen groups "
+                                                      "(9.5)")]
     t = changed("ae_incidence", 6, patients_with_event=5, events=8)
     assert problems(t) == [
         ("ae_incidence", 6, "patients_with_event", "5 is more than all patients' patients_with_event in the same cell "
@@ -353,7 +417,28 @@ def test_a_lab_group_above_its_patients_or_above_all_patients():
     assert problems(t) == []
 
 
+def test_lab_groups_of_another_lab_are_added_up_apart_whatever_the_order_of_the_rows():
+    t = copy.deepcopy(TABLES)
+    t["labs"] += [_lab("CD", 5, 150, 4600, 160, 5200, 10, 50) | {"lab": "albumin"},
+                  _lab("UC", 3, 90, 2800, 95, 3100, 5, 25) | {"lab": "albumin"},
+                  _lab("All", 8, 240, 7400, 255, 8300, 15, 75) | {"lab": "albumin"}]
+    assert problems(t) == []
+    crp = copy.deepcopy(t)
+    crp["labs"][1]["sum_change"] = -14  # CRP's groups are still added up with albumin's rows after them
+    assert problems(crp) == [("labs", 1, "sum_change", "group All (-40) is not UC + CD (-14 + -25)")]
+    t["labs"][3]["n"] = 9  # CD above all patients (8), named where it stands, though All comes after it
+    assert problems(t) == [("labs", 4, "n", "9 is more than the group's patients (6)"),
+                           ("labs", 4, "n", "9 is more than all patients' n in the same cell (8)"),
+                           ("labs", 6, "n", "group All (8) is not UC + CD (3 + 9)")]
+
+
 def test_lab_moments_and_small_cells():
+    t = changed("labs", 2, sum_squares_baseline=299, sum_squares_value=74)  # 30² / 3 = 300, 15² / 3 = 75
+    assert problems(t) == [
+        ("labs", 2, "sum_squares_baseline", "a sum of squares (299) below (sum)² / n (300) is impossible"),
+        ("labs", 2, "sum_squares_value", "a sum of squares (74) below (sum)² / n (75) is impossible"),
+        ("labs", 1, "sum_squares_baseline", "group All (1000) is not UC + CD (299 + 600)"),
+        ("labs", 1, "sum_squares_value", "group All (300) is not UC + CD (74 + 200)")]
     t = changed("labs", 2, sum_squares_change=74)  # 15² / 3 = 75
     assert problems(t) == [
         ("labs", 2, "sum_squares_change", "a sum of squares (74) below (sum)² / n (75) is impossible"),
@@ -376,7 +461,7 @@ def test_the_life_tables_built_by_hand_are_consistent():
     assert life(TABLES["life_tables"]) == []
     assert life([], PARAMETERS) == []
     exact = _life("time to first TEAE", [(10, 2, 1), (7, 1, 0), (6, 1, 5)], horizon=False) + _life(
-        "time on DTT", [(10, 0, 1), (9, 1, 2), (6, 3, 3)], horizon=False)
+        "time on DTT", [(10, 0, 1), (9, 2, 1), (6, 3, 3)], horizon=False)
     assert life(exact, {"event_times": True}) == []
 
 
@@ -407,7 +492,7 @@ def test_a_life_table_follows_the_monthly_grid_of_its_horizon():
 
 def test_exact_event_times_are_distinct_and_increasing():
     rows = _life("time to first TEAE", [(10, 2, 1), (7, 1, 0), (6, 1, 5)], horizon=False) + _life(
-        "time on DTT", [(10, 0, 1), (9, 1, 2), (6, 3, 3)], horizon=False)
+        "time on DTT", [(10, 0, 1), (9, 2, 1), (6, 3, 3)], horizon=False)
     rows[2]["time"] = 1.0  # 0.5, 1.0, 1.0
     order = "the times of 'time to first TEAE' are not distinct and in increasing order"
     assert life(rows, {"event_times": True}) == [("life_tables", 1, "time", order)]
@@ -430,7 +515,7 @@ def test_the_patients_at_risk_follow_from_the_row_before():
         ("life_tables", 1, "at_risk", "9 at risk at the start, but 10 patients (baseline_counts)"),
         ("life_tables", 2, "at_risk", "7 at risk, but the previous row leaves 6 (9 − 2 events − 1 censored)"),
         ("life_tables", 5, "at_risk", "8 at risk, but the previous row leaves 9 (10 − 0 events − 1 censored)"),
-        ("life_tables", 6, "at_risk", "6 at risk, but the previous row leaves 5 (8 − 1 events − 2 censored)")]
+        ("life_tables", 6, "at_risk", "6 at risk, but the previous row leaves 5 (8 − 2 events − 1 censored)")]
     assert life(TABLES["life_tables"], total=W, with_teae=4) == []
     rows = copy.deepcopy(TABLES["life_tables"])
     rows[1]["censored"] = W
@@ -509,9 +594,11 @@ def test_published_small_names_every_count_in_1_to_k_minus_1():
     said = "below the declared minimum cell count K = 3, was published (it must be withheld as 'suppressed')"
     assert c.problems == [("response", 1, "n", f"a count of 2, {said}"),
                           ("ae_terms", 1, "events", f"a count of 2.5, {said}")]
+    t1 = copy.deepcopy(t)
+    t1["response"][0]["n"] = 0.5  # K = 1 is no disclosure control: not even a fraction of a patient is small
     for k in (None, 0, 1):
         c = Checker()
-        _published_small(c, t, k)
+        _published_small(c, t1, k)
         assert c.problems == []
     c = Checker()
     _published_small(c, {"labs": [_lab("All", 1, 1, 1, 1, 1, 1, 1)]}, 2)

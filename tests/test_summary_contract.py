@@ -249,8 +249,8 @@ def test_a_summary_of_exactly_the_size_limit_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(check, "MAX_FILE_BYTES", 15)
     assert check.read_summary_file(f)[1] == []
     monkeypatch.setattr(check, "MAX_FILE_BYTES", 14)
-    assert [p.rule for p in check.read_summary_file(f)[1]] == [
-        "15 bytes: larger than any centre summary (14 at most)"]
+    assert check.read_summary_file(f) == (None, [Problem("c1.json", rule="15 bytes: larger than any centre summary "
+                                                                        "(14 at most)")])
 
 
 @pytest.mark.parametrize("name,rows,hint", [
