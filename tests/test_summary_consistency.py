@@ -54,8 +54,8 @@ TABLES = {
         {"variable": "Patients", "level": "", "UC": 4, "CD": 6, "Total": 10},
         {"variable": "Sex", "level": "female", "UC": 2, "CD": 3, "Total": 5},
         {"variable": "Sex", "level": "male", "UC": 2, "CD": 3, "Total": 5},
-        {"variable": "Regimen", "level": "bio+bio", "UC": 1, "CD": 5, "Total": 6},
-        {"variable": "Regimen", "level": "bio+small", "UC": 3, "CD": 1, "Total": 4},
+        {"variable": "Regimen", "level": "IFX+VDZ", "UC": 1, "CD": 5, "Total": 6},
+        {"variable": "Regimen", "level": "VDZ+TOF", "UC": 3, "CD": 1, "Total": 4},
     ],
     "baseline_continuous": [  # ages; sum of squares ≥ sum² / n: 2600 ≥ 2500, 5600 ≥ 5400, 8200 ≥ 7840
         {"variable": "Age", "group": "UC", "n": 4, "sum": 100, "sum_squares": 2600},
@@ -65,7 +65,7 @@ TABLES = {
     "response": [
         _resp("All", "All", 6, 9),
         _resp("disease", "UC", 2, 4), _resp("disease", "CD", 4, 5),
-        _resp("regimen", "bio+bio", 4, 5), _resp("regimen", "bio+small", 2, 4),
+        _resp("regimen", "IFX+VDZ", 4, 5), _resp("regimen", "VDZ+TOF", 2, 4),
     ],
     "ae_incidence": [
         {"by": "All", "group": "All", "patients_with_event": 4, "events": 7, "patient_years_at_risk": 8.5,
@@ -74,11 +74,11 @@ TABLES = {
          "patient_years_exposure": 3.5},
         {"by": "disease", "group": "CD", "patients_with_event": 3, "events": 5, "patient_years_at_risk": 5.5,
          "patient_years_exposure": 5.5},
-        {"by": "regimen", "group": "bio+bio", "patients_with_event": 3, "events": 4, "patient_years_at_risk": 5.0,
+        {"by": "regimen", "group": "IFX+VDZ", "patients_with_event": 3, "events": 4, "patient_years_at_risk": 5.0,
          "patient_years_exposure": 5.5},
-        {"by": "regimen", "group": "bio+small", "patients_with_event": 1, "events": 3, "patient_years_at_risk": 3.5,
+        {"by": "regimen", "group": "VDZ+TOF", "patients_with_event": 1, "events": 3, "patient_years_at_risk": 3.5,
          "patient_years_exposure": 3.5},
-        {"by": "suspected_agent", "group": "vedolizumab", "patients_with_event": 2, "events": 2},
+        {"by": "suspected_agent", "group": "VDZ", "patients_with_event": 2, "events": 2},
     ],
     "ae_terms": [
         {"term": "infection", "patients_with_event": 2, "events": 3},
@@ -260,7 +260,7 @@ def test_response_cells_of_another_endpoint_definition_or_set_are_added_up_apart
     t = copy.deepcopy(TABLES)
     for key, value in (("endpoint", "clinical_remission"), ("definition", "simple"), ("analysis_set", "nri")):
         for by, group, n, N in (("All", "All", 3, 10), ("disease", "UC", 1, 4), ("disease", "CD", 2, 6),
-                                ("regimen", "bio+bio", 2, 6), ("regimen", "bio+small", 1, 4)):
+                                ("regimen", "IFX+VDZ", 2, 6), ("regimen", "VDZ+TOF", 1, 4)):
             t["response"].append(_resp(by, group, n, N) | {key: value})
     assert problems(t) == []
 
@@ -275,8 +275,8 @@ def test_response_cells_of_another_month_or_set_are_added_up_apart():
 
 
 def test_non_responders_below_k_are_a_small_cell():
-    # K = 3: UC 4 − 2 = 2 non-responders; CD 5 − 4 = 1; bio+small 4 − 2 = 2; All 9 − 6 = 3 and bio+bio 1 are not
-    # the only ones: bio+bio 5 − 4 = 1
+    # K = 3: UC 4 − 2 = 2 non-responders; CD 5 − 4 = 1; VDZ+TOF 4 − 2 = 2; All 9 − 6 = 3 and IFX+VDZ 1 are not
+    # the only ones: IFX+VDZ 5 − 4 = 1
     def msg(d):
         return (f"published with its total, it gives {d} non-responders N − n, below the declared minimum cell count "
                 "K = 3: one of them should have been withheld")
@@ -294,20 +294,40 @@ def test_patients_with_an_event_above_the_events_or_the_group():
     t = changed("ae_incidence", 2, patients_with_event=5, events=9)
     assert ("ae_incidence", 2, "patients_with_event",
             "5 is more than the group's patients (baseline_counts) (4)") in problems(t)
-    t = changed("ae_incidence", 4, patients_with_event=7, events=9)  # bio+bio has 6 patients
+    t = changed("ae_incidence", 4, patients_with_event=7, events=9)  # IFX+VDZ has 6 patients
     assert ("ae_incidence", 4, "patients_with_event",
             "7 is more than the group's patients (baseline_counts) (6)") in problems(t)
 
 
 def test_an_adverse_event_group_without_patients_in_table_1():
-    t = changed("ae_incidence", 5, group="bio+steroid")
-    assert ("ae_incidence", 5, "group", "group 'bio+steroid' of 'regimen' has no row in baseline_counts") \
+    t = changed("ae_incidence", 5, group="IFX+MTX")
+    assert ("ae_incidence", 5, "group", "group 'IFX+MTX' of 'regimen' has no row in baseline_counts") \
         in problems(t)
     t = changed("ae_incidence", 2, by="sex", group="female")
     assert ("ae_incidence", 2, "group", "group 'female' of 'sex' has no row in baseline_counts") in problems(t)
     # the suspected agents have no denominator in Table 1 and are not part of the margins
     t = changed("ae_incidence", 6, patients_with_event=4, events=4)
     assert problems(t) == []
+
+
+def test_patients_with_an_event_of_an_agent_are_patients_on_a_regimen_with_it():
+    # VDZ is in both regimens (6 + 4 patients); TOF in one (4); ADA in none; 'unknown' is over all 10 patients
+    # (above the 4 patients with an event over all, a row is also named by the rule of the same cell, left out here)
+    def agent(group, p):
+        t = copy.deepcopy(TABLES)
+        t["ae_incidence"][5].update(group=group, patients_with_event=p, events=p)
+        return [x for x in problems(t) if x[1] == 6 and "in the same cell" not in x[3]]
+    assert agent("VDZ", 10) == [] and agent("TOF", 4) == [] and agent("unknown", 10) == []
+    assert agent("TOF", 5) == [("ae_incidence", 6, "patients_with_event",
+                                "5 is more than the patients on a regimen with TOF (4)")]
+    assert agent("ADA", 1) == [("ae_incidence", 6, "patients_with_event",
+                                "1 is more than the patients on a regimen with ADA (0)")]
+    assert agent("ADA", 0) == []
+    assert agent("unknown", 11) == [("ae_incidence", 6, "patients_with_event", "11 is more than the patients (10)")]
+    t = copy.deepcopy(TABLES)
+    t["baseline_counts"][4]["Total"] = W  # a regimen with the agent withheld: its patients are not known
+    t["ae_incidence"][5].update(group="TOF", patients_with_event=9, events=9)
+    assert [x for x in problems(t) if x[1] == 6 and "in the same cell" not in x[3]] == []
 
 
 def test_adverse_event_margins_and_small_cells():
@@ -324,7 +344,7 @@ def test_adverse_event_margins_and_small_cells():
         ("ae_incidence", 6, "patients_with_event", "5 is more than all patients' patients_with_event in the same cell "
                                                    "(4)"),
         ("ae_incidence", 6, "events", "8 is more than all patients' events in the same cell (7)")]
-    # K = 4: 3 patients without an event in UC (4 − 1), CD (6 − 3), bio+bio (6 − 3) and bio+small (4 − 1);
+    # K = 4: 3 patients without an event in UC (4 − 1), CD (6 − 3), IFX+VDZ (6 − 3) and VDZ+TOF (4 − 1);
     # 10 − 4 = 6 over all patients
     got = [p for p in problems(k=4) if p[0] == "ae_incidence"]
     without = ("published with its total, it gives {} patients without an event, below the declared minimum cell "

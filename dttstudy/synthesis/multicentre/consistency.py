@@ -94,7 +94,14 @@ def _consistency(c, t: dict, k: int | None) -> None:
                     "patients_with_event")
             _difference(c, k, den[by_group], p, "patients without an event", "ae_incidence", i, "patients_with_event")
             _guarded(c, k, den[by_group], r, ("patient_years_at_risk", "patient_years_exposure"), "ae_incidence", i)
-        elif r.get("by") != "suspected_agent":
+        elif r.get("by") == "suspected_agent":  # its patients: those on a regimen with the agent (all, if unknown)
+            g = r.get("group")
+            on = [P["Total"]] if g == "unknown" else [v for lev, v in regimen.items()
+                                                      if isinstance(lev, str) and g in lev.split("+")]
+            if all(_pub(v) for v in on):
+                at_most(p, sum(on), "the patients" if g == "unknown" else f"the patients on a regimen with {g}",
+                        "ae_incidence", i, "patients_with_event")
+        else:
             c.bad(f"group {_show(r.get('group'))} of {_show(r.get('by'))} has no row in baseline_counts",
                   "ae_incidence", i, "group")
     _margins(c, [(i, r) for i, r in enumerate(inc, 1) if r.get("by") != "suspected_agent"],

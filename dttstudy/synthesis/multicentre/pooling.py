@@ -86,20 +86,23 @@ def _frame(summaries, table: str, keys: list[str]) -> pd.DataFrame:
 def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
     """Sum ``cols`` over centres per key, leaving out a centre's row when any of ``cols`` is withheld;
     ``centres``/``contributing_centres`` count and name the centres summed, ``withheld_centres`` those left out."""
+    key_df = df[keys].astype(object).where(df[keys].notna(), None)
+    # one id per cell, so that a key null in some rows and a number in others (a month) groups and joins as given
+    df = df.assign(_cell=[repr(tuple(r)) for r in key_df.itertuples(index=False)])
     ok = ~df[cols].eq(SUPPRESSED).any(axis=1)
     num = df[ok].copy()
     for c in cols:
         num[c] = pd.to_numeric(num[c])
-    key_df = df[keys].astype(object).where(df[keys].notna(), None)
-    order = key_df.drop_duplicates()
-    summed = num.groupby(keys, sort=False, dropna=False)[cols].sum().reset_index() if len(num) else \
-        pd.DataFrame(columns=keys + cols)
-    cnt = num.groupby(keys, sort=False, dropna=False).agg(
+    order = key_df.assign(_cell=df["_cell"]).drop_duplicates("_cell")
+    summed = num.groupby("_cell", sort=False)[cols].sum().reset_index() if len(num) else \
+        pd.DataFrame(columns=["_cell"] + cols)
+    cnt = num.groupby("_cell", sort=False).agg(
         centres=("centre", "size"), contributing_centres=("centre", ", ".join)).reset_index() if len(num) else \
-        pd.DataFrame(columns=keys + ["centres", "contributing_centres"])
-    wh = df[~ok].groupby(keys, sort=False, dropna=False)["centre"].agg(", ".join).rename(
-        "withheld_centres").reset_index() if (~ok).any() else pd.DataFrame(columns=keys + ["withheld_centres"])
-    out = order.merge(summed, on=keys, how="left").merge(cnt, on=keys, how="left").merge(wh, on=keys, how="left")
+        pd.DataFrame(columns=["_cell", "centres", "contributing_centres"])
+    wh = df[~ok].groupby("_cell", sort=False)["centre"].agg(", ".join).rename(
+        "withheld_centres").reset_index() if (~ok).any() else pd.DataFrame(columns=["_cell", "withheld_centres"])
+    out = order.merge(summed, on="_cell", how="left").merge(cnt, on="_cell", how="left").merge(
+        wh, on="_cell", how="left").drop(columns="_cell")
     for c in cols:
         out[c] = pd.to_numeric(out[c]).astype(float).fillna(0)
     out["centres"] = pd.to_numeric(out["centres"]).astype(float).fillna(0).astype(int)
