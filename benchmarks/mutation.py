@@ -71,8 +71,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
         ["tests/test_disclosure.py", "tests/test_summary_consistency.py", "tests/test_summary_checker.py",
-         "tests/test_multicentre.py", "tests/test_summary_contract.py", "tests/test_pooled_cells.py",
-         "tests/test_release_record.py", "tests/test_split.py"]),
+         "tests/test_pooling_units.py", "tests/test_multicentre.py", "tests/test_summary_contract.py",
+         "tests/test_pooled_cells.py", "tests/test_release_record.py", "tests/test_split.py"]),
 }
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
 
@@ -297,8 +297,9 @@ def write(scopes: list[str]) -> None:
             recorded = {_row_module(r): r for r in prev_rows.get(s, [])}
             for row in rows:
                 mod = _row_module(row)
-                if _cells(row)[2] == "0" and mod in recorded:
-                    # a module this working copy has not checked at all keeps what an earlier run found for it
+                if _cells(row)[2] == "0" and mod in recorded and _mutants(recorded[mod]) == _mutants(row):
+                    # a module this working copy has not checked at all keeps what an earlier run found for it,
+                    # unless its source has changed since (its mutants are then others)
                     table.append(recorded[mod])
                     if mod in prev_sections:
                         sections[mod] = prev_sections[mod]
@@ -330,6 +331,12 @@ def write(scopes: list[str]) -> None:
                 lines += ["", head, "", *body]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
+
+
+def _mutants(row: str) -> int:
+    """The number of mutants of a row of the record: checked and not checked."""
+    cells = _cells(row)
+    return int(cells[2]) + int(cells[7])
 
 
 #: exit codes written into mutmut's record: a test failed, all passed, the time limit was reached

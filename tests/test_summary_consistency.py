@@ -494,8 +494,13 @@ def test_a_life_table_of_an_unknown_parameter_or_without_one_of_them():
         ("life_tables", 5, "parameter", "must be one of time to first TEAE, time on DTT (value: 'time on dtt')"),
         ("life_tables", 6, "parameter", "must be one of time to first TEAE, time on DTT (value: 'time on dtt')"),
         ("life_tables", None, "parameter", "no rows for 'time on DTT'")]
-    assert life(TABLES["life_tables"][3:])[:1] == [("life_tables", None, "parameter",
-                                                     "no rows for 'time to first TEAE'")]
+    # the other parameter is still checked (its first row: 9 at risk of the 10 patients)
+    rows = copy.deepcopy(TABLES["life_tables"][3:])
+    rows[0]["at_risk"] = 9
+    assert life(rows) == [("life_tables", None, "parameter", "no rows for 'time to first TEAE'"),
+                          ("life_tables", 1, "at_risk", "9 at risk at the start, but 10 patients (baseline_counts)"),
+                          ("life_tables", 2, "at_risk", "9 at risk, but the previous row leaves 8 (9 − 0 events − 1 "
+                                                        "censored)")]
 
 
 def test_a_life_table_follows_the_monthly_grid_of_its_horizon():
@@ -596,6 +601,9 @@ def test_margins_name_the_first_published_group_and_the_overall_row():
     _margins(c, [(2, {"by": "All", "n": 0.3}), (3, {"by": "regimen", "n": 0.1}), (4, {"by": "regimen", "n": 0.2})],
              ("n",), "t")
     assert c.problems == []  # 0.1 + 0.2 is 0.3 to eight digits
+    _margins(c, [(1, {"by": "All", "n": 3}), (2, {"by": "regimen", "n": 1}), (3, {"by": "regimen", "n": 1})],
+             ("n",), "t")  # no disease rows: the regimen rows are still added up
+    assert c.problems == [("t", 1, "n", "the overall value 3 is not the sum over the regimen groups (2)")]
 
 
 @pytest.mark.parametrize("a, b, close", [(1.0, 1.0 + 1e-7, True), (1.0, 1.0 + 1.01e-7, False),
