@@ -163,18 +163,16 @@ def test_survival_at_one_and_at_zero_and_an_empty_table():
                                                    "ci_upper", "ci_type"]
 
 
-def test_a_rate_over_all_months_pools_beside_the_monthly_ones():
-    """A response row whose month is null (allowed by the summary contract) pools with the monthly rows, not into
-    them: two centres with the same hand-built tables give twice each count."""
+def test_a_response_cell_without_a_month_is_refused_before_pooling():
+    """Every response cell is of a month (export-summary writes the endoscopy horizon as the month of the last
+    endoscopy): a null month is named by the checker, not met by the pool."""
     from test_summary_checker import edited, summary
 
     from dttstudy.synthesis.multicentre import pool
 
     def edit(s):
-        s["tables"]["response"] += [dict(r, month=None) for r in s["tables"]["response"]]
-    res = pool([edited(summary("C1"), edit), edited(summary("C2", input_hash="cd" * 32), edit)], min_cell=0,
-               heterogeneity_method="REML")
-    got = res.rates_[["month", "group", "n", "N", "centres"]].to_dict("records")
-    counts = [("All", 12, 18), ("UC", 4, 8), ("CD", 8, 10), ("IFX+VDZ", 8, 10), ("VDZ+TOF", 4, 8)]
-    assert got == [{"month": m, "group": g, "n": n, "N": N, "centres": 2} for m in (3, None) for g, n, N in counts]
-    assert res.heterogeneity_["k"].tolist() == [2, 2] and res.heterogeneity_["N"].tolist() == [18, 18]
+        s["tables"]["response"][0]["month"] = None
+    with pytest.raises(IncompatibleSummaries) as err:
+        pool([edited(summary("C1"), edit), edited(summary("C2", input_hash="cd" * 32), edit)], min_cell=0)
+    assert [(p.source, p.table, p.row, p.field, p.rule) for p in err.value.problems] == [
+        (f"summary {j} (centre C{j})", "response", 1, "month", "must be a number (value: null)") for j in (1, 2)]

@@ -265,7 +265,7 @@ def test_a_row_holds_only_its_fields_and_every_key_of_its_kind():
         s["tables"]["labs"][0]["note"] = 1
         del s["tables"]["response"][0]["month"]
         s["tables"]["response"][1]["month"] = "3"
-        s["tables"]["response"][2]["month"] = None  # a rate over all months: allowed
+        s["tables"]["response"][2]["month"] = None  # every response cell is of a month
         s["tables"]["labs"][1]["month"] = None
         s["tables"]["labs"][2]["group"] = 5
         s["tables"]["ae_terms"][0]["term"] = "x" * 201
@@ -274,7 +274,8 @@ def test_a_row_holds_only_its_fields_and_every_key_of_its_kind():
     # the three tables are left out of the consistency checks: nothing else is said
     assert got == [
         (SRC, "response", 1, "month", "missing"),
-        (SRC, "response", 2, "month", "must be a number or null (value: '3')"),
+        (SRC, "response", 2, "month", "must be a number (value: '3')"),
+        (SRC, "response", 3, "month", "must be a number (value: null)"),
         (SRC, "ae_terms", 1, "term", "must be text (value: '" + "x" * 56 + "…)"),
         (SRC, "labs", 1, "mrn", "not a field of this table: 'mrn' looks like patient-level data (a record or ID "
                                 "number)"),
@@ -288,22 +289,22 @@ def test_a_row_with_a_bad_key_is_left_out_of_the_consistency_checks():
     def edit(s):
         s["tables"]["response"][1].update(n=5, N=4, month="3")
     got = problems(edited(summary(), edit))
-    assert got == [(SRC, "response", 2, "month", "must be a number or null (value: '3')")]
+    assert got == [(SRC, "response", 2, "month", "must be a number (value: '3')")]
     # its small cells are still found (at K = 6: its 5 and 4), its consistency is not (5 responders of 4)
     got = problems(edited(summary(k=6), edit))
     small = "below the declared minimum cell count K = 6, was published (it must be withheld as 'suppressed')"
     assert [p for p in got if p[1:3] == ("response", 2)] == [
-        (SRC, "response", 2, "month", "must be a number or null (value: '3')"),
+        (SRC, "response", 2, "month", "must be a number (value: '3')"),
         (SRC, "response", 2, "n", f"a count of 5, {small}"), (SRC, "response", 2, "N", f"a count of 4, {small}")]
 
 
 def test_a_row_without_a_key_that_may_be_null_is_still_unidentified():
-    # the month of a response row may be null (a rate over all months), but not absent: row 2, with 5 responders
-    # of 4, is then named for its month only
+    # the end of the last life-table interval is null (open), but a row without an end is unidentified: row 2,
+    # with one patient too many at risk, is then named for its end only
     def edit(s):
-        del s["tables"]["response"][1]["month"]
-        s["tables"]["response"][1].update(n=5, N=4)
-    assert problems(edited(summary(), edit)) == [(SRC, "response", 2, "month", "missing")]
+        del s["tables"]["life_tables"][1]["end"]
+        s["tables"]["life_tables"][1]["at_risk"] = 8
+    assert problems(edited(summary(), edit)) == [(SRC, "life_tables", 2, "end", "missing")]
 
 
 def test_the_same_row_twice():

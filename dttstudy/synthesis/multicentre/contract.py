@@ -100,7 +100,7 @@ TABLES: dict[str, SummaryTable] = {t.name: t for t in (
     SummaryTable("baseline_continuous", {"variable": "text", "group": "text"}, counts=("n",),
                  amounts=("sum_squares",), numbers=("sum",)),
     SummaryTable("response", {"endpoint": "text", "definition": "text", "analysis_set": "text",
-                              "month": "number|null", "by": "text", "group": "text"}, counts=("n", "N")),
+                              "month": "number", "by": "text", "group": "text"}, counts=("n", "N")),
     SummaryTable("ae_incidence", {"by": "text", "group": "text"}, counts=("patients_with_event", "events"),
                  amounts=("patient_years_at_risk", "patient_years_exposure"),
                  optional=("patient_years_at_risk", "patient_years_exposure")),

@@ -87,7 +87,8 @@ def _pooled_sum(df: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFr
     """Sum ``cols`` over centres per key, leaving out a centre's row when any of ``cols`` is withheld;
     ``centres``/``contributing_centres`` count and name the centres summed, ``withheld_centres`` those left out."""
     key_df = df[keys].astype(object).where(df[keys].notna(), None)
-    # one id per cell, so that a key null in some rows and a number in others (a month) groups and joins as given
+    # one id per cell, so that a key null in some rows and a number in others groups and joins as given (grouped
+    # and joined on the keys themselves, pandas gives such a column two types in the two frames and stops)
     df = df.assign(_cell=[repr(tuple(r)) for r in key_df.itertuples(index=False)])
     ok = ~df[cols].eq(SUPPRESSED).any(axis=1)
     num = df[ok].copy()
