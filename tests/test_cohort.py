@@ -237,6 +237,13 @@ def test_vectorised_regimen_labels_agree_with_the_rule():
     assert regimen_label("TOF", "UST") == "UST+TOF" and regimen_label("VDZ", "ADA") == "ADA+VDZ"
 
 
+def test_the_agents_of_a_regimen_label_are_the_two_it_was_made_of():
+    from dttstudy.intake.schema import AGENTS, regimen_agents, regimen_label
+
+    assert regimen_agents("UST+TOF") == ("UST", "TOF")
+    assert all(sorted(regimen_agents(regimen_label(a, b))) == sorted((a, b)) for a in AGENTS for b in AGENTS if a != b)
+
+
 def test_cli_template(tmp_path, capsys):
     from dttstudy.cli import main
 

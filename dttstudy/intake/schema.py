@@ -184,6 +184,11 @@ def regimen_label(agent_1: str, agent_2: str) -> str:
     return "+".join(order)
 
 
+def regimen_agents(label: str) -> tuple[str, ...]:
+    """The agent codes of a regimen label (the inverse of :func:`regimen_label`)."""
+    return tuple(label.split("+"))
+
+
 def regimen_labels(agent_1, agent_2):
     """Vectorised :func:`regimen_label` for two columns of agent codes."""
     import numpy as np

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 
+from ...intake.schema import regimen_agents
 from ..disclosure import SUPPRESSED
 from .contract import GROUPS, LIFE_TABLE_PARAMETERS, OTHER_TERM, TABLES, _num
 
@@ -97,7 +98,7 @@ def _consistency(c, t: dict, k: int | None) -> None:
         elif r.get("by") == "suspected_agent":  # its patients: those on a regimen with the agent (all, if unknown)
             g = r.get("group")
             on = [P["Total"]] if g == "unknown" else [v for lev, v in regimen.items()
-                                                      if isinstance(lev, str) and g in lev.split("+")]
+                                                      if isinstance(lev, str) and g in regimen_agents(lev)]
             if all(_pub(v) for v in on):
                 at_most(p, sum(on), "the patients" if g == "unknown" else f"the patients on a regimen with {g}",
                         "ae_incidence", i, "patients_with_event")

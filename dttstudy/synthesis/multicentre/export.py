@@ -290,7 +290,7 @@ def _safety(b: _Builder, cohort, prm: dict, denominators: dict[str, str]) -> dic
         ids = b.row("ae_incidence", {"by": "suspected_agent", "group": a},
                     {"patients_with_event": int(hit["patient_id"].nunique()), "events": len(hit)})
         n_exp = b.implied(f"ae_incidence/by=suspected_agent/group={a}/patients", len(exposed))
-        b.cs.equation({n_exp: 1, **{denominators[f"regimen={r}"]: -1 for r in regimens if a in r.split("+")}})
+        b.cs.equation({n_exp: 1, **{denominators[f"regimen={r}"]: -1 for r in regimens if a in S.regimen_agents(r)}})
         free = b.implied(f"ae_incidence/by=suspected_agent/group={a}/patients_without_event",
                          len(exposed) - int(hit["patient_id"].nunique()))
         b.cs.equation({n_exp: 1, ids["patients_with_event"]: -1, free: -1})

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ...analysis.labs import LABS as _UNITS
 from ...concepts import ANALYSED_LABS
+from ...intake.schema import regimen_agents
 from ...analysis.stats import CI_METHODS, binomial_ci, poisson_rate_ci
 from ..disclosure import DEFAULT_MIN_CELL, SUPPRESSED
 from .export import _COLS
@@ -250,7 +251,7 @@ class PooledAnalysis:
                 if r.group == "unknown":
                     ns.append(dens.get((r.centre, "All", "All"), SUPPRESSED))
                 else:
-                    vals = [v for (c, _, lev), v in reg.items() if c == r.centre and r.group in lev.split("+")]
+                    vals = [v for (c, _, lev), v in reg.items() if c == r.centre and r.group in regimen_agents(lev)]
                     ns.append(SUPPRESSED if SUPPRESSED in vals else int(sum(vals)))
             else:
                 ns.append(dens.get((r.centre, r.by, r.group), 0))
