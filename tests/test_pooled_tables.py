@@ -130,14 +130,19 @@ def garwood(k, t):
     return 100 * lo / t, 100 * stats.chi2.ppf(0.975, 2 * k + 2) / 2 / t
 
 
-def test_the_two_summaries_built_by_hand_pass_the_checker():
-    report = check_summaries(pair(), min_cell=0)
-    assert report.problems == [] and report.ok
+@pytest.fixture(scope="module")
+def pooled():
+    return fit(pair())
+
+
+@pytest.fixture(scope="module")
+def withheld():
+    return fit(withheld_pair())
 
 
 # ---- response ------------------------------------------------------------------------------------------------
-def test_pooled_response_rates_are_summed_counts_with_exact_intervals():
-    res = fit(pair())
+def test_pooled_response_rates_are_summed_counts_with_exact_intervals(pooled):
+    res = pooled
     r = res.rates_
     assert records(r, ["by", "group", "n", "N", "centres", "contributing_centres", "withheld_centres"]) == [
         ("All", "All", 9, 15, 2, "C1, C2", ""), ("disease", "UC", 3, 6, 2, "C1, C2", ""),
@@ -169,8 +174,8 @@ def test_wilson_intervals_when_the_centres_chose_them():
     assert set(res.rates_["ci_method"]) == {"Wilson score"}
 
 
-def test_between_centre_heterogeneity_is_dersimonian_laird_written_out():
-    het = fit(pair()).heterogeneity_
+def test_between_centre_heterogeneity_is_dersimonian_laird_written_out(pooled):
+    het = pooled.heterogeneity_
     assert len(het) == 1
     h = het.iloc[0]
     # logits and variances: 6/9 → log 2, 1/6 + 1/3; 3/6 → 0, 1/3 + 1/3; Q < k − 1, so τ² = 0 and I² = 0
@@ -232,8 +237,8 @@ def test_one_centre_has_no_heterogeneity_and_a_centre_without_evaluable_patients
 
 
 # ---- safety --------------------------------------------------------------------------------------------------
-def test_pooled_ae_incidence_with_the_denominator_of_each_group_and_agent():
-    inc = fit(pair()).ae_incidence_
+def test_pooled_ae_incidence_with_the_denominator_of_each_group_and_agent(pooled):
+    inc = pooled.ae_incidence_
     # an agent's patients are those on a regimen with it: VDZ 6 + 4 (C1) + 2 (C2); unknown: all 16
     assert records(inc, ["by", "group", "n", "N", "events", "centres"]) == [
         ("All", "All", 6, 16, 10, 2), ("disease", "UC", 2, 6, 3, 2), ("disease", "CD", 4, 10, 7, 2),
@@ -248,8 +253,8 @@ def test_pooled_ae_incidence_with_the_denominator_of_each_group_and_agent():
     assert inc["withheld_centres"].eq("").all()
 
 
-def test_exposure_adjusted_rates_are_summed_events_over_summed_patient_years():
-    ex = fit(pair()).exposure_
+def test_exposure_adjusted_rates_are_summed_events_over_summed_patient_years(pooled):
+    ex = pooled.exposure_
     assert records(ex, ["by", "group", "patients", "patients_with_event", "events"]) == [
         ("All", "All", 16, 6, 10), ("disease", "UC", 6, 2, 3), ("disease", "CD", 10, 4, 7),
         ("regimen", "IFX+VDZ", 8, 4, 6), ("regimen", "VDZ+TOF", 4, 1, 3), ("regimen", "UST+TOF", 4, 1, 1)]
@@ -274,8 +279,8 @@ def test_a_group_without_patient_years_has_no_rate():
     assert row["group"] == "VDZ+TOF" and math.isnan(row["eair_per_100py"]) and math.isnan(row["eaer_per_100py"])
 
 
-def test_ae_terms_count_every_patient_of_a_centre_that_listed_no_such_term():
-    t = fit(pair()).ae_terms_
+def test_ae_terms_count_every_patient_of_a_centre_that_listed_no_such_term(pooled):
+    t = pooled.ae_terms_
     assert records(t, ["term", "patients_with_event", "events", "N", "centres", "contributing_centres"]) == [
         ("infection", 3, 5, 16, 2, "C1, C2"), ("rash", 1, 1, 16, 1, "C1"), (OTHER_TERM, 3, 4, 16, 2, "C1, C2")]
     assert t["complete"].all()
@@ -287,8 +292,8 @@ def test_ae_terms_count_every_patient_of_a_centre_that_listed_no_such_term():
 
 
 # ---- survival ------------------------------------------------------------------------------------------------
-def test_the_pooled_life_tables_are_the_summed_rows_as_an_actuarial_table():
-    km = fit(pair()).km_
+def test_the_pooled_life_tables_are_the_summed_rows_as_an_actuarial_table(pooled):
+    km = pooled.km_
     teae = km["time to first TEAE"]
     # 16 at risk; per month (events, censored): (3, 1), (2, 1), (1, 8); n' = n − c/2
     assert teae["start"].tolist() == [0, 1, 2] and teae["at_risk"].tolist() == [16, 12, 9]
@@ -324,8 +329,8 @@ def test_with_distinct_times_the_pooled_curve_is_kaplan_meier():
 
 
 # ---- labs and Table 1 ----------------------------------------------------------------------------------------
-def test_pooled_labs_are_means_and_sds_from_the_summed_moments():
-    res = fit(pair())
+def test_pooled_labs_are_means_and_sds_from_the_summed_moments(pooled):
+    res = pooled
     assert res.parameters["labs"] == ["crp", "albumin", "haemoglobin"]  # every marker any centre records, in the declared order
     lab = res.labs_
     assert records(lab, ["lab", "unit", "month", "by", "group", "n", "centres", "contributing_centres"]) == [
@@ -353,8 +358,8 @@ def test_a_lab_of_one_patient_has_no_sd_and_a_lab_of_none_no_mean():
     assert empty.empty and list(empty.columns) == ["lab", "month", "group", "n"]
 
 
-def test_pooled_table_1_counts_and_continuous_values():
-    res = fit(pair())
+def test_pooled_table_1_counts_and_continuous_values(pooled):
+    res = pooled
     t = res.table1_
     assert records(t, ["variable", "level", "UC", "CD", "Total", "centres", "contributing_centres"]) == [
         ("Patients", "", 6, 10, 16, 2, "C1, C2"), ("Sex", "F", 3, 5, 8, 2, "C1, C2"),
@@ -437,8 +442,8 @@ def withheld_pair(**changes):
     return [summary("C1", C1), summary("C2", b)]
 
 
-def test_a_cell_a_centre_withheld_is_withheld_in_the_pool():
-    res = fit(withheld_pair())
+def test_a_cell_a_centre_withheld_is_withheld_in_the_pool(withheld):
+    res = withheld
     r = res.rates_.set_index("group")
     assert r.loc[["UC", "CD"], ["n", "N", "pct", "ci_low", "ci_high"]].isna().all().all()
     assert r.loc["UC", "withheld_centres"] == "C2" and r.loc["UC", "contributing_centres"] == "C1"
@@ -516,3 +521,8 @@ def test_a_centre_that_withheld_an_agents_regimen_withholds_the_agent():
     inc = fit([summary("C1", C1), summary("C2", b)]).ae_incidence_.set_index(["by", "group"])
     assert inc.loc[("suspected_agent", "TOF"), "withheld_centres"] == "C2"
     assert inc.loc[("suspected_agent", "VDZ"), "N"] == 12
+
+
+def test_the_two_summaries_built_by_hand_pass_the_checker():
+    report = check_summaries(pair(), min_cell=0)
+    assert report.problems == [] and report.ok
