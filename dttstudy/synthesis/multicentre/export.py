@@ -95,13 +95,12 @@ def analysis_parameters(*, disease="all", timepoints=(3, 6, 9), definition="pape
     declared range."""
     p = _params(disease=disease, timepoints=timepoints, definition=definition, ci_method=ci_method,
                 crp_uln=crp_uln, window=window)
-    vocab = sorted({" ".join(str(t).split()) for t in (AE_VOCABULARY if ae_vocabulary is None else ae_vocabulary)},
-                   key=_norm_term)
     horizon = BY_NAME["horizon"].parse(horizon)
     if isinstance(ae_vocabulary, (str, bytes)) or (ae_vocabulary is not None and not all(
             isinstance(t, str) for t in ae_vocabulary)):
         # a string is not split into its characters: every caller (command line, vantage6 task) gets this reason
         raise ValueError("ae_vocabulary must be a list of terms (text), not a single string or other values")
+    vocab = _vocabulary(AE_VOCABULARY if ae_vocabulary is None else ae_vocabulary)
     unknown = [x for x in labs if x not in LABS]
     if unknown:
         raise ValueError(f"labs: {', '.join(map(str, unknown))} not declared; markers: {', '.join(LABS)}")
@@ -111,6 +110,19 @@ def analysis_parameters(*, disease="all", timepoints=(3, 6, 9), definition="pape
             "grace_months": 0, "endoscopy_horizon": max(p.timepoints),
             "labs": [x for x in LABS if x in labs],
             "life_table_horizon": int(horizon), "event_times": bool(event_times), "ae_vocabulary": vocab}
+
+
+def _vocabulary(terms) -> list[str]:
+    """The shared AE terms with their spaces collapsed, in case-blind alphabetical order. Two spellings of one term
+    (they differ only in case or spacing, which matching ignores) are refused: which to show is not guessed."""
+    spelt: dict[str, set[str]] = {}
+    for t in terms:
+        spelt.setdefault(_norm_term(t), set()).add(" ".join(t.split()))
+    twice = [" and ".join(repr(x) for x in sorted(v)) for v in spelt.values() if len(v) > 1]
+    if twice:
+        raise ValueError(f"ae_vocabulary spells one term twice ({'; '.join(twice)}): terms are matched ignoring case "
+                         "and spacing, so give each once")
+    return [next(iter(spelt[k])) for k in sorted(spelt)]
 
 
 def _windows(prm: dict) -> dict:

@@ -1,0 +1,323 @@
+"""A centre's summary (``dttstudy.synthesis.multicentre.export``) of a cohort small enough to read by hand: five
+patients, every table of the summary written out from the patients below, then the same cohort with small cells
+withheld (every count below K withheld and listed by its cell id, none recoverable from the margins a reader can
+form), the parameters a summary records, and the file."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from builders import cohort
+from test_multicentre import _check_file
+
+from dttstudy import __version__
+from dttstudy.synthesis.disclosure import SUPPRESSED
+from dttstudy.synthesis.multicentre.check import check_summaries
+from dttstudy.synthesis.multicentre.contract import FORMAT, FORMAT_VERSION, OTHER_TERM
+from dttstudy.synthesis.multicentre.export import (_fmt, _input_hash, _num, analysis_parameters, export_summary,
+                                                   summary_json, write_summary)
+
+VOCABULARY = ["rash", "Infection", "herpes  zoster", "nausea"]
+
+# U1: UC, IFX+VDZ, responds (partial Mayo 6 → 1, bleeding 2 → 0; Mayo endoscopic 3 → 1); TEAEs at 2 and 5.
+# U2: UC, UST+VDZ, stops for no response at 3 (7 → 7).
+# D1: CD, UST+VDZ, responds (HBI 10 → 3; SES-CD 12 → 4); a headache at 13, after DTT: not treatment-emergent.
+# D2: CD, UST+TOF, stops for an adverse event at 6 (HBI 9 → 8); TEAEs at 4 (TOF) and 5.5 (unknown).
+# D3: CD, UST+TOF, no visit at 3 (not evaluable); a TEAE at 1 suspected of both agents, a term outside the list.
+PATIENTS = [
+    {"patient_id": "U1", "disease": "UC", "sex": "F", "agent_1": "VDZ", "agent_2": "IFX", "dtt_months": 12,
+     "age_at_diagnosis": 18.0},
+    {"patient_id": "U2", "disease": "UC", "sex": "M", "agent_1": "UST", "agent_2": "VDZ", "dtt_months": 3,
+     "status": "discontinued", "stop_reason": "no_response", "age_at_diagnosis": 22.0},
+    {"patient_id": "D1", "disease": "CD", "sex": "F", "agent_1": "UST", "agent_2": "VDZ", "dtt_months": 12,
+     "age_at_diagnosis": 30.0},
+    {"patient_id": "D2", "disease": "CD", "sex": "M", "agent_1": "TOF", "agent_2": "UST", "dtt_months": 6,
+     "status": "discontinued", "stop_reason": "adverse_event", "age_at_diagnosis": 25.0},
+    {"patient_id": "D3", "disease": "CD", "sex": "F", "agent_1": "UST", "agent_2": "TOF", "dtt_months": 12,
+     "age_at_diagnosis": None},
+]
+VISITS = [
+    {"patient_id": "U1", "month": 0, "partial_mayo": 6, "rectal_bleeding": 2, "mes": 3, "crp": 20, "albumin": 30},
+    {"patient_id": "U1", "month": 3, "partial_mayo": 1, "rectal_bleeding": 0, "mes": 1, "crp": 4, "albumin": 36},
+    {"patient_id": "U2", "month": 0, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 10, "albumin": 34},
+    {"patient_id": "U2", "month": 3, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 12, "albumin": 33},
+    {"patient_id": "D1", "month": 0, "hbi": 10, "ses_cd": 12, "crp": 30, "albumin": 28},
+    {"patient_id": "D1", "month": 3, "hbi": 3, "ses_cd": 4, "crp": 10, "albumin": 32},
+    {"patient_id": "D2", "month": 0, "hbi": 9, "ses_cd": 10, "crp": 8, "albumin": 35},
+    {"patient_id": "D2", "month": 3, "hbi": 8, "ses_cd": 10, "crp": 9, "albumin": 34},
+    {"patient_id": "D3", "month": 0, "hbi": 8},
+]
+AES = [
+    {"patient_id": "U1", "term": "Infection", "onset_month": 2.0, "suspected_agent": "IFX"},
+    {"patient_id": "U1", "term": "rash", "onset_month": 5.0, "suspected_agent": "VDZ"},
+    {"patient_id": "D1", "term": "headache", "onset_month": 13.0, "suspected_agent": "UST"},
+    {"patient_id": "D2", "term": "Herpes zoster", "onset_month": 4.0, "suspected_agent": "TOF"},
+    {"patient_id": "D2", "term": "nausea", "onset_month": 5.5, "suspected_agent": "unknown"},
+    {"patient_id": "D3", "term": "odd feeling", "onset_month": 1.0, "suspected_agent": "both"},
+]
+
+
+def five():
+    aes = [{"serious": False, "action": "none", "outcome": "resolved", "severity": "mild", **a} for a in AES]
+    return cohort(PATIENTS, VISITS, aes)
+
+
+def export(c=None, **kw):
+    kw = {"min_cell": 0, "centre": "H1", "timepoints": (3,), "horizon": 2, "ae_vocabulary": VOCABULARY} | kw
+    return export_summary(five() if c is None else c, **kw)
+
+
+@pytest.fixture(scope="module")
+def summary():
+    return export()
+
+
+def rows(s, table, **where):
+    return [r for r in s["tables"][table] if all(r.get(k) == v for k, v in where.items())]
+
+
+def values(rs, *cols):
+    return [tuple(r[c] for c in cols) for r in rs]
+
+
+# ---- the tables, by hand -------------------------------------------------------------------------------------
+def test_the_envelope_and_the_parameters(summary):
+    s = summary
+    assert (s["format"], s["format_version"], s["package_version"], s["centre"]) == (
+        FORMAT, FORMAT_VERSION, __version__, "H1")
+    assert check_summaries([s], min_cell=0).problems == []  # the checker finds the summary consistent
+    p = s["parameters"]
+    assert (p["timepoints"], p["endoscopy_horizon"], p["life_table_horizon"], p["event_times"]) == ([3], 3, 2, False)
+    assert p["ae_vocabulary"] == ["herpes zoster", "Infection", "nausea", "rash"]  # sorted, spaces collapsed
+    assert p["labs"] == ["crp", "albumin"] and p["level"] == 0.95 and p["windows"] == {"3": 0.5}
+    assert s["disclosure"]["min_cell"] == 0 and s["disclosure"]["withheld"] == []
+    assert len(s["input_sha256"]) == 64 and set(s["tables"]) == {
+        "baseline_counts", "baseline_continuous", "response", "ae_incidence", "ae_terms", "life_tables", "labs"}
+
+
+def test_table_1_counts(summary):
+    bc = summary["tables"]["baseline_counts"]
+    assert bc[0] == {"variable": "Patients", "level": "", "UC": 2, "CD": 3, "Total": 5}
+    assert values(rows(summary, "baseline_counts", variable="Sex"), "level", "UC", "CD", "Total") == [
+        ("F", 1, 2, 3), ("M", 1, 1, 2), ("missing", 0, 0, 0)]
+    assert values(rows(summary, "baseline_counts", variable="Montreal extent (UC)"), "level", "UC", "CD", "Total") == [
+        ("E1", 0, 0, 0), ("E2", 0, 0, 0), ("E3", 2, 0, 2), ("missing", 0, 0, 0)]
+    cd = rows(summary, "baseline_counts", variable="Montreal location (CD)")
+    assert [r["level"] for r in cd] == ["L1", "L2", "L3", "L4", "L1+L4", "L2+L4", "L3+L4", "missing"]
+    assert values(cd, "UC", "CD", "Total")[2] == (0, 3, 3)
+    assert values(rows(summary, "baseline_counts", variable="Montreal behaviour (CD)", level="B1"), "CD") == [(3,)]
+    assert values(rows(summary, "baseline_counts", variable="Perianal disease (CD)"), "level", "CD") == [
+        ("yes", 0), ("no", 3), ("missing", 0)]
+    assert values(rows(summary, "baseline_counts", variable="Regimen"), "level", "UC", "CD", "Total") == [
+        ("IFX+VDZ", 1, 0, 1), ("UST+TOF", 0, 2, 2), ("UST+VDZ", 1, 1, 2), ("missing", 0, 0, 0)]
+    assert values(rows(summary, "baseline_counts", variable="Corticosteroid at DTT start"), "level", "Total") == [
+        ("yes", 0), ("no", 5), ("missing", 0)]
+    assert values(rows(summary, "baseline_counts", variable="Immune-mediated comorbidity"), "level", "Total") == [
+        ("yes", 0), ("no", 5), ("missing", 0)]
+    assert values(rows(summary, "baseline_counts", variable="Prior therapy", level="two or more agents"),
+                  "Total") == [(5,)]
+    variables = list(dict.fromkeys(r["variable"] for r in bc))
+    assert variables == ["Patients", "Sex", "Montreal extent (UC)", "Montreal location (CD)",
+                         "Montreal behaviour (CD)", "Perianal disease (CD)", "Abdominal surgery", "Perianal surgery",
+                         "Immune-mediated comorbidity", "Prior therapy", "Indication",
+                         "Corticosteroid at DTT start", "Regimen"]
+    for r in bc:
+        assert r["Total"] == r["UC"] + r["CD"] and all(type(r[c]) is int for c in ("UC", "CD", "Total"))
+
+
+def test_table_1_continuous_values_are_n_sum_and_sum_of_squares(summary):
+    age = rows(summary, "baseline_continuous", variable="Age at diagnosis, years")
+    # D3's age is missing
+    assert age == [
+        {"variable": "Age at diagnosis, years", "group": "UC", "n": 2, "sum": 40, "sum_squares": 18 ** 2 + 22 ** 2},
+        {"variable": "Age at diagnosis, years", "group": "CD", "n": 2, "sum": 55, "sum_squares": 30 ** 2 + 25 ** 2},
+        {"variable": "Age at diagnosis, years", "group": "Total", "n": 4, "sum": 95,
+         "sum_squares": 18 ** 2 + 22 ** 2 + 30 ** 2 + 25 ** 2}]
+    dur = rows(summary, "baseline_continuous", variable="Disease duration, years", group="Total")
+    assert values(dur, "n", "sum", "sum_squares") == [(5, 25, 125)]
+    assert [r["variable"] for r in rows(summary, "baseline_continuous", group="UC")] == [
+        "Age at diagnosis, years", "Disease duration, years", "Follow-up before DTT, months", "Failed biologics, n",
+        "Failed immunosuppressants / small molecules, n"]
+
+
+def test_response_at_month_3_observed_cases(summary):
+    r = rows(summary, "response", endpoint="clinical_response", analysis_set="observed", month=3)
+    # evaluable at 3: U1, U2, D1, D2 (D3 had no visit); responders U1 and D1
+    assert values(r, "definition", "by", "group", "n", "N") == [
+        ("paper", "All", "All", 2, 4), ("paper", "disease", "CD", 1, 2), ("paper", "disease", "UC", 1, 2),
+        ("paper", "regimen", "IFX+VDZ", 1, 1), ("paper", "regimen", "UST+TOF", 0, 1),
+        ("paper", "regimen", "UST+VDZ", 1, 2)]
+    rem = rows(summary, "response", endpoint="clinical_remission", analysis_set="observed", by="All")
+    assert values(rem, "month", "n", "N") == [(3, 2, 4)]  # U1: partial Mayo 1, bleeding 0; D1: HBI 3
+    endo = rows(summary, "response", endpoint="endoscopic_response", analysis_set="observed", by="All")
+    assert values(endo, "month", "n", "N") == [(3, 2, 4)]  # Mayo endoscopic 3 → 1; SES-CD 12 → 4 (−67 %)
+    assert {r["endpoint"] for r in summary["tables"]["response"]} == {
+        "clinical_response", "clinical_remission", "endoscopic_response"}
+    assert all(type(r["n"]) is int and type(r["month"]) is int for r in summary["tables"]["response"])
+
+
+def test_adverse_events_by_group(summary):
+    inc = summary["tables"]["ae_incidence"]
+    # time at risk of a first TEAE: U1 2, U2 3, D1 12, D2 4, D3 1 months; on DTT: 12, 3, 12, 6, 12
+    assert values(inc, "by", "group", "patients_with_event", "events") == [
+        ("All", "All", 3, 5), ("disease", "CD", 2, 3), ("disease", "UC", 1, 2), ("regimen", "IFX+VDZ", 1, 2),
+        ("regimen", "UST+TOF", 2, 3), ("regimen", "UST+VDZ", 0, 0),
+        ("suspected_agent", "IFX", 1, 1), ("suspected_agent", "UST", 1, 1), ("suspected_agent", "VDZ", 1, 1),
+        ("suspected_agent", "TOF", 2, 2), ("suspected_agent", "unknown", 1, 1)]
+    assert [r["patient_years_at_risk"] for r in inc[:6]] == pytest.approx(
+        [22 / 12, 17 / 12, 5 / 12, 2 / 12, 5 / 12, 15 / 12], rel=1e-12)
+    assert [r["patient_years_exposure"] for r in inc[:6]] == pytest.approx(
+        [45 / 12, 30 / 12, 15 / 12, 1.0, 18 / 12, 15 / 12], rel=1e-12)
+    assert all(set(r) == {"by", "group", "patients_with_event", "events"} for r in inc[6:])
+
+
+def test_adverse_event_terms_of_the_shared_vocabulary(summary):
+    assert summary["tables"]["ae_terms"] == [
+        {"term": "herpes zoster", "patients_with_event": 1, "events": 1},
+        {"term": "Infection", "patients_with_event": 1, "events": 1},
+        {"term": "nausea", "patients_with_event": 1, "events": 1},
+        {"term": "rash", "patients_with_event": 1, "events": 1},
+        {"term": OTHER_TERM, "patients_with_event": 1, "events": 1}]
+    s = export(ae_vocabulary=["infection", "pneumonia"])
+    assert values(s["tables"]["ae_terms"], "term", "patients_with_event", "events") == [
+        ("infection", 1, 1), (OTHER_TERM, 3, 4)]  # pneumonia: nobody, not listed
+
+
+def test_life_tables_on_the_monthly_grid(summary):
+    lt = summary["tables"]["life_tables"]
+    assert values(lt, "parameter", "start", "end", "at_risk", "events", "censored") == [
+        ("time to first TEAE", 0, 1, 5, 0, 0), ("time to first TEAE", 1, 2, 5, 1, 0),
+        ("time to first TEAE", 2, None, 4, 2, 2),
+        ("time on DTT", 0, 1, 5, 0, 0), ("time on DTT", 1, 2, 5, 0, 0), ("time on DTT", 2, None, 5, 2, 3)]
+
+
+def test_life_tables_with_every_distinct_time():
+    lt = export(event_times=True)["tables"]["life_tables"]
+    assert values(lt, "parameter", "time", "at_risk", "events", "censored") == [
+        ("time to first TEAE", 1, 5, 1, 0), ("time to first TEAE", 2, 4, 1, 0), ("time to first TEAE", 3, 3, 0, 1),
+        ("time to first TEAE", 4, 2, 1, 0), ("time to first TEAE", 12, 1, 0, 1),
+        ("time on DTT", 3, 5, 1, 0), ("time on DTT", 6, 4, 1, 0), ("time on DTT", 12, 3, 0, 3)]
+    assert all("start" not in r for r in lt)
+
+
+def test_labs_are_sums_and_sums_of_squares_with_quartiles(summary):
+    crp = rows(summary, "labs", lab="crp", month=3)
+    # baseline → month 3: U1 20 → 4, U2 10 → 12, D1 30 → 10, D2 8 → 9; D3 has no follow-up
+    assert values(crp, "group", "n", "sum_baseline", "sum_squares_baseline", "sum_value", "sum_squares_value",
+                  "sum_change", "sum_squares_change") == [
+        ("All", 4, 68, 1464, 35, 341, -33, 661), ("UC", 2, 30, 500, 16, 160, -14, 260),
+        ("CD", 2, 38, 964, 19, 181, -19, 401)]
+    # quartiles by linear interpolation: changes −20, −16, 1, 2
+    assert values(crp, "change_median", "change_q1", "change_q3") == [
+        (-7.5, -17, 1.25), (-7, -11.5, -2.5), (-9.5, -14.75, -4.25)]
+    alb = rows(summary, "labs", lab="albumin", month=3, group="All")
+    assert values(alb, "n", "sum_baseline", "sum_squares_baseline", "sum_value", "sum_squares_value", "sum_change",
+                  "sum_squares_change") == [(4, 127, 4065, 135, 4565, 8, 54)]
+
+
+def test_a_one_disease_summary_has_one_group_beside_all():
+    s = export(disease="CD")
+    assert s["parameters"]["disease"] == "CD"
+    assert s["tables"]["baseline_counts"][0] == {"variable": "Patients", "level": "", "UC": 0, "CD": 3, "Total": 3}
+    assert values(rows(s, "labs", lab="crp"), "group", "n", "sum_change") == [("All", 2, -19), ("CD", 2, -19)]
+    assert values(rows(s, "response", endpoint="clinical_response", analysis_set="observed"), "by", "group", "n",
+                  "N") == [("All", "All", 1, 2), ("disease", "CD", 1, 2), ("regimen", "UST+TOF", 0, 1),
+                           ("regimen", "UST+VDZ", 1, 1)]
+    k = export(disease="CD", min_cell=3)  # the CD group is All: both are withheld, with their quartiles
+    assert values(rows(k, "labs", lab="crp"), "n", "sum_change", "change_median") == [(SUPPRESSED,) * 3] * 2
+
+
+# ---- small cells ---------------------------------------------------------------------------------------------
+def _cell_id(table, row, col):
+    keys = {"baseline_counts": ("variable", "level"), "baseline_continuous": ("variable", "group"),
+            "response": ("endpoint", "definition", "analysis_set", "month", "by", "group"),
+            "ae_incidence": ("by", "group"), "ae_terms": ("term",), "labs": ("lab", "month", "group")}.get(table)
+    if keys is None:
+        keys = ("parameter", "time") if "time" in row else ("parameter", "start", "end")
+    return "/".join([table] + [f"{k}={'None' if row[k] is None else row[k]}" for k in keys] + [col])
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_every_count_below_k_is_withheld_listed_and_not_recoverable(summary, k):
+    s = export(min_cell=k)
+    marked, listed = [], list(s["disclosure"]["withheld"])
+    for table, rs in s["tables"].items():
+        for r, t in zip(rs, summary["tables"][table]):
+            assert {c: v for c, v in r.items() if v != SUPPRESSED} == {c: v for c, v in t.items()
+                                                                       if r[c] != SUPPRESSED}
+            for col, v in r.items():
+                if v == SUPPRESSED:
+                    marked.append(_cell_id(table, r, col))
+                elif isinstance(v, int) and col in ("UC", "CD", "Total", "n", "N", "patients_with_event", "events",
+                                                    "at_risk", "censored"):
+                    assert not 0 < v < k, (table, r, col)
+                if col in ("change_median", "change_q1", "change_q3"):
+                    assert (v == SUPPRESSED) == (0 < t["n"] < k), (table, r, col)
+    assert sorted(marked) == sorted(listed) and len(marked) == len(set(marked)) > 0
+    leaked, sensitive, _ = _check_file(s, summary, k)
+    assert sensitive and not leaked
+    assert s["disclosure"]["min_cell"] == k and s["disclosure"]["marker"] == SUPPRESSED
+
+
+def test_k_of_one_withholds_nothing_and_k_is_a_whole_number(summary):
+    assert export(min_cell=1)["tables"] == summary["tables"]
+    assert export(min_cell=2.0)["disclosure"]["min_cell"] == 2
+    for bad in (-1, 2.5):
+        with pytest.raises(ValueError, match=r"^min_cell must be a whole number >= 0$"):
+            export(min_cell=bad)
+
+
+# ---- parameters and the file ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("centre", ["", "a b", "x" * 41, "C/1"])
+def test_a_centre_code_is_short_and_plain(centre):
+    with pytest.raises(ValueError, match="^centre must be a short code: letters, digits, '_', '.', '-' "):
+        export(centre=centre)
+
+
+def test_what_the_analysis_parameters_accept():
+    p = analysis_parameters()
+    assert (p["timepoints"], p["ci_method"], p["definition"], p["disease"], p["nri_reasons"], p["grace_months"]) == (
+        [3, 6, 9], "clopper-pearson", "paper", "all", ["no_response", "adverse_event"], 0)
+    assert p["windows"] == {"3": 0.5, "6": 1.0, "9": 1.0} and p["endoscopy_horizon"] == 9
+    assert p["labs"] == ["crp", "albumin"] and p["event_times"] is False and p["level"] == 0.95
+    assert "pneumonia" in p["ae_vocabulary"] and len(p["ae_vocabulary"]) == 24
+    assert analysis_parameters(timepoints=(3, 6, 12), horizon="4")["endoscopy_horizon"] == 12
+    assert analysis_parameters(horizon="4")["life_table_horizon"] == 4
+    assert analysis_parameters(labs=("haemoglobin", "crp"))["labs"] == ["crp", "haemoglobin"]
+    assert analysis_parameters(ae_vocabulary=["c", " a  z ", "b", "a z"])["ae_vocabulary"] == ["a z", "b", "c"]
+    with pytest.raises(ValueError, match=r"^ae_vocabulary spells one term twice \('A' and 'a'; 'X y' and 'x Y'\): "
+                                         "terms are matched ignoring case and spacing, so give each once$"):
+        analysis_parameters(ae_vocabulary=["a", "b", "x Y", " A", "X  y"])
+    with pytest.raises(ValueError, match="^ae_vocabulary must be a list of terms"):
+        analysis_parameters(ae_vocabulary="rash")
+    with pytest.raises(ValueError, match="^ae_vocabulary must be a list of terms"):
+        analysis_parameters(ae_vocabulary=["rash", 3])
+    with pytest.raises(ValueError, match=r"^labs: esr not declared; markers: crp, albumin, calprotectin, "
+                                         r"haemoglobin$"):
+        analysis_parameters(labs=("crp", "esr"))
+
+
+def test_numbers_are_written_as_json_numbers():
+    assert [_num(x) for x in (None, np.int64(3), 2.0, np.float64(2.5), float("nan"), 2.0 ** 53, "x")] == [
+        None, 3, 2, 2.5, None, 2.0 ** 53, "x"]
+    assert type(_num(np.int64(3))) is int and type(_num(2.0)) is int and type(_num(2.0 ** 53)) is float
+    assert [_fmt(x) for x in (3.0, 2.5, 3, None, "UC")] == ["3", "2.5", "3", "None", "UC"]
+
+
+def test_the_input_hash_follows_the_data_not_the_object():
+    a, b = five(), five()
+    assert _input_hash(a) == _input_hash(b)
+    b.visits.loc[0, "crp"] = 21.0
+    assert _input_hash(a) != _input_hash(b)
+    assert len(_input_hash(a)) == 64 and int(_input_hash(a), 16) >= 0
+
+
+def test_the_summary_file_is_deterministic_json_written_whole(summary, tmp_path):
+    text = summary_json(summary)
+    assert text.endswith("}\n") and json.loads(text) == json.loads(summary_json(json.loads(text)))
+    assert summary_json(export()) == text
+    path = write_summary(summary, tmp_path / "out" / "H1.json")
+    assert path.read_text(encoding="utf-8") == text and os.listdir(tmp_path / "out") == ["H1.json"]
+    assert '"Infection"' in text and "NaN" not in text
