@@ -195,7 +195,8 @@ def test_between_centre_heterogeneity_is_dersimonian_laird_written_out(pooled):
                                  "withheld_centres"]
 
 
-def test_a_model_that_cannot_be_fitted_falls_back_to_reml_and_says_why(monkeypatch):
+def _without_glmm(monkeypatch):
+    """pool_proportions as it is, except that the GLMM cannot be fitted."""
     real = pooling.pool_proportions
 
     def no_glmm(events, totals, method, labels):
@@ -203,11 +204,19 @@ def test_a_model_that_cannot_be_fitted_falls_back_to_reml_and_says_why(monkeypat
             raise RuntimeError("did not converge")
         return real(events, totals, method=method, labels=labels)
     monkeypatch.setattr(pooling, "pool_proportions", no_glmm)
+    return real
+
+
+def test_a_model_that_cannot_be_fitted_falls_back_to_reml_and_says_why(monkeypatch):
+    real = _without_glmm(monkeypatch)
     h = fit(pair(), "GLMM").heterogeneity_.iloc[0]
     assert h["method"] == "REML"
     assert h["note"] == ("GLMM not fitted (RuntimeError: did not converge); inverse-variance REML on the logit "
                          "scale instead")
     assert h["re_pct"] == pytest.approx(100 * real([6, 3], [9, 6], method="REML").proportion, rel=1e-12)
+    h = fit([summary("C1", C1)], "GLMM").heterogeneity_.iloc[0]
+    assert h["note"] == ("GLMM not fitted (RuntimeError: did not converge); inverse-variance REML on the logit "
+                         "scale instead; one centre: no heterogeneity")
 
 
 @pytest.mark.parametrize("n1, n2, case", [(0, 0, "0 events"), (9, 6, "all events"),
@@ -401,6 +410,29 @@ def test_the_centres_and_the_summary_paragraph():
     assert one.summary_text().startswith(f"1 centre (C1) shared aggregate results only (dttstudy {__version__}; "
                                          "minimum cell count 0); 10 patients in the cells")
     assert "(Kaplan–Meier at every distinct time)" in one.summary_text()
+
+
+def test_the_model_by_default_is_the_glmm_and_the_mode_is_passed_on():
+    assert (PooledAnalysis().heterogeneity_method, PooledAnalysis().partial) == ("GLMM", "withhold")
+    res = pool(pair(), min_cell=0)
+    assert res.heterogeneity_["method"].tolist() == ["GLMM"] and res.partial == "withhold"
+    assert pool(pair(), "DL", min_cell=0, partial="show").partial == "show"
+
+
+def test_every_interval_follows_the_level_of_the_summaries():
+    res = fit([summary("C1", C1, level=0.9), summary("C2", C2, level=0.9)])
+    ci = stats.binomtest(9, 15).proportion_ci(confidence_level=0.9, method="exact")
+    assert (res.rates_["ci_low"][0], res.rates_["ci_high"][0]) == pytest.approx((100 * ci.low, 100 * ci.high),
+                                                                                 rel=1e-9)
+    assert set(res.rates_["level"]) == {0.9}
+    ci = stats.binomtest(6, 16).proportion_ci(confidence_level=0.9, method="exact")
+    assert res.ae_incidence_["ci_low"][0] == pytest.approx(100 * ci.low, rel=1e-9)
+    lo = stats.chi2.ppf(0.05, 12) / 2 / 12.5
+    assert res.exposure_["eair_ci_low"][0] == pytest.approx(100 * lo, rel=1e-9)
+    km = res.km_["time to first TEAE"]
+    s0, v0 = 1 - 3 / 15.5, 3 / (15.5 * 12.5)
+    se = math.sqrt(v0) / abs(math.log(s0))
+    assert km["ci_lower"][0] == pytest.approx(s0 ** math.exp(stats.norm.ppf(0.95) * se), rel=1e-9)
 
 
 def test_pool_reads_files_checks_them_and_carries_the_contract_notes(tmp_path, capsys):

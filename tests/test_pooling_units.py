@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dttstudy.synthesis.multicentre.contract import IncompatibleSummaries
-from dttstudy.synthesis.multicentre.pooling import (PooledAnalysis, _pooled_sum, _src, centre_label,
+from dttstudy.synthesis.multicentre.pooling import (PooledAnalysis, _frame, _pooled_sum, _src, centre_label,
                                                     check_compatible, life_table_km)
 
 S = "suppressed"
@@ -48,6 +48,12 @@ def test_another_version_or_analysis_is_refused_naming_both_files(key, value, sa
     assert str(err.value) == said
 
 
+def test_the_second_summary_is_compared_too_and_every_differing_parameter_is_named():
+    a, b = _summary("A", "a.json"), _summary("B", "b.json", parameters={"level": 0.9, "labs": ["crp"], "k": 1})
+    with pytest.raises(IncompatibleSummaries, match=r"^b\.json differs from a\.json in parameter\(s\) k, level: "):
+        check_compatible([a, b])
+
+
 def test_a_centre_label_given_twice_is_refused():
     with pytest.raises(IncompatibleSummaries, match=r"^centre label\(s\) given twice: A, B$"):
         check_compatible([_summary("B"), _summary("A"), _summary("A"), _summary("C"), _summary("B")])
@@ -64,6 +70,22 @@ def test_a_summary_is_named_by_its_file_and_labelled_by_its_centre(s, src, label
 
 
 # ---- one cell summed over centres ----------------------------------------------------------------------------
+def test_a_table_no_centre_sent_is_an_empty_frame_with_the_centre_and_the_keys():
+    out = _frame([{"tables": {}}, {"tables": {"t": []}}], "t", ["k", "j"])
+    assert out.empty and list(out.columns) == ["centre", "k", "j"]
+    two = _frame([{"centre": "A", "tables": {"t": [{"k": 1}]}}, {"centre": "B", "tables": {"t": [{"k": 2}]}}], "t",
+                 ["k"])
+    assert two.to_dict("records") == [{"centre": "A", "k": 1}, {"centre": "B", "k": 2}]
+    assert two.index.tolist() == [0, 1]
+
+
+def test_a_cell_withheld_by_two_centres_names_both():
+    df = pd.DataFrame([{"centre": "A", "k": "x", "v": S}, {"centre": "B", "k": "x", "v": 2},
+                       {"centre": "C", "k": "x", "v": S}])
+    assert _pooled_sum(df, ["k"], ["v"]).to_dict("records") == [
+        {"k": "x", "v": 2.0, "centres": 1, "contributing_centres": "B", "withheld_centres": "A, C"}]
+
+
 def test_a_cell_is_summed_over_the_centres_that_published_it():
     df = pd.DataFrame([
         {"centre": "A", "m": 3, "g": "UC", "n": 2, "N": 5},
@@ -158,9 +180,23 @@ def test_survival_at_one_and_at_zero_and_an_empty_table():
     assert out["survival"].tolist() == [1.0, 0.0, 0.0]
     assert out["ci_lower"].tolist() == [1.0, 0.0, 0.0] and out["ci_upper"].tolist() == [1.0, 0.0, 0.0]
     assert out["at_risk"].tolist() == [3, 2, 0]
+    assert out[["at_risk", "events", "censored"]].dtypes.tolist() == [np.dtype(int)] * 3
     empty = life_table_km(pd.DataFrame({"time": [], "events": [], "censored": []}), 4)
     assert empty.empty and list(empty.columns) == ["time", "at_risk", "events", "censored", "survival", "ci_lower",
                                                    "ci_upper", "ci_type"]
+
+
+def test_a_last_patient_with_an_event_and_rows_after_everyone_left():
+    # 3 patients: an event at 1 (3 at risk), two censored at 2, nobody at risk at 3: S stays at 2/3 with the
+    # interval of time 1; then one patient, who has an event: S = 0
+    tab = pd.DataFrame({"time": [1.0, 2.0, 3.0], "events": [1, 0, 0], "censored": [0, 2, 0]})
+    out = life_table_km(tab, 3)
+    lo, hi = _greenwood_loglog(2 / 3, 1 / (3 * 2), 1.959963984540054)
+    assert out["survival"].tolist() == pytest.approx([2 / 3] * 3, rel=1e-12)
+    assert out["ci_lower"].tolist() == pytest.approx([lo] * 3, rel=1e-12)
+    assert out["ci_upper"].tolist() == pytest.approx([hi] * 3, rel=1e-12)
+    one = life_table_km(pd.DataFrame({"time": [1.0, 2.0], "events": [0, 1], "censored": [1, 0]}), 2)
+    assert one["at_risk"].tolist() == [2, 1] and one["survival"].tolist() == [1.0, 0.0]
 
 
 def test_a_response_cell_without_a_month_is_refused_before_pooling():
