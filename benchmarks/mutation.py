@@ -71,7 +71,8 @@ SCOPES: dict[str, tuple[list[str], list[str]]] = {
     "multicentre": (
         ["dttstudy/synthesis/disclosure.py", "dttstudy/synthesis/multicentre/*"],
         ["tests/test_disclosure.py", "tests/test_summary_consistency.py", "tests/test_summary_checker.py",
-         "tests/test_pooling_units.py", "tests/test_multicentre.py", "tests/test_summary_contract.py",
+         "tests/test_pooling_units.py", "tests/test_pooled_tables.py", "tests/test_export_units.py",
+         "tests/test_multicentre.py", "tests/test_summary_contract.py",
          "tests/test_pooled_cells.py", "tests/test_release_record.py", "tests/test_split.py"]),
 }
 LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")

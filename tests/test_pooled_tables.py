@@ -353,6 +353,9 @@ def test_pooled_labs_are_means_and_sds_from_the_summed_moments(pooled):
         [math.sqrt((540 - 60 ** 2 / 12) / 11), math.sqrt((220 - 25 ** 2 / 5) / 4),
          math.sqrt((320 - 35 ** 2 / 7) / 6), math.sqrt((50 - 12 ** 2 / 4) / 3)], rel=1e-12)
     assert lab["complete"].all()
+    assert list(lab.columns) == ["lab", "unit", "month", "by", "group", "n", "baseline_mean", "value_mean",
+                                 "change_mean", "change_sd", "centres", "contributing_centres", "withheld_centres",
+                                 "complete"]
 
 
 def test_a_lab_of_one_patient_has_no_sd_and_a_lab_of_none_no_mean():
@@ -530,6 +533,15 @@ def test_no_model_over_part_of_the_centres():
     h = fit(pairs, partial="show").heterogeneity_.iloc[0]
     assert (h["k"], h["n"], h["N"], h["note"], h["withheld_centres"]) == (1, 6, 9, "one centre: no heterogeneity",
                                                                            "C2")
+
+
+def test_a_curve_withheld_by_two_centres_names_both():
+    pairs = withheld_pair()
+    third = copy.deepcopy(pairs[1]["tables"])
+    res = fit(pairs + [summary("C3", third)])
+    assert res.km_withheld_["time to first TEAE"] == "C2, C3" and res.km_withheld_["time on DTT"] == ""
+    shown = fit(pairs + [summary("C3", third)], partial="show").km_["time to first TEAE"]
+    assert shown["withheld_centres"].tolist() == ["C2, C3"] * 3 and shown["at_risk"].tolist() == [10, 7, 6]
 
 
 def test_a_centre_that_withheld_its_patients_withholds_its_terms_and_curves():
