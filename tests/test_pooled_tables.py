@@ -152,7 +152,7 @@ def test_pooled_response_rates_are_summed_counts_with_exact_intervals(pooled):
     for row in r.itertuples():
         assert (row.ci_low, row.ci_high) == pytest.approx(exact(int(row.n), int(row.N)), rel=1e-9)
     assert set(r["ci_method"]) == {"Clopper–Pearson exact"} and set(r["level"]) == {0.95}
-    assert r["complete"].all() and r["n"].dtype == np.int64
+    assert r["complete"].all() and r["n"].dtype == np.int64 and r["N"].dtype == np.int64
     assert list(r.columns) == ["endpoint", "definition", "analysis_set", "month", "by", "group", "n", "N", "pct",
                                "ci_low", "ci_high", "ci_method", "level", "complete", "centres",
                                "contributing_centres", "withheld_centres"]
@@ -352,7 +352,7 @@ def test_pooled_labs_are_means_and_sds_from_the_summed_moments(pooled):
     assert lab["change_sd"].tolist() == pytest.approx(
         [math.sqrt((540 - 60 ** 2 / 12) / 11), math.sqrt((220 - 25 ** 2 / 5) / 4),
          math.sqrt((320 - 35 ** 2 / 7) / 6), math.sqrt((50 - 12 ** 2 / 4) / 3)], rel=1e-12)
-    assert lab["complete"].all()
+    assert lab["complete"].all() and lab["n"].dtype == np.int64
     assert list(lab.columns) == ["lab", "unit", "month", "by", "group", "n", "baseline_mean", "value_mean",
                                  "change_mean", "change_sd", "centres", "contributing_centres", "withheld_centres",
                                  "complete"]
@@ -360,11 +360,15 @@ def test_pooled_labs_are_means_and_sds_from_the_summed_moments(pooled):
 
 def test_a_lab_of_one_patient_has_no_sd_and_a_lab_of_none_no_mean():
     a, b = copy.deepcopy(C1), copy.deepcopy(C2)
-    a["labs"] = [_lab("crp", "All", 1, 10, 100, 4, 16, -6, 36), _lab("crp", "UC", 0, 0, 0, 0, 0, 0, 0)]
-    b["labs"] = []
+    a["labs"] = [_lab("crp", "All", 1, 10, 100, 4, 16, -6, 36), _lab("crp", "UC", 0, 0, 0, 0, 0, 0, 0),
+                 _lab("crp", "CD", 1, 10, 100, 5, 25, -5, 25)]
+    b["labs"] = [_lab("crp", "CD", 1, 10, 100, 4, 16, -6, 36)]
     lab = fit([summary("C1", a), summary("C2", b)]).labs_
-    assert lab["n"].tolist() == [1, 0] and lab["change_mean"].tolist()[0] == -6
+    assert lab["n"].tolist() == [1, 0, 2] and lab["change_mean"].tolist()[0] == -6
     assert math.isnan(lab["change_sd"][0]) and lab[["baseline_mean", "change_sd"]].iloc[1].isna().all()
+    # two patients with changes −5 and −6: SD √((61 − 121/2) / 1) = √0.5
+    assert lab["change_sd"][2] == pytest.approx(math.sqrt(0.5), rel=1e-12)
+    assert lab["change_mean"][2] == -5.5 and lab["baseline_mean"].dtype == float
     a["labs"] = []
     empty = fit([summary("C1", a), summary("C2", b)]).labs_
     assert empty.empty and list(empty.columns) == ["lab", "month", "group", "n"]
