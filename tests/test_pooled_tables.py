@@ -369,7 +369,7 @@ def test_a_lab_of_one_patient_has_no_sd_and_a_lab_of_none_no_mean():
     # two patients with changes −5 and −6: SD √((61 − 121/2) / 1) = √0.5
     assert lab["change_sd"][2] == pytest.approx(math.sqrt(0.5), rel=1e-12)
     assert lab["change_mean"][2] == -5.5 and lab["baseline_mean"].dtype == float
-    a["labs"] = []
+    a["labs"] = b["labs"] = []
     empty = fit([summary("C1", a), summary("C2", b)]).labs_
     assert empty.empty and list(empty.columns) == ["lab", "month", "group", "n"]
 
