@@ -22,8 +22,8 @@ from dttstudy.synthesis.multicentre.pooling import PooledAnalysis, pool, read_su
 
 S = "suppressed"
 Z = float(stats.norm.ppf(0.975))
-PARAMETERS = {"disease": "all", "timepoints": [3], "definition": "paper", "ci_method": "clopper-pearson",
-              "crp_uln": 5.0, "level": 0.95, "windows": {"3": 0.5}, "nri_reasons": ["no_response"],
+PARAMETERS = {"disease": "all", "timepoints": [3, 6], "definition": "paper", "ci_method": "clopper-pearson",
+              "crp_uln": 5.0, "level": 0.95, "windows": {"3": 0.5, "6": 1.0}, "nri_reasons": ["no_response"],
               "grace_months": 0, "endoscopy_horizon": 3, "labs": ["crp", "albumin"], "life_table_horizon": 2,
               "event_times": False, "ae_vocabulary": ["infection", "rash"]}
 
@@ -32,9 +32,15 @@ def _counts(variable, level, uc, cd, total):
     return {"variable": variable, "level": level, "UC": uc, "CD": cd, "Total": total}
 
 
-def _resp(by, group, n, N):
-    return {"endpoint": "clinical_response", "definition": "paper", "analysis_set": "observed", "month": 3,
+def _resp(by, group, n, N, endpoint="clinical_response", month=3):
+    return {"endpoint": endpoint, "definition": "paper", "analysis_set": "observed", "month": month,
             "by": by, "group": group, "n": n, "N": N}
+
+
+def _cells(endpoint, month, *rows):
+    """The five response cells of one endpoint and month: all, UC, CD and the two regimens."""
+    groups = [("All", "All"), ("disease", "UC"), ("disease", "CD"), ("regimen", None), ("regimen", None)]
+    return [_resp(by, group or reg, n, N, endpoint, month) for (by, group), (reg, n, N) in zip(groups, rows)]
 
 
 def _inc(by, group, n, events, pyr=None, pye=None):
@@ -62,7 +68,12 @@ C1 = {
                             {"variable": "Age", "group": "CD", "n": 6, "sum": 180, "sum_squares": 5600},
                             {"variable": "Age", "group": "Total", "n": 10, "sum": 280, "sum_squares": 8200}],
     "response": [_resp("All", "All", 6, 9), _resp("disease", "UC", 2, 4), _resp("disease", "CD", 4, 5),
-                 _resp("regimen", "IFX+VDZ", 4, 5), _resp("regimen", "VDZ+TOF", 2, 4)],
+                 _resp("regimen", "IFX+VDZ", 4, 5), _resp("regimen", "VDZ+TOF", 2, 4),
+                 # remission at 3: 1 of 9; response at 6: one patient evaluable, a responder
+                 *_cells("clinical_remission", 3, (0, 1, 9), (0, 0, 4), (0, 1, 5), ("IFX+VDZ", 1, 5),
+                         ("VDZ+TOF", 0, 4)),
+                 *_cells("clinical_response", 6, (0, 1, 1), (0, 0, 0), (0, 1, 1), ("IFX+VDZ", 1, 1),
+                         ("VDZ+TOF", 0, 0))],
     "ae_incidence": [_inc("All", "All", 4, 7, 8.5, 9.0), _inc("disease", "UC", 1, 2, 3.0, 3.5),
                      _inc("disease", "CD", 3, 5, 5.5, 5.5), _inc("regimen", "IFX+VDZ", 3, 4, 5.0, 5.5),
                      _inc("regimen", "VDZ+TOF", 1, 3, 3.5, 3.5), _inc("suspected_agent", "IFX", 1, 1),
@@ -83,7 +94,12 @@ C2 = {
                             {"variable": "Age", "group": "CD", "n": 4, "sum": 120, "sum_squares": 3700},
                             {"variable": "Age", "group": "Total", "n": 6, "sum": 180, "sum_squares": 5550}],
     "response": [_resp("All", "All", 3, 6), _resp("disease", "UC", 1, 2), _resp("disease", "CD", 2, 4),
-                 _resp("regimen", "IFX+VDZ", 1, 2), _resp("regimen", "UST+TOF", 2, 4)],
+                 _resp("regimen", "IFX+VDZ", 1, 2), _resp("regimen", "UST+TOF", 2, 4),
+                 # no remission at 3; nobody evaluable at 6
+                 *_cells("clinical_remission", 3, (0, 0, 6), (0, 0, 2), (0, 0, 4), ("IFX+VDZ", 0, 2),
+                         ("UST+TOF", 0, 4)),
+                 *_cells("clinical_response", 6, (0, 0, 0), (0, 0, 0), (0, 0, 0), ("IFX+VDZ", 0, 0),
+                         ("UST+TOF", 0, 0))],
     "ae_incidence": [_inc("All", "All", 2, 3, 4.0, 4.5), _inc("disease", "UC", 1, 1, 1.5, 1.5),
                      _inc("disease", "CD", 1, 2, 2.5, 3.0), _inc("regimen", "IFX+VDZ", 1, 2, 1.5, 2.0),
                      _inc("regimen", "UST+TOF", 1, 1, 2.5, 2.5), _inc("suspected_agent", "IFX", 0, 0),
@@ -143,7 +159,7 @@ def withheld():
 # ---- response ------------------------------------------------------------------------------------------------
 def test_pooled_response_rates_are_summed_counts_with_exact_intervals(pooled):
     res = pooled
-    r = res.rates_
+    r = response_at_3(res.rates_)
     assert records(r, ["by", "group", "n", "N", "centres", "contributing_centres", "withheld_centres"]) == [
         ("All", "All", 9, 15, 2, "C1, C2", ""), ("disease", "UC", 3, 6, 2, "C1, C2", ""),
         ("disease", "CD", 6, 9, 2, "C1, C2", ""), ("regimen", "IFX+VDZ", 5, 7, 2, "C1, C2", ""),
@@ -156,12 +172,28 @@ def test_pooled_response_rates_are_summed_counts_with_exact_intervals(pooled):
     assert list(r.columns) == ["endpoint", "definition", "analysis_set", "month", "by", "group", "n", "N", "pct",
                                "ci_low", "ci_high", "ci_method", "level", "complete", "centres",
                                "contributing_centres", "withheld_centres"]
-    assert set(zip(r["endpoint"], r["definition"], r["analysis_set"], r["month"])) == {
-        ("clinical_response", "paper", "observed", 3)}
+    rem = res.rates_[res.rates_["endpoint"] == "clinical_remission"]
+    # 0 of 6 UC patients: 0 %, not missing; at 6 one patient evaluable (100 %), and none with UC (no figure)
+    assert records(rem, ["group", "n", "N"]) == [("All", 1, 15), ("UC", 0, 6), ("CD", 1, 9), ("IFX+VDZ", 1, 7),
+                                                 ("VDZ+TOF", 0, 4), ("UST+TOF", 0, 4)]
+    assert rem["pct"].tolist() == pytest.approx([100 / 15, 0, 100 / 9, 100 / 7, 0, 0], rel=1e-12)
+    six = res.rates_[res.rates_["month"] == 6]
+    assert records(six, ["group", "n", "N"]) == [("All", 1, 1), ("UC", 0, 0), ("CD", 1, 1), ("IFX+VDZ", 1, 1),
+                                                 ("VDZ+TOF", 0, 0), ("UST+TOF", 0, 0)]
+    assert six["pct"].tolist()[0] == 100 and six[["pct", "ci_low", "ci_high"]].iloc[1].isna().all()
     c = res.centre_rates_
-    assert records(c, ["centre", "group", "n", "N"]) == [("C1", "All", 6, 9), ("C2", "All", 3, 6)]
-    assert c["pct"].tolist() == pytest.approx([600 / 9, 50], rel=1e-12)
-    assert (c["ci_low"][1], c["ci_high"][1]) == pytest.approx(exact(3, 6), rel=1e-9)
+    assert records(c, ["centre", "endpoint", "month", "n", "N"]) == [
+        ("C1", "clinical_response", 3, 6, 9), ("C1", "clinical_remission", 3, 1, 9), ("C1", "clinical_response", 6, 1, 1),
+        ("C2", "clinical_response", 3, 3, 6), ("C2", "clinical_remission", 3, 0, 6), ("C2", "clinical_response", 6, 0, 0)]
+    assert c["pct"].tolist()[:5] == pytest.approx([600 / 9, 100 / 9, 100, 50, 0], rel=1e-12)
+    assert math.isnan(c["pct"].tolist()[5]) and c["n"].dtype == np.int64 and c["N"].dtype == np.int64
+    assert (c["ci_low"][3], c["ci_high"][3]) == pytest.approx(exact(3, 6), rel=1e-9)
+    assert list(c.columns) == ["centre", "endpoint", "definition", "analysis_set", "month", "by", "group", "n", "N",
+                               "pct", "ci_low", "ci_high"]
+
+
+def response_at_3(df):
+    return df[(df["endpoint"] == "clinical_response") & (df["month"] == 3)]
 
 
 def test_wilson_intervals_when_the_centres_chose_them():
@@ -176,7 +208,11 @@ def test_wilson_intervals_when_the_centres_chose_them():
 
 def test_between_centre_heterogeneity_is_dersimonian_laird_written_out(pooled):
     het = pooled.heterogeneity_
-    assert len(het) == 1
+    # one model per endpoint and month, in the order of the summaries
+    assert records(het, ["endpoint", "month", "k", "n", "N"]) == [("clinical_response", 3, 2, 9, 15),
+                                                                  ("clinical_remission", 3, 2, 1, 15),
+                                                                  ("clinical_response", 6, 1, 1, 1)]
+    assert het["note"].tolist()[1:] == ["", "one centre: no heterogeneity"]  # C2 had nobody evaluable at 6
     h = het.iloc[0]
     # logits and variances: 6/9 → log 2, 1/6 + 1/3; 3/6 → 0, 1/3 + 1/3; Q < k − 1, so τ² = 0 and I² = 0
     w = np.array([1 / 0.5, 1 / (2 / 3)])
@@ -422,7 +458,7 @@ def test_the_centres_and_the_summary_paragraph():
 def test_the_model_by_default_is_the_glmm_and_the_mode_is_passed_on():
     assert (PooledAnalysis().heterogeneity_method, PooledAnalysis().partial) == ("GLMM", "withhold")
     res = pool(pair(), min_cell=0)
-    assert res.heterogeneity_["method"].tolist() == ["GLMM"] and res.partial == "withhold"
+    assert res.heterogeneity_["method"].tolist()[0] == "GLMM" and res.partial == "withhold"
     assert pool(pair(), "DL", min_cell=0, partial="show").partial == "show"
 
 
@@ -432,6 +468,8 @@ def test_every_interval_follows_the_level_of_the_summaries():
     assert (res.rates_["ci_low"][0], res.rates_["ci_high"][0]) == pytest.approx((100 * ci.low, 100 * ci.high),
                                                                                  rel=1e-9)
     assert set(res.rates_["level"]) == {0.9}
+    ci = stats.binomtest(6, 9).proportion_ci(confidence_level=0.9, method="exact")
+    assert res.centre_rates_["ci_low"][0] == pytest.approx(100 * ci.low, rel=1e-9)
     ci = stats.binomtest(6, 16).proportion_ci(confidence_level=0.9, method="exact")
     assert res.ae_incidence_["ci_low"][0] == pytest.approx(100 * ci.low, rel=1e-9)
     lo = stats.chi2.ppf(0.05, 12) / 2 / 12.5
@@ -483,10 +521,13 @@ def withheld_pair(**changes):
 
 def test_a_cell_a_centre_withheld_is_withheld_in_the_pool(withheld):
     res = withheld
-    r = res.rates_.set_index("group")
+    r = response_at_3(res.rates_).set_index("group")
     assert r.loc[["UC", "CD"], ["n", "N", "pct", "ci_low", "ci_high"]].isna().all().all()
     assert r.loc["UC", "withheld_centres"] == "C2" and r.loc["UC", "contributing_centres"] == "C1"
     assert not r.loc["UC", "complete"] and r.loc["All", "complete"] and r.loc["All", "n"] == 9
+    # the centres' own rates are read from a column that also holds the marker: counts again
+    assert res.centre_rates_["n"].tolist()[:4] == [6, 1, 1, 3] and res.centre_rates_["n"].dtype == np.int64
+    assert res.centre_rates_["N"].dtype == np.int64
     inc = res.ae_incidence_.set_index(["by", "group"])
     # C2's UC patients are withheld, so its UC denominator is too; its CD denominator likewise
     assert inc.loc[("disease", "UC"), ["n", "N", "events"]].isna().all()
@@ -514,7 +555,7 @@ def test_a_cell_a_centre_withheld_is_withheld_in_the_pool(withheld):
 
 def test_with_partial_show_a_cell_is_the_sum_over_the_centres_that_published_it():
     res = fit(withheld_pair(), partial="show")
-    r = res.rates_.set_index("group")
+    r = response_at_3(res.rates_).set_index("group")
     assert (r.loc["UC", "n"], r.loc["UC", "N"], r.loc["UC", "complete"]) == (2, 4, False)
     assert (r.loc["UC", "ci_low"], r.loc["UC", "ci_high"]) == pytest.approx(exact(2, 4), rel=1e-9)
     t = res.ae_terms_.set_index("term")
@@ -529,14 +570,23 @@ def test_with_partial_show_a_cell_is_the_sum_over_the_centres_that_published_it(
 
 def test_no_model_over_part_of_the_centres():
     pairs = withheld_pair(more=[("response", 0, {"n": S})])
-    h = fit(pairs).heterogeneity_.iloc[0]
+    het = fit(pairs).heterogeneity_
+    h = het.iloc[0]
     assert (h["k"], h["method"], h["note"], h["withheld_centres"]) == (
         1, "", "withheld by C2: no model over all centres", "C2")
     assert math.isnan(h["n"]) and math.isnan(h["N"])
-    assert fit(pairs).summary_text().count("(none fitted: no rate was published by every centre with patients;") == 1
+    assert het["withheld_centres"].tolist()[1:] == ["", ""] and het["note"].tolist()[1] == ""  # the others are fitted
     h = fit(pairs, partial="show").heterogeneity_.iloc[0]
     assert (h["k"], h["n"], h["N"], h["note"], h["withheld_centres"]) == (1, 6, 9, "one centre: no heterogeneity",
                                                                            "C2")
+    # a response withheld by two centres, whether it is its responders or its evaluable patients
+    third = withheld_pair(more=[("response", 0, {"N": S})])[1]["tables"]
+    h = fit(pairs + [summary("C3", third)]).heterogeneity_.iloc[0]
+    assert (h["k"], h["note"], h["withheld_centres"]) == (1, "withheld by C2, C3: no model over all centres",
+                                                          "C2, C3")
+    every = withheld_pair(more=[("response", i, {"n": S}) for i in (0, 5, 10)])
+    text = fit(every).summary_text()
+    assert "(none fitted: no rate was published by every centre with patients; τ², I²)" in text
 
 
 def test_a_curve_withheld_by_two_centres_names_both():
