@@ -295,6 +295,7 @@ def test_pooled_ae_incidence_with_the_denominator_of_each_group_and_agent(pooled
     for row in inc.itertuples():
         assert (row.ci_low, row.ci_high) == pytest.approx(exact(int(row.n), int(row.N)), rel=1e-9, abs=1e-12)
     assert inc["complete"].all() and set(inc["ci_method"]) == {"Clopper–Pearson exact"}
+    assert [inc[c].dtype for c in ("n", "N", "events")] == [np.dtype(np.int64)] * 3
     assert inc["withheld_centres"].eq("").all()
 
 
@@ -315,6 +316,14 @@ def test_exposure_adjusted_rates_are_summed_events_over_summed_patient_years(poo
         assert (row.eaer_ci_low, row.eaer_ci_high) == pytest.approx(garwood(row.events, row.patient_years_exposure),
                                                                     rel=1e-9)
     assert set(ex["ci_method"]) == {"exact Poisson (Garwood)"} and ex["complete"].all()
+    assert ex["centres"].tolist() == [2, 2, 2, 2, 1, 1] and ex["contributing_centres"].tolist()[4:] == ["C1", "C2"]
+
+
+def test_a_group_of_one_patient():
+    a = copy.deepcopy(C1)
+    a["baseline_counts"][4].update(UC=1, CD=0, Total=1)
+    inc = fit([summary("C1", a)]).ae_incidence_.set_index("group")
+    assert (inc.loc["VDZ+TOF", "n"], inc.loc["VDZ+TOF", "N"], inc.loc["VDZ+TOF", "pct"]) == (1, 1, 100)
 
 
 def test_a_group_without_patient_years_has_no_rate():
@@ -474,6 +483,8 @@ def test_every_interval_follows_the_level_of_the_summaries():
     assert res.ae_incidence_["ci_low"][0] == pytest.approx(100 * ci.low, rel=1e-9)
     lo = stats.chi2.ppf(0.05, 12) / 2 / 12.5
     assert res.exposure_["eair_ci_low"][0] == pytest.approx(100 * lo, rel=1e-9)
+    hi = stats.chi2.ppf(0.95, 22) / 2 / 13.5
+    assert res.exposure_["eaer_ci_high"][0] == pytest.approx(100 * hi, rel=1e-9)
     km = res.km_["time to first TEAE"]
     s0, v0 = 1 - 3 / 15.5, 3 / (15.5 * 12.5)
     se = math.sqrt(v0) / abs(math.log(s0))
