@@ -66,7 +66,14 @@ C1 = {
                         _counts("Regimen", "IFX+VDZ", 1, 5, 6), _counts("Regimen", "VDZ+TOF", 3, 1, 4)],
     "baseline_continuous": [{"variable": "Age", "group": "UC", "n": 4, "sum": 100, "sum_squares": 2600},
                             {"variable": "Age", "group": "CD", "n": 6, "sum": 180, "sum_squares": 5600},
-                            {"variable": "Age", "group": "Total", "n": 10, "sum": 280, "sum_squares": 8200}],
+                            {"variable": "Age", "group": "Total", "n": 10, "sum": 280, "sum_squares": 8200},
+                            # failed biologics 1, 1 (UC) and 1, 2 (CD); one disease duration of 5 years (UC)
+                            {"variable": "Failed biologics", "group": "UC", "n": 2, "sum": 2, "sum_squares": 2},
+                            {"variable": "Failed biologics", "group": "CD", "n": 2, "sum": 3, "sum_squares": 5},
+                            {"variable": "Failed biologics", "group": "Total", "n": 4, "sum": 5, "sum_squares": 7},
+                            {"variable": "Duration", "group": "UC", "n": 1, "sum": 5, "sum_squares": 25},
+                            {"variable": "Duration", "group": "CD", "n": 0, "sum": 0, "sum_squares": 0},
+                            {"variable": "Duration", "group": "Total", "n": 1, "sum": 5, "sum_squares": 25}],
     "response": [_resp("All", "All", 6, 9), _resp("disease", "UC", 2, 4), _resp("disease", "CD", 4, 5),
                  _resp("regimen", "IFX+VDZ", 4, 5), _resp("regimen", "VDZ+TOF", 2, 4),
                  # remission at 3: 1 of 9; response at 6: one patient evaluable, a responder
@@ -92,7 +99,11 @@ C2 = {
                         _counts("Regimen", "IFX+VDZ", 0, 2, 2), _counts("Regimen", "UST+TOF", 2, 2, 4)],
     "baseline_continuous": [{"variable": "Age", "group": "UC", "n": 2, "sum": 60, "sum_squares": 1850},
                             {"variable": "Age", "group": "CD", "n": 4, "sum": 120, "sum_squares": 3700},
-                            {"variable": "Age", "group": "Total", "n": 6, "sum": 180, "sum_squares": 5550}],
+                            {"variable": "Age", "group": "Total", "n": 6, "sum": 180, "sum_squares": 5550},
+                            # failed biologics 2 (UC) and 1 (CD)
+                            {"variable": "Failed biologics", "group": "UC", "n": 1, "sum": 2, "sum_squares": 4},
+                            {"variable": "Failed biologics", "group": "CD", "n": 1, "sum": 1, "sum_squares": 1},
+                            {"variable": "Failed biologics", "group": "Total", "n": 2, "sum": 3, "sum_squares": 5}],
     "response": [_resp("All", "All", 3, 6), _resp("disease", "UC", 1, 2), _resp("disease", "CD", 2, 4),
                  _resp("regimen", "IFX+VDZ", 1, 2), _resp("regimen", "UST+TOF", 2, 4),
                  # no remission at 3; nobody evaluable at 6
@@ -337,7 +348,8 @@ def test_ae_terms_count_every_patient_of_a_centre_that_listed_no_such_term(poole
     t = pooled.ae_terms_
     assert records(t, ["term", "patients_with_event", "events", "N", "centres", "contributing_centres"]) == [
         ("infection", 3, 5, 16, 2, "C1, C2"), ("rash", 1, 1, 16, 1, "C1"), (OTHER_TERM, 3, 4, 16, 2, "C1, C2")]
-    assert t["complete"].all()
+    assert t["complete"].all() and [t[c].dtype for c in ("patients_with_event", "events", "N")] == [
+        np.dtype(np.int64)] * 3
     a, b = copy.deepcopy(C1), copy.deepcopy(C2)
     a["ae_terms"], b["ae_terms"] = [], []
     t = fit([summary("C1", a), summary("C2", b)]).ae_terms_
@@ -428,11 +440,18 @@ def test_pooled_table_1_counts_and_continuous_values(pooled):
         ("Regimen", "VDZ+TOF", 3, 1, 4, 1, "C1"), ("Regimen", "UST+TOF", 2, 2, 4, 1, "C2")]
     assert t["complete"].all() and t["withheld_centres"].eq("").all() and t["Total"].dtype == np.int64
     c = res.table1_continuous_
-    assert records(c, ["variable", "group", "n", "centres"]) == [("Age", "UC", 6, 2), ("Age", "CD", 10, 2),
-                                                                 ("Age", "Total", 16, 2)]
-    assert c["mean"].tolist() == pytest.approx([160 / 6, 30, 28.75], rel=1e-12)
-    assert c["sd"].tolist() == pytest.approx([math.sqrt((4450 - 160 ** 2 / 6) / 5), math.sqrt((9300 - 300 ** 2 / 10) / 9),
-                                              math.sqrt((13750 - 460 ** 2 / 16) / 15)], rel=1e-12)
+    assert records(c, ["variable", "group", "n", "centres"]) == [
+        ("Age", "UC", 6, 2), ("Age", "CD", 10, 2), ("Age", "Total", 16, 2), ("Failed biologics", "UC", 3, 2),
+        ("Failed biologics", "CD", 3, 2), ("Failed biologics", "Total", 6, 2), ("Duration", "UC", 1, 1),
+        ("Duration", "CD", 0, 1), ("Duration", "Total", 1, 1)]
+    assert c["n"].dtype == np.int64 and c["mean"].dtype == float and c["complete"].all()
+    assert c["mean"].tolist()[:7] == pytest.approx([160 / 6, 30, 28.75, 4 / 3, 4 / 3, 8 / 6, 5], rel=1e-12)
+    # SD = √((Σx² − (Σx)²/n) / (n − 1)); below 1 for the failed biologics; none for one patient or none
+    assert c["sd"].tolist()[:6] == pytest.approx([
+        math.sqrt((4450 - 160 ** 2 / 6) / 5), math.sqrt((9300 - 300 ** 2 / 10) / 9),
+        math.sqrt((13750 - 460 ** 2 / 16) / 15), math.sqrt((6 - 4 ** 2 / 3) / 2), math.sqrt((6 - 4 ** 2 / 3) / 2),
+        math.sqrt((12 - 8 ** 2 / 6) / 5)], rel=1e-12)
+    assert math.isnan(c["mean"][7]) and c[["sd"]].iloc[6:].isna().all().all()
 
 
 # ---- the whole analysis --------------------------------------------------------------------------------------
