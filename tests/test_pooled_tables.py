@@ -73,7 +73,10 @@ C1 = {
                             {"variable": "Failed biologics", "group": "Total", "n": 4, "sum": 5, "sum_squares": 7},
                             {"variable": "Duration", "group": "UC", "n": 1, "sum": 5, "sum_squares": 25},
                             {"variable": "Duration", "group": "CD", "n": 0, "sum": 0, "sum_squares": 0},
-                            {"variable": "Duration", "group": "Total", "n": 1, "sum": 5, "sum_squares": 25}],
+                            {"variable": "Duration", "group": "Total", "n": 1, "sum": 5, "sum_squares": 25},
+                            {"variable": "Follow-up", "group": "UC", "n": 0, "sum": 0, "sum_squares": 0},
+                            {"variable": "Follow-up", "group": "CD", "n": 0, "sum": 0, "sum_squares": 0},
+                            {"variable": "Follow-up", "group": "Total", "n": 0, "sum": 0, "sum_squares": 0}],
     "response": [_resp("All", "All", 6, 9), _resp("disease", "UC", 2, 4), _resp("disease", "CD", 4, 5),
                  _resp("regimen", "IFX+VDZ", 4, 5), _resp("regimen", "VDZ+TOF", 2, 4),
                  # remission at 3: 1 of 9; response at 6: one patient evaluable, a responder
@@ -103,7 +106,11 @@ C2 = {
                             # failed biologics 2 (UC) and 1 (CD)
                             {"variable": "Failed biologics", "group": "UC", "n": 1, "sum": 2, "sum_squares": 4},
                             {"variable": "Failed biologics", "group": "CD", "n": 1, "sum": 1, "sum_squares": 1},
-                            {"variable": "Failed biologics", "group": "Total", "n": 2, "sum": 3, "sum_squares": 5}],
+                            {"variable": "Failed biologics", "group": "Total", "n": 2, "sum": 3, "sum_squares": 5},
+                            # disease durations 1 and 3 years (CD)
+                            {"variable": "Duration", "group": "UC", "n": 0, "sum": 0, "sum_squares": 0},
+                            {"variable": "Duration", "group": "CD", "n": 2, "sum": 4, "sum_squares": 10},
+                            {"variable": "Duration", "group": "Total", "n": 2, "sum": 4, "sum_squares": 10}],
     "response": [_resp("All", "All", 3, 6), _resp("disease", "UC", 1, 2), _resp("disease", "CD", 2, 4),
                  _resp("regimen", "IFX+VDZ", 1, 2), _resp("regimen", "UST+TOF", 2, 4),
                  # no remission at 3; nobody evaluable at 6
@@ -442,16 +449,18 @@ def test_pooled_table_1_counts_and_continuous_values(pooled):
     c = res.table1_continuous_
     assert records(c, ["variable", "group", "n", "centres"]) == [
         ("Age", "UC", 6, 2), ("Age", "CD", 10, 2), ("Age", "Total", 16, 2), ("Failed biologics", "UC", 3, 2),
-        ("Failed biologics", "CD", 3, 2), ("Failed biologics", "Total", 6, 2), ("Duration", "UC", 1, 1),
-        ("Duration", "CD", 0, 1), ("Duration", "Total", 1, 1)]
-    assert c["n"].dtype == np.int64 and c["mean"].dtype == float and c["complete"].all()
-    assert c["mean"].tolist()[:7] == pytest.approx([160 / 6, 30, 28.75, 4 / 3, 4 / 3, 8 / 6, 5], rel=1e-12)
+        ("Failed biologics", "CD", 3, 2), ("Failed biologics", "Total", 6, 2), ("Duration", "UC", 1, 2),
+        ("Duration", "CD", 2, 2), ("Duration", "Total", 3, 2), ("Follow-up", "UC", 0, 1), ("Follow-up", "CD", 0, 1),
+        ("Follow-up", "Total", 0, 1)]
+    assert c["n"].dtype == np.int64 and c["mean"].dtype == float and c["sd"].dtype == float and c["complete"].all()
+    assert c["mean"].tolist()[:9] == pytest.approx([160 / 6, 30, 28.75, 4 / 3, 4 / 3, 8 / 6, 5, 2, 3], rel=1e-12)
     # SD = √((Σx² − (Σx)²/n) / (n − 1)); below 1 for the failed biologics; none for one patient or none
     assert c["sd"].tolist()[:6] == pytest.approx([
         math.sqrt((4450 - 160 ** 2 / 6) / 5), math.sqrt((9300 - 300 ** 2 / 10) / 9),
         math.sqrt((13750 - 460 ** 2 / 16) / 15), math.sqrt((6 - 4 ** 2 / 3) / 2), math.sqrt((6 - 4 ** 2 / 3) / 2),
         math.sqrt((12 - 8 ** 2 / 6) / 5)], rel=1e-12)
-    assert math.isnan(c["mean"][7]) and c[["sd"]].iloc[6:].isna().all().all()
+    assert math.isnan(c["sd"][6]) and c["sd"].tolist()[7:9] == pytest.approx([math.sqrt(2), 2], rel=1e-12)
+    assert c[["mean", "sd"]].iloc[9:].isna().all().all()
 
 
 # ---- the whole analysis --------------------------------------------------------------------------------------
@@ -518,6 +527,8 @@ def test_pool_reads_files_checks_them_and_carries_the_contract_notes(tmp_path, c
         paths.append(p)
     assert read_summary(paths[0])["centre"] == "C1"
     res = pool(paths, "DL", min_cell=0)
+    assert res.centres_["file"].tolist() == ["C1.json", "C2.json"]  # the file name, not where it was
+    assert res.withheld_.empty and list(res.withheld_.columns) == ["centre", "table", "cell"]
     assert res.rates_["n"].tolist()[0] == 9 and res.contract_notes_ == []
     res.print_summary()
     assert capsys.readouterr().out == res.summary_text() + "\n"
@@ -544,6 +555,7 @@ def withheld_pair(**changes):
     b["ae_terms"][0]["patients_with_event"] = S
     b["life_tables"][1]["events"] = S
     b["labs"][1].update(n=S, sum_change=S)
+    b["baseline_continuous"][0].update(n=S, sum=S, sum_squares=S)
     for table, row, values in changes.get("more", ()):
         b[table][row].update(values)
     return [summary("C1", C1), summary("C2", b)]
@@ -580,6 +592,9 @@ def test_a_cell_a_centre_withheld_is_withheld_in_the_pool(withheld):
     assert (patients["centres"], patients["contributing_centres"], patients["withheld_centres"],
             patients["complete"]) == (1, "C1, C2", "C2", False)
     assert t1.loc[("Sex", "F"), "UC"] == 3 and t1.loc[("Sex", "F"), "complete"]
+    cont = res.table1_continuous_.set_index(["variable", "group"])
+    assert cont.loc[("Age", "UC"), ["n", "mean", "sd"]].isna().all() and not cont.loc[("Age", "UC"), "complete"]
+    assert cont.loc[("Age", "CD"), "n"] == 10 and cont.loc[("Age", "UC"), "withheld_centres"] == "C2"
     assert "; 16 patients in the cells that were published." in res.summary_text()
 
 
@@ -614,9 +629,29 @@ def test_no_model_over_part_of_the_centres():
     h = fit(pairs + [summary("C3", third)]).heterogeneity_.iloc[0]
     assert (h["k"], h["note"], h["withheld_centres"]) == (1, "withheld by C2, C3: no model over all centres",
                                                           "C2, C3")
+    assert "(DL; τ², I²)" in fit(pairs).summary_text()
     every = withheld_pair(more=[("response", i, {"n": S}) for i in (0, 5, 10)])
     text = fit(every).summary_text()
     assert "(none fitted: no rate was published by every centre with patients; τ², I²)" in text
+
+
+def test_the_methods_paragraph_names_every_model_fitted_or_why_none_was(monkeypatch):
+    real = pooling.pool_proportions
+
+    def glmm_fails_once(events, totals, method, labels):  # the GLMM of the remission rates cannot be fitted
+        if method == "GLMM" and events == [1, 0]:
+            raise RuntimeError("did not converge")
+        return real(events, totals, method=method, labels=labels)
+    monkeypatch.setattr(pooling, "pool_proportions", glmm_fails_once)
+    res = fit(pair(), "GLMM")
+    assert res.heterogeneity_["method"].tolist() == ["GLMM", "REML", "GLMM"]
+    assert "(GLMM, REML; τ², I²)" in res.summary_text()
+    assert res.summary()["heterogeneity_model"].tolist() == ["GLMM, REML"]
+    a, b = copy.deepcopy(C1), copy.deepcopy(C2)
+    for r in a["response"] + b["response"]:
+        r.update(n=0, N=0)
+    text = fit([summary("C1", a), summary("C2", b)]).summary_text()
+    assert "(none fitted: no centre published a rate; τ², I²)" in text
 
 
 def test_a_curve_withheld_by_two_centres_names_both():
