@@ -519,6 +519,17 @@ def test_every_interval_follows_the_level_of_the_summaries():
     assert km["ci_lower"][0] == pytest.approx(s0 ** math.exp(stats.norm.ppf(0.95) * se), rel=1e-9)
 
 
+@pytest.mark.parametrize("total, words", [(0, "no patient"), (1, "1 patient in the cells that were published"),
+                                          (2, "2 patients in the cells that were published")])
+def test_the_paragraph_counts_the_patients_in_words(total, words):
+    a = copy.deepcopy(C1)
+    a["baseline_counts"][0].update(UC=total, CD=0, Total=total)
+    res = fit([summary("C1", a)])
+    assert f"(dttstudy {__version__}; minimum cell count 0); {words}. Response rates" in res.summary_text()
+    res.contract_notes_ = ["First note.", "Second note."]
+    assert res.summary_text().endswith("disclosure control. First note. Second note.")
+
+
 def test_pool_reads_files_checks_them_and_carries_the_contract_notes(tmp_path, capsys):
     paths = []
     for s in pair():
@@ -674,7 +685,9 @@ def test_a_centre_that_withheld_its_patients_withholds_its_terms_and_curves():
     assert shown.km_["time on DTT"]["at_risk"].tolist()[0] == 10
     assert shown.ae_terms_.set_index("term").loc["rash", "N"] == 10
     both = [summary(s["centre"], pairs[1]["tables"]) for s in pairs]
-    assert "no patient count was published (every centre withheld it)" in fit(both).summary_text()
+    assert "); no patient count was published (every centre withheld it). Response" in fit(both).summary_text()
+    third = fit(pairs + [summary("C3", pairs[1]["tables"])]).summary_text()
+    assert "); the number of patients over all centres is withheld (C2, C3 withheld their count). Response" in third
     assert pd.isna(fit(both).table1_["Total"][0])
 
 
