@@ -522,9 +522,8 @@ def test_every_interval_follows_the_level_of_the_summaries():
 @pytest.mark.parametrize("total, words", [(0, "no patient"), (1, "1 patient in the cells that were published"),
                                           (2, "2 patients in the cells that were published")])
 def test_the_paragraph_counts_the_patients_in_words(total, words):
-    a = copy.deepcopy(C1)
-    a["baseline_counts"][0].update(UC=total, CD=0, Total=total)
-    res = fit([summary("C1", a)])
+    res = fit([summary("C1", C1)])
+    res.table1_.loc[res.table1_["variable"] == "Patients", "Total"] = total  # the paragraph reads Table 1
     assert f"(dttstudy {__version__}; minimum cell count 0); {words}. Response rates" in res.summary_text()
     res.contract_notes_ = ["First note.", "Second note."]
     assert res.summary_text().endswith("disclosure control. First note. Second note.")
