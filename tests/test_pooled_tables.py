@@ -636,9 +636,14 @@ def test_no_model_over_part_of_the_centres():
                                                                            "C2")
     # a response withheld by two centres, whether it is its responders or its evaluable patients
     third = withheld_pair(more=[("response", 0, {"N": S})])[1]["tables"]
-    h = fit(pairs + [summary("C3", third)]).heterogeneity_.iloc[0]
+    res = fit(pairs + [summary("C3", third)])
+    h = res.heterogeneity_.iloc[0]
     assert (h["k"], h["note"], h["withheld_centres"]) == (1, "withheld by C2, C3: no model over all centres",
                                                           "C2, C3")
+    assert list(res.heterogeneity_.columns) == [
+        "endpoint", "definition", "analysis_set", "month", "k", "n", "N", "method", "tau2", "i2", "q", "q_pvalue",
+        "re_pct", "re_ci_low", "re_ci_high", "note", "withheld_centres"]  # as declared, whatever the first row
+    assert res.centre_rates_["N"].dtype == np.int64  # read from a column that also held the marker
     assert "(DL; τ², I²)" in fit(pairs).summary_text()
     every = withheld_pair(more=[("response", i, {"n": S}) for i in (0, 5, 10)])
     text = fit(every).summary_text()
@@ -669,8 +674,12 @@ def test_a_curve_withheld_by_two_centres_names_both():
     third = copy.deepcopy(pairs[1]["tables"])
     res = fit(pairs + [summary("C3", third)])
     assert res.km_withheld_["time to first TEAE"] == "C2, C3" and res.km_withheld_["time on DTT"] == ""
-    shown = fit(pairs + [summary("C3", third)], partial="show").km_["time to first TEAE"]
-    assert shown["withheld_centres"].tolist() == ["C2, C3"] * 3 and shown["at_risk"].tolist() == [10, 7, 6]
+    shown = fit(pairs + [summary("C3", third)], partial="show")
+    km = shown.km_["time to first TEAE"]
+    assert km["withheld_centres"].tolist() == ["C2, C3"] * 3 and km["at_risk"].tolist() == [10, 7, 6]
+    # a term both withheld: its denominator is C1's patients only
+    infection = shown.ae_terms_.set_index("term").loc["infection"]
+    assert (infection["withheld_centres"], infection["N"], infection["patients_with_event"]) == ("C2, C3", 10, 2)
 
 
 def test_a_centre_that_withheld_its_patients_withholds_its_terms_and_curves():
