@@ -16,23 +16,27 @@ from dttstudy import __version__
 from dttstudy.synthesis.disclosure import SUPPRESSED
 from dttstudy.synthesis.multicentre.check import check_summaries
 from dttstudy.synthesis.multicentre.contract import FORMAT, FORMAT_VERSION, OTHER_TERM
+from dttstudy.synthesis.multicentre import export as export_module
 from dttstudy.synthesis.multicentre.export import (_fmt, _input_hash, _num, analysis_parameters, export_summary,
                                                    summary_json, write_summary)
 
 VOCABULARY = ["rash", "Infection", "herpes  zoster", "nausea"]
 
-# U1: UC, IFX+VDZ, responds (partial Mayo 6 → 1, bleeding 2 → 0; Mayo endoscopic 3 → 1); TEAEs at 2 and 5.
+# Montreal: UC E3; D1 L3 B2 with perianal disease (and perianal surgery), D2 and D3 L3 B1.
+# U1: UC, IFX+VDZ, psoriasis, on a corticosteroid at the start; responds (partial Mayo 6 → 1, bleeding 2 → 0; Mayo
+# endoscopic 3 → 1); TEAEs at 2 and 5.
 # U2: UC, UST+VDZ, stops for no response at 3 (7 → 7).
 # D1: CD, UST+VDZ, responds (HBI 10 → 3; SES-CD 12 → 4); a headache at 13, after DTT: not treatment-emergent.
 # D2: CD, UST+TOF, stops for an adverse event at 6 (HBI 9 → 8); TEAEs at 4 (TOF) and 5.5 (unknown).
-# D3: CD, UST+TOF, no visit at 3 (not evaluable); a TEAE at 1 suspected of both agents, a term outside the list.
+# D3: CD, UST+TOF, a visit at 3.8 months only (outside the window: not evaluable at 3); a TEAE at 1 suspected of
+# both agents, a term outside the list. Albumin is recorded for U1 only.
 PATIENTS = [
     {"patient_id": "U1", "disease": "UC", "sex": "F", "agent_1": "VDZ", "agent_2": "IFX", "dtt_months": 12,
-     "age_at_diagnosis": 18.0},
+     "age_at_diagnosis": 18.0, "autoimmune_disease": "psoriasis", "steroid_at_start": True},
     {"patient_id": "U2", "disease": "UC", "sex": "M", "agent_1": "UST", "agent_2": "VDZ", "dtt_months": 3,
      "status": "discontinued", "stop_reason": "no_response", "age_at_diagnosis": 22.0},
     {"patient_id": "D1", "disease": "CD", "sex": "F", "agent_1": "UST", "agent_2": "VDZ", "dtt_months": 12,
-     "age_at_diagnosis": 30.0},
+     "age_at_diagnosis": 30.0, "montreal": "L3 B2 p", "perianal_surgery": True},
     {"patient_id": "D2", "disease": "CD", "sex": "M", "agent_1": "TOF", "agent_2": "UST", "dtt_months": 6,
      "status": "discontinued", "stop_reason": "adverse_event", "age_at_diagnosis": 25.0},
     {"patient_id": "D3", "disease": "CD", "sex": "F", "agent_1": "UST", "agent_2": "TOF", "dtt_months": 12,
@@ -41,13 +45,14 @@ PATIENTS = [
 VISITS = [
     {"patient_id": "U1", "month": 0, "partial_mayo": 6, "rectal_bleeding": 2, "mes": 3, "crp": 20, "albumin": 30},
     {"patient_id": "U1", "month": 3, "partial_mayo": 1, "rectal_bleeding": 0, "mes": 1, "crp": 4, "albumin": 36},
-    {"patient_id": "U2", "month": 0, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 10, "albumin": 34},
-    {"patient_id": "U2", "month": 3, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 12, "albumin": 33},
-    {"patient_id": "D1", "month": 0, "hbi": 10, "ses_cd": 12, "crp": 30, "albumin": 28},
-    {"patient_id": "D1", "month": 3, "hbi": 3, "ses_cd": 4, "crp": 10, "albumin": 32},
-    {"patient_id": "D2", "month": 0, "hbi": 9, "ses_cd": 10, "crp": 8, "albumin": 35},
-    {"patient_id": "D2", "month": 3, "hbi": 8, "ses_cd": 10, "crp": 9, "albumin": 34},
+    {"patient_id": "U2", "month": 0, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 10},
+    {"patient_id": "U2", "month": 3, "partial_mayo": 7, "rectal_bleeding": 2, "mes": 3, "crp": 12},
+    {"patient_id": "D1", "month": 0, "hbi": 10, "ses_cd": 12, "crp": 30},
+    {"patient_id": "D1", "month": 3, "hbi": 3, "ses_cd": 4, "crp": 10},
+    {"patient_id": "D2", "month": 0, "hbi": 9, "ses_cd": 10, "crp": 8},
+    {"patient_id": "D2", "month": 3, "hbi": 8, "ses_cd": 10, "crp": 9},
     {"patient_id": "D3", "month": 0, "hbi": 8},
+    {"patient_id": "D3", "month": 3.8, "hbi": 2},  # outside the paper's window of 3 ± 0.5 months
 ]
 AES = [
     {"patient_id": "U1", "term": "Infection", "onset_month": 2.0, "suspected_agent": "IFX"},
@@ -106,16 +111,19 @@ def test_table_1_counts(summary):
         ("E1", 0, 0, 0), ("E2", 0, 0, 0), ("E3", 2, 0, 2), ("missing", 0, 0, 0)]
     cd = rows(summary, "baseline_counts", variable="Montreal location (CD)")
     assert [r["level"] for r in cd] == ["L1", "L2", "L3", "L4", "L1+L4", "L2+L4", "L3+L4", "missing"]
-    assert values(cd, "UC", "CD", "Total")[2] == (0, 3, 3)
-    assert values(rows(summary, "baseline_counts", variable="Montreal behaviour (CD)", level="B1"), "CD") == [(3,)]
+    assert values(cd, "UC", "CD", "Total")[2] == (0, 3, 3) and values(cd, "UC", "CD", "Total")[-1] == (0, 0, 0)
+    assert values(rows(summary, "baseline_counts", variable="Montreal behaviour (CD)"), "level", "UC", "CD") == [
+        ("B1", 0, 2), ("B2", 0, 1), ("B3", 0, 0), ("missing", 0, 0)]
     assert values(rows(summary, "baseline_counts", variable="Perianal disease (CD)"), "level", "CD") == [
-        ("yes", 0), ("no", 3), ("missing", 0)]
+        ("yes", 1), ("no", 2), ("missing", 0)]
+    assert values(rows(summary, "baseline_counts", variable="Perianal surgery"), "level", "UC", "CD", "Total") == [
+        ("yes", 0, 1, 1), ("no", 2, 2, 4), ("missing", 0, 0, 0)]
     assert values(rows(summary, "baseline_counts", variable="Regimen"), "level", "UC", "CD", "Total") == [
         ("IFX+VDZ", 1, 0, 1), ("UST+TOF", 0, 2, 2), ("UST+VDZ", 1, 1, 2), ("missing", 0, 0, 0)]
-    assert values(rows(summary, "baseline_counts", variable="Corticosteroid at DTT start"), "level", "Total") == [
-        ("yes", 0), ("no", 5), ("missing", 0)]
-    assert values(rows(summary, "baseline_counts", variable="Immune-mediated comorbidity"), "level", "Total") == [
-        ("yes", 0), ("no", 5), ("missing", 0)]
+    assert values(rows(summary, "baseline_counts", variable="Corticosteroid at DTT start"), "level", "UC",
+                  "Total") == [("yes", 1, 1), ("no", 1, 4), ("missing", 0, 0)]
+    assert values(rows(summary, "baseline_counts", variable="Immune-mediated comorbidity"), "level", "UC",
+                  "Total") == [("yes", 1, 1), ("no", 1, 4), ("missing", 0, 0)]
     assert values(rows(summary, "baseline_counts", variable="Prior therapy", level="two or more agents"),
                   "Total") == [(5,)]
     variables = list(dict.fromkeys(r["variable"] for r in bc))
@@ -212,9 +220,21 @@ def test_labs_are_sums_and_sums_of_squares_with_quartiles(summary):
     # quartiles by linear interpolation: changes −20, −16, 1, 2
     assert values(crp, "change_median", "change_q1", "change_q3") == [
         (-7.5, -17, 1.25), (-7, -11.5, -2.5), (-9.5, -14.75, -4.25)]
-    alb = rows(summary, "labs", lab="albumin", month=3, group="All")
-    assert values(alb, "n", "sum_baseline", "sum_squares_baseline", "sum_value", "sum_squares_value", "sum_change",
-                  "sum_squares_change") == [(4, 127, 4065, 135, 4565, 8, 54)]
+    alb = rows(summary, "labs", lab="albumin", month=3)
+    assert values(alb, "group", "n", "sum_baseline", "sum_squares_baseline", "sum_value", "sum_squares_value",
+                  "sum_change", "sum_squares_change", "change_median", "change_q1", "change_q3") == [
+        ("All", 1, 30, 900, 36, 1296, 6, 36, 6, 6, 6), ("UC", 1, 30, 900, 36, 1296, 6, 36, 6, 6, 6),
+        ("CD", 0, 0, 0, 0, 0, 0, 0, None, None, None)]
+    # below K the quartiles of one patient are withheld; a group of none has none to withhold
+    assert values(rows(export(min_cell=2), "labs", lab="albumin"), "change_median", "change_q3") == [
+        (SUPPRESSED, SUPPRESSED), (SUPPRESSED, SUPPRESSED), (None, None)]
+
+
+def test_the_visit_window_is_the_one_the_centres_chose():
+    s = export(window=1.0)  # D3's visit at 3.8 months now counts as month 3: HBI 8 → 2, a response
+    assert s["parameters"]["windows"] == {"3": 1.0}
+    assert values(rows(s, "response", endpoint="clinical_response", analysis_set="observed", by="All"), "n",
+                  "N") == [(3, 5)]
 
 
 def test_a_one_disease_summary_has_one_group_beside_all():
@@ -259,6 +279,41 @@ def test_every_count_below_k_is_withheld_listed_and_not_recoverable(summary, k):
     leaked, sensitive, _ = _check_file(s, summary, k)
     assert sensitive and not leaked
     assert s["disclosure"]["min_cell"] == k and s["disclosure"]["marker"] == SUPPRESSED
+
+
+def test_every_margin_given_to_the_disclosure_control_is_true_of_the_data(monkeypatch):
+    """A margin that does not hold would let the control protect the wrong cells: each declared equation
+    Σ coefficient × value = 0 is checked on the true values, and the margins a reader can form from the file
+    (``test_multicentre._Equations``) are all among them or follow from them."""
+    seen = []
+    real = export_module.suppress
+
+    def keep(cs, k):
+        seen.append(cs)
+        return real(cs, k)
+    monkeypatch.setattr(export_module, "suppress", keep)
+    for kw in ({}, {"event_times": True}, {"disease": "CD"}):
+        export(min_cell=3, **kw)
+        cs = seen.pop()
+        assert len(cs.equations) > 100
+        for eq in cs.equations:
+            assert abs(sum(c * cs.cells[v].value for v, c in eq.items())) < 1e-9, eq
+
+
+def test_a_sum_over_fewer_than_k_patients_is_withheld(summary):
+    s = export(min_cell=3)
+    small = 0
+    for table in ("baseline_continuous", "labs"):
+        for r, t in zip(s["tables"][table], summary["tables"][table]):
+            if 0 < t["n"] < 3:  # the true number of patients, withheld or not
+                sums = [v for c, v in r.items() if c.startswith("sum")]
+                assert sums and set(sums) == {SUPPRESSED}, r
+                small += 1
+    assert small > 0
+    n = {r["level"]: r["Total"] for r in rows(summary, "baseline_counts", variable="Regimen")}
+    for r in rows(s, "ae_incidence", by="regimen"):
+        if n[r["group"]] < 3:  # patient-years over fewer than K patients
+            assert r["patient_years_at_risk"] == r["patient_years_exposure"] == SUPPRESSED, r
 
 
 def test_k_of_one_withholds_nothing_and_k_is_a_whole_number(summary):
@@ -309,7 +364,11 @@ def test_numbers_are_written_as_json_numbers():
 def test_the_input_hash_follows_the_data_not_the_object():
     a, b = five(), five()
     assert _input_hash(a) == _input_hash(b)
-    b.visits.loc[0, "crp"] = 21.0
+    b.visits.index = b.visits.index + 100  # the row labels are not data
+    assert _input_hash(a) == _input_hash(b)
+    b.visits.loc[100, "crp"] = 20 * (1 + 1e-14)  # nor is a difference beyond twelve significant digits
+    assert _input_hash(a) == _input_hash(b)
+    b.visits.loc[100, "crp"] = 21.0
     assert _input_hash(a) != _input_hash(b)
     assert len(_input_hash(a)) == 64 and int(_input_hash(a), 16) >= 0
 

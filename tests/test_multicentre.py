@@ -180,10 +180,10 @@ class _Equations:
                 v = {c: ("baseline_counts", (var, lev), c) for c in ("UC", "CD", "Total")}
                 self.add({v["Total"]: 1, v["UC"]: -1, v["CD"]: -1})
         for var, levs in by_var.items():
-            cols = ["UC", "Total"] if var.endswith("(UC)") else ["CD", "Total"] if var.endswith("(CD)") else \
-                ["UC", "CD", "Total"]
-            for c in cols:
-                self.add({P[c]: 1, **{("baseline_counts", (var, lev), c): -1 for lev in levs}})
+            only = "UC" if var.endswith("(UC)") else "CD" if var.endswith("(CD)") else None
+            for c in [only, "Total"] if only else ["UC", "CD", "Total"]:
+                # a variable of one disease counts that disease's patients, in its column and in the total
+                self.add({P[only or c]: 1, **{("baseline_counts", (var, lev), c): -1 for lev in levs}})
         for (var, grp), r in T["baseline_continuous"].items():
             self.add({P[grp]: 1, ("baseline_continuous", (var, grp), "n"): -1,
                       ("baseline_continuous", (var, grp), "missing"): -1})

@@ -220,9 +220,9 @@ def _baseline(b: _Builder, cohort) -> dict[str, str]:
             rows[lev] = b.row("baseline_counts", {"variable": variable, "level": lev},
                               {c: int((hit & masks[c]).sum()) for c in _COLS})
             b.cs.total(rows[lev]["Total"], [rows[lev]["UC"], rows[lev]["CD"]])
-        cols = [only, "Total"] if only else list(_COLS)
-        for c in cols:
-            b.cs.total(N[c], [r[c] for r in rows.values()])
+        # a variable of one disease counts only that disease's patients, in its own column and in the total
+        for c in ([only, "Total"] if only else _COLS):
+            b.cs.total(N[only or c], [r[c] for r in rows.values()])
         if variable == "Regimen":
             denominators.update({f"regimen={r}": rows[r]["Total"] for r in regimens})
     for variable, col in _CONTINUOUS:
