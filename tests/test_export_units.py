@@ -51,8 +51,8 @@ VISITS = [
     {"patient_id": "D1", "month": 3, "hbi": 3, "ses_cd": 4, "crp": 10},
     {"patient_id": "D2", "month": 0, "hbi": 9, "ses_cd": 10, "crp": 8},
     {"patient_id": "D2", "month": 3, "hbi": 8, "ses_cd": 10, "crp": 9},
-    {"patient_id": "D3", "month": 0, "hbi": 8},
-    {"patient_id": "D3", "month": 3.8, "hbi": 2},  # outside the paper's window of 3 ± 0.5 months
+    {"patient_id": "D3", "month": 0, "hbi": 8, "crp": 12},
+    {"patient_id": "D3", "month": 3.8, "hbi": 2, "crp": 6},  # outside the paper's window of 3 ± 0.5 months
 ]
 AES = [
     {"patient_id": "U1", "term": "Infection", "onset_month": 2.0, "suspected_agent": "IFX"},
@@ -235,6 +235,7 @@ def test_the_visit_window_is_the_one_the_centres_chose():
     assert s["parameters"]["windows"] == {"3": 1.0}
     assert values(rows(s, "response", endpoint="clinical_response", analysis_set="observed", by="All"), "n",
                   "N") == [(3, 5)]
+    assert values(rows(s, "labs", lab="crp", group="CD"), "n", "sum_change") == [(3, -19 - 6)]  # and CRP 12 → 6
 
 
 def test_a_one_disease_summary_has_one_group_beside_all():
@@ -298,6 +299,22 @@ def test_every_margin_given_to_the_disclosure_control_is_true_of_the_data(monkey
         assert len(cs.equations) > 100
         for eq in cs.equations:
             assert abs(sum(c * cs.cells[v].value for v, c in eq.items())) < 1e-9, eq
+
+
+def test_the_lab_margins_a_reader_sees_are_given_to_the_disclosure_control(monkeypatch):
+    """All = UC + CD for the patients and every sum of a lab at a month (All = the disease in a one-disease
+    summary): a margin left out would let the control publish a cell the reader can work out."""
+    seen = []
+    real = export_module.suppress
+    monkeypatch.setattr(export_module, "suppress", lambda cs, k: seen.append(cs) or real(cs, k))
+    for disease, parts in (("all", ("UC", "CD")), ("CD", ("CD",))):
+        s = export(min_cell=3, disease=disease)
+        declared = [dict(eq) for eq in seen.pop().equations]
+        for r in rows(s, "labs", group="All"):
+            for col in [c for c in r if c == "n" or c.startswith("sum")]:
+                cell = f"labs/lab={r['lab']}/month={r['month']}/group={{}}/{col}"
+                margin = {cell.format("All"): 1.0, **{cell.format(g): -1.0 for g in parts}}
+                assert margin in declared, margin
 
 
 def test_a_sum_over_fewer_than_k_patients_is_withheld(summary):
