@@ -238,6 +238,20 @@ def test_the_visit_window_is_the_one_the_centres_chose():
     assert values(rows(s, "labs", lab="crp", group="CD"), "n", "sum_change") == [(3, -19 - 6)]  # and CRP 12 → 6
 
 
+def test_months_in_order_and_the_endoscopy_at_the_horizon():
+    s = export(timepoints=(3, 4.5), window=1.0)
+    assert s["parameters"]["windows"] == {"3": 1.0, "4.5": 1.0} and s["parameters"]["endoscopy_horizon"] == 4.5
+    # D3's visit at 3.8 is nearer 4.5 than 3: at 4.5 it is the only visit (HBI 8 → 2, a response); under
+    # non-responder imputation U2, who stopped for no response at 3, is a non-responder at 4.5. Endoscopy is
+    # read once, at the horizon (the last endoscopy up to 4.5): U1 and D1 respond, U2 and D2 do not.
+    assert values(rows(s, "response", by="All"), "endpoint", "analysis_set", "month", "n", "N") == [
+        ("clinical_response", "observed", 3, 2, 4), ("clinical_response", "nri", 3, 2, 4),
+        ("clinical_response", "observed", 4.5, 1, 1), ("clinical_response", "nri", 4.5, 1, 2),
+        ("clinical_remission", "observed", 3, 2, 4), ("clinical_remission", "nri", 3, 2, 4),
+        ("clinical_remission", "observed", 4.5, 1, 1), ("clinical_remission", "nri", 4.5, 1, 2),
+        ("endoscopic_response", "observed", 4.5, 2, 4), ("endoscopic_response", "nri", 4.5, 2, 4)]
+
+
 def test_a_one_disease_summary_has_one_group_beside_all():
     s = export(disease="CD")
     assert s["parameters"]["disease"] == "CD"
@@ -317,6 +331,36 @@ def test_the_lab_margins_a_reader_sees_are_given_to_the_disclosure_control(monke
                 assert margin in declared, margin
 
 
+def test_the_margins_of_response_and_safety_are_given_to_the_disclosure_control(monkeypatch):
+    """Responders and evaluable patients add up over the disease groups and over the regimens; the first-TEAE life
+    table's events are the patients with a TEAE; the patient-years of a group are guarded by its patients."""
+    seen = []
+    real = export_module.suppress
+    monkeypatch.setattr(export_module, "suppress", lambda cs, k: seen.append(cs) or real(cs, k))
+    s = export(min_cell=3)
+    cs = seen.pop()
+    declared = [dict(eq) for eq in cs.equations]
+    groups = {"disease": ["CD", "UC"], "regimen": ["IFX+VDZ", "UST+TOF", "UST+VDZ"]}
+    for r in rows(s, "response", by="All"):
+        for col in ("n", "N"):
+            cell = (f"response/endpoint={r['endpoint']}/definition=paper/analysis_set={r['analysis_set']}/"
+                    f"month={r['month']}/by={{}}/group={{}}/{col}")
+            for by, names in groups.items():
+                margin = {cell.format("All", "All"): 1.0, **{cell.format(by, g): -1.0 for g in names}}
+                assert margin in declared, margin
+    first = {f"life_tables/parameter=time to first TEAE/start={j}/end={j + 1 if j < 2 else None}/events": -1.0
+             for j in range(3)}
+    assert {"ae_incidence/by=All/group=All/patients_with_event": 1.0, **first} in declared
+    patients = {"All": "baseline_counts/variable=Patients/level=/Total",
+                "UC": "baseline_counts/variable=Patients/level=/UC", "CD": "baseline_counts/variable=Patients/level=/CD",
+                **{g: f"baseline_counts/variable=Regimen/level={g}/Total" for g in groups["regimen"]}}
+    for r in rows(s, "ae_incidence"):
+        if r["by"] != "suspected_agent":
+            for col in ("patient_years_at_risk", "patient_years_exposure"):
+                cell = cs.cells[f"ae_incidence/by={r['by']}/group={r['group']}/{col}"]
+                assert cell.guard == patients[r["group"]] and not cell.count
+
+
 def test_a_sum_over_fewer_than_k_patients_is_withheld(summary):
     s = export(min_cell=3)
     small = 0
@@ -354,11 +398,13 @@ def test_what_the_analysis_parameters_accept():
         [3, 6, 9], "clopper-pearson", "paper", "all", ["no_response", "adverse_event"], 0)
     assert p["windows"] == {"3": 0.5, "6": 1.0, "9": 1.0} and p["endoscopy_horizon"] == 9
     assert p["labs"] == ["crp", "albumin"] and p["event_times"] is False and p["level"] == 0.95
+    assert p["crp_uln"] == 5.0 and analysis_parameters(definition="simple")["definition"] == "simple"
     assert "pneumonia" in p["ae_vocabulary"] and len(p["ae_vocabulary"]) == 24
     assert analysis_parameters(timepoints=(3, 6, 12), horizon="4")["endoscopy_horizon"] == 12
     assert analysis_parameters(horizon="4")["life_table_horizon"] == 4
     assert analysis_parameters(labs=("haemoglobin", "crp"))["labs"] == ["crp", "haemoglobin"]
     assert analysis_parameters(ae_vocabulary=["c", " a  z ", "b", "a z"])["ae_vocabulary"] == ["a z", "b", "c"]
+    assert analysis_parameters(ae_vocabulary=["ab", "a z"])["ae_vocabulary"] == ["a z", "ab"]  # a space first
     with pytest.raises(ValueError, match=r"^ae_vocabulary spells one term twice \('A' and 'a'; 'X y' and 'x Y'\): "
                                          "terms are matched ignoring case and spacing, so give each once$"):
         analysis_parameters(ae_vocabulary=["a", "b", "x Y", " A", "X  y"])
@@ -374,6 +420,7 @@ def test_what_the_analysis_parameters_accept():
 def test_numbers_are_written_as_json_numbers():
     assert [_num(x) for x in (None, np.int64(3), 2.0, np.float64(2.5), float("nan"), 2.0 ** 53, "x")] == [
         None, 3, 2, 2.5, None, 2.0 ** 53, "x"]
+    assert type(_num(1000.0)) is int and type(_num(2.0 ** 53 - 1)) is int
     assert type(_num(np.int64(3))) is int and type(_num(2.0)) is int and type(_num(2.0 ** 53)) is float
     assert [_fmt(x) for x in (3.0, 2.5, 3, None, "UC")] == ["3", "2.5", "3", "None", "UC"]
 
