@@ -98,6 +98,10 @@ def test_the_envelope_and_the_parameters(summary):
     assert p["ae_vocabulary"] == ["herpes zoster", "Infection", "nausea", "rash"]  # sorted, spaces collapsed
     assert p["labs"] == ["crp", "albumin"] and p["level"] == 0.95 and p["windows"] == {"3": 0.5}
     assert s["disclosure"]["min_cell"] == 0 and s["disclosure"]["withheld"] == []
+    assert s["disclosure"]["rule"] == ("counts 1..K-1 withheld, with complementary suppression over declared margins "
+                                       "(dttstudy.synthesis.disclosure); sums only over groups of at least K")
+    other = export(ci_method="wilson", crp_uln=3.0, definition="simple")["parameters"]
+    assert (other["ci_method"], other["crp_uln"], other["definition"]) == ("wilson", 3.0, "simple")
     assert len(s["input_sha256"]) == 64 and set(s["tables"]) == {
         "baseline_counts", "baseline_continuous", "response", "ae_incidence", "ae_terms", "life_tables", "labs"}
 
@@ -399,6 +403,8 @@ def test_what_the_analysis_parameters_accept():
     assert p["windows"] == {"3": 0.5, "6": 1.0, "9": 1.0} and p["endoscopy_horizon"] == 9
     assert p["labs"] == ["crp", "albumin"] and p["event_times"] is False and p["level"] == 0.95
     assert p["crp_uln"] == 5.0 and analysis_parameters(definition="simple")["definition"] == "simple"
+    assert analysis_parameters(ci_method="wilson", crp_uln=3.0)["ci_method"] == "wilson"
+    assert analysis_parameters(ci_method="wilson", crp_uln=3.0)["crp_uln"] == 3.0
     assert "pneumonia" in p["ae_vocabulary"] and len(p["ae_vocabulary"]) == 24
     assert analysis_parameters(timepoints=(3, 6, 12), horizon="4")["endoscopy_horizon"] == 12
     assert analysis_parameters(horizon="4")["life_table_horizon"] == 4
@@ -412,9 +418,9 @@ def test_what_the_analysis_parameters_accept():
         analysis_parameters(ae_vocabulary="rash")
     with pytest.raises(ValueError, match="^ae_vocabulary must be a list of terms"):
         analysis_parameters(ae_vocabulary=["rash", 3])
-    with pytest.raises(ValueError, match=r"^labs: esr not declared; markers: crp, albumin, calprotectin, "
+    with pytest.raises(ValueError, match=r"^labs: esr, ldh not declared; markers: crp, albumin, calprotectin, "
                                          r"haemoglobin$"):
-        analysis_parameters(labs=("crp", "esr"))
+        analysis_parameters(labs=("crp", "esr", "ldh"))
 
 
 def test_numbers_are_written_as_json_numbers():
@@ -437,8 +443,21 @@ def test_the_input_hash_follows_the_data_not_the_object():
     assert len(_input_hash(a)) == 64 and int(_input_hash(a), 16) >= 0
 
 
+def test_an_implied_cell_is_never_written():
+    b = export_module._Builder()
+    assert b.cs.cells[b.implied("response/x/non_responders", 3)].written is False
+
+
 def test_the_summary_file_is_deterministic_json_written_whole(summary, tmp_path):
     text = summary_json(summary)
+    assert text.startswith('{\n "format": "dttstudy-centre-summary",\n "format_version": ')  # one space a level
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        summary_json({"x": float("nan")})
+    french = export(ae_vocabulary=["fièvre", "rash"])
+    assert '"fièvre"' in summary_json(french)  # written as it is, not escaped
+    for _ in range(2):  # into folders that do not exist yet, then over the file it wrote
+        write_summary(french, tmp_path / "a" / "b" / "H1.json")
+    assert (tmp_path / "a" / "b" / "H1.json").read_bytes() == summary_json(french).encode("utf-8")
     assert text.endswith("}\n") and json.loads(text) == json.loads(summary_json(json.loads(text)))
     assert summary_json(export()) == text
     path = write_summary(summary, tmp_path / "out" / "H1.json")
