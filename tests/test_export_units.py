@@ -97,6 +97,7 @@ def test_the_envelope_and_the_parameters(summary):
     assert (p["timepoints"], p["endoscopy_horizon"], p["life_table_horizon"], p["event_times"]) == ([3], 3, 2, False)
     assert p["ae_vocabulary"] == ["herpes zoster", "Infection", "nausea", "rash"]  # sorted, spaces collapsed
     assert p["labs"] == ["crp", "albumin"] and p["level"] == 0.95 and p["windows"] == {"3": 0.5}
+    assert (p["crp_uln"], p["ci_method"], p["definition"], p["disease"]) == (5.0, "clopper-pearson", "paper", "all")
     assert s["disclosure"]["min_cell"] == 0 and s["disclosure"]["withheld"] == []
     assert s["disclosure"]["rule"] == ("counts 1..K-1 withheld, with complementary suppression over declared margins "
                                        "(dttstudy.synthesis.disclosure); sums only over groups of at least K")
