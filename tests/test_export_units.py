@@ -301,10 +301,9 @@ def test_every_count_below_k_is_withheld_listed_and_not_recoverable(summary, k):
     assert s["disclosure"]["min_cell"] == k and s["disclosure"]["marker"] == SUPPRESSED
 
 
-def test_every_margin_given_to_the_disclosure_control_is_true_of_the_data(monkeypatch):
-    """A margin that does not hold would let the control protect the wrong cells: each declared equation
-    Σ coefficient × value = 0 is checked on the true values, and the margins a reader can form from the file
-    (``test_multicentre._Equations``) are all among them or follow from them."""
+@pytest.fixture
+def cell_sets(monkeypatch):
+    """The cell set each export in the test hands to the disclosure control, in order."""
     seen = []
     real = export_module.suppress
 
@@ -312,23 +311,27 @@ def test_every_margin_given_to_the_disclosure_control_is_true_of_the_data(monkey
         seen.append(cs)
         return real(cs, k)
     monkeypatch.setattr(export_module, "suppress", keep)
+    return seen
+
+
+def test_every_margin_given_to_the_disclosure_control_is_true_of_the_data(cell_sets):
+    """A margin that does not hold would let the control protect the wrong cells: each declared equation
+    Σ coefficient × value = 0 is checked on the true values, and the margins a reader can form from the file
+    (``test_multicentre._Equations``) are all among them or follow from them."""
     for kw in ({}, {"event_times": True}, {"disease": "CD"}):
         export(min_cell=3, **kw)
-        cs = seen.pop()
+        cs = cell_sets.pop()
         assert len(cs.equations) > 100
         for eq in cs.equations:
             assert abs(sum(c * cs.cells[v].value for v, c in eq.items())) < 1e-9, eq
 
 
-def test_the_lab_margins_a_reader_sees_are_given_to_the_disclosure_control(monkeypatch):
+def test_the_lab_margins_a_reader_sees_are_given_to_the_disclosure_control(cell_sets):
     """All = UC + CD for the patients and every sum of a lab at a month (All = the disease in a one-disease
     summary): a margin left out would let the control publish a cell the reader can work out."""
-    seen = []
-    real = export_module.suppress
-    monkeypatch.setattr(export_module, "suppress", lambda cs, k: seen.append(cs) or real(cs, k))
     for disease, parts in (("all", ("UC", "CD")), ("CD", ("CD",))):
         s = export(min_cell=3, disease=disease)
-        declared = [dict(eq) for eq in seen.pop().equations]
+        declared = [dict(eq) for eq in cell_sets.pop().equations]
         for r in rows(s, "labs", group="All"):
             for col in [c for c in r if c == "n" or c.startswith("sum")]:
                 cell = f"labs/lab={r['lab']}/month={r['month']}/group={{}}/{col}"
@@ -336,14 +339,11 @@ def test_the_lab_margins_a_reader_sees_are_given_to_the_disclosure_control(monke
                 assert margin in declared, margin
 
 
-def test_the_margins_of_response_and_safety_are_given_to_the_disclosure_control(monkeypatch):
+def test_the_margins_of_response_and_safety_are_given_to_the_disclosure_control(cell_sets):
     """Responders and evaluable patients add up over the disease groups and over the regimens; the first-TEAE life
     table's events are the patients with a TEAE; the patient-years of a group are guarded by its patients."""
-    seen = []
-    real = export_module.suppress
-    monkeypatch.setattr(export_module, "suppress", lambda cs, k: seen.append(cs) or real(cs, k))
     s = export(min_cell=3)
-    cs = seen.pop()
+    cs = cell_sets.pop()
     declared = [dict(eq) for eq in cs.equations]
     groups = {"disease": ["CD", "UC"], "regimen": ["IFX+VDZ", "UST+TOF", "UST+VDZ"]}
     for r in rows(s, "response", by="All"):
